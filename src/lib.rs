@@ -1,0 +1,1 @@
+//! pxsnap: application-consistent snapshots of Portworx volumes on Kubernetes.
