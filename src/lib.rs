@@ -1,1 +1,21 @@
 //! pxsnap: application-consistent snapshots of Portworx volumes on Kubernetes.
+//!
+//! The pipeline, one module per step: [`locate`] (PVC → pods → container), [`quiesce`] (pre
+//! commands and the guard that always runs the post commands), [`backend`] (the snapshot
+//! objects), [`report`] (output). [`pipeline`] ties them together for every subcommand.
+
+pub mod backend;
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod duration;
+pub mod error;
+pub mod hooks;
+pub mod locate;
+pub mod pipeline;
+pub mod progress;
+pub mod quiesce;
+pub mod report;
+pub mod resources;
+pub mod signals;
+pub mod version;

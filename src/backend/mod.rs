@@ -1,0 +1,2 @@
+//! One module per snapshot API pxsnap drives.
+pub mod stork;

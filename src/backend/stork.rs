@@ -1,0 +1,306 @@
+//! STORK's external-storage VolumeSnapshot: where the object is built, created, watched to a
+//! final state, and deleted.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Api;
+use kube::api::{DeleteParams, PostParams};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher;
+
+use crate::cluster::{Cluster, is_transient, retry_transient};
+use crate::error::{Error, Result};
+use crate::resources::{
+    CLOUD_CRED_ANNOTATION, SNAPSHOT_TYPE_ANNOTATION, SnapshotPhase, StorkSnapshotSpec,
+    StorkVolumeSnapshot, managed_labels,
+};
+
+const RESOURCE: &str = "volumesnapshots.volumesnapshot.external-storage.k8s.io";
+
+/// Portworx snapshot flavours, as the `portworx/snapshot-type` annotation spells them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotKind {
+    Local,
+    Cloud(CloudOptions),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CloudOptions {
+    pub cred_id: Option<String>,
+    pub incremental_count: Option<u32>,
+    pub delete_local: bool,
+}
+
+impl SnapshotKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SnapshotKind::Local => "local",
+            SnapshotKind::Cloud(_) => "cloud",
+        }
+    }
+}
+
+/// Everything needed to build the VolumeSnapshot object.
+#[derive(Clone, Debug)]
+pub struct SnapshotRequest {
+    pub name: String,
+    pub namespace: String,
+    pub pvc: String,
+    pub kind: SnapshotKind,
+    pub labels: Vec<(String, String)>,
+}
+
+/// The default name: `<pvc>-<UTC yyyymmddhhmmss>`. Fixed before the create call so a retry after a
+/// lost response finds the first object (409) instead of making a second snapshot.
+pub fn default_name(pvc: &str, now: jiff::Timestamp) -> String {
+    let stamp = now.strftime("%Y%m%d%H%M%S").to_string();
+    // Object names are at most 253 characters.
+    let keep = pvc.len().min(253 - stamp.len() - 1);
+    format!("{}-{stamp}", &pvc[..keep])
+}
+
+/// Builds the VolumeSnapshot exactly as STORK reads it.
+pub fn build(request: &SnapshotRequest) -> StorkVolumeSnapshot {
+    let mut annotations = BTreeMap::from([(
+        SNAPSHOT_TYPE_ANNOTATION.to_string(),
+        request.kind.label().to_string(),
+    )]);
+    if let SnapshotKind::Cloud(cloud) = &request.kind {
+        if let Some(cred) = &cloud.cred_id {
+            annotations.insert(CLOUD_CRED_ANNOTATION.to_string(), cred.clone());
+        }
+        if let Some(count) = cloud.incremental_count {
+            annotations.insert(
+                "portworx.io/cloudsnap-incremental-count".to_string(),
+                count.to_string(),
+            );
+        }
+        if cloud.delete_local {
+            annotations.insert(
+                "portworx.io/cloudsnap-delete-local-snap".to_string(),
+                "true".to_string(),
+            );
+        }
+    }
+    StorkVolumeSnapshot {
+        metadata: ObjectMeta {
+            name: Some(request.name.clone()),
+            namespace: Some(request.namespace.clone()),
+            labels: Some(managed_labels(&request.labels)),
+            annotations: Some(annotations),
+            ..Default::default()
+        },
+        spec: StorkSnapshotSpec {
+            persistent_volume_claim_name: request.pvc.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Creates the snapshot. A 409 for an object of ours on the same PVC means an earlier attempt
+/// of this very call got through (its response was lost), so that object is adopted; a 409 for
+/// anything else is a name clash the user must resolve.
+pub async fn create(
+    cluster: &Cluster,
+    snapshot: &StorkVolumeSnapshot,
+) -> Result<StorkVolumeSnapshot> {
+    let namespace = snapshot.metadata.namespace.clone().unwrap_or_default();
+    let name = snapshot.metadata.name.clone().unwrap_or_default();
+    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), &namespace);
+    let params = PostParams::default();
+    let created = retry_transient("create", RESOURCE, || api.create(&params, snapshot)).await;
+    match created {
+        Ok(created) => Ok(created),
+        Err(kube::Error::Api(status)) if status.code == 409 => {
+            let existing = cluster
+                .read("get", RESOURCE, Some(&namespace), || api.get(&name))
+                .await?;
+            let ours = existing
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(crate::resources::MANAGED_BY_LABEL))
+                == Some(&crate::resources::MANAGED_BY_VALUE.to_string());
+            if ours
+                && existing.spec.persistent_volume_claim_name
+                    == snapshot.spec.persistent_volume_claim_name
+            {
+                tracing::info!(%name, "adopting the snapshot an earlier attempt created");
+                Ok(existing)
+            } else {
+                Err(Error::Usage(format!(
+                    "a VolumeSnapshot named {name:?} already exists in namespace {namespace:?}; choose another --name"
+                )))
+            }
+        }
+        Err(err) => Err(cluster.error(err, "create", RESOURCE, Some(&namespace))),
+    }
+}
+
+/// How waiting for a snapshot ended, other than Ready.
+#[derive(Debug)]
+pub enum WaitFailure {
+    Failed {
+        snapshot: Box<StorkVolumeSnapshot>,
+        message: String,
+    },
+    TimedOut {
+        last: Option<Box<StorkVolumeSnapshot>>,
+    },
+    Deleted,
+    Api(Error),
+}
+
+/// Watches the snapshot until its last condition is Ready or Error, or `timeout` passes.
+///
+/// A watch, not a poll: the watcher resumes from the last resourceVersion when the stream
+/// drops and relists after a 410, with backoff between attempts. `on_update` sees every
+/// version, for progress display.
+pub async fn wait_until_final(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+    mut on_update: impl FnMut(&StorkVolumeSnapshot),
+) -> Result<StorkVolumeSnapshot, WaitFailure> {
+    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
+    let mut last: Option<StorkVolumeSnapshot> = None;
+    let watch = async {
+        let stream = watcher::watch_object(api, name).default_backoff();
+        futures::pin_mut!(stream);
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(Some(snapshot)) => {
+                    on_update(&snapshot);
+                    match snapshot.phase() {
+                        SnapshotPhase::Ready => return Ok(snapshot),
+                        SnapshotPhase::Error(message) => {
+                            return Err(WaitFailure::Failed {
+                                snapshot: Box::new(snapshot),
+                                message,
+                            });
+                        }
+                        SnapshotPhase::Pending(_) => last = Some(snapshot),
+                    }
+                }
+                Ok(None) => return Err(WaitFailure::Deleted),
+                Err(err) => {
+                    if let Some(fatal) = fatal_watch_error(&err) {
+                        return Err(WaitFailure::Api(cluster.error(
+                            fatal,
+                            "watch",
+                            RESOURCE,
+                            Some(namespace),
+                        )));
+                    }
+                    tracing::warn!(error = %crate::error::root_cause(&err), "watch interrupted; resuming");
+                }
+            }
+        }
+        Err(WaitFailure::Deleted)
+    };
+    match tokio::time::timeout(timeout, watch).await {
+        Ok(result) => result,
+        Err(_) => Err(WaitFailure::TimedOut {
+            last: last.map(Box::new),
+        }),
+    }
+}
+
+/// Watch errors that retrying will not fix (401, 403, 404): returned at once instead of
+/// retried until the timeout.
+fn fatal_watch_error(err: &watcher::Error) -> Option<kube::Error> {
+    let inner = match err {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e,
+        watcher::Error::WatchError(status) => {
+            return (matches!(status.code, 401 | 403)).then(|| kube::Error::Api(status.clone()));
+        }
+        _ => return None,
+    };
+    match inner {
+        kube::Error::Api(status) if !is_transient(inner) && status.code != 410 => {
+            Some(kube::Error::Api(status.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Deletes a snapshot pxsnap gave up on. STORK would otherwise retry a failed one forever,
+/// re-running its rules each time. Already gone is fine.
+pub async fn delete(cluster: &Cluster, namespace: &str, name: &str) -> Result<()> {
+    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
+    let params = DeleteParams::default();
+    match retry_transient("delete", RESOURCE, || api.delete(name, &params)).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(err) => Err(cluster.error(err, "delete", RESOURCE, Some(namespace))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_name_is_pvc_and_utc_stamp() {
+        let now: jiff::Timestamp = "2026-11-25T19:07:35Z".parse().expect("timestamp");
+        assert_eq!(
+            default_name("cassandra-data", now),
+            "cassandra-data-20261125190735"
+        );
+        let long = "p".repeat(300);
+        assert_eq!(default_name(&long, now).len(), 253);
+    }
+
+    #[test]
+    fn built_object_carries_type_labels_and_pvc() {
+        let request = SnapshotRequest {
+            name: "s1".into(),
+            namespace: "db".into(),
+            pvc: "data".into(),
+            kind: SnapshotKind::Local,
+            labels: vec![("team".into(), "dba".into())],
+        };
+        let json = serde_json::to_value(build(&request)).expect("serializes");
+        assert_eq!(json["spec"]["persistentVolumeClaimName"], "data");
+        assert_eq!(
+            json["metadata"]["annotations"]["portworx/snapshot-type"],
+            "local"
+        );
+        assert_eq!(
+            json["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "pxsnap"
+        );
+        assert_eq!(json["metadata"]["labels"]["team"], "dba");
+    }
+
+    #[test]
+    fn cloud_options_become_annotations() {
+        let request = SnapshotRequest {
+            name: "s1".into(),
+            namespace: "db".into(),
+            pvc: "data".into(),
+            kind: SnapshotKind::Cloud(CloudOptions {
+                cred_id: Some("cred".into()),
+                incremental_count: Some(0),
+                delete_local: true,
+            }),
+            labels: vec![],
+        };
+        let json = serde_json::to_value(build(&request)).expect("serializes");
+        let annotations = &json["metadata"]["annotations"];
+        assert_eq!(annotations["portworx/snapshot-type"], "cloud");
+        assert_eq!(annotations["portworx/cloud-cred-id"], "cred");
+        assert_eq!(annotations["portworx.io/cloudsnap-incremental-count"], "0");
+        assert_eq!(
+            annotations["portworx.io/cloudsnap-delete-local-snap"],
+            "true"
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! The connection to the cluster: a kube `Client` built from the kubectl-style flags, the
+//! namespace to work in, and the retry rule for reads.
+//!
+//! kube's own retry layer is switched off: it retries a persistent 503 for minutes, which is
+//! the wrong trade while an application is frozen. pxsnap retries reads itself, briefly, and
+//! makes creates safe to retry by giving every object a fixed name.
+
+use std::future::Future;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result};
+
+/// A connected client plus the namespace the user meant.
+#[derive(Clone)]
+pub struct Cluster {
+    pub client: Client,
+    pub namespace: String,
+    server: String,
+}
+
+/// Attempts for a read that fails with a transient error (5xx, 429, connection reset).
+const READ_ATTEMPTS: u32 = 5;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+impl Cluster {
+    /// Reads the kubeconfig the way kubectl does (`--kubeconfig`, else every file in
+    /// `$KUBECONFIG` merged, else `~/.kube/config`) and picks the context.
+    pub async fn connect(global: &GlobalArgs) -> Result<Cluster> {
+        let kubeconfig = match &global.kubeconfig {
+            Some(path) => Kubeconfig::read_from(path).map_err(|e| {
+                Error::Kubeconfig(format!("cannot read {}: {}", path.display(), crate::error::root_cause(&e)))
+            })?,
+            None => Kubeconfig::read().map_err(|e| {
+                Error::Kubeconfig(format!(
+                    "cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config): {}; pass --kubeconfig",
+                    crate::error::root_cause(&e)
+                ))
+            })?,
+        };
+        if let Some(context) = &global.context
+            && !kubeconfig.contexts.iter().any(|c| &c.name == context)
+        {
+            let known: Vec<&str> = kubeconfig
+                .contexts
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            return Err(Error::Kubeconfig(format!(
+                "context {context:?} not found (known: {})",
+                known.join(", ")
+            )));
+        }
+        let options = KubeConfigOptions {
+            context: global.context.clone(),
+            cluster: None,
+            user: None,
+        };
+        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?;
+        config.default_retry = false;
+        config.connect_timeout = Some(Duration::from_secs(10));
+        let server = config.cluster_url.to_string();
+        let namespace = global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| config.default_namespace.clone());
+        let client = Client::try_from(config)
+            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?;
+        Ok(Cluster {
+            client,
+            namespace,
+            server,
+        })
+    }
+
+    /// Turns a kube error into pxsnap's, naming what was being done and where.
+    pub fn error(
+        &self,
+        err: kube::Error,
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Error {
+        match Error::from_kube(err, verb, resource, namespace) {
+            Error::Unreachable { reason, .. } => Error::Unreachable {
+                server: self.server.clone(),
+                reason,
+            },
+            other => other,
+        }
+    }
+
+    /// Runs a read, retrying transient failures with a short exponential backoff.
+    pub async fn read<T, F, Fut>(
+        &self,
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        op: F,
+    ) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, kube::Error>>,
+    {
+        retry_transient(verb, resource, op)
+            .await
+            .map_err(|err| self.error(err, verb, resource, namespace))
+    }
+
+    /// Fails with a clear message when an API group (a STORK CRD group, say) is not served.
+    pub async fn require_api_group(&self, group_version: &str) -> Result<()> {
+        let found = retry_transient("discover", group_version, || {
+            self.client.list_api_group_resources(group_version)
+        })
+        .await;
+        match found {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Err(Error::ApiGroupMissing {
+                group: group_version.to_string(),
+                group_name: group_version
+                    .split('/')
+                    .next()
+                    .unwrap_or(group_version)
+                    .to_string(),
+            }),
+            Err(other) => Err(self.error(other, "discover", group_version, None)),
+        }
+    }
+}
+
+/// Retries `op` while it fails with a transient error, up to [`READ_ATTEMPTS`] times.
+pub async fn retry_transient<T, F, Fut>(verb: &str, resource: &str, op: F) -> Result<T, kube::Error>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, kube::Error>>,
+{
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(err) if attempt < READ_ATTEMPTS && is_transient(&err) => {
+                tracing::warn!(%verb, %resource, attempt, error = %crate::error::root_cause(&err), "retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// 5xx, 429 and broken connections are worth another try; everything else is an answer.
+pub fn is_transient(err: &kube::Error) -> bool {
+    match err {
+        kube::Error::Api(status) => status.code >= 500 || status.code == 429,
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        _ => false,
+    }
+}

@@ -1,0 +1,2 @@
+//! One file per subcommand; each turns parsed arguments into a result and an exit code.
+pub mod snap;

@@ -1,0 +1,478 @@
+//! `pxsnap snap`: an application-consistent snapshot of one PVC.
+
+use serde::Serialize;
+
+use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, WaitFailure};
+use crate::cli::{GlobalArgs, HookArgs, SnapArgs};
+use crate::cluster::Cluster;
+use crate::error::{Error, Step};
+use crate::hooks::HookRecord;
+use crate::locate::Located;
+use crate::pipeline::{check_snapshottable, hook_plan, locate_targets, run_frozen};
+use crate::progress::Progress;
+use crate::quiesce::FreezeWindow;
+use crate::report::{Report, hooks_table, summary};
+use crate::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
+use crate::signals::Signals;
+
+/// The `-o json` document of `snap` and `cloud-snap`; its shape is documented in the README.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapResult {
+    pub kind: &'static str,
+    pub snapshot: SnapshotReport,
+    pub hooks: Vec<HookRecord>,
+    pub freeze: Option<FreezeWindow>,
+    pub warnings: Vec<String>,
+    pub error: Option<ErrorReport>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotReport {
+    pub name: String,
+    pub namespace: String,
+    pub pvc: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Ready, Pending, Error, TimedOut, Interrupted, NotCreated or Planned (dry run).
+    pub status: String,
+    pub created_at: Option<String>,
+    pub ready_at: Option<String>,
+    pub snapshot_data: Option<String>,
+    /// The cloud credential used (cloud snapshots only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    /// True when pxsnap deleted the snapshot after a failure, timeout or interruption.
+    pub deleted: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorReport {
+    pub step: Step,
+    pub message: String,
+}
+
+/// A finished run: the result to print and the error that decides the exit code.
+pub struct Outcome<R> {
+    pub result: R,
+    pub error: Option<Error>,
+}
+
+impl SnapResult {
+    fn new(snapshot: SnapshotReport) -> SnapResult {
+        SnapResult {
+            kind: "SnapResult",
+            snapshot,
+            hooks: Vec::new(),
+            freeze: None,
+            warnings: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn fail(mut self, step: Step, error: Error) -> Outcome<SnapResult> {
+        self.error = Some(ErrorReport {
+            step,
+            message: error.to_string(),
+        });
+        Outcome {
+            result: self,
+            error: Some(error),
+        }
+    }
+}
+
+impl Report for SnapResult {
+    fn table(&self) -> String {
+        let s = &self.snapshot;
+        let mut pairs = vec![
+            ("SNAPSHOT", s.name.clone()),
+            ("NAMESPACE", s.namespace.clone()),
+            ("PVC", s.pvc.clone()),
+            ("TYPE", s.type_.clone()),
+            (
+                "STATUS",
+                if s.deleted {
+                    format!("{} (deleted)", s.status)
+                } else {
+                    s.status.clone()
+                },
+            ),
+        ];
+        if let Some(data) = &s.snapshot_data {
+            pairs.push(("SNAPSHOT-DATA", data.clone()));
+        }
+        if let Some(cred) = &s.credential {
+            pairs.push(("CREDENTIAL", cred.clone()));
+        }
+        if let Some(freeze) = &self.freeze {
+            pairs.push((
+                "FREEZE",
+                crate::duration::human(std::time::Duration::from_millis(freeze.duration_ms)),
+            ));
+        }
+        let mut text = summary(&pairs);
+        if !self.hooks.is_empty() {
+            text.push('\n');
+            text.push_str(&hooks_table(&self.hooks));
+        }
+        text
+    }
+
+    fn names(&self) -> Vec<String> {
+        if self.snapshot.status == "NotCreated" || self.snapshot.deleted {
+            return Vec::new();
+        }
+        vec![format!(
+            "volumesnapshot.volumesnapshot.external-storage.k8s.io/{}",
+            self.snapshot.name
+        )]
+    }
+}
+
+/// What `snap` and `cloud-snap` share beyond the hooks: which snapshot, how long to wait.
+pub struct SnapJob<'a> {
+    pub pvc: &'a str,
+    pub hooks: &'a HookArgs,
+    pub name: Option<&'a str>,
+    pub kind: SnapshotKind,
+    pub labels: &'a [(String, String)],
+    pub timeout: std::time::Duration,
+    pub no_wait: bool,
+    pub force: bool,
+    pub dry_run: bool,
+    pub keep_failed: bool,
+}
+
+pub async fn run(
+    global: &GlobalArgs,
+    args: &SnapArgs,
+    signals: &mut Signals,
+) -> Outcome<SnapResult> {
+    let job = SnapJob {
+        pvc: &args.pvc,
+        hooks: &args.hooks,
+        name: args.name.as_deref(),
+        kind: SnapshotKind::Local,
+        labels: &args.labels,
+        timeout: args.timeout,
+        no_wait: args.no_wait,
+        force: args.force,
+        dry_run: args.dry_run,
+        keep_failed: args.keep_failed,
+    };
+    run_job(global, &job, signals).await
+}
+
+/// The whole pipeline for one PVC. Every exit path returns a complete [`SnapResult`], so `-o
+/// json` always prints the same shape.
+pub async fn run_job(
+    global: &GlobalArgs,
+    job: &SnapJob<'_>,
+    signals: &mut Signals,
+) -> Outcome<SnapResult> {
+    let mut result = SnapResult::new(SnapshotReport {
+        name: job
+            .name
+            .map(str::to_string)
+            .unwrap_or_else(|| stork::default_name(job.pvc, jiff::Timestamp::now())),
+        pvc: job.pvc.to_string(),
+        type_: job.kind.label().to_string(),
+        status: "NotCreated".to_string(),
+        credential: match &job.kind {
+            SnapshotKind::Cloud(cloud) => cloud.cred_id.clone(),
+            SnapshotKind::Local => None,
+        },
+        ..Default::default()
+    });
+    if job.no_wait && !job.hooks.pre.is_empty() && !job.force {
+        return result.fail(
+            Step::Config,
+            Error::Usage(
+                "--no-wait with --pre would release the application before the snapshot is cut; drop --no-wait or add --force".into(),
+            ),
+        );
+    }
+    let progress = Progress::new(!global.quiet && !global.no_progress);
+    progress.step("connecting");
+    let cluster = match Cluster::connect(global).await {
+        Ok(cluster) => cluster,
+        Err(err) => return result.fail(Step::Config, err),
+    };
+    result.snapshot.namespace = cluster.namespace.clone();
+    let namespace = cluster.namespace.clone();
+    if let Err(err) = cluster
+        .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+        .await
+    {
+        return result.fail(Step::Config, err);
+    }
+    progress.step(format!("checking PVC {}", job.pvc));
+    if let Err(err) = check_snapshottable(&cluster, &namespace, job.pvc).await {
+        return result.fail(Step::Pvc, err);
+    }
+    progress.step("locating pods");
+    let located =
+        match locate_targets(&cluster, &namespace, &[job.pvc.to_string()], job.hooks).await {
+            Ok(located) => located,
+            Err(err) => return result.fail(Step::Locate, err),
+        };
+    result.warnings = warnings(&located, job.pvc);
+    for warning in &result.warnings {
+        progress.println(&format!("warning: {warning}"));
+    }
+    let request = SnapshotRequest {
+        name: result.snapshot.name.clone(),
+        namespace: namespace.clone(),
+        pvc: job.pvc.to_string(),
+        kind: job.kind.clone(),
+        labels: job.labels.to_vec(),
+    };
+    let object = stork::build(&request);
+    if job.dry_run {
+        drop(progress);
+        print_plan(global, &located, job.hooks, &object);
+        result.snapshot.status = "Planned".to_string();
+        return Outcome {
+            result,
+            error: None,
+        };
+    }
+
+    let plan = hook_plan(&located, job.hooks);
+    if !job.hooks.pre.is_empty() {
+        progress.step(format!(
+            "running pre commands in {} pod(s)",
+            plan.targets.len()
+        ));
+    }
+    let snapshot_step = async {
+        progress.step(format!("creating snapshot {}", request.name));
+        let created = stork::create(&cluster, &object).await?;
+        if job.no_wait {
+            return Ok(Ok(created));
+        }
+        progress.step(format!("waiting for snapshot {} to be cut", request.name));
+        let waited =
+            stork::wait_until_final(&cluster, &namespace, &request.name, job.timeout, |snap| {
+                if let crate::resources::SnapshotPhase::Pending(Some(message)) = snap.phase() {
+                    progress.step(format!("{}: {message}", request.name));
+                }
+            })
+            .await;
+        Ok::<_, Error>(waited.map_err(|failure| (created, failure)))
+    };
+    let run = run_frozen(&cluster, plan, signals, snapshot_step).await;
+    drop(progress);
+    result.hooks = run.released.records;
+    result.freeze = run.released.window;
+
+    let mut error: Option<(Step, Error)> = None;
+    let mut delete_reason: Option<&str> = None;
+    if let Some(failure) = run.pre_failure {
+        error = Some((Step::Pre, Error::PreFailed(failure)));
+    }
+    match run.value {
+        None => {}
+        Some(Err(create_error)) => error = Some((Step::Snapshot, create_error)),
+        Some(Ok(Ok(snapshot))) => fill_snapshot(&mut result.snapshot, &snapshot),
+        Some(Ok(Err((created, failure)))) => {
+            fill_snapshot(&mut result.snapshot, &created);
+            match failure {
+                WaitFailure::Failed { snapshot, message } => {
+                    fill_snapshot(&mut result.snapshot, &snapshot);
+                    delete_reason = Some("failed");
+                    error = Some((
+                        Step::Snapshot,
+                        Error::SnapshotFailed {
+                            name: request.name.clone(),
+                            message,
+                        },
+                    ));
+                }
+                WaitFailure::TimedOut { last } => {
+                    if let Some(last) = last {
+                        fill_snapshot(&mut result.snapshot, &last);
+                    }
+                    result.snapshot.status = "TimedOut".to_string();
+                    delete_reason = Some("timed out");
+                    error = Some((
+                        Step::Wait,
+                        Error::Timeout {
+                            what: format!("snapshot {:?} to be Ready", request.name),
+                            after: job.timeout,
+                        },
+                    ));
+                }
+                WaitFailure::Deleted => {
+                    result.snapshot.status = "Deleted".to_string();
+                    error = Some((
+                        Step::Wait,
+                        Error::SnapshotFailed {
+                            name: request.name.clone(),
+                            message: "it was deleted while pxsnap waited for it".into(),
+                        },
+                    ));
+                }
+                WaitFailure::Api(err) => {
+                    delete_reason = Some("could not be watched");
+                    error = Some((Step::Wait, err));
+                }
+            }
+        }
+    }
+    if let Some(signal) = run.interrupted {
+        // The run was cut short before the snapshot was known to be Ready: pxsnap can no
+        // longer vouch that the cut came before the release.
+        if result.snapshot.status != "Ready" {
+            result.snapshot.status = "Interrupted".to_string();
+            delete_reason = Some("was interrupted");
+        }
+        error = Some((Step::Interrupted, Error::Interrupted(signal)));
+    }
+    if let Some(reason) = delete_reason {
+        settle_unfinished(
+            &cluster,
+            &namespace,
+            &request.name,
+            reason,
+            job.keep_failed,
+            &mut result,
+        )
+        .await;
+    }
+    if error.is_none()
+        && let Some(failure) = run.released.post_failure
+    {
+        error = Some((Step::Post, Error::PostFailed(failure)));
+    }
+    match error {
+        Some((step, err)) => result.fail(step, err),
+        None => Outcome {
+            result,
+            error: None,
+        },
+    }
+}
+
+/// Deletes a snapshot pxsnap gave up on (STORK would keep retrying it, re-running its rules),
+/// unless `--keep-failed`; the result says which was done.
+async fn settle_unfinished(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    reason: &str,
+    keep: bool,
+    result: &mut SnapResult,
+) {
+    if keep {
+        result.warnings.push(format!(
+            "snapshot {name:?} {reason}; kept because of --keep-failed"
+        ));
+        return;
+    }
+    match stork::delete(cluster, namespace, name).await {
+        Ok(()) => {
+            result.snapshot.deleted = true;
+            result.warnings.push(format!(
+                "snapshot {name:?} {reason}; deleted it (use --keep-failed to keep it)"
+            ));
+        }
+        Err(err) => result.warnings.push(format!(
+            "snapshot {name:?} {reason} and could not be deleted: {err}"
+        )),
+    }
+}
+
+fn fill_snapshot(report: &mut SnapshotReport, snapshot: &StorkVolumeSnapshot) {
+    report.status = snapshot.phase().label().to_string();
+    report.created_at = snapshot
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| t.0.to_string());
+    report.ready_at = snapshot.ready_at();
+    report.snapshot_data = Some(snapshot.spec.snapshot_data_name.clone()).filter(|s| !s.is_empty());
+}
+
+fn warnings(located: &Located, pvc: &str) -> Vec<String> {
+    located
+        .skipped
+        .iter()
+        .map(|s| {
+            format!(
+                "pod {:?} mounts PVC {pvc:?} but {}; no commands run there",
+                s.pod, s.reason
+            )
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanReport<'a> {
+    kind: &'static str,
+    hooks: Vec<PlannedHook<'a>>,
+    object: &'a StorkVolumeSnapshot,
+}
+
+#[derive(Serialize)]
+struct PlannedHook<'a> {
+    phase: &'static str,
+    pod: &'a str,
+    container: &'a str,
+    command: &'a str,
+}
+
+/// `--dry-run`: PVC → pod → container → command, and the object that would be created.
+fn print_plan(
+    global: &GlobalArgs,
+    located: &Located,
+    hooks: &HookArgs,
+    object: &StorkVolumeSnapshot,
+) {
+    let phases = [("pre", &hooks.pre), ("post", &hooks.post)];
+    let planned: Vec<PlannedHook> = phases
+        .iter()
+        .flat_map(|(phase, commands)| {
+            located.targets.iter().flat_map(move |t| {
+                commands.iter().map(move |c| PlannedHook {
+                    phase,
+                    pod: &t.pod,
+                    container: &t.container,
+                    command: c,
+                })
+            })
+        })
+        .collect();
+    let plan = PlanReport {
+        kind: "SnapPlan",
+        hooks: planned,
+        object,
+    };
+    crate::report::emit(global.output, &plan);
+}
+
+impl Report for PlanReport<'_> {
+    fn table(&self) -> String {
+        let mut text = String::from("Dry run: nothing will be changed.\n\n");
+        for hook in &self.hooks {
+            let pvc = self.object.spec.persistent_volume_claim_name.as_str();
+            text.push_str(&format!(
+                "{:<4}  PVC {pvc} -> pod {} -> container {} -> sh -c {:?}\n",
+                hook.phase, hook.pod, hook.container, hook.command
+            ));
+        }
+        text.push_str("\nWould create:\n");
+        text.push_str(&serde_norway::to_string(self.object).unwrap_or_default());
+        text
+    }
+
+    fn names(&self) -> Vec<String> {
+        vec![format!(
+            "volumesnapshot.volumesnapshot.external-storage.k8s.io/{} (dry run)",
+            self.object.metadata.name.as_deref().unwrap_or_default()
+        )]
+    }
+}

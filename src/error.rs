@@ -1,0 +1,260 @@
+//! Every way pxsnap can fail, each with the one line a user reads and the exit code a script reads.
+//!
+//! The exit code says which step failed, so a CI job can tell "the app refused to flush" (3) from
+//! "Portworx could not cut the snapshot" (4) from "it took too long" (5) without parsing text.
+
+use std::time::Duration;
+
+use crate::duration::human;
+
+/// The step of the pipeline an error belongs to; also the `error.step` field of JSON results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Step {
+    Config,
+    Pvc,
+    Locate,
+    Pre,
+    Snapshot,
+    Wait,
+    Post,
+    Interrupted,
+}
+
+/// The signal that stopped a run; decides between exit code 130 and 143.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("kubeconfig: {0}")]
+    Kubeconfig(String),
+
+    #[error(
+        "cannot reach the Kubernetes API server at {server}: {reason} (check --kubeconfig/--context and that the cluster is up)"
+    )]
+    Unreachable { server: String, reason: String },
+
+    #[error(
+        "the API server rejected pxsnap's credentials (401 Unauthorized): log in again or check the user in your kubeconfig"
+    )]
+    Unauthorized,
+
+    #[error(
+        "{verb} {resource} is forbidden{scope}: {message} (README.md lists the RBAC rules pxsnap needs; rbac/ holds them as manifests)"
+    )]
+    Forbidden {
+        verb: String,
+        resource: String,
+        scope: String,
+        message: String,
+    },
+
+    #[error(
+        "the API group {group} is not served by this cluster: is STORK installed? (kubectl api-resources --api-group={group_name})"
+    )]
+    ApiGroupMissing { group: String, group_name: String },
+
+    #[error("PVC {pvc:?} not found in namespace {namespace:?}")]
+    PvcNotFound { pvc: String, namespace: String },
+
+    #[error(
+        "PVC {pvc:?} in namespace {namespace:?} is not bound (phase {phase}); only a bound volume can be snapshotted"
+    )]
+    PvcNotBound {
+        pvc: String,
+        namespace: String,
+        phase: String,
+    },
+
+    #[error(
+        "PVC {pvc:?} in namespace {namespace:?} is not a Portworx volume ({detail}); STORK can only snapshot Portworx volumes"
+    )]
+    NotPortworx {
+        pvc: String,
+        namespace: String,
+        detail: String,
+    },
+
+    #[error(
+        "no running pod in namespace {namespace:?} mounts PVC {pvc:?}, so the pre/post commands have nowhere to run (pass --allow-no-pods to snapshot without them)"
+    )]
+    NoPods { pvc: String, namespace: String },
+
+    #[error(
+        "pod {pod:?} has several containers mounting PVC {pvc:?} ({containers}); choose one with -c/--container"
+    )]
+    AmbiguousContainer {
+        pod: String,
+        pvc: String,
+        containers: String,
+    },
+
+    #[error("pod {pod:?} has no container {container:?} (it has: {available})")]
+    UnknownContainer {
+        pod: String,
+        container: String,
+        available: String,
+    },
+
+    #[error("pre command failed: {0}")]
+    PreFailed(String),
+
+    #[error("snapshot {name:?} failed: {message}")]
+    SnapshotFailed { name: String, message: String },
+
+    #[error("timed out after {} waiting for {what}", human(*.after))]
+    Timeout { what: String, after: Duration },
+
+    #[error("post command failed: {0}")]
+    PostFailed(String),
+
+    #[error("interrupted by {}; post commands ran in every frozen pod", .0.name())]
+    Interrupted(Signal),
+
+    #[error("{context}: {message}")]
+    Api { context: String, message: String },
+}
+
+impl Error {
+    /// The documented exit code (README, `--help`, man page).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::AmbiguousContainer { .. } | Error::UnknownContainer { .. } => {
+                2
+            }
+            Error::NoPods { .. } | Error::PreFailed(_) => 3,
+            Error::SnapshotFailed { .. } => 4,
+            Error::Timeout { .. } => 5,
+            Error::PostFailed(_) => 6,
+            Error::Interrupted(Signal::Interrupt) => 130,
+            Error::Interrupted(Signal::Terminate) => 143,
+            Error::Kubeconfig(_)
+            | Error::Unreachable { .. }
+            | Error::Unauthorized
+            | Error::Forbidden { .. }
+            | Error::ApiGroupMissing { .. }
+            | Error::PvcNotFound { .. }
+            | Error::PvcNotBound { .. }
+            | Error::NotPortworx { .. }
+            | Error::Api { .. } => 1,
+        }
+    }
+
+    /// Wraps a kube error with what pxsnap was doing, turning the HTTP statuses a user can act on
+    /// (401, 403, connection refused) into their own messages.
+    pub fn from_kube(
+        err: kube::Error,
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Error {
+        match &err {
+            kube::Error::Api(status) if status.code == 401 => Error::Unauthorized,
+            kube::Error::Api(status) if status.code == 403 => Error::Forbidden {
+                verb: verb.to_string(),
+                resource: resource.to_string(),
+                scope: namespace
+                    .map(|ns| format!(" in namespace {ns:?}"))
+                    .unwrap_or_default(),
+                message: status.message.clone(),
+            },
+            kube::Error::HyperError(_) | kube::Error::Service(_) => Error::Unreachable {
+                server: String::new(),
+                reason: root_cause(&err),
+            },
+            _ => Error::Api {
+                context: format!(
+                    "{verb} {resource}{}",
+                    namespace
+                        .map(|ns| format!(" in namespace {ns:?}"))
+                        .unwrap_or_default()
+                ),
+                message: api_message(&err),
+            },
+        }
+    }
+}
+
+/// The innermost message of an error chain: "Connection refused (os error 111)" rather than
+/// "client error (Connect)".
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = err;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+fn api_message(err: &kube::Error) -> String {
+    match err {
+        kube::Error::Api(status) => {
+            format!("{} ({} {})", status.message, status.code, status.reason)
+        }
+        other => root_cause(other),
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_documented_table() {
+        assert_eq!(Error::Usage("x".into()).exit_code(), 2);
+        assert_eq!(Error::PreFailed("x".into()).exit_code(), 3);
+        assert_eq!(
+            Error::SnapshotFailed {
+                name: "s".into(),
+                message: "m".into()
+            }
+            .exit_code(),
+            4
+        );
+        assert_eq!(
+            Error::Timeout {
+                what: "x".into(),
+                after: Duration::from_secs(1)
+            }
+            .exit_code(),
+            5
+        );
+        assert_eq!(Error::PostFailed("x".into()).exit_code(), 6);
+        assert_eq!(Error::Interrupted(Signal::Interrupt).exit_code(), 130);
+        assert_eq!(Error::Interrupted(Signal::Terminate).exit_code(), 143);
+    }
+
+    #[test]
+    fn forbidden_names_verb_resource_and_rbac_doc() {
+        let status = kube::core::Status::failure("pods is forbidden", "Forbidden").with_code(403);
+        let err = Error::from_kube(
+            kube::Error::Api(Box::new(status)),
+            "list",
+            "pods",
+            Some("db"),
+        );
+        let line = err.to_string();
+        assert!(
+            line.starts_with("list pods is forbidden in namespace \"db\""),
+            "{line}"
+        );
+        assert!(line.contains("RBAC"), "{line}");
+    }
+}

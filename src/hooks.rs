@@ -1,0 +1,279 @@
+//! Runs one pre or post command in one container over the exec API.
+//!
+//! Each run is bounded: by `--hook-timeout` (on expiry the exec stream is dropped, which makes the
+//! API server kill the command) and by the amount of output kept. A run never returns an error:
+//! whatever happens becomes a [`HookRecord`], because the caller must go on releasing other pods.
+
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
+use kube::Api;
+use kube::api::AttachParams;
+use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::locate::HookTarget;
+
+/// Output kept per stream; the rest is read and dropped so the command never blocks on a full pipe.
+pub const MAX_CAPTURE: usize = 64 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HookPhase {
+    Pre,
+    Post,
+}
+
+impl HookPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            HookPhase::Pre => "pre",
+            HookPhase::Post => "post",
+        }
+    }
+}
+
+/// What one command did in one container (the `hooks[]` entries of the JSON result).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookRecord {
+    pub phase: HookPhase,
+    pub pod: String,
+    pub container: String,
+    pub command: String,
+    /// `None` when the command never reported an exit status (timeout, exec refused, stream lost).
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+    pub stdout: String,
+    pub stderr: String,
+    /// Why the command did not complete, when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The exec stream broke before the command reported (connection lost, API 5xx), so
+    /// trying again may reach it; a timeout or a refusal will not get better.
+    #[serde(skip)]
+    pub stream_lost: bool,
+}
+
+impl HookRecord {
+    pub fn succeeded(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+
+    /// One line naming the pod, the command and what went wrong.
+    pub fn failure_line(&self) -> String {
+        let what = match (&self.error, self.exit_code) {
+            (Some(err), _) => err.clone(),
+            (None, Some(code)) => {
+                let tail = self.stderr.trim().lines().last().unwrap_or("").to_string();
+                if tail.is_empty() {
+                    format!("exited with code {code}")
+                } else {
+                    format!("exited with code {code}: {tail}")
+                }
+            }
+            (None, None) => "did not report an exit status".to_string(),
+        };
+        format!(
+            "{} command {:?} in pod {:?} (container {:?}) {}",
+            self.phase.label(),
+            self.command,
+            self.pod,
+            self.container,
+            what
+        )
+    }
+}
+
+/// Runs `sh -c command` in the target container, as STORK's rule engine does.
+pub async fn run_hook(
+    pods: &Api<Pod>,
+    target: &HookTarget,
+    phase: HookPhase,
+    command: &str,
+    timeout: Duration,
+) -> HookRecord {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(timeout, exec(pods, target, command)).await;
+    let mut record = HookRecord {
+        phase,
+        pod: target.pod.clone(),
+        container: target.container.clone(),
+        command: command.to_string(),
+        exit_code: None,
+        duration_ms: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+        error: None,
+        stream_lost: false,
+    };
+    match outcome {
+        Err(_elapsed) => {
+            record.error = Some(format!(
+                "timed out after {} and was killed",
+                crate::duration::human(timeout)
+            ));
+        }
+        Ok(Err(err)) => {
+            record.stream_lost = match &err {
+                kube::Error::Api(status) => status.code >= 500,
+                _ => true,
+            };
+            record.error = Some(describe_exec_error(err));
+        }
+        Ok(Ok(done)) => {
+            record.stdout = done.stdout;
+            record.stderr = done.stderr;
+            match exit_code(done.status.as_ref()) {
+                Ok(code) => record.exit_code = Some(code),
+                Err(message) => {
+                    record.stream_lost = done.status.is_none();
+                    record.error = Some(message);
+                }
+            }
+        }
+    }
+    record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(phase = phase.label(), pod = %record.pod, exit = ?record.exit_code, error = ?record.error, "hook done");
+    record
+}
+
+struct ExecOutput {
+    stdout: String,
+    stderr: String,
+    status: Option<Status>,
+}
+
+async fn exec(
+    pods: &Api<Pod>,
+    target: &HookTarget,
+    command: &str,
+) -> Result<ExecOutput, kube::Error> {
+    let params = AttachParams::default()
+        .container(target.container.clone())
+        .stdin(false)
+        .stdout(true)
+        .stderr(true);
+    // Dropping `process` (on timeout) aborts the stream task, closing the connection.
+    let mut process = pods
+        .exec(&target.pod, ["sh", "-c", command], &params)
+        .await?;
+    let stdout = process.stdout();
+    let stderr = process.stderr();
+    let status = process.take_status();
+    let (stdout, stderr, status) =
+        tokio::join!(read_bounded(stdout), read_bounded(stderr), async {
+            match status {
+                Some(status) => status.await,
+                None => None,
+            }
+        });
+    if let Err(err) = process.join().await {
+        // The status (if any) is already in hand; a late stream error changes nothing.
+        tracing::debug!(error = %err, "exec stream ended with an error");
+    }
+    Ok(ExecOutput {
+        stdout,
+        stderr,
+        status,
+    })
+}
+
+async fn read_bounded(stream: Option<impl AsyncRead + Unpin>) -> String {
+    let Some(mut stream) = stream else {
+        return String::new();
+    };
+    let mut kept = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let mut truncated = false;
+    loop {
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = MAX_CAPTURE.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..n.min(room)]);
+                truncated |= n > room;
+            }
+        }
+    }
+    let mut text = String::from_utf8_lossy(&kept).into_owned();
+    if truncated {
+        text.push_str("\n[output truncated]");
+    }
+    text
+}
+
+/// Reads the exit code the way kubectl does: `Success` is 0; `NonZeroExitCode` carries the code
+/// in a cause of reason `ExitCode`; any other failure (container not found, command not
+/// startable) is an error message.
+pub fn exit_code(status: Option<&Status>) -> Result<i32, String> {
+    let Some(status) = status else {
+        return Err("the exec stream ended without an exit status (connection lost?)".to_string());
+    };
+    if status.status.as_deref() == Some("Success") {
+        return Ok(0);
+    }
+    let reason = status.reason.as_deref().unwrap_or_default();
+    if reason == "NonZeroExitCode" {
+        let code = status
+            .details
+            .as_ref()
+            .and_then(|d| d.causes.as_ref())
+            .and_then(|causes| {
+                causes
+                    .iter()
+                    .find(|c| c.reason.as_deref() == Some("ExitCode"))
+            })
+            .and_then(|c| c.message.as_deref()?.parse::<i32>().ok());
+        if let Some(code) = code {
+            return Ok(code);
+        }
+    }
+    Err(match status.message.as_deref() {
+        Some(message) if !message.is_empty() => message.to_string(),
+        _ => format!("exec failed ({reason})"),
+    })
+}
+
+fn describe_exec_error(err: kube::Error) -> String {
+    match err {
+        kube::Error::Api(status) => format!("exec refused: {} ({})", status.message, status.code),
+        kube::Error::UpgradeConnection(e) => {
+            format!("exec refused: {}", crate::error::root_cause(&e))
+        }
+        other => format!("exec failed: {}", crate::error::root_cause(&other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn status(value: serde_json::Value) -> Status {
+        serde_json::from_value(value).expect("status")
+    }
+
+    #[test]
+    fn exit_codes_are_read_as_kubectl_reads_them() {
+        assert_eq!(
+            exit_code(Some(&status(json!({"status": "Success"})))),
+            Ok(0)
+        );
+        let failed = status(json!({
+            "status": "Failure", "reason": "NonZeroExitCode",
+            "message": "command terminated with non-zero exit code",
+            "details": {"causes": [{"reason": "ExitCode", "message": "3"}]}
+        }));
+        assert_eq!(exit_code(Some(&failed)), Ok(3));
+        let refused = status(
+            json!({"status": "Failure", "reason": "InternalError", "message": "container not found (\"x\")"}),
+        );
+        assert_eq!(
+            exit_code(Some(&refused)),
+            Err("container not found (\"x\")".into())
+        );
+        assert!(exit_code(None).is_err());
+    }
+}

@@ -1,0 +1,354 @@
+//! From PVCs to the pods and containers that must be quiesced.
+//!
+//! Pure functions over objects already listed, so the rules (which pod counts, which container is
+//! chosen) are unit-tested without a cluster, and so one pod list per namespace serves any number
+//! of PVCs.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+
+use crate::error::Error;
+
+/// CSI driver names Portworx has used; the old one still appears on long-lived clusters.
+const PORTWORX_CSI_DRIVERS: [&str; 2] = ["pxd.portworx.com", "com.openstorage.pxd"];
+
+/// One container in one pod where the pre/post commands run.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HookTarget {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    /// The PVCs this container mounts among those being snapshotted, for the report.
+    pub pvcs: Vec<String>,
+}
+
+/// A pod that mounts a PVC being snapshotted but cannot take commands, reported as a warning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedPod {
+    pub pod: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Located {
+    pub targets: Vec<HookTarget>,
+    pub skipped: Vec<SkippedPod>,
+}
+
+/// Checks that a PVC can be snapshotted by STORK: it is Bound, and its PV is a Portworx volume
+/// (in-tree `portworxVolume` or the Portworx CSI driver). STORK itself would leave such a snapshot
+/// without any status forever, so this is the only place the user learns why.
+pub fn check_pvc(pvc: &PersistentVolumeClaim, pv: Option<&PersistentVolume>) -> Result<(), Error> {
+    let name = pvc.metadata.name.clone().unwrap_or_default();
+    let namespace = pvc.metadata.namespace.clone().unwrap_or_default();
+    let phase = pvc
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_else(|| "unknown".to_string());
+    if phase != "Bound" {
+        return Err(Error::PvcNotBound {
+            pvc: name,
+            namespace,
+            phase,
+        });
+    }
+    let not_portworx = |detail: String| Error::NotPortworx {
+        pvc: name.clone(),
+        namespace: namespace.clone(),
+        detail,
+    };
+    let pv = pv.ok_or_else(|| not_portworx("its PersistentVolume was not found".to_string()))?;
+    let spec = pv.spec.as_ref();
+    if spec.and_then(|s| s.portworx_volume.as_ref()).is_some() {
+        return Ok(());
+    }
+    match spec.and_then(|s| s.csi.as_ref()) {
+        Some(csi) if PORTWORX_CSI_DRIVERS.contains(&csi.driver.as_str()) => Ok(()),
+        Some(csi) => Err(not_portworx(format!("CSI driver {:?}", csi.driver))),
+        None => Err(not_portworx(format!(
+            "PersistentVolume {:?} is neither portworxVolume nor CSI pxd.portworx.com",
+            pv.metadata.name.clone().unwrap_or_default()
+        ))),
+    }
+}
+
+/// Finds, among `pods` (one namespace), the containers that mount any of `pvcs`.
+///
+/// A pod counts when a `spec.volumes[]` entry claims one of the PVCs; the container is the one
+/// whose `volumeMounts`/`volumeDevices` use that volume. `container` (from `-c`) overrides the
+/// choice. Several candidate containers and no `-c` is an error naming them. A pod mounting several
+/// of the PVCs yields one target per container, not one per PVC.
+pub fn locate(pods: &[Pod], pvcs: &[String], container: Option<&str>) -> Result<Located, Error> {
+    let mut targets: BTreeMap<(String, String), HookTarget> = BTreeMap::new();
+    let mut skipped = Vec::new();
+    for pod in pods {
+        let pod_name = pod.metadata.name.clone().unwrap_or_default();
+        let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+        let Some(spec) = &pod.spec else { continue };
+        // volume name in the pod -> PVC it claims, for the PVCs we snapshot
+        let claimed: BTreeMap<&str, &str> = spec
+            .volumes
+            .iter()
+            .flatten()
+            .filter_map(|v| {
+                let claim = v.persistent_volume_claim.as_ref()?;
+                pvcs.contains(&claim.claim_name)
+                    .then_some((v.name.as_str(), claim.claim_name.as_str()))
+            })
+            .collect();
+        if claimed.is_empty() {
+            continue;
+        }
+        if let Some(reason) = not_running(pod) {
+            skipped.push(SkippedPod {
+                pod: pod_name,
+                reason,
+            });
+            continue;
+        }
+        for (volume, pvc) in &claimed {
+            let mounting: Vec<&str> = spec
+                .containers
+                .iter()
+                .filter(|c| {
+                    c.volume_mounts.iter().flatten().any(|m| m.name == *volume)
+                        || c.volume_devices.iter().flatten().any(|d| d.name == *volume)
+                })
+                .map(|c| c.name.as_str())
+                .collect();
+            let chosen = match container {
+                Some(wanted) => {
+                    if !spec.containers.iter().any(|c| c.name == wanted) {
+                        return Err(Error::UnknownContainer {
+                            pod: pod_name,
+                            container: wanted.to_string(),
+                            available: spec
+                                .containers
+                                .iter()
+                                .map(|c| c.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        });
+                    }
+                    wanted.to_string()
+                }
+                None => match mounting.as_slice() {
+                    [only] => only.to_string(),
+                    // The volume is declared but no container mounts it: nothing writes to it,
+                    // yet the pod's main container is where an app would be flushed.
+                    [] => match spec.containers.as_slice() {
+                        [only] => only.name.clone(),
+                        _ => {
+                            return Err(Error::AmbiguousContainer {
+                                pod: pod_name,
+                                pvc: pvc.to_string(),
+                                containers: spec
+                                    .containers
+                                    .iter()
+                                    .map(|c| c.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            });
+                        }
+                    },
+                    several => {
+                        return Err(Error::AmbiguousContainer {
+                            pod: pod_name,
+                            pvc: pvc.to_string(),
+                            containers: several.join(", "),
+                        });
+                    }
+                },
+            };
+            let target = targets
+                .entry((pod_name.clone(), chosen.clone()))
+                .or_insert_with(|| HookTarget {
+                    namespace: namespace.clone(),
+                    pod: pod_name.clone(),
+                    container: chosen,
+                    pvcs: Vec::new(),
+                });
+            target.pvcs.push(pvc.to_string());
+        }
+    }
+    Ok(Located {
+        targets: targets.into_values().collect(),
+        skipped,
+    })
+}
+
+/// Why a pod cannot take a command now, or `None` when it can: the pod is Running and every
+/// container that reports a state is running (a crash-looping container would reject the exec).
+fn not_running(pod: &Pod) -> Option<String> {
+    let status = pod.status.as_ref();
+    let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
+    if phase != "Running" {
+        return Some(format!("pod is {phase}"));
+    }
+    let waiting = status
+        .and_then(|s| s.container_statuses.as_ref())
+        .into_iter()
+        .flatten()
+        .find(|c| c.state.as_ref().is_some_and(|st| st.running.is_none()));
+    waiting.map(|c| format!("container {:?} is not running", c.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(
+        name: &str,
+        phase: &str,
+        volumes: serde_json::Value,
+        containers: serde_json::Value,
+    ) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "db"},
+            "spec": {"volumes": volumes, "containers": containers},
+            "status": {"phase": phase}
+        }))
+        .expect("valid pod")
+    }
+
+    fn claim(volume: &str, pvc: &str) -> serde_json::Value {
+        json!({"name": volume, "persistentVolumeClaim": {"claimName": pvc}})
+    }
+
+    fn container(name: &str, mounts: &[&str]) -> serde_json::Value {
+        let mounts: Vec<_> = mounts
+            .iter()
+            .map(|m| json!({"name": m, "mountPath": "/d"}))
+            .collect();
+        json!({"name": name, "volumeMounts": mounts})
+    }
+
+    fn pvcs(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn picks_the_container_that_mounts_the_volume() {
+        let pods = [pod(
+            "app-0",
+            "Running",
+            json!([claim("data", "pvc-a")]),
+            json!([container("sidecar", &[]), container("app", &["data"])]),
+        )];
+        let found = locate(&pods, &pvcs(&["pvc-a"]), None).expect("locates");
+        assert_eq!(found.targets.len(), 1);
+        assert_eq!(found.targets[0].container, "app");
+        assert_eq!(found.targets[0].pvcs, vec!["pvc-a"]);
+    }
+
+    #[test]
+    fn several_mounting_containers_need_dash_c() {
+        let pods = [pod(
+            "app-0",
+            "Running",
+            json!([claim("data", "pvc-a")]),
+            json!([container("a", &["data"]), container("b", &["data"])]),
+        )];
+        let err = locate(&pods, &pvcs(&["pvc-a"]), None).expect_err("ambiguous");
+        assert!(err.to_string().contains("a, b"), "{err}");
+        let found = locate(&pods, &pvcs(&["pvc-a"]), Some("b")).expect("override");
+        assert_eq!(found.targets[0].container, "b");
+    }
+
+    #[test]
+    fn unknown_container_names_the_real_ones() {
+        let pods = [pod(
+            "app-0",
+            "Running",
+            json!([claim("data", "pvc-a")]),
+            json!([container("app", &["data"])]),
+        )];
+        let err = locate(&pods, &pvcs(&["pvc-a"]), Some("nope")).expect_err("unknown");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("(it has: app)"), "{err}");
+    }
+
+    #[test]
+    fn a_pod_mounting_two_pvcs_is_one_target() {
+        let pods = [pod(
+            "app-0",
+            "Running",
+            json!([claim("d1", "pvc-a"), claim("d2", "pvc-b")]),
+            json!([container("app", &["d1", "d2"])]),
+        )];
+        let found = locate(&pods, &pvcs(&["pvc-a", "pvc-b"]), None).expect("locates");
+        assert_eq!(found.targets.len(), 1);
+        assert_eq!(found.targets[0].pvcs, vec!["pvc-a", "pvc-b"]);
+    }
+
+    #[test]
+    fn pods_not_running_or_not_mounting_are_left_out() {
+        let pods = [
+            pod(
+                "pending",
+                "Pending",
+                json!([claim("data", "pvc-a")]),
+                json!([container("app", &["data"])]),
+            ),
+            pod(
+                "other",
+                "Running",
+                json!([claim("data", "pvc-z")]),
+                json!([container("app", &["data"])]),
+            ),
+        ];
+        let found = locate(&pods, &pvcs(&["pvc-a"]), None).expect("locates");
+        assert!(found.targets.is_empty());
+        assert_eq!(
+            found.skipped,
+            vec![SkippedPod {
+                pod: "pending".into(),
+                reason: "pod is Pending".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn pvc_checks() {
+        let bound = |phase: &str| -> PersistentVolumeClaim {
+            serde_json::from_value(
+                json!({"metadata": {"name": "d", "namespace": "db"}, "status": {"phase": phase}}),
+            )
+            .expect("pvc")
+        };
+        let pv = |spec: serde_json::Value| -> PersistentVolume {
+            serde_json::from_value(json!({"metadata": {"name": "pv1"}, "spec": spec})).expect("pv")
+        };
+        assert!(matches!(
+            check_pvc(&bound("Pending"), None),
+            Err(Error::PvcNotBound { .. })
+        ));
+        assert!(
+            check_pvc(
+                &bound("Bound"),
+                Some(&pv(json!({"portworxVolume": {"volumeID": "v"}})))
+            )
+            .is_ok()
+        );
+        assert!(
+            check_pvc(
+                &bound("Bound"),
+                Some(&pv(
+                    json!({"csi": {"driver": "pxd.portworx.com", "volumeHandle": "h"}})
+                ))
+            )
+            .is_ok()
+        );
+        let err = check_pvc(
+            &bound("Bound"),
+            Some(&pv(
+                json!({"csi": {"driver": "ebs.csi.aws.com", "volumeHandle": "h"}}),
+            )),
+        )
+        .expect_err("not px");
+        assert!(err.to_string().contains("ebs.csi.aws.com"), "{err}");
+    }
+}

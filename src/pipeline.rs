@@ -1,0 +1,119 @@
+//! The shared core every snapshotting subcommand drives: check the PVCs, locate the pods, and
+//! run a snapshot step inside the freeze window, releasing afterwards whatever happened.
+
+use std::future::Future;
+
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
+use kube::Api;
+use kube::api::ListParams;
+
+use crate::cli::HookArgs;
+use crate::cluster::Cluster;
+use crate::error::{Error, Result, Signal};
+use crate::locate::{Located, check_pvc, locate};
+use crate::quiesce::{HookPlan, Released, freeze};
+use crate::signals::Signals;
+
+/// Reads a PVC and its PV and checks that STORK can snapshot it.
+pub async fn check_snapshottable(
+    cluster: &Cluster,
+    namespace: &str,
+    pvc_name: &str,
+) -> Result<PersistentVolumeClaim> {
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(cluster.client.clone(), namespace);
+    let pvc = cluster
+        .read("get", "persistentvolumeclaims", Some(namespace), || {
+            pvcs.get_opt(pvc_name)
+        })
+        .await?
+        .ok_or_else(|| Error::PvcNotFound {
+            pvc: pvc_name.to_string(),
+            namespace: namespace.to_string(),
+        })?;
+    let pv = match pvc.spec.as_ref().and_then(|s| s.volume_name.clone()) {
+        Some(volume) if !volume.is_empty() => {
+            let pvs: Api<PersistentVolume> = Api::all(cluster.client.clone());
+            cluster
+                .read("get", "persistentvolumes", None, || pvs.get_opt(&volume))
+                .await?
+        }
+        _ => None,
+    };
+    check_pvc(&pvc, pv.as_ref())?;
+    Ok(pvc)
+}
+
+/// Lists the namespace's pods once and finds the containers to quiesce for `pvcs`.
+/// No running pod while commands were asked for is an error unless `--allow-no-pods`.
+pub async fn locate_targets(
+    cluster: &Cluster,
+    namespace: &str,
+    pvcs: &[String],
+    hooks: &HookArgs,
+) -> Result<Located> {
+    let api: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
+    let params = ListParams::default();
+    let pods = cluster
+        .read("list", "pods", Some(namespace), || api.list(&params))
+        .await?;
+    let located = locate(&pods.items, pvcs, hooks.container.as_deref())?;
+    let has_commands = !hooks.pre.is_empty() || !hooks.post.is_empty();
+    if located.targets.is_empty() && has_commands && !hooks.allow_no_pods {
+        return Err(Error::NoPods {
+            pvc: pvcs.join(", "),
+            namespace: namespace.to_string(),
+        });
+    }
+    Ok(located)
+}
+
+/// The plan for the located targets with the user's commands.
+pub fn hook_plan(located: &Located, hooks: &HookArgs) -> HookPlan {
+    HookPlan {
+        targets: located.targets.clone(),
+        pre: hooks.pre.clone(),
+        post: hooks.post.clone(),
+        timeout: hooks.hook_timeout,
+        parallel: usize::from(hooks.parallel),
+    }
+}
+
+/// How a frozen run ended.
+pub struct FrozenRun<T> {
+    /// The snapshot step's result, or `None` when it did not run to the end.
+    pub value: Option<T>,
+    pub pre_failure: Option<String>,
+    pub interrupted: Option<Signal>,
+    pub released: Released,
+}
+
+/// Runs pre commands, then `step` (only if every pre command succeeded), then the post
+/// commands in every pod whose pre command started — after `step` finished, failed, or was
+/// abandoned because of a signal.
+pub async fn run_frozen<T, F>(
+    cluster: &Cluster,
+    plan: HookPlan,
+    signals: &mut Signals,
+    step: F,
+) -> FrozenRun<T>
+where
+    F: Future<Output = T>,
+{
+    let mut frozen = freeze(&cluster.client, plan, signals).await;
+    let mut value = None;
+    if frozen.is_quiesced() {
+        tokio::select! {
+            done = step => value = Some(done),
+            signal = signals.recv() => frozen.interrupted = Some(signal),
+        }
+    }
+    let pre_failure = frozen.pre_failure.clone();
+    let interrupted = frozen.interrupted;
+    let released = frozen.release(signals).await;
+    FrozenRun {
+        value,
+        pre_failure,
+        interrupted,
+        released,
+    }
+}

@@ -1,0 +1,94 @@
+//! Rendering results: a table for people, JSON/YAML for scripts, `-o name` for piping.
+//!
+//! Results go to stdout and nothing else does; warnings, progress and errors go to stderr, so
+//! `pxsnap snap ... -o json | jq` always sees one clean document.
+
+use std::io::Write;
+
+use serde::Serialize;
+use tabled::settings::Style;
+use tabled::{Table, Tabled};
+
+use crate::cli::OutputFormat;
+use crate::duration::human;
+use crate::hooks::HookRecord;
+
+/// A result that can be shown in every output format.
+pub trait Report: Serialize {
+    /// The human-readable rendering.
+    fn table(&self) -> String;
+    /// `-o name` lines, `resource.group/name` as kubectl prints them.
+    fn names(&self) -> Vec<String>;
+}
+
+/// Writes the result in the chosen format. A failure to write stdout (a closed pipe) is not
+/// worth a second error message.
+pub fn emit(format: OutputFormat, report: &impl Report) {
+    let text = match format {
+        OutputFormat::Table => report.table(),
+        OutputFormat::Json => serde_json::to_string_pretty(report)
+            .map(|s| s + "\n")
+            .unwrap_or_default(),
+        OutputFormat::Yaml => serde_norway::to_string(report).unwrap_or_default(),
+        OutputFormat::Name => report.names().iter().map(|n| format!("{n}\n")).collect(),
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+#[derive(Tabled)]
+struct HookRow {
+    #[tabled(rename = "PHASE")]
+    phase: &'static str,
+    #[tabled(rename = "POD")]
+    pod: String,
+    #[tabled(rename = "CONTAINER")]
+    container: String,
+    #[tabled(rename = "EXIT")]
+    exit: String,
+    #[tabled(rename = "DURATION")]
+    duration: String,
+    #[tabled(rename = "COMMAND")]
+    command: String,
+}
+
+/// One row per hook run: phase, pod, container, exit code, duration.
+pub fn hooks_table(records: &[HookRecord]) -> String {
+    let rows = records.iter().map(|r| HookRow {
+        phase: r.phase.label(),
+        pod: r.pod.clone(),
+        container: r.container.clone(),
+        exit: match (r.exit_code, &r.error) {
+            (Some(code), _) => code.to_string(),
+            (None, Some(err)) if err.starts_with("timed out") => "timeout".to_string(),
+            (None, _) => "-".to_string(),
+        },
+        duration: human(std::time::Duration::from_millis(r.duration_ms)),
+        command: r.command.clone(),
+    });
+    plain_table(Table::new(rows))
+}
+
+/// kubectl's look: no borders, columns separated by spaces.
+pub fn plain_table(mut table: Table) -> String {
+    table.with(Style::blank());
+    let mut text = table.to_string();
+    // tabled pads every line to the full width; kubectl does not.
+    text = text
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push('\n');
+    text
+}
+
+/// Key/value lines for the summary block above the hooks table.
+pub fn summary(pairs: &[(&str, String)]) -> String {
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
+        .collect()
+}

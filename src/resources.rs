@@ -1,0 +1,280 @@
+//! Typed views of the STORK objects pxsnap reads and writes.
+//!
+//! STORK registers its CRDs without a schema, so the API server accepts any field name and a typo
+//! is silently ignored. These structs are the one place the JSON names are spelled; everything is
+//! optional and `null`-tolerant because STORK (Go, no `omitempty`) writes empty strings and nulls.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The external-storage API group STORK serves its VolumeSnapshot in.
+pub const STORK_SNAPSHOT_GROUP_VERSION: &str = "volumesnapshot.external-storage.k8s.io/v1";
+/// The group of GroupVolumeSnapshot and Rule.
+pub const STORK_GROUP_VERSION: &str = "stork.libopenstorage.org/v1alpha1";
+
+/// Label pxsnap puts on everything it creates, so `list`/`delete` can tell its own objects apart.
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+pub const MANAGED_BY_VALUE: &str = "pxsnap";
+pub const SNAPSHOT_TYPE_ANNOTATION: &str = "portworx/snapshot-type";
+pub const CLOUD_CRED_ANNOTATION: &str = "portworx/cloud-cred-id";
+
+/// Implements `kube::Resource` for a struct with a `metadata` field, so `Api<T>` works without
+/// kube's derive macro (which would pull schemars into the build for CRDs we never install).
+macro_rules! static_resource {
+    ($ty:ty, $scope:ty, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
+        impl kube::Resource for $ty {
+            type DynamicType = ();
+            type Scope = $scope;
+
+            fn kind(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed($kind)
+            }
+            fn group(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed($group)
+            }
+            fn version(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed($version)
+            }
+            fn plural(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed($plural)
+            }
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+            fn meta_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    };
+}
+
+/// `volumesnapshot.external-storage.k8s.io/v1` VolumeSnapshot: the object STORK acts on.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorkVolumeSnapshot {
+    #[serde(default = "stork_snapshot_api_version")]
+    pub api_version: String,
+    #[serde(default = "stork_snapshot_kind")]
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub spec: StorkSnapshotSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StorkSnapshotStatus>,
+}
+static_resource!(
+    StorkVolumeSnapshot,
+    k8s_openapi::NamespaceResourceScope,
+    "volumesnapshot.external-storage.k8s.io",
+    "v1",
+    "VolumeSnapshot",
+    "volumesnapshots"
+);
+
+fn stork_snapshot_api_version() -> String {
+    STORK_SNAPSHOT_GROUP_VERSION.to_string()
+}
+fn stork_snapshot_kind() -> String {
+    "VolumeSnapshot".to_string()
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorkSnapshotSpec {
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub persistent_volume_claim_name: String,
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub snapshot_data_name: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorkSnapshotStatus {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub conditions: Vec<StorkCondition>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StorkCondition {
+    #[serde(rename = "type", default, deserialize_with = "null_as_default")]
+    pub type_: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub status: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub message: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
+}
+
+/// Where a STORK snapshot stands, decided from the **last** condition as STORK's own controller
+/// does (an earlier `Error` followed by `Ready` is a success).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SnapshotPhase {
+    Ready,
+    Error(String),
+    /// No conditions yet, or `Pending`; carries the last message, if any, for progress display.
+    Pending(Option<String>),
+}
+
+impl SnapshotPhase {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SnapshotPhase::Ready => "Ready",
+            SnapshotPhase::Error(_) => "Error",
+            SnapshotPhase::Pending(_) => "Pending",
+        }
+    }
+}
+
+pub fn phase_of(conditions: &[StorkCondition]) -> SnapshotPhase {
+    match conditions.last() {
+        Some(c) if c.type_ == "Ready" && c.status == "True" => SnapshotPhase::Ready,
+        Some(c) if c.type_ == "Error" && c.status == "True" => {
+            SnapshotPhase::Error(c.message.clone())
+        }
+        Some(c) if !c.message.is_empty() => SnapshotPhase::Pending(Some(c.message.clone())),
+        _ => SnapshotPhase::Pending(None),
+    }
+}
+
+impl StorkVolumeSnapshot {
+    pub fn phase(&self) -> SnapshotPhase {
+        phase_of(
+            self.status
+                .as_ref()
+                .map(|s| s.conditions.as_slice())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// When the snapshot became Ready, from its Ready condition.
+    pub fn ready_at(&self) -> Option<String> {
+        let conditions = &self.status.as_ref()?.conditions;
+        conditions
+            .iter()
+            .rev()
+            .find(|c| c.type_ == "Ready" && c.status == "True")
+            .and_then(|c| c.last_transition_time.clone())
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.metadata
+            .annotations
+            .as_ref()?
+            .get(key)
+            .map(String::as_str)
+    }
+
+    pub fn snapshot_type(&self) -> &str {
+        self.annotation(SNAPSHOT_TYPE_ANNOTATION).unwrap_or("local")
+    }
+}
+
+/// Builds the labels every pxsnap-made object carries: the managed-by marker plus the user's.
+pub fn managed_labels(extra: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([(MANAGED_BY_LABEL.to_string(), MANAGED_BY_VALUE.to_string())]);
+    labels.extend(extra.iter().cloned());
+    labels
+}
+
+/// Go clients write `null` for empty slices, maps and strings; treat it as the empty value.
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn condition(type_: &str, status: &str, message: &str) -> StorkCondition {
+        StorkCondition {
+            type_: type_.into(),
+            status: status.into(),
+            message: message.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_last_condition_decides() {
+        assert_eq!(phase_of(&[]), SnapshotPhase::Pending(None));
+        assert_eq!(
+            phase_of(&[
+                condition("Error", "True", "boom"),
+                condition("Ready", "True", "ok")
+            ]),
+            SnapshotPhase::Ready
+        );
+        assert_eq!(
+            phase_of(&[
+                condition("Ready", "True", "ok"),
+                condition("Error", "True", "boom")
+            ]),
+            SnapshotPhase::Error("boom".into())
+        );
+        assert_eq!(
+            phase_of(&[condition("Pending", "Unknown", "40% uploaded")]),
+            SnapshotPhase::Pending(Some("40% uploaded".into()))
+        );
+    }
+
+    #[test]
+    fn go_style_nulls_and_empty_strings_deserialize() {
+        let json = serde_json::json!({
+            "apiVersion": "volumesnapshot.external-storage.k8s.io/v1",
+            "kind": "VolumeSnapshot",
+            "metadata": {"name": "s", "namespace": "db"},
+            "spec": {"persistentVolumeClaimName": "data", "snapshotDataName": null},
+            "status": {"creationTimestamp": null, "conditions": null}
+        });
+        let snap: StorkVolumeSnapshot = serde_json::from_value(json).expect("parses");
+        assert_eq!(snap.spec.persistent_volume_claim_name, "data");
+        assert_eq!(snap.spec.snapshot_data_name, "");
+        assert_eq!(snap.phase(), SnapshotPhase::Pending(None));
+    }
+
+    #[test]
+    fn serializes_with_exact_stork_field_names() {
+        let snap = StorkVolumeSnapshot {
+            api_version: stork_snapshot_api_version(),
+            kind: stork_snapshot_kind(),
+            metadata: ObjectMeta {
+                name: Some("s".into()),
+                ..Default::default()
+            },
+            spec: StorkSnapshotSpec {
+                persistent_volume_claim_name: "data".into(),
+                ..Default::default()
+            },
+            status: None,
+        };
+        let json = serde_json::to_value(&snap).expect("serializes");
+        assert_eq!(
+            json["spec"],
+            serde_json::json!({"persistentVolumeClaimName": "data"})
+        );
+        assert_eq!(
+            json["apiVersion"],
+            "volumesnapshot.external-storage.k8s.io/v1"
+        );
+        assert!(json.get("status").is_none());
+    }
+}
