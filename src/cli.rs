@@ -80,6 +80,16 @@ pub enum Command {
     /// Take an application-consistent snapshot of one PVC
     #[command(after_help = SNAP_HELP)]
     Snap(SnapArgs),
+    /// Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with
+    #[command(
+        long_about = "Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is \
+            configured with (a Portworx cloud snapshot).\n\n\
+            The application stays quiesced until the upload is done: STORK shows no moment at which the \
+            local point-in-time copy is cut, so pxsnap cannot release it earlier. The freeze time is \
+            reported. For a short freeze, take a local snapshot with `pxsnap snap` instead.",
+        after_help = SNAP_HELP
+    )]
+    CloudSnap(CloudSnapArgs),
 }
 
 const SNAP_HELP: &str = "\
@@ -139,6 +149,44 @@ pub struct SnapArgs {
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
     pub labels: Vec<(String, String)>,
     /// Keep a snapshot that failed or timed out instead of deleting it
+    #[arg(long)]
+    pub keep_failed: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CloudSnapArgs {
+    /// The PersistentVolumeClaim to snapshot
+    pub pvc: String,
+    /// Portworx cloud credential ID (needed when Portworx has more than one credential)
+    #[arg(long, value_name = "ID")]
+    pub cred_id: Option<String>,
+    #[command(flatten)]
+    pub hooks: HookArgs,
+    /// Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals
+    #[arg(long, value_name = "N")]
+    pub incremental_count: Option<u32>,
+    /// Delete the local snapshot once the upload is done
+    #[arg(long)]
+    pub delete_local: bool,
+    /// How long to wait for the upload to finish
+    #[arg(long, value_name = "DUR", default_value = "1h", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Do not wait for the upload (refused with --pre/--post unless --force); `pxsnap list` shows progress
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Allow --no-wait with pre/post commands although the app is released before the cut
+    #[arg(long)]
+    pub force: bool,
+    /// Print what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Extra label on the snapshot (repeatable)
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
 }

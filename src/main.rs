@@ -37,6 +37,7 @@ async fn run(cli: Cli) -> i32 {
     let global = &cli.global;
     let outcome = match &cli.command {
         Command::Snap(args) => commands::snap::run(global, args, &mut signals).await,
+        Command::CloudSnap(args) => commands::cloud_snap::run(global, args, &mut signals).await,
     };
     emit(global.output, &outcome.result);
     match outcome.error {

@@ -143,6 +143,9 @@ pub struct SnapJob<'a> {
     pub force: bool,
     pub dry_run: bool,
     pub keep_failed: bool,
+    /// Print a plain "still uploading" line this often when stderr is not a terminal, so a CI
+    /// log shows the job is alive during a long upload.
+    pub heartbeat: Option<std::time::Duration>,
 }
 
 pub async fn run(
@@ -161,6 +164,7 @@ pub async fn run(
         force: args.force,
         dry_run: args.dry_run,
         keep_failed: args.keep_failed,
+        heartbeat: None,
     };
     run_job(global, &job, signals).await
 }
@@ -186,11 +190,15 @@ pub async fn run_job(
         },
         ..Default::default()
     });
-    if job.no_wait && !job.hooks.pre.is_empty() && !job.force {
+    // A local snapshot's post command only notifies; a cloud snapshot's releases the app
+    // that must stay quiesced until the upload ends, so there --post alone is refused too.
+    let releases_early = !job.hooks.pre.is_empty()
+        || (matches!(job.kind, SnapshotKind::Cloud(_)) && !job.hooks.post.is_empty());
+    if job.no_wait && releases_early && !job.force {
         return result.fail(
             Step::Config,
             Error::Usage(
-                "--no-wait with --pre would release the application before the snapshot is cut; drop --no-wait or add --force".into(),
+                "--no-wait with pre/post commands would release the application before the snapshot is cut; drop --no-wait or add --force".into(),
             ),
         );
     }
@@ -254,13 +262,32 @@ pub async fn run_job(
             return Ok(Ok(created));
         }
         progress.step(format!("waiting for snapshot {} to be cut", request.name));
-        let waited =
+        let last_message = std::cell::RefCell::new(String::new());
+        let wait =
             stork::wait_until_final(&cluster, &namespace, &request.name, job.timeout, |snap| {
                 if let crate::resources::SnapshotPhase::Pending(Some(message)) = snap.phase() {
                     progress.step(format!("{}: {message}", request.name));
+                    *last_message.borrow_mut() = message;
                 }
-            })
-            .await;
+            });
+        let waited = match job
+            .heartbeat
+            .filter(|_| !progress.is_drawn() && !global.quiet)
+        {
+            Some(every) => {
+                let started = std::time::Instant::now();
+                with_heartbeat(wait, every, || {
+                    eprintln!(
+                        "pxsnap: still waiting for snapshot {} ({} elapsed) {}",
+                        request.name,
+                        crate::duration::human(started.elapsed()),
+                        last_message.borrow()
+                    )
+                })
+                .await
+            }
+            None => wait.await,
+        };
         Ok::<_, Error>(waited.map_err(|failure| (created, failure)))
     };
     let run = run_frozen(&cluster, plan, signals, snapshot_step).await;
@@ -353,6 +380,22 @@ pub async fn run_job(
             result,
             error: None,
         },
+    }
+}
+
+/// Awaits `work`, calling `beat` every `every` until it finishes.
+async fn with_heartbeat<T>(
+    work: impl std::future::Future<Output = T>,
+    every: std::time::Duration,
+    beat: impl Fn(),
+) -> T {
+    tokio::pin!(work);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = ticks.tick() => beat(),
+        }
     }
 }
 

@@ -1,0 +1,39 @@
+//! `pxsnap cloud-snap`: a Portworx cloud snapshot, uploaded to the configured S3 endpoint.
+//!
+//! The same pipeline as `snap` with a cloud-type VolumeSnapshot; the differences are the
+//! annotations, a long default timeout, and a heartbeat line for CI logs during the upload.
+
+use std::time::Duration;
+
+use crate::backend::stork::{CloudOptions, SnapshotKind};
+use crate::cli::{CloudSnapArgs, GlobalArgs};
+use crate::commands::snap::{Outcome, SnapJob, SnapResult, run_job};
+use crate::signals::Signals;
+
+/// How often a plain progress line is printed when stderr is not a terminal.
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
+pub async fn run(
+    global: &GlobalArgs,
+    args: &CloudSnapArgs,
+    signals: &mut Signals,
+) -> Outcome<SnapResult> {
+    let job = SnapJob {
+        pvc: &args.pvc,
+        hooks: &args.hooks,
+        name: args.name.as_deref(),
+        kind: SnapshotKind::Cloud(CloudOptions {
+            cred_id: args.cred_id.clone(),
+            incremental_count: args.incremental_count,
+            delete_local: args.delete_local,
+        }),
+        labels: &args.labels,
+        timeout: args.timeout,
+        no_wait: args.no_wait,
+        force: args.force,
+        dry_run: args.dry_run,
+        keep_failed: args.keep_failed,
+        heartbeat: Some(HEARTBEAT),
+    };
+    run_job(global, &job, signals).await
+}
