@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use pxsnap::cli::{Cli, Command};
 use pxsnap::commands;
-use pxsnap::report::emit;
 use pxsnap::signals::Signals;
 
 fn main() -> ExitCode {
@@ -35,17 +34,14 @@ async fn run(cli: Cli) -> i32 {
         }
     };
     let global = &cli.global;
-    let outcome = match &cli.command {
-        Command::Snap(args) => commands::snap::run(global, args, &mut signals).await,
-        Command::CloudSnap(args) => commands::cloud_snap::run(global, args, &mut signals).await,
-    };
-    emit(global.output, &outcome.result);
-    match outcome.error {
-        None => 0,
-        Some(err) => {
-            eprintln!("error: {err}");
-            err.exit_code()
-        }
+    let format = global.output;
+    match &cli.command {
+        Command::Snap(args) => commands::snap::run(global, args, &mut signals)
+            .await
+            .finish(format),
+        Command::CloudSnap(args) => commands::cloud_snap::run(global, args, &mut signals)
+            .await
+            .finish(format),
     }
 }
 

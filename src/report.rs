@@ -11,7 +11,36 @@ use tabled::{Table, Tabled};
 
 use crate::cli::OutputFormat;
 use crate::duration::human;
+use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
+
+/// The `error` member of every JSON result: which step failed and the message printed on stderr.
+#[derive(Debug, Serialize)]
+pub struct ErrorReport {
+    pub step: Step,
+    pub message: String,
+}
+
+/// A finished run: the result to print and the error that decides the exit code.
+pub struct Outcome<R> {
+    pub result: R,
+    pub error: Option<Error>,
+}
+
+impl<R: Report> Outcome<R> {
+    /// Prints the result on stdout and the error (if any) as one line on stderr; returns the
+    /// exit code.
+    pub fn finish(self, format: OutputFormat) -> i32 {
+        emit(format, &self.result);
+        match self.error {
+            None => 0,
+            Some(err) => {
+                eprintln!("error: {err}");
+                err.exit_code()
+            }
+        }
+    }
+}
 
 /// A result that can be shown in every output format.
 pub trait Report: Serialize {

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::backend::stork::{CloudOptions, SnapshotKind};
 use crate::cli::{CloudSnapArgs, GlobalArgs};
-use crate::commands::snap::{Outcome, SnapJob, SnapResult, run_job};
+use crate::commands::snap::{SnapJob, SnapResult, run_job};
+use crate::report::Outcome;
 use crate::signals::Signals;
 
 /// How often a plain progress line is printed when stderr is not a terminal.

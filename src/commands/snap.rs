@@ -11,7 +11,7 @@ use crate::locate::Located;
 use crate::pipeline::{check_snapshottable, hook_plan, locate_targets, run_frozen};
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
-use crate::report::{Report, hooks_table, summary};
+use crate::report::{ErrorReport, Outcome, Report, hooks_table, summary};
 use crate::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
 use crate::signals::Signals;
 
@@ -45,18 +45,6 @@ pub struct SnapshotReport {
     pub credential: Option<String>,
     /// True when pxsnap deleted the snapshot after a failure, timeout or interruption.
     pub deleted: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ErrorReport {
-    pub step: Step,
-    pub message: String,
-}
-
-/// A finished run: the result to print and the error that decides the exit code.
-pub struct Outcome<R> {
-    pub result: R,
-    pub error: Option<Error>,
 }
 
 impl SnapResult {
