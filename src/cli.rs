@@ -65,6 +65,16 @@ pub struct GlobalArgs {
     /// Never draw progress bars, even on a terminal
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// When to colour messages on stderr (NO_COLOR in the environment means never for auto)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +100,8 @@ pub enum Command {
         after_help = SNAP_HELP
     )]
     CloudSnap(CloudSnapArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
 }
 
 const SNAP_HELP: &str = "\
@@ -189,6 +201,13 @@ pub struct CloudSnapArgs {
     /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `key=value`, with the key checked the way Kubernetes checks label keys (loosely: non-empty,

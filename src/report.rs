@@ -35,7 +35,10 @@ impl<R: Report> Outcome<R> {
         match self.error {
             None => 0,
             Some(err) => {
-                eprintln!("error: {err}");
+                eprintln!(
+                    "{} {err}",
+                    console::style("error:").for_stderr().red().bold()
+                );
                 err.exit_code()
             }
         }
@@ -48,6 +51,14 @@ pub trait Report: Serialize {
     fn table(&self) -> String;
     /// `-o name` lines, `resource.group/name` as kubectl prints them.
     fn names(&self) -> Vec<String>;
+}
+
+/// Prints a warning line on stderr (above the spinner, if one is drawn).
+pub fn warn(progress: &crate::progress::Progress, message: &str) {
+    progress.println(&format!(
+        "{} {message}",
+        console::style("warning:").for_stderr().yellow().bold()
+    ));
 }
 
 /// Writes the result in the chosen format. A failure to write stdout (a closed pipe) is not

@@ -1,0 +1,157 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'pxsnap'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'pxsnap' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('snap', 'snap', [CompletionResultType]::ParameterValue, 'Take an application-consistent snapshot of one PVC')
+            [CompletionResult]::new('cloud-snap', 'cloud-snap', [CompletionResultType]::ParameterValue, 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'pxsnap;snap' {
+            [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)')
+            [CompletionResult]::new('--post', '--post', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
+            [CompletionResult]::new('--hook-timeout', '--hook-timeout', [CompletionResultType]::ParameterName, 'Longest time one pre or post command may run; it is killed after that')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Most exec streams open at once')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the snapshot to be cut')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Extra label on the snapshot (repeatable)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)')
+            [CompletionResult]::new('--allow-no-pods', '--allow-no-pods', [CompletionResultType]::ParameterName, 'Go on without pre/post commands when no running pod mounts the volume')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Do not wait for the snapshot to be Ready (refused with --pre unless --force)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow --no-wait with --pre although the cut may come after the release')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be done and change nothing')
+            [CompletionResult]::new('--keep-failed', '--keep-failed', [CompletionResultType]::ParameterName, 'Keep a snapshot that failed or timed out instead of deleting it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'pxsnap;cloud-snap' {
+            [CompletionResult]::new('--cred-id', '--cred-id', [CompletionResultType]::ParameterName, 'Portworx cloud credential ID (needed when Portworx has more than one credential)')
+            [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)')
+            [CompletionResult]::new('--post', '--post', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
+            [CompletionResult]::new('--hook-timeout', '--hook-timeout', [CompletionResultType]::ParameterName, 'Longest time one pre or post command may run; it is killed after that')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Most exec streams open at once')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)')
+            [CompletionResult]::new('--incremental-count', '--incremental-count', [CompletionResultType]::ParameterName, 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the upload to finish')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Extra label on the snapshot (repeatable)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)')
+            [CompletionResult]::new('--allow-no-pods', '--allow-no-pods', [CompletionResultType]::ParameterName, 'Go on without pre/post commands when no running pod mounts the volume')
+            [CompletionResult]::new('--delete-local', '--delete-local', [CompletionResultType]::ParameterName, 'Delete the local snapshot once the upload is done')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Do not wait for the upload (refused with --pre/--post unless --force); `pxsnap list` shows progress')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow --no-wait with pre/post commands although the app is released before the cut')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be done and change nothing')
+            [CompletionResult]::new('--keep-failed', '--keep-failed', [CompletionResultType]::ParameterName, 'Keep a snapshot that failed, timed out or was interrupted instead of deleting it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'pxsnap;completions' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'pxsnap;help' {
+            [CompletionResult]::new('snap', 'snap', [CompletionResultType]::ParameterValue, 'Take an application-consistent snapshot of one PVC')
+            [CompletionResult]::new('cloud-snap', 'cloud-snap', [CompletionResultType]::ParameterValue, 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'pxsnap;help;snap' {
+            break
+        }
+        'pxsnap;help;cloud-snap' {
+            break
+        }
+        'pxsnap;help;completions' {
+            break
+        }
+        'pxsnap;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,123 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_pxsnap_global_optspecs
+    string join \n kubeconfig= context= n/namespace= o/output= v/verbose q/quiet no-progress color= h/help V/version
+end
+
+function __fish_pxsnap_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_pxsnap_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_pxsnap_using_subcommand
+    set -l cmd (__fish_pxsnap_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run; it is killed after that' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l no-wait -d 'Do not wait for the snapshot to be Ready (refused with --pre unless --force)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l force -d 'Allow --no-wait with --pre although the cut may come after the release'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l dry-run -d 'Print what would be done and change nothing'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l keep-failed -d 'Keep a snapshot that failed or timed out instead of deleting it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s h -l help -d 'Print help'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l cred-id -d 'Portworx cloud credential ID (needed when Portworx has more than one credential)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run; it is killed after that' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l delete-local -d 'Delete the local snapshot once the upload is done'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l no-wait -d 'Do not wait for the upload (refused with --pre/--post unless --force); `pxsnap list` shows progress'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l force -d 'Allow --no-wait with pre/post commands although the app is released before the cut'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l dry-run -d 'Print what would be done and change nothing'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l keep-failed -d 'Keep a snapshot that failed, timed out or was interrupted instead of deleting it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
