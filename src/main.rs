@@ -27,13 +27,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> i32 {
-    let mut signals = match Signals::install() {
-        Ok(signals) => signals,
-        Err(err) => {
-            eprintln!("pxsnap: cannot install signal handlers: {err}");
-            return 1;
-        }
-    };
+    let mut signals = Signals::new();
     let global = &cli.global;
     let format = global.output;
     match &cli.command {

@@ -99,6 +99,17 @@ pub async fn run_frozen<T, F>(
 where
     F: Future<Output = T>,
 {
+    if let Err(err) = signals.arm() {
+        // Without handlers a Ctrl-C would kill pxsnap mid-freeze; refuse to freeze instead.
+        return FrozenRun {
+            value: None,
+            pre_failure: Some(format!(
+                "cannot take over SIGINT/SIGTERM ({err}), so no pod was frozen"
+            )),
+            interrupted: None,
+            released: Released::nothing(),
+        };
+    }
     let mut frozen = freeze(&cluster.client, plan, signals).await;
     let mut value = None;
     if frozen.is_quiesced() {
