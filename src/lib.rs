@@ -1,1 +1,2 @@
 //! pxsnap: application-consistent snapshots of Portworx volumes on Kubernetes.
+pub mod sim;
