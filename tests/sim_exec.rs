@@ -713,3 +713,15 @@ fn which(name: &str) -> Result<PathBuf, ()> {
         .find(|p| p.is_file())
         .ok_or(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signalled_command_reports_128_plus_the_signal() {
+    let server = TestServer::start(ServerCfg::default()).await;
+    let (_, _, status) = run(&server.pods(), sh("kill -9 $$"), &out_err()).await;
+    let causes = status.unwrap().details.and_then(|d| d.causes).unwrap();
+    assert_eq!(causes[0].message.as_deref(), Some("137"));
+    assert_eq!(
+        server.final_events().await,
+        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 137 }]
+    );
+}

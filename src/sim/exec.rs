@@ -192,8 +192,8 @@ pub async fn serve_exec(
         // The client left before anything ran; there is nothing to report.
         return;
     }
-    let process = match Process::spawn(&target) {
-        Ok(process) => process,
+    let (process, pipes) = match Process::spawn(&target) {
+        Ok(spawned) => spawned,
         Err(failure) => {
             on_event(ExecEvent::SpawnFailed {
                 message: failure.cause.clone(),
@@ -203,7 +203,6 @@ pub async fn serve_exec(
         }
     };
     on_event(ExecEvent::Started);
-    let (process, pipes) = process;
     let mut session = Session {
         protocol,
         sink,
@@ -329,10 +328,15 @@ impl Session {
             }
             tokio::select! {
                 n = read_some(&mut self.pipes.stdout, &mut out_buf) => {
-                    self.forward(Pipe::Stdout, filled(&out_buf, n)).await?;
+                    if let Err(stop) = self.forward(Pipe::Stdout, filled(&out_buf, n)).await {
+                        // A client lost after the exit does not change how the command ended.
+                        return exited.ok_or(stop);
+                    }
                 }
                 n = read_some(&mut self.pipes.stderr, &mut err_buf) => {
-                    self.forward(Pipe::Stderr, filled(&err_buf, n)).await?;
+                    if let Err(stop) = self.forward(Pipe::Stderr, filled(&err_buf, n)).await {
+                        return exited.ok_or(stop);
+                    }
                 }
                 msg = self.stream.next(), if exited.is_none() => self.on_client_message(msg)?,
                 status = self.process.wait_exit(), if exited.is_none() => {
@@ -427,8 +431,9 @@ fn exit_code(status: ExitStatus) -> i32 {
 
 /// The running command: the child (leader of its own process group) and its stdin queue.
 struct Process {
-    child: Child,
+    // Declared (so dropped) before `child`: the group is killed while the leader is unreaped.
     group: ProcessGroup,
+    child: Child,
     stdin: Option<mpsc::UnboundedSender<Vec<u8>>>,
     sigchld: Option<tokio::signal::unix::Signal>,
 }
