@@ -20,4 +20,6 @@ pub mod quiesce;
 pub mod report;
 pub mod resources;
 pub mod signals;
+/// The simulated cluster (`pxsnap-sim`); used by tests and `pxsnap demo`, never by the snapshot path.
+pub mod sim;
 pub mod version;

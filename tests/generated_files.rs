@@ -44,7 +44,13 @@ fn man_pages_are_current() {
         assert!(text.contains("EXIT STATUS"), "{name} lacks the exit codes");
         assert!(text.contains("EXAMPLES"), "{name} lacks examples");
     }
-    check("man", pages.into_iter().map(|(n, t)| (n, t.into_bytes())).collect());
+    check(
+        "man",
+        pages
+            .into_iter()
+            .map(|(n, t)| (n, t.into_bytes()))
+            .collect(),
+    );
 }
 
 #[test]
@@ -55,6 +61,8 @@ fn completions_subcommand_prints_the_committed_script() {
         .output()
         .expect("runs");
     assert!(out.status.success());
-    let committed = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/pxsnap.bash")).expect("committed");
+    let committed =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/pxsnap.bash"))
+            .expect("committed");
     assert_eq!(out.stdout, committed);
 }
