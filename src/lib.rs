@@ -1,1 +1,3 @@
 //! pxsnap: application-consistent snapshots of Portworx volumes on Kubernetes.
+
+pub mod sim;
