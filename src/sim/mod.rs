@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod controllers;
 pub mod discovery;
+pub mod exec;
 pub mod exec_route;
 pub mod faults;
 pub mod openapi;
