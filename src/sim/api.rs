@@ -810,7 +810,8 @@ async fn sim_control(sh: &Arc<Shared>, method: &Method, rest: &str, body: Body) 
             let v: Value = match serde_json::from_slice(&bytes) {
                 Ok(v) => v,
                 Err(e) => {
-                    return ApiError::BadRequest(format!("invalid fault JSON: {e}")).into_response();
+                    return ApiError::BadRequest(format!("invalid fault JSON: {e}"))
+                        .into_response();
                 }
             };
             if let Some(ctrl) = v.get("controller") {

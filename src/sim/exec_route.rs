@@ -7,10 +7,14 @@ use std::time::Duration;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::{IntoResponse, Response};
 
+use serde_json::Value;
+
 use super::Shared;
 use super::api::ResourceRequest;
+use super::exec::{EXEC_SUBPROTOCOLS, ExecEvent, ExecQuery, ExecTarget, KillReason, serve_exec};
 use super::resources::{def, id};
 use super::status::ApiError;
+use super::timeline::{TimelineEvent, TimelineKind};
 use super::util;
 
 /// Check the pod and container; returns the container name to run in.
@@ -74,7 +78,33 @@ pub fn resolve_container(
     }
 }
 
-/// Handle an exec request.
+/// The environment an exec in this container gets: the container's `env` values
+/// from the pod spec, plus `HOSTNAME` (the pod name), as a container would have.
+fn pod_env(sh: &Shared, ns: &str, pod: &str, container: &str) -> Vec<(String, String)> {
+    let mut env = vec![("HOSTNAME".to_string(), pod.to_string())];
+    let Some(obj) = sh.store.get(id::PODS, ns, pod) else {
+        return env;
+    };
+    let containers = obj
+        .value
+        .pointer("/spec/containers")
+        .and_then(Value::as_array);
+    if let Some(c) =
+        containers.and_then(|cs| cs.iter().find(|c| util::str_at(c, "/name") == container))
+    {
+        for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
+            let name = util::str_at(e, "/name");
+            if !name.is_empty() {
+                env.push((name.to_string(), util::str_at(e, "/value").to_string()));
+            }
+        }
+    }
+    env
+}
+
+/// Handle an exec request: resolve pod and container, parse the query, upgrade, run.
+/// The timeline gets `execStart` and `execEnd`; a killed command ends with exit code
+/// 137 and a `detail` saying why, one that could not start has no exit code.
 pub fn handle(
     sh: Arc<Shared>,
     r: &ResourceRequest,
@@ -82,15 +112,73 @@ pub fn handle(
     raw_query: &str,
     cut_after: Option<Duration>,
 ) -> Response {
-    let _ = (&ws, raw_query, cut_after);
-    let container = raw_query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("container="));
-    match resolve_container(&sh, &r.namespace, &r.name, container) {
-        Err(e) => e.into_response(),
-        Ok(_) => {
-            ApiError::BadRequest("exec is not available in this build of pxsnap-sim yet".into())
-                .into_response()
-        }
+    let params = super::api::Query::parse(raw_query);
+    let container = match resolve_container(&sh, &r.namespace, &r.name, params.get("container")) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let query = match ExecQuery::parse(raw_query) {
+        Ok(q) => q,
+        Err(message) => return ApiError::BadRequest(message).into_response(),
+    };
+    let Some(ws) = ws else {
+        return ApiError::BadRequest("Upgrade request required".into()).into_response();
+    };
+    let cwd = sh.pod_dir(&r.namespace, &r.name);
+    let bin = sh.pod_bin_dir(&r.namespace, &r.name);
+    if let Err(e) = std::fs::create_dir_all(&cwd).and_then(|()| std::fs::create_dir_all(&bin)) {
+        return ApiError::Internal(format!(
+            "cannot create the pod directory {}: {e}",
+            cwd.display()
+        ))
+        .into_response();
     }
+    let target = ExecTarget {
+        command: query.command.clone(),
+        cwd,
+        env: pod_env(&sh, &r.namespace, &r.name, &container),
+        path_prepend: Some(bin),
+        stdin: query.stdin,
+        stdout: query.stdout,
+        stderr: query.stderr,
+        tty: query.tty,
+    };
+    let ns = r.namespace.clone();
+    let pod = r.name.clone();
+    let command = query.command;
+    let events_sh = sh.clone();
+    let on_event = move |ev: ExecEvent| {
+        let kind = match ev {
+            ExecEvent::Started => TimelineKind::ExecStart,
+            _ => TimelineKind::ExecEnd,
+        };
+        let mut t = TimelineEvent::new(kind, &ns);
+        t.pod = Some(pod.clone());
+        t.container = Some(container.clone());
+        t.command = Some(command.clone());
+        match ev {
+            ExecEvent::Started => {}
+            ExecEvent::Exited { exit_code } => t.exit_code = Some(exit_code),
+            ExecEvent::Killed { reason } => {
+                t.exit_code = Some(137);
+                t.detail = Some(match reason {
+                    KillReason::ClientClosed => "killed: client closed the stream".into(),
+                    KillReason::Cut => "killed: stream cut by fault".into(),
+                });
+            }
+            ExecEvent::SpawnFailed { message } => {
+                t.detail = Some(format!("spawn failed: {message}"))
+            }
+        }
+        events_sh.timeline.record(t);
+    };
+    let cancel = sh.cancel.clone();
+    ws.protocols(EXEC_SUBPROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            tokio::select! {
+                _ = serve_exec(socket, target, cut_after, on_event) => {}
+                // Dropping serve_exec kills the command's process group.
+                _ = cancel.cancelled() => {}
+            }
+        })
 }
