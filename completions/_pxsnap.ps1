@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('snap', 'snap', [CompletionResultType]::ParameterValue, 'Take an application-consistent snapshot of one PVC')
             [CompletionResult]::new('cloud-snap', 'cloud-snap', [CompletionResultType]::ParameterValue, 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the main job against a simulated cluster started in-process (no cluster needed)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -112,6 +113,26 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'pxsnap;demo' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)')
+            [CompletionResult]::new('--keep-running', '--keep-running', [CompletionResultType]::ParameterName, 'Keep the simulated cluster running afterwards, to try kubectl and pxsnap against it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'pxsnap;completions' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -134,6 +155,7 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
         'pxsnap;help' {
             [CompletionResult]::new('snap', 'snap', [CompletionResultType]::ParameterValue, 'Take an application-consistent snapshot of one PVC')
             [CompletionResult]::new('cloud-snap', 'cloud-snap', [CompletionResultType]::ParameterValue, 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with')
+            [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the main job against a simulated cluster started in-process (no cluster needed)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -142,6 +164,9 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             break
         }
         'pxsnap;help;cloud-snap' {
+            break
+        }
+        'pxsnap;help;demo' {
             break
         }
         'pxsnap;help;completions' {

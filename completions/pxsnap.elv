@@ -36,6 +36,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --version 'Print version'
             cand snap 'Take an application-consistent snapshot of one PVC'
             cand cloud-snap 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+            cand demo 'Run the main job against a simulated cluster started in-process (no cluster needed)'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -106,6 +107,25 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'pxsnap;demo'= {
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --context 'The kubeconfig context to use'
+            cand -n 'Namespace (default: the current context''s namespace, then `default`)'
+            cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --color 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)'
+            cand --keep-running 'Keep the simulated cluster running afterwards, to try kubectl and pxsnap against it'
+            cand -v 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Print nothing but the result and errors'
+            cand --quiet 'Print nothing but the result and errors'
+            cand --no-progress 'Never draw progress bars, even on a terminal'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'pxsnap;completions'= {
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
             cand --context 'The kubeconfig context to use'
@@ -127,12 +147,15 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
         &'pxsnap;help'= {
             cand snap 'Take an application-consistent snapshot of one PVC'
             cand cloud-snap 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+            cand demo 'Run the main job against a simulated cluster started in-process (no cluster needed)'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pxsnap;help;snap'= {
         }
         &'pxsnap;help;cloud-snap'= {
+        }
+        &'pxsnap;help;demo'= {
         }
         &'pxsnap;help;completions'= {
         }

@@ -41,6 +41,7 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -s h -l help -d 'Print help 
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -s V -l version -d 'Print version'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
@@ -102,6 +103,22 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s q -l quiet 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l keep-running -d 'Keep the simulated cluster running afterwards, to try kubectl and pxsnap against it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
@@ -117,7 +134,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s q -l quiet
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions help" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -100,6 +100,8 @@ pub enum Command {
         after_help = SNAP_HELP
     )]
     CloudSnap(CloudSnapArgs),
+    /// Run the main job against a simulated cluster started in-process (no cluster needed)
+    Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
 }
@@ -201,6 +203,13 @@ pub struct CloudSnapArgs {
     /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Keep the simulated cluster running afterwards, to try kubectl and pxsnap against it
+    #[arg(long)]
+    pub keep_running: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -37,6 +37,7 @@ async fn run(cli: Cli) -> i32 {
         Command::CloudSnap(args) => commands::cloud_snap::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::Demo(args) => commands::demo::run(global, args, &mut signals).await,
         Command::Completions(args) => {
             use std::io::Write;
             let _ = std::io::stdout().write_all(&pxsnap::completions::script(args.shell));

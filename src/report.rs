@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use serde::Serialize;
-use tabled::settings::Style;
+use tabled::settings::{Padding, Style};
 use tabled::{Table, Tabled};
 
 use crate::cli::OutputFormat;
@@ -112,7 +112,7 @@ pub fn hooks_table(records: &[HookRecord]) -> String {
 
 /// kubectl's look: no borders, columns separated by spaces.
 pub fn plain_table(mut table: Table) -> String {
-    table.with(Style::blank());
+    table.with(Style::blank()).with(Padding::new(0, 3, 0, 0));
     let mut text = table.to_string();
     // tabled pads every line to the full width; kubectl does not.
     text = text
