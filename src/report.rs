@@ -112,7 +112,7 @@ pub fn hooks_table(records: &[HookRecord]) -> String {
 
 /// kubectl's look: no borders, columns separated by spaces.
 pub fn plain_table(mut table: Table) -> String {
-    table.with(Style::blank()).with(Padding::new(0, 3, 0, 0));
+    table.with(Style::blank()).with(Padding::new(0, 2, 0, 0));
     let mut text = table.to_string();
     // tabled pads every line to the full width; kubectl does not.
     text = text
