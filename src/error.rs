@@ -92,9 +92,14 @@ pub enum Error {
     },
 
     #[error(
-        "no running pod in namespace {namespace:?} mounts PVC {pvc:?}, so the pre/post commands have nowhere to run (pass --allow-no-pods to snapshot without them)"
+        "no running pod in namespace {namespace:?} mounts PVC {pvc:?}{not_running}, so the pre/post commands have nowhere to run (pass --allow-no-pods to snapshot without them)"
     )]
-    NoPods { pvc: String, namespace: String },
+    NoPods {
+        pvc: String,
+        namespace: String,
+        /// The pods that mount it but cannot take commands, as `" (app-0: pod is Pending)"`.
+        not_running: String,
+    },
 
     #[error(
         "pod {pod:?} has several containers mounting PVC {pvc:?} ({containers}); choose one with -c/--container"

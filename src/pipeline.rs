@@ -59,9 +59,19 @@ pub async fn locate_targets(
     let located = locate(&pods.items, pvcs, hooks.container.as_deref())?;
     let has_commands = !hooks.pre.is_empty() || !hooks.post.is_empty();
     if located.targets.is_empty() && has_commands && !hooks.allow_no_pods {
+        let not_running: Vec<String> = located
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.pod, s.reason))
+            .collect();
         return Err(Error::NoPods {
             pvc: pvcs.join(", "),
             namespace: namespace.to_string(),
+            not_running: if not_running.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", not_running.join("; "))
+            },
         });
     }
     Ok(located)
