@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The external-storage API group STORK serves its VolumeSnapshot in.
@@ -182,6 +182,97 @@ impl StorkVolumeSnapshot {
     pub fn snapshot_type(&self) -> &str {
         self.annotation(SNAPSHOT_TYPE_ANNOTATION).unwrap_or("local")
     }
+
+    /// The GroupVolumeSnapshot that made this snapshot, if any: STORK gives every child an
+    /// ownerReference to its group.
+    pub fn group_owner(&self) -> Option<&OwnerReference> {
+        self.metadata
+            .owner_references
+            .as_ref()?
+            .iter()
+            .find(|owner| owner.kind == GROUP_SNAPSHOT_KIND)
+    }
+
+    /// The last condition's message: the progress or failure text STORK wrote.
+    pub fn last_message(&self) -> Option<&str> {
+        let last = self.status.as_ref()?.conditions.last()?;
+        Some(last.message.as_str()).filter(|m| !m.is_empty())
+    }
+}
+
+/// The kind of STORK's group snapshot, as ownerReferences name it.
+pub const GROUP_SNAPSHOT_KIND: &str = "GroupVolumeSnapshot";
+
+/// `stork.libopenstorage.org/v1alpha1` GroupVolumeSnapshot: one crash-consistent cut over every
+/// PVC its selector matches. Only the fields pxsnap reads or writes are typed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupVolumeSnapshot {
+    #[serde(default = "group_snapshot_api_version")]
+    pub api_version: String,
+    #[serde(default = "group_snapshot_kind")]
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub spec: GroupSnapshotSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<GroupSnapshotStatus>,
+}
+static_resource!(
+    GroupVolumeSnapshot,
+    k8s_openapi::NamespaceResourceScope,
+    "stork.libopenstorage.org",
+    "v1alpha1",
+    "GroupVolumeSnapshot",
+    "groupvolumesnapshots"
+);
+
+fn group_snapshot_api_version() -> String {
+    STORK_GROUP_VERSION.to_string()
+}
+fn group_snapshot_kind() -> String {
+    GROUP_SNAPSHOT_KIND.to_string()
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSnapshotSpec {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub pvc_selector: PvcSelector,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PvcSelector {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub match_labels: BTreeMap<String, String>,
+}
+
+/// `stage` and `status` are `""` until the pre-checks pass (see the reference, 3.2).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSnapshotStatus {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub stage: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub status: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub volume_snapshots: Vec<GroupSnapshotChild>,
+}
+
+/// One entry of `status.volumeSnapshots`. STORK's Go struct has no JSON tags, so the keys are
+/// PascalCase; Go decodes case-insensitively, so lowerCamel writers are accepted too.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupSnapshotChild {
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        alias = "volumeSnapshotName"
+    )]
+    pub volume_snapshot_name: String,
+    #[serde(default, deserialize_with = "null_as_default", alias = "conditions")]
+    pub conditions: Vec<StorkCondition>,
 }
 
 /// Builds the labels every pxsnap-made object carries: the managed-by marker plus the user's.
@@ -249,6 +340,48 @@ mod tests {
         assert_eq!(snap.spec.persistent_volume_claim_name, "data");
         assert_eq!(snap.spec.snapshot_data_name, "");
         assert_eq!(snap.phase(), SnapshotPhase::Pending(None));
+    }
+
+    #[test]
+    fn group_status_reads_pascal_case_children() {
+        let json = serde_json::json!({
+            "apiVersion": "stork.libopenstorage.org/v1alpha1",
+            "kind": "GroupVolumeSnapshot",
+            "metadata": {"name": "g", "namespace": "db"},
+            "spec": {"pvcSelector": {"matchLabels": {"app": "cassandra"}}},
+            "status": {"stage": "Final", "status": "Successful", "volumeSnapshots": [
+                {"VolumeSnapshotName": "g-data-0-uid", "TaskID": "t",
+                 "Conditions": [{"type": "Ready", "status": "True"}]},
+                {"volumeSnapshotName": "g-data-1-uid", "conditions": null}
+            ]}
+        });
+        let group: GroupVolumeSnapshot = serde_json::from_value(json).expect("parses");
+        assert_eq!(group.spec.pvc_selector.match_labels["app"], "cassandra");
+        let status = group.status.expect("status");
+        assert_eq!(
+            (status.stage.as_str(), status.status.as_str()),
+            ("Final", "Successful")
+        );
+        let names: Vec<&str> = status
+            .volume_snapshots
+            .iter()
+            .map(|c| c.volume_snapshot_name.as_str())
+            .collect();
+        assert_eq!(names, ["g-data-0-uid", "g-data-1-uid"]);
+        assert_eq!(status.volume_snapshots[0].conditions[0].type_, "Ready");
+    }
+
+    #[test]
+    fn a_group_child_names_its_group() {
+        let json = serde_json::json!({
+            "metadata": {"name": "g-data-uid", "ownerReferences": [
+                {"apiVersion": "stork.libopenstorage.org/v1alpha1", "kind": "GroupVolumeSnapshot",
+                 "name": "g", "uid": "uid"}
+            ]},
+            "spec": {"persistentVolumeClaimName": "data"}
+        });
+        let snap: StorkVolumeSnapshot = serde_json::from_value(json).expect("parses");
+        assert_eq!(snap.group_owner().map(|o| o.name.as_str()), Some("g"));
     }
 
     #[test]
