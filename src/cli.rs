@@ -70,6 +70,8 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Table,
+    /// The table with more columns (commands without extra columns print their table)
+    Wide,
     Json,
     Yaml,
     Name,
@@ -90,6 +92,12 @@ pub enum Command {
         after_help = SNAP_HELP
     )]
     CloudSnap(CloudSnapArgs),
+    /// List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
+    /// Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group
+    #[command(after_help = DELETE_HELP)]
+    Delete(DeleteArgs),
 }
 
 const SNAP_HELP: &str = "\
@@ -224,4 +232,157 @@ mod tests {
         assert!(parse_label("=x").is_err());
         assert!(parse_label("a b=c").is_err());
     }
+}
+
+const LIST_HELP: &str = "\
+Examples:
+  pxsnap list                          snapshots in the current namespace
+  pxsnap list cassandra-data -o wide   one PVC's snapshots, with data name, completion and message
+  pxsnap list -A --status error        failed snapshots in every namespace
+  pxsnap list --groups                 GroupVolumeSnapshots
+  pxsnap list -o json | jq '.items[].metadata.name'
+
+Exit codes:
+  0 ok (also when nothing is found: a line on stderr says so), 1 API error or STORK not installed,
+  2 usage";
+
+/// Snapshot types as TYPE shows them: the `portworx/snapshot-type` annotation, or `group` for a
+/// snapshot a GroupVolumeSnapshot made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotTypeFilter {
+    Local,
+    Cloud,
+    Group,
+}
+
+impl SnapshotTypeFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            SnapshotTypeFilter::Local => "local",
+            SnapshotTypeFilter::Cloud => "cloud",
+            SnapshotTypeFilter::Group => "group",
+        }
+    }
+}
+
+/// The STATUS column's values, for `--status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    Ready,
+    Pending,
+    Error,
+}
+
+impl StatusFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Ready => "Ready",
+            StatusFilter::Pending => "Pending",
+            StatusFilter::Error => "Error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortBy {
+    /// By namespace, then name
+    Name,
+    /// Newest first (smallest AGE at the top)
+    Age,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only snapshots of this PersistentVolumeClaim
+    #[arg(conflicts_with = "groups")]
+    pub pvc: Option<String>,
+    /// List across all namespaces (adds a NAMESPACE column)
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Label selector, as kubectl takes it (e.g. app=cassandra,tier!=cache)
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Only snapshots of this type
+    #[arg(
+        long = "type",
+        value_enum,
+        value_name = "TYPE",
+        conflicts_with = "groups"
+    )]
+    pub type_: Option<SnapshotTypeFilter>,
+    /// Only snapshots in this state
+    #[arg(long, value_enum, conflicts_with = "groups")]
+    pub status: Option<StatusFilter>,
+    /// List GroupVolumeSnapshots instead of VolumeSnapshots
+    #[arg(long)]
+    pub groups: bool,
+    /// Sort the output (default: the API server's order, printed as it arrives)
+    #[arg(long, value_enum)]
+    pub sort_by: Option<SortBy>,
+    /// Objects fetched per API request; memory stays flat however many there are
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
+}
+
+const DELETE_HELP: &str = "\
+Deleting a STORK VolumeSnapshot deletes the Portworx snapshot (or the cloud backup) with it.
+
+Examples:
+  pxsnap delete cassandra-data-20250101120000
+  pxsnap delete --pvc cassandra-data --keep-last 7 --yes     CI retention: keep the 7 newest Ready
+  pxsnap delete --pvc cassandra-data --older-than 30d --dry-run
+  pxsnap delete -l team=dba --keep-last 3 --yes             retention per PVC of the selection
+  pxsnap delete --group nightly --with-children --yes
+
+Retention (--pvc / -l): Pending snapshots are never deleted unless --include-pending; Error snapshots
+are not restorable, so they never count as kept and are deleted when selected.
+
+Exit codes:
+  0 ok (also when nothing matched, or the prompt was answered no), 1 a named snapshot was not found
+  or a deletion failed (the others still went), 2 usage (incl. more than one deletion without --yes
+  when stdin is not a terminal)";
+
+#[derive(Debug, Clone, Args)]
+#[command(group(
+    clap::ArgGroup::new("target")
+        .required(true)
+        .multiple(true)
+        .args(["names", "pvc", "selector", "group"])
+))]
+#[command(group(
+    clap::ArgGroup::new("selection")
+        .multiple(true)
+        .args(["pvc", "selector"])
+))]
+pub struct DeleteArgs {
+    /// VolumeSnapshots to delete
+    #[arg(value_name = "NAME", conflicts_with_all = ["pvc", "selector", "group"])]
+    pub names: Vec<String>,
+    /// Delete snapshots of this PVC (combine with --keep-last / --older-than for retention)
+    #[arg(long, value_name = "PVC")]
+    pub pvc: Option<String>,
+    /// Delete snapshots matching this label selector
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Keep the N newest Ready snapshots of each PVC, delete the others
+    #[arg(long, value_name = "N", requires = "selection")]
+    pub keep_last: Option<usize>,
+    /// Delete only snapshots older than this (e.g. 36h, 30d)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, requires = "selection")]
+    pub older_than: Option<Duration>,
+    /// Also delete Pending snapshots (they may still be being taken)
+    #[arg(long, requires = "selection")]
+    pub include_pending: bool,
+    /// Delete this GroupVolumeSnapshot
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["pvc", "selector"])]
+    pub group: Option<String>,
+    /// With --group: delete the group's VolumeSnapshots too
+    #[arg(long, requires = "group")]
+    pub with_children: bool,
+    /// Print what would be deleted and delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask; needed for more than one deletion when stdin is not a terminal
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }

@@ -19,6 +19,8 @@ pub enum Step {
     Wait,
     Post,
     Interrupted,
+    /// Choosing what to delete, confirming it, deleting it.
+    Delete,
 }
 
 /// The signal that stopped a run; decides between exit code 130 and 143.
@@ -129,6 +131,16 @@ pub enum Error {
 
     #[error("{context}: {message}")]
     Api { context: String, message: String },
+
+    #[error("not found in namespace {namespace:?}: {names}")]
+    NotFound { namespace: String, names: String },
+
+    #[error("{failed} of {total} deletions failed; the first: {first}")]
+    DeleteFailed {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
 }
 
 impl Error {
@@ -152,7 +164,9 @@ impl Error {
             | Error::PvcNotFound { .. }
             | Error::PvcNotBound { .. }
             | Error::NotPortworx { .. }
-            | Error::Api { .. } => 1,
+            | Error::Api { .. }
+            | Error::NotFound { .. }
+            | Error::DeleteFailed { .. } => 1,
         }
     }
 

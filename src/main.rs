@@ -42,6 +42,8 @@ async fn run(cli: Cli) -> i32 {
         Command::CloudSnap(args) => commands::cloud_snap::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::List(args) => pxsnap::report::exit_code(commands::list::run(global, args).await),
+        Command::Delete(args) => commands::delete::run(global, args).await.finish(format),
     }
 }
 

@@ -1,3 +1,5 @@
 //! One file per subcommand; each turns parsed arguments into a result and an exit code.
 pub mod cloud_snap;
+pub mod delete;
+pub mod list;
 pub mod snap;
