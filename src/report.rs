@@ -154,9 +154,9 @@ impl StreamingTable {
 
     /// Renders one page of rows (the header before the first page). Every row has one cell per
     /// header.
-    pub fn page(&mut self, rows: &[Vec<String>]) -> String {
+    pub fn page<R: AsRef<[String]>>(&mut self, rows: &[R]) -> String {
         for row in rows {
-            for (width, cell) in self.widths.iter_mut().zip(row) {
+            for (width, cell) in self.widths.iter_mut().zip(row.as_ref()) {
                 *width = (*width).max(cell.chars().count());
             }
         }
@@ -167,7 +167,7 @@ impl StreamingTable {
             self.push_line(&mut text, &headers);
         }
         for row in rows {
-            self.push_line(&mut text, row);
+            self.push_line(&mut text, row.as_ref());
         }
         text
     }
@@ -202,6 +202,6 @@ mod tests {
         // A later page with shorter names keeps the width; a longer one widens it.
         assert_eq!(table.page(&[row(&["c", "1s"])]), "c        1s\n");
         assert_eq!(table.page(&[row(&["dddddddd", "2m"])]), "dddddddd   2m\n");
-        assert_eq!(table.page(&[]), "");
+        assert_eq!(table.page::<Vec<String>>(&[]), "");
     }
 }

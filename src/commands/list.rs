@@ -356,7 +356,7 @@ impl Output {
         let text = match &mut self.format {
             Format::Table(_) if entries.is_empty() => return,
             Format::Table(table) => {
-                let rows: Vec<Vec<String>> = entries.iter().map(|e| e.cells.clone()).collect();
+                let rows: Vec<&[String]> = entries.iter().map(|e| e.cells.as_slice()).collect();
                 table.page(&rows)
             }
             Format::Names(prefix) => entries
