@@ -20,4 +20,5 @@ pub mod report;
 pub mod resources;
 pub mod retention;
 pub mod signals;
+pub mod sim;
 pub mod version;
