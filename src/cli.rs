@@ -377,7 +377,7 @@ pub struct DeleteArgs {
     #[arg(long, value_name = "NAME", conflicts_with_all = ["pvc", "selector"])]
     pub group: Option<String>,
     /// With --group: delete the group's VolumeSnapshots too
-    #[arg(long, requires = "group")]
+    #[arg(long, conflicts_with_all = ["names", "pvc", "selector"])]
     pub with_children: bool,
     /// Print what would be deleted and delete nothing
     #[arg(long)]

@@ -4,59 +4,54 @@
 //! snapshot keeps exactly the conditions, owner and age the test gives it. Objects are put into
 //! the simulator's store directly: a thousand of them in milliseconds, with chosen ages.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Output;
 
 use assert_cmd::Command;
 use pxsnap::sim::resources::id;
-use pxsnap::sim::{Scenario, SimOptions, Simulator};
+use pxsnap::sim::{Fault, FaultAction, Scenario};
 use serde_json::{Value, json};
 
+use common::SimHandle;
+
+/// The simulator plus the ways these tests drive it.
 struct Cluster {
-    sim: Simulator,
-    _dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
+    handle: SimHandle,
 }
 
 impl Cluster {
-    async fn start() -> Cluster {
+    /// The built-in scenario with STORK's controllers off: objects keep what the test stores.
+    fn start() -> Cluster {
+        Cluster::with(|_| {})
+    }
+
+    fn with(tweak: impl FnOnce(&mut Scenario)) -> Cluster {
         let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
         scenario.stork = false;
-        let sim = Simulator::start(SimOptions::new(scenario))
-            .await
-            .expect("simulator starts");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let kubeconfig = dir.path().join("kubeconfig");
-        sim.write_kubeconfig(&kubeconfig).expect("kubeconfig");
+        tweak(&mut scenario);
         Cluster {
-            sim,
-            _dir: dir,
-            kubeconfig,
+            handle: SimHandle::start(scenario),
         }
     }
 
-    /// Runs pxsnap with `args` against the simulator, off the async runtime's threads.
-    async fn pxsnap(&self, args: &[&str]) -> Output {
-        self.run_with_stdin(args, None).await
+    fn sim(&self) -> &pxsnap::sim::Simulator {
+        &self.handle.sim
     }
 
-    async fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut command = Command::cargo_bin("pxsnap").expect("pxsnap binary");
-        command.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
-        if let Some(stdin) = stdin {
-            command.write_stdin(stdin.to_string());
-        }
-        tokio::task::spawn_blocking(move || command.output().expect("pxsnap runs"))
-            .await
-            .expect("joined")
+    /// Runs the real pxsnap binary against the simulator.
+    fn pxsnap(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("pxsnap")
+            .expect("pxsnap binary")
+            .arg("--kubeconfig")
+            .arg(&self.handle.kubeconfig_path)
+            .args(args)
+            .output()
+            .expect("pxsnap runs")
     }
 
-    async fn kubectl(&self, args: &[&str]) -> Output {
-        let mut command = std::process::Command::new("kubectl");
-        command.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
-        tokio::task::spawn_blocking(move || command.output().expect("kubectl runs"))
-            .await
-            .expect("joined")
+    fn kubectl(&self, args: &[&str]) -> Output {
+        self.handle.run_kubectl(args).expect("kubectl on PATH")
     }
 
     /// Stores a snapshot as STORK would have left it, `age_s` seconds old.
@@ -82,10 +77,8 @@ impl Cluster {
     }
 
     fn store(&self, resource: usize, namespace: &str, object: Value, age_s: i64) {
-        let store = &self.sim.shared().store;
-        let stored = store
-            .create(resource, namespace, object)
-            .expect("stored");
+        let store = &self.sim().shared().store;
+        let stored = store.create(resource, namespace, object).expect("stored");
         let created = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(age_s);
         store
             .backdate(resource, namespace, stored.name(), created)
@@ -93,7 +86,7 @@ impl Cluster {
     }
 
     fn exists(&self, namespace: &str, name: &str) -> bool {
-        self.sim
+        self.sim()
             .shared()
             .store
             .get(id::EXT_SNAPSHOTS, namespace, name)
@@ -101,11 +94,11 @@ impl Cluster {
     }
 
     fn names_in(&self, namespace: &str) -> Vec<String> {
-        let page = self
-            .sim
-            .shared()
-            .store
-            .list(id::EXT_SNAPSHOTS, Some(namespace), None, 0, |_| true);
+        let page =
+            self.sim()
+                .shared()
+                .store
+                .list(id::EXT_SNAPSHOTS, Some(namespace), None, 0, |_| true);
         page.items.iter().map(|o| o.name().to_string()).collect()
     }
 }
@@ -210,7 +203,11 @@ fn table(output: &Output) -> Vec<Vec<String>> {
 
 /// The mix most tests list: a local Ready, a cloud upload in progress, a failure, a group child.
 fn store_mix(cluster: &Cluster) {
-    cluster.snapshot(Snap::ready("data-ready", "cassandra-data", 5 * DAY + 2 * HOUR));
+    cluster.snapshot(Snap::ready(
+        "data-ready",
+        "cassandra-data",
+        5 * DAY + 2 * HOUR,
+    ));
     let mut uploading = Snap::new(
         "data-uploading",
         "cassandra-data",
@@ -221,14 +218,17 @@ fn store_mix(cluster: &Cluster) {
     uploading.labels = json!({"team": "dba"});
     cluster.snapshot(uploading);
     cluster.snapshot(Snap::failed("data-failed", "cassandra-data", 12 * 60 + 5));
-    cluster.snapshot(Snap::ready("nightly-data-0-uid1", "cassandra-data-cassandra-0", 45).child_of("nightly", "uid1"));
+    cluster.snapshot(
+        Snap::ready("nightly-data-0-uid1", "cassandra-data-cassandra-0", 45)
+            .child_of("nightly", "uid1"),
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn table_shows_every_column() {
-    let cluster = Cluster::start().await;
+#[test]
+fn table_shows_every_column() {
+    let cluster = Cluster::start();
     store_mix(&cluster);
-    let output = cluster.pxsnap(&["list"]).await;
+    let output = cluster.pxsnap(&["list"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         table(&output),
@@ -237,7 +237,13 @@ async fn table_shows_every_column() {
             vec!["data-failed", "cassandra-data", "local", "Error", "12m"],
             vec!["data-ready", "cassandra-data", "local", "Ready", "5d2h"],
             vec!["data-uploading", "cassandra-data", "cloud", "Pending", "3h"],
-            vec!["nightly-data-0-uid1", "cassandra-data-cassandra-0", "group", "Ready", "45s"],
+            vec![
+                "nightly-data-0-uid1",
+                "cassandra-data-cassandra-0",
+                "group",
+                "Ready",
+                "45s"
+            ],
         ]
     );
     // kubectl's look: columns start where the header's do.
@@ -249,79 +255,112 @@ async fn table_shows_every_column() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wide_adds_group_data_completion_and_message() {
-    let cluster = Cluster::start().await;
+#[test]
+fn wide_adds_group_data_completion_and_message() {
+    let cluster = Cluster::start();
     store_mix(&cluster);
-    let output = cluster.pxsnap(&["list", "-o", "wide"]).await;
+    let output = cluster.pxsnap(&["list", "-o", "wide"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let rows = table(&output);
     assert_eq!(
         rows[0],
-        ["NAME", "PVC", "TYPE", "STATUS", "AGE", "GROUP", "SNAPSHOT-DATA", "COMPLETED", "MESSAGE"]
+        [
+            "NAME",
+            "PVC",
+            "TYPE",
+            "STATUS",
+            "AGE",
+            "GROUP",
+            "SNAPSHOT-DATA",
+            "COMPLETED",
+            "MESSAGE"
+        ]
     );
     assert_eq!(
         rows[1][5..],
-        ["<none>", "<none>", "<none>", "snapshot failed due to err: volume is offline"]
+        [
+            "<none>",
+            "<none>",
+            "<none>",
+            "snapshot failed due to err: volume is offline"
+        ]
     );
     assert_eq!(
         rows[2][5..],
-        ["<none>", "k8s-volume-snapshot-data-ready", "2025-06-10T12:00:05Z", READY_MESSAGE]
+        [
+            "<none>",
+            "k8s-volume-snapshot-data-ready",
+            "2025-06-10T12:00:05Z",
+            READY_MESSAGE
+        ]
     );
     assert_eq!(rows[3][5..], ["<none>", "<none>", "<none>", "40% uploaded"]);
     assert_eq!(rows[4][5], "nightly");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn json_is_what_kubectl_gets() {
-    let cluster = Cluster::start().await;
+#[test]
+fn json_is_what_kubectl_gets() {
+    let cluster = Cluster::start();
     store_mix(&cluster);
     // A field pxsnap has no struct member for must survive.
     let mut odd = Snap::ready("odd", "cassandra-data", 60);
     odd.conditions = json!([{"type": "Ready", "status": "True", "futureField": {"x": [1, 2]}}]);
     cluster.snapshot(odd);
-    let ours = cluster.pxsnap(&["list", "-o", "json"]).await;
+    let ours = cluster.pxsnap(&["list", "-o", "json"]);
     assert!(ours.status.success(), "{}", stderr(&ours));
-    let theirs = cluster
-        .kubectl(&["get", "volumesnapshots.volumesnapshot.external-storage.k8s.io", "-o", "json"])
-        .await;
+    let theirs = cluster.kubectl(&[
+        "get",
+        "volumesnapshots.volumesnapshot.external-storage.k8s.io",
+        "-o",
+        "json",
+    ]);
     assert!(theirs.status.success(), "kubectl: {}", stderr(&theirs));
     let ours_doc: Value = serde_json::from_slice(&ours.stdout).expect("pxsnap JSON");
     let theirs_doc: Value = serde_json::from_slice(&theirs.stdout).expect("kubectl JSON");
     assert_eq!(ours_doc, theirs_doc);
     assert_eq!(ours_doc["kind"], "List");
     assert_eq!(ours_doc["items"].as_array().map(Vec::len), Some(5));
-    assert_eq!(ours_doc["items"][3]["status"]["conditions"][0]["futureField"]["x"][1], 2);
+    assert_eq!(ours_doc["items"][4]["metadata"]["name"], "odd");
+    assert_eq!(
+        ours_doc["items"][4]["status"]["conditions"][0]["futureField"]["x"][1],
+        2
+    );
     for item in ours_doc["items"].as_array().into_iter().flatten() {
-        assert_eq!(item["apiVersion"], "volumesnapshot.external-storage.k8s.io/v1");
+        assert_eq!(
+            item["apiVersion"],
+            "volumesnapshot.external-storage.k8s.io/v1"
+        );
         assert_eq!(item["kind"], "VolumeSnapshot");
     }
     // Same indentation as kubectl, so the two diff cleanly.
     assert_eq!(stdout(&ours), stdout(&theirs));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn yaml_is_the_same_list_as_json() {
-    let cluster = Cluster::start().await;
+#[test]
+fn yaml_is_the_same_list_as_json() {
+    let cluster = Cluster::start();
     store_mix(&cluster);
-    let yaml = cluster.pxsnap(&["list", "-o", "yaml"]).await;
-    let json = cluster.pxsnap(&["list", "-o", "json"]).await;
+    let yaml = cluster.pxsnap(&["list", "-o", "yaml"]);
+    let json = cluster.pxsnap(&["list", "-o", "json"]);
     assert!(yaml.status.success(), "{}", stderr(&yaml));
     let from_yaml: Value = serde_norway::from_slice(&yaml.stdout).expect("YAML");
     let from_json: Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(from_yaml, from_json);
-    let kubectl = cluster
-        .kubectl(&["get", "volumesnapshots.volumesnapshot.external-storage.k8s.io", "-o", "yaml"])
-        .await;
+    let kubectl = cluster.kubectl(&[
+        "get",
+        "volumesnapshots.volumesnapshot.external-storage.k8s.io",
+        "-o",
+        "yaml",
+    ]);
     let from_kubectl: Value = serde_norway::from_slice(&kubectl.stdout).expect("kubectl YAML");
     assert_eq!(from_yaml, from_kubectl);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn name_output_is_resource_slash_name() {
-    let cluster = Cluster::start().await;
+#[test]
+fn name_output_is_resource_slash_name() {
+    let cluster = Cluster::start();
     store_mix(&cluster);
-    let output = cluster.pxsnap(&["list", "-o", "name", "--status", "ready"]).await;
+    let output = cluster.pxsnap(&["list", "-o", "name", "--status", "ready"]);
     assert_eq!(
         stdout(&output),
         "volumesnapshot.volumesnapshot.external-storage.k8s.io/data-ready\n\
@@ -329,98 +368,128 @@ async fn name_output_is_resource_slash_name() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn more_than_one_page_is_read_in_pages_and_streamed() {
-    let cluster = Cluster::start().await;
+#[test]
+fn more_than_one_page_is_read_in_pages_and_streamed() {
+    let cluster = Cluster::start();
     for i in 0..1_234 {
         cluster.snapshot(Snap::ready(&format!("snap-{i:05}"), "cassandra-data", 60));
     }
-    let output = cluster.pxsnap(&["list"]).await;
+    let output = cluster.pxsnap(&["list"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let rows = table(&output);
     assert_eq!(rows.len(), 1 + 1_234);
     assert_eq!(rows[1][0], "snap-00000");
     assert_eq!(rows[1_234][0], "snap-01233");
+    // 1,234 objects in pages of 500: three list requests of the collection.
     let lists: Vec<String> = cluster
-        .sim
+        .sim()
         .request_log()
         .into_iter()
         .filter(|r| r.verb == "list" && r.resource == "volumesnapshots")
         .map(|r| r.path)
         .collect();
     assert_eq!(lists.len(), 3, "{lists:?}");
-    assert!(lists.iter().all(|p| p.contains("limit=500")), "{lists:?}");
-    assert!(lists[1].contains("continue=") && lists[2].contains("continue="), "{lists:?}");
 
     // Small pages, JSON: the document is still one List with every object in order.
-    let json = cluster.pxsnap(&["list", "-o", "json", "--chunk-size", "100"]).await;
+    let json = cluster.pxsnap(&["list", "-o", "json", "--chunk-size", "100"]);
     let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
     let items = doc["items"].as_array().expect("items");
     assert_eq!(items.len(), 1_234);
     assert_eq!(items[1_233]["metadata"]["name"], "snap-01233");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn all_namespaces_adds_the_namespace_column() {
-    let cluster = Cluster::start().await;
+#[test]
+fn all_namespaces_adds_the_namespace_column() {
+    let cluster = Cluster::start();
     cluster.snapshot(Snap::ready("a", "cassandra-data", 60));
     cluster.snapshot(Snap::ready("b", "cassandra-data-cassandra-1", 120).in_namespace("cassandra"));
-    let output = cluster.pxsnap(&["list", "-A"]).await;
+    let output = cluster.pxsnap(&["list", "-A"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         table(&output),
         [
             vec!["NAMESPACE", "NAME", "PVC", "TYPE", "STATUS", "AGE"],
-            vec!["cassandra", "b", "cassandra-data-cassandra-1", "local", "Ready", "2m"],
+            vec![
+                "cassandra",
+                "b",
+                "cassandra-data-cassandra-1",
+                "local",
+                "Ready",
+                "2m"
+            ],
             vec!["default", "a", "cassandra-data", "local", "Ready", "60s"],
         ]
     );
-    let cluster_wide = cluster.sim.request_log().into_iter().any(|r| {
+    let cluster_wide = cluster.sim().request_log().into_iter().any(|r| {
         r.verb == "list"
-            && r.path.starts_with("/apis/volumesnapshot.external-storage.k8s.io/v1/volumesnapshots")
+            && r.path
+                .starts_with("/apis/volumesnapshot.external-storage.k8s.io/v1/volumesnapshots")
     });
     assert!(cluster_wide, "-A lists through the cluster-wide path");
     // Without -A only the current namespace.
-    let output = cluster.pxsnap(&["list", "-o", "name"]).await;
-    assert_eq!(stdout(&output), "volumesnapshot.volumesnapshot.external-storage.k8s.io/a\n");
+    let output = cluster.pxsnap(&["list", "-o", "name"]);
+    assert_eq!(
+        stdout(&output),
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/a\n"
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_filter_and_sort_order() {
-    let cluster = Cluster::start().await;
+#[test]
+fn each_filter_and_sort_order() {
+    let cluster = Cluster::start();
     store_mix(&cluster);
     let names = |output: &Output| -> Vec<String> {
-        table(output).into_iter().skip(1).map(|row| row[0].clone()).collect()
+        table(output)
+            .into_iter()
+            .skip(1)
+            .map(|row| row[0].clone())
+            .collect()
     };
     let cases: [(&[&str], &[&str]); 9] = [
-        (&["list", "cassandra-data"], &["data-failed", "data-ready", "data-uploading"]),
+        (
+            &["list", "cassandra-data"],
+            &["data-failed", "data-ready", "data-uploading"],
+        ),
         (&["list", "-l", "team=dba"], &["data-uploading"]),
         (&["list", "--type", "local"], &["data-failed", "data-ready"]),
         (&["list", "--type", "cloud"], &["data-uploading"]),
         (&["list", "--type", "group"], &["nightly-data-0-uid1"]),
-        (&["list", "--status", "ready"], &["data-ready", "nightly-data-0-uid1"]),
+        (
+            &["list", "--status", "ready"],
+            &["data-ready", "nightly-data-0-uid1"],
+        ),
         (&["list", "--status", "pending"], &["data-uploading"]),
         (&["list", "--status", "error"], &["data-failed"]),
         (
             &["list", "--sort-by", "age"],
-            &["nightly-data-0-uid1", "data-failed", "data-uploading", "data-ready"],
+            &[
+                "nightly-data-0-uid1",
+                "data-failed",
+                "data-uploading",
+                "data-ready",
+            ],
         ),
     ];
     for (args, expected) in cases {
-        let output = cluster.pxsnap(args).await;
+        let output = cluster.pxsnap(args);
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
         assert_eq!(names(&output), expected, "{args:?}");
     }
-    let output = cluster.pxsnap(&["list", "--sort-by", "name", "--chunk-size", "1"]).await;
+    let output = cluster.pxsnap(&["list", "--sort-by", "name", "--chunk-size", "1"]);
     assert_eq!(
         names(&output),
-        ["data-failed", "data-ready", "data-uploading", "nightly-data-0-uid1"]
+        [
+            "data-failed",
+            "data-ready",
+            "data-uploading",
+            "nightly-data-0-uid1"
+        ]
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn groups_list_stage_status_and_volumes() {
-    let cluster = Cluster::start().await;
+#[test]
+fn groups_list_stage_status_and_volumes() {
+    let cluster = Cluster::start();
     cluster.store(
         id::GROUP_SNAPSHOTS,
         "default",
@@ -442,7 +511,7 @@ async fn groups_list_stage_status_and_volumes() {
                "status": {"stage": "", "status": ""}}),
         30,
     );
-    let output = cluster.pxsnap(&["list", "--groups", "-o", "wide"]).await;
+    let output = cluster.pxsnap(&["list", "--groups", "-o", "wide"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         table(&output),
@@ -452,38 +521,47 @@ async fn groups_list_stage_status_and_volumes() {
             vec!["stuck", "<none>", "<none>", "0", "30s", "app=none"],
         ]
     );
-    let names = cluster.pxsnap(&["list", "--groups", "-o", "name"]).await;
+    let names = cluster.pxsnap(&["list", "--groups", "-o", "name"]);
     assert_eq!(
         stdout(&names),
         "groupvolumesnapshot.stork.libopenstorage.org/nightly\ngroupvolumesnapshot.stork.libopenstorage.org/stuck\n"
     );
-    let refused = cluster.pxsnap(&["list", "--groups", "--status", "ready"]).await;
+    let refused = cluster.pxsnap(&["list", "--groups", "--status", "ready"]);
     assert_eq!(refused.status.code(), Some(2));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_found_is_a_line_on_stderr_and_exit_zero() {
-    let cluster = Cluster::start().await;
-    let output = cluster.pxsnap(&["list"]).await;
+#[test]
+fn nothing_found_is_a_line_on_stderr_and_exit_zero() {
+    let cluster = Cluster::start();
+    let output = cluster.pxsnap(&["list"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout(&output), "");
-    assert_eq!(stderr(&output), "No VolumeSnapshots found in namespace \"default\".\n");
-    let json = cluster.pxsnap(&["list", "-o", "json", "-A"]).await;
+    assert_eq!(
+        stderr(&output),
+        "No VolumeSnapshots found in namespace \"default\".\n"
+    );
+    let json = cluster.pxsnap(&["list", "-o", "json", "-A"]);
     assert_eq!(json.status.code(), Some(0));
     let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
-    assert_eq!(doc, json!({"apiVersion": "v1", "items": [], "kind": "List", "metadata": {"resourceVersion": ""}}));
-    assert_eq!(stderr(&json), "No VolumeSnapshots found in any namespace.\n");
+    assert_eq!(
+        doc,
+        json!({"apiVersion": "v1", "items": [], "kind": "List", "metadata": {"resourceVersion": ""}})
+    );
+    assert_eq!(
+        stderr(&json),
+        "No VolumeSnapshots found in any namespace.\n"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // delete
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delete_names_reports_missing_and_deletes_the_rest() {
-    let cluster = Cluster::start().await;
+#[test]
+fn delete_names_reports_missing_and_deletes_the_rest() {
+    let cluster = Cluster::start();
     cluster.snapshot(Snap::ready("a", "cassandra-data", 60));
     cluster.snapshot(Snap::pending("b", "cassandra-data", 60));
-    let output = cluster.pxsnap(&["delete", "a", "ghost", "b", "--yes"]).await;
+    let output = cluster.pxsnap(&["delete", "a", "ghost", "b", "--yes"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
@@ -498,14 +576,17 @@ async fn delete_names_reports_missing_and_deletes_the_rest() {
     assert!(cluster.names_in("default").is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_deletion_needs_no_yes() {
-    let cluster = Cluster::start().await;
+#[test]
+fn one_deletion_needs_no_yes() {
+    let cluster = Cluster::start();
     cluster.snapshot(Snap::ready("a", "cassandra-data", 60));
     cluster.snapshot(Snap::ready("b", "cassandra-data", 60));
-    let output = cluster.pxsnap(&["delete", "a", "-o", "name"]).await;
+    let output = cluster.pxsnap(&["delete", "a", "-o", "name"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(stdout(&output), "volumesnapshot.volumesnapshot.external-storage.k8s.io/a\n");
+    assert_eq!(
+        stdout(&output),
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/a\n"
+    );
     assert_eq!(cluster.names_in("default"), ["b"]);
 }
 
@@ -531,13 +612,20 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
     names
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
-    let cluster = Cluster::start().await;
+#[test]
+fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
+    let cluster = Cluster::start();
     store_retention_mix(&cluster);
-    let output = cluster
-        .pxsnap(&["delete", "--pvc", "cassandra-data", "--keep-last", "2", "--yes", "-o", "json"])
-        .await;
+    let output = cluster.pxsnap(&[
+        "delete",
+        "--pvc",
+        "cassandra-data",
+        "--keep-last",
+        "2",
+        "--yes",
+        "-o",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         sorted(cluster.names_in("default")),
@@ -550,7 +638,12 @@ async fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
         .as_array()
         .expect("items")
         .iter()
-        .map(|i| (i["name"].as_str().unwrap_or("").to_string(), i["action"].as_str().unwrap_or("").to_string()))
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap_or("").to_string(),
+                i["action"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     let expected: Vec<(String, String)> = [
         ("p-1m", "kept"),
@@ -566,17 +659,27 @@ async fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
     .map(|(n, a)| (n.to_string(), a.to_string()))
     .collect();
     assert_eq!(actions, expected);
-    assert_eq!(doc["items"][2]["reason"], "the newest Ready snapshot of its PVC");
+    assert_eq!(
+        doc["items"][2]["reason"],
+        "the newest Ready snapshot of its PVC"
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn older_than_include_pending_and_dry_run() {
-    let cluster = Cluster::start().await;
+#[test]
+fn older_than_include_pending_and_dry_run() {
+    let cluster = Cluster::start();
     store_retention_mix(&cluster);
     // Dry run: the plan, nothing deleted, no --yes needed.
-    let dry = cluster
-        .pxsnap(&["delete", "--pvc", "cassandra-data", "--older-than", "3d", "--dry-run", "-o", "name"])
-        .await;
+    let dry = cluster.pxsnap(&[
+        "delete",
+        "--pvc",
+        "cassandra-data",
+        "--older-than",
+        "3d",
+        "--dry-run",
+        "-o",
+        "name",
+    ]);
     assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
     assert_eq!(
         stdout(&dry),
@@ -586,9 +689,15 @@ async fn older_than_include_pending_and_dry_run() {
     );
     assert_eq!(cluster.names_in("default").len(), 9);
     // --include-pending: the 3-day-old Pending one goes too (older than 2d), the young one stays.
-    let output = cluster
-        .pxsnap(&["delete", "--pvc", "cassandra-data", "--older-than", "2d1h", "--include-pending", "--yes"])
-        .await;
+    let output = cluster.pxsnap(&[
+        "delete",
+        "--pvc",
+        "cassandra-data",
+        "--older-than",
+        "2d1h",
+        "--include-pending",
+        "--yes",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         sorted(cluster.names_in("default")),
@@ -596,9 +705,9 @@ async fn older_than_include_pending_and_dry_run() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn label_selection_keeps_per_pvc() {
-    let cluster = Cluster::start().await;
+#[test]
+fn label_selection_keeps_per_pvc() {
+    let cluster = Cluster::start();
     let team = json!({"team": "dba"});
     for (name, pvc, age) in [
         ("a-new", "cassandra-data", HOUR),
@@ -609,30 +718,42 @@ async fn label_selection_keeps_per_pvc() {
         cluster.snapshot(Snap::ready(name, pvc, age).labelled(team.clone()));
     }
     cluster.snapshot(Snap::ready("unlabelled-old", "cassandra-data", 9 * DAY));
-    let output = cluster.pxsnap(&["delete", "-l", "team=dba", "--keep-last", "1", "--yes"]).await;
+    let output = cluster.pxsnap(&["delete", "-l", "team=dba", "--keep-last", "1", "--yes"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(sorted(cluster.names_in("default")), ["a-new", "b-new", "unlabelled-old"]);
+    assert_eq!(
+        sorted(cluster.names_in("default")),
+        ["a-new", "b-new", "unlabelled-old"]
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn more_than_one_deletion_without_yes_is_refused_off_a_terminal() {
-    let cluster = Cluster::start().await;
+#[test]
+fn more_than_one_deletion_without_yes_is_refused_off_a_terminal() {
+    let cluster = Cluster::start();
     store_retention_mix(&cluster);
-    let output = cluster.pxsnap(&["delete", "--pvc", "cassandra-data", "--keep-last", "2"]).await;
+    let output = cluster.pxsnap(&["delete", "--pvc", "cassandra-data", "--keep-last", "2"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output),
         "error: refusing to delete 4 objects without --yes: stdin is not a terminal, so pxsnap cannot ask (preview with --dry-run, then add --yes)\n"
     );
     assert_eq!(cluster.names_in("default").len(), 9, "nothing deleted");
-    assert!(stdout(&output).contains("\"r-4d\" not deleted (not confirmed)"), "{}", stdout(&output));
-    let deletes = cluster.sim.request_log().into_iter().filter(|r| r.verb == "delete").count();
+    assert!(
+        stdout(&output).contains("\"r-4d\" not deleted (not confirmed)"),
+        "{}",
+        stdout(&output)
+    );
+    let deletes = cluster
+        .sim()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.verb == "delete")
+        .count();
     assert_eq!(deletes, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_terminal_is_asked_and_only_yes_deletes() {
-    let cluster = Cluster::start().await;
+#[test]
+fn a_terminal_is_asked_and_only_yes_deletes() {
+    let cluster = Cluster::start();
     cluster.snapshot(Snap::ready("a", "cassandra-data", 60));
     cluster.snapshot(Snap::ready("b", "cassandra-data", 60));
     let binary = assert_cmd::cargo::cargo_bin("pxsnap");
@@ -641,7 +762,7 @@ async fn a_terminal_is_asked_and_only_yes_deletes() {
         let command = format!(
             "{} --kubeconfig {} delete a b",
             binary.display(),
-            cluster.kubeconfig.display()
+            cluster.handle.kubeconfig_path.display()
         );
         let mut child = std::process::Command::new("script")
             .args(["-qec", &command, "/dev/null"])
@@ -655,21 +776,24 @@ async fn a_terminal_is_asked_and_only_yes_deletes() {
         }
         child.wait_with_output().expect("script ends")
     };
-    let declined = tokio::task::block_in_place(|| run_in_pty("n"));
+    let declined = run_in_pty("n");
     let text = stdout(&declined);
-    assert!(text.contains("About to delete 2 objects in namespace \"default\""), "{text}");
+    assert!(
+        text.contains("About to delete 2 objects in namespace \"default\""),
+        "{text}"
+    );
     assert!(text.contains("Delete them? [y/N]"), "{text}");
     assert!(text.contains("Nothing deleted."), "{text}");
     assert_eq!(declined.status.code(), Some(0));
     assert_eq!(cluster.names_in("default").len(), 2);
-    let accepted = tokio::task::block_in_place(|| run_in_pty("y"));
+    let accepted = run_in_pty("y");
     assert_eq!(accepted.status.code(), Some(0), "{}", stdout(&accepted));
     assert!(cluster.names_in("default").is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_combinations_are_usage_errors() {
-    let cluster = Cluster::start().await;
+#[test]
+fn bad_combinations_are_usage_errors() {
+    let cluster = Cluster::start();
     cluster.snapshot(Snap::ready("a", "cassandra-data", 60));
     let cases: [&[&str]; 7] = [
         &["delete"],
@@ -681,7 +805,7 @@ async fn bad_combinations_are_usage_errors() {
         &["delete", "--keep-last", "2"],
     ];
     for args in cases {
-        let output = cluster.pxsnap(args).await;
+        let output = cluster.pxsnap(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(!stderr(&output).is_empty(), "{args:?}");
     }
@@ -702,63 +826,84 @@ fn store_group(cluster: &Cluster, finalizer: bool) {
     }
     cluster.store(id::GROUP_SNAPSHOTS, "default", group, HOUR);
     let uid = cluster
-        .sim
+        .sim()
         .shared()
         .store
         .get(id::GROUP_SNAPSHOTS, "default", "nightly")
         .map(|g| g.uid().to_string())
         .expect("group stored");
     // One child found through its owner, one only through the group's status.
-    cluster.snapshot(Snap::ready("nightly-b-uid", "cassandra-data-cassandra-1", HOUR).child_of("nightly", &uid));
-    cluster.snapshot(Snap::ready("nightly-a-uid", "cassandra-data-cassandra-0", HOUR));
+    cluster.snapshot(
+        Snap::ready("nightly-b-uid", "cassandra-data-cassandra-1", HOUR).child_of("nightly", &uid),
+    );
+    cluster.snapshot(Snap::ready(
+        "nightly-a-uid",
+        "cassandra-data-cassandra-0",
+        HOUR,
+    ));
     cluster.snapshot(Snap::ready("unrelated", "cassandra-data", HOUR));
 }
 
 fn group_exists(cluster: &Cluster) -> bool {
-    cluster.sim.shared().store.get(id::GROUP_SNAPSHOTS, "default", "nightly").is_some()
+    cluster
+        .sim()
+        .shared()
+        .store
+        .get(id::GROUP_SNAPSHOTS, "default", "nightly")
+        .is_some()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn group_with_children_deletes_both() {
-    let cluster = Cluster::start().await;
+#[test]
+fn group_with_children_deletes_both() {
+    let cluster = Cluster::start();
     store_group(&cluster, false);
-    let output = cluster.pxsnap(&["delete", "--group", "nightly", "--with-children", "--yes"]).await;
+    let output = cluster.pxsnap(&["delete", "--group", "nightly", "--with-children", "--yes"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(!group_exists(&cluster));
     assert_eq!(cluster.names_in("default"), ["unrelated"]);
-    assert!(stdout(&output).ends_with("groupvolumesnapshot.stork.libopenstorage.org \"nightly\" deleted\n"));
+    assert!(
+        stdout(&output)
+            .ends_with("groupvolumesnapshot.stork.libopenstorage.org \"nightly\" deleted\n")
+    );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn group_alone_keeps_its_children_unless_stork_would_delete_them() {
-    let cluster = Cluster::start().await;
+#[test]
+fn group_alone_keeps_its_children_unless_stork_would_delete_them() {
+    let cluster = Cluster::start();
     store_group(&cluster, false);
-    let output = cluster.pxsnap(&["delete", "--group", "nightly"]).await;
+    let output = cluster.pxsnap(&["delete", "--group", "nightly"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(!group_exists(&cluster));
-    assert_eq!(sorted(cluster.names_in("default")), ["nightly-a-uid", "nightly-b-uid", "unrelated"]);
+    assert_eq!(
+        sorted(cluster.names_in("default")),
+        ["nightly-a-uid", "nightly-b-uid", "unrelated"]
+    );
     assert!(stdout(&output).contains("\"nightly-b-uid\" kept: made by group \"nightly\""));
-    let orphaned = cluster.sim.request_log().into_iter().any(|r| r.verb == "delete" && r.resource == "groupvolumesnapshots");
+    let orphaned = cluster
+        .sim()
+        .request_log()
+        .into_iter()
+        .any(|r| r.verb == "delete" && r.resource == "groupvolumesnapshots");
     assert!(orphaned);
 
-    let cluster = Cluster::start().await;
+    let cluster = Cluster::start();
     store_group(&cluster, true);
-    let output = cluster.pxsnap(&["delete", "--group", "nightly"]).await;
+    let output = cluster.pxsnap(&["delete", "--group", "nightly"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output),
         "error: deleting GroupVolumeSnapshot \"nightly\" also deletes its 2 VolumeSnapshots (STORK's cleanup finalizer does); pass --with-children to confirm\n"
     );
     assert!(group_exists(&cluster));
-    let missing = cluster.pxsnap(&["delete", "--group", "ghost"]).await;
+    let missing = cluster.pxsnap(&["delete", "--group", "ghost"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("groupvolumesnapshot.stork.libopenstorage.org \"ghost\""));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nothing_matched_is_not_an_error() {
-    let cluster = Cluster::start().await;
-    let output = cluster.pxsnap(&["delete", "--pvc", "cassandra-data", "--keep-last", "3"]).await;
+#[test]
+fn nothing_matched_is_not_an_error() {
+    let cluster = Cluster::start();
+    let output = cluster.pxsnap(&["delete", "--pvc", "cassandra-data", "--keep-last", "3"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         stderr(&output),
@@ -766,17 +911,60 @@ async fn nothing_matched_is_not_an_error() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_deletion_does_not_stop_the_others() {
-    let cluster = Cluster::start().await;
+#[test]
+fn a_failed_deletion_does_not_stop_the_others() {
+    let cluster = Cluster::start();
     cluster.snapshot(Snap::ready("a", "cassandra-data", 60));
     cluster.snapshot(Snap::ready("b", "cassandra-data", 60));
     cluster.snapshot(Snap::ready("c", "cassandra-data", 60));
-    let mut fault = pxsnap::sim::Fault::new(Some("delete"), Some("volumesnapshots"), pxsnap::sim::faults::FaultAction::Status(403));
+    let mut fault = Fault::new(
+        Some("delete"),
+        Some("volumesnapshots"),
+        FaultAction::Status(403),
+    );
     fault.name = Some("b".into());
-    cluster.sim.add_fault(fault);
-    let output = cluster.pxsnap(&["delete", "a", "b", "c", "--yes"]).await;
+    cluster.sim().add_fault(fault);
+    let output = cluster.pxsnap(&["delete", "a", "b", "c", "--yes"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(cluster.names_in("default"), ["b"]);
-    assert!(stderr(&output).starts_with("error: 1 of 3 deletions failed; the first: \"b\": delete volumesnapshot"), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .starts_with("error: 1 of 3 deletions failed; the first: \"b\": delete volumesnapshot"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn without_storks_api_group_list_says_so_in_one_line() {
+    let cluster = Cluster::with(|scenario| scenario.stork_crds = false);
+    for args in [
+        &["list"][..],
+        &["list", "--groups"],
+        &["list", "-A", "-o", "json"],
+    ] {
+        let output = cluster.pxsnap(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let group = if args.contains(&"--groups") {
+            "stork.libopenstorage.org"
+        } else {
+            "volumesnapshot.external-storage.k8s.io"
+        };
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "error: the API group {group}/{} is not served by this cluster: is STORK installed? (kubectl api-resources --api-group={group})\n",
+                if args.contains(&"--groups") {
+                    "v1alpha1"
+                } else {
+                    "v1"
+                }
+            ),
+            "{args:?}"
+        );
+    }
+    // A clean List is still printed for json, so a script parses one shape.
+    let json = cluster.pxsnap(&["list", "-o", "json"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(doc["items"], json!([]));
 }
