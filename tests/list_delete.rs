@@ -968,3 +968,34 @@ fn without_storks_api_group_list_says_so_in_one_line() {
     let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
     assert_eq!(doc["items"], json!([]));
 }
+
+#[test]
+fn a_page_failing_half_way_still_closes_the_json_document() {
+    let cluster = Cluster::start();
+    for i in 0..5 {
+        cluster.snapshot(Snap::ready(&format!("snap-{i}"), "cassandra-data", 60));
+    }
+    // The second page is refused (403 is not retried).
+    let mut fault = Fault::new(
+        Some("list"),
+        Some("volumesnapshots"),
+        FaultAction::Status(403),
+    );
+    fault.nth = 2;
+    cluster.sim().add_fault(fault);
+    let output = cluster.pxsnap(&["list", "-o", "json", "--chunk-size", "2"]);
+    assert_eq!(output.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&output.stdout).expect("still one JSON document");
+    let names: Vec<&str> = doc["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["snap-0", "snap-1"]);
+    assert!(
+        stderr(&output).starts_with("error: list volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden in namespace \"default\""),
+        "{}",
+        stderr(&output)
+    );
+}
