@@ -320,7 +320,7 @@ pub struct ListArgs {
     #[arg(long, value_enum)]
     pub sort_by: Option<SortBy>,
     /// Objects fetched per API request; memory stays flat however many there are
-    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = crate::paged_list::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_size: u32,
 }
 

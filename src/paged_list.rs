@@ -17,8 +17,10 @@ use crate::cluster::Cluster;
 use crate::error::Result;
 use crate::resources::null_as_default;
 
-/// kubectl's default `--chunk-size`.
-pub const DEFAULT_PAGE_SIZE: u32 = 500;
+/// Objects per list request. Twice kubectl's 500: measured on pxsnap-sim, 2,000 snapshots in
+/// pages of 500 took ~1.3x a single bare GET, in pages of 1,000 about the same as it, while
+/// 10,000 snapshots still peak at ~18 MiB (table) / ~23 MiB (json).
+pub const DEFAULT_PAGE_SIZE: u32 = 1000;
 
 /// One list response: the continue token and the items of this page.
 #[derive(Deserialize)]
