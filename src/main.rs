@@ -42,6 +42,9 @@ async fn run(cli: Cli) -> i32 {
         Command::CloudSnap(args) => commands::cloud_snap::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::GroupSnap(args) => commands::group_snap::run(global, args, &mut signals)
+            .await
+            .finish(format),
     }
 }
 
