@@ -28,13 +28,20 @@ pub const RESOURCE: &str = "groupvolumesnapshots.stork.libopenstorage.org";
 /// `notin`, `KEY`, `!KEY`) is a usage error: STORK would accept the object and then fail its
 /// pre-checks forever, visible only in Events.
 pub fn parse_match_labels(selector: &str) -> Result<Vec<(String, String)>> {
-    let refuse = |what: &str| {
+    let refuse = |term: &str, what: &str| {
+        let term = match term == selector.trim() {
+            true => String::new(),
+            false => format!(" in {term:?}"),
+        };
         Error::Usage(format!(
-            "selector {selector:?}: {what} is not supported; STORK's GroupVolumeSnapshot selects PVCs by matchLabels only (-l KEY=VALUE[,KEY=VALUE...])"
+            "selector {selector:?} uses {what}{term}; STORK's GroupVolumeSnapshot selects PVCs by matchLabels only (-l KEY=VALUE[,KEY=VALUE...])"
         ))
     };
     if selector.contains('(') {
-        return Err(refuse("a set-based requirement (`in`/`notin`)"));
+        return Err(refuse(
+            selector.trim(),
+            "a set-based requirement (`in`/`notin`)",
+        ));
     }
     let mut labels: Vec<(String, String)> = Vec::new();
     for term in selector.split(',').map(str::trim) {
@@ -43,13 +50,13 @@ pub fn parse_match_labels(selector: &str) -> Result<Vec<(String, String)>> {
                 "selector {selector:?} has an empty term; write -l KEY=VALUE[,KEY=VALUE...]"
             )));
         } else if term.contains("!=") {
-            return Err(refuse(&format!("{term:?} (`!=`)")));
+            return Err(refuse(term, "`!=`"));
         } else if let Some(pair) = term.split_once("==").or_else(|| term.split_once('=')) {
             pair
         } else if term.split_whitespace().count() > 1 {
-            return Err(refuse(&format!("{term:?} (`in`/`notin`)")));
+            return Err(refuse(term, "a set-based requirement (`in`/`notin`)"));
         } else {
-            return Err(refuse(&format!("{term:?} (an existence check)")));
+            return Err(refuse(term, "an existence check"));
         };
         let (key, value) = crate::cli::parse_label(&format!("{}={}", key.trim(), value.trim()))
             .map_err(|reason| Error::Usage(format!("selector {selector:?}: {reason}")))?;
@@ -260,6 +267,10 @@ mod tests {
         assert!(usage("app!=x").contains("`!=`"));
         assert!(usage("env in (a)").contains("in"));
         assert!(usage("app").contains("existence"));
+        assert_eq!(
+            usage("app=a,!tier"),
+            "selector \"app=a,!tier\" uses an existence check in \"!tier\"; STORK's GroupVolumeSnapshot selects PVCs by matchLabels only (-l KEY=VALUE[,KEY=VALUE...])"
+        );
     }
 
     #[test]
