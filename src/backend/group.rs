@@ -177,10 +177,24 @@ pub async fn wait(
     .await
 }
 
-/// The latest Event on the group, `Warning Failed: <message>`: where STORK puts the causes it
-/// retries forever. `None` when there is none or the Events cannot be read (the caller is
-/// already reporting a failure; this only explains it).
-pub async fn latest_event(cluster: &Cluster, namespace: &str, name: &str) -> Option<String> {
+/// An Event on the group, as pxsnap quotes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventSummary {
+    pub type_: String,
+    pub reason: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for EventSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.type_, self.reason, self.message)
+    }
+}
+
+/// The latest Event on the group: where STORK puts the causes it retries forever. `None` when
+/// there is none or the Events cannot be read (the caller is already reporting a failure; this
+/// only explains it).
+pub async fn latest_event(cluster: &Cluster, namespace: &str, name: &str) -> Option<EventSummary> {
     let api: Api<Event> = Api::namespaced(cluster.client.clone(), namespace);
     let params = ListParams::default().fields(&format!(
         "involvedObject.kind=GroupVolumeSnapshot,involvedObject.name={name}"
@@ -189,7 +203,7 @@ pub async fn latest_event(cluster: &Cluster, namespace: &str, name: &str) -> Opt
         .read("list", "events", Some(namespace), || api.list(&params))
         .await
     {
-        Ok(events) => describe_latest(&events.items),
+        Ok(events) => latest(&events.items),
         Err(err) => {
             tracing::warn!(error = %err, "cannot read the group snapshot's events");
             None
@@ -198,7 +212,7 @@ pub async fn latest_event(cluster: &Cluster, namespace: &str, name: &str) -> Opt
 }
 
 /// The most recent Warning, else the most recent Event of any type.
-fn describe_latest(events: &[Event]) -> Option<String> {
+fn latest(events: &[Event]) -> Option<EventSummary> {
     let when = |e: &Event| {
         e.last_timestamp
             .as_ref()
@@ -212,12 +226,11 @@ fn describe_latest(events: &[Event]) -> Option<String> {
         .filter(|e| is_warning(e))
         .max_by_key(|e| when(e))
         .or_else(|| events.iter().max_by_key(|e| when(e)))?;
-    Some(format!(
-        "{} {}: {}",
-        latest.type_.as_deref().unwrap_or("Normal"),
-        latest.reason.as_deref().unwrap_or(""),
-        latest.message.as_deref().unwrap_or("").trim()
-    ))
+    Some(EventSummary {
+        type_: latest.type_.clone().unwrap_or_else(|| "Normal".to_string()),
+        reason: latest.reason.clone().unwrap_or_default(),
+        message: latest.message.as_deref().unwrap_or("").trim().to_string(),
+    })
 }
 
 /// Deletes a group pxsnap gave up on (STORK retries a failed group forever). Deleting it
@@ -366,14 +379,13 @@ mod tests {
             event("Warning", "no PVCs match", "2026-01-01T00:00:05Z"),
             event("Normal", "retrying", "2026-01-01T00:00:09Z"),
         ];
+        let warning = latest(&events).expect("an event");
+        assert_eq!(warning.message, "no PVCs match");
+        assert_eq!(warning.to_string(), "Warning Failed: no PVCs match");
         assert_eq!(
-            describe_latest(&events).as_deref(),
-            Some("Warning Failed: no PVCs match")
-        );
-        assert_eq!(
-            describe_latest(&events[2..]).as_deref(),
+            latest(&events[2..]).map(|e| e.to_string()).as_deref(),
             Some("Normal Failed: retrying")
         );
-        assert_eq!(describe_latest(&[]), None);
+        assert_eq!(latest(&[]), None);
     }
 }

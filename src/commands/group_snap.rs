@@ -387,6 +387,7 @@ async fn settle_wait(
                 Some(message) => message,
                 None => group::latest_event(cluster, &namespace, &name)
                     .await
+                    .map(|event| event.message)
                     .unwrap_or_else(|| "STORK set its status to Failed".to_string()),
             };
             Some((
@@ -400,7 +401,9 @@ async fn settle_wait(
                 result.fill(group);
             }
             result.group.status = "TimedOut".to_string();
-            let event = group::latest_event(cluster, &namespace, &name).await;
+            let event = group::latest_event(cluster, &namespace, &name)
+                .await
+                .map(|event| event.to_string());
             let what = timeout_description(&name, &result.group.stage, last.as_ref(), event);
             Some((
                 Step::Wait,
