@@ -44,6 +44,9 @@ async fn run(cli: Cli) -> i32 {
             .finish(format),
         Command::List(args) => pxsnap::report::exit_code(commands::list::run(global, args).await),
         Command::Delete(args) => commands::delete::run(global, args).await.finish(format),
+        Command::GroupSnap(args) => commands::group_snap::run(global, args, &mut signals)
+            .await
+            .finish(format),
     }
 }
 

@@ -325,11 +325,7 @@ async fn plan_group(cluster: &Cluster, name: &str, with_children: bool) -> Resul
         resource: GROUP_RESOURCE,
         name: name.to_string(),
         pvc: None,
-        status: group
-            .status
-            .as_ref()
-            .map(|s| s.status.clone())
-            .filter(|s| !s.is_empty()),
+        status: Some(group.status_text().to_string()).filter(|s| !s.is_empty()),
         created_at: created_at(&group.metadata),
         action: Action::WouldDelete,
         reason: None,
@@ -344,9 +340,8 @@ async fn group_children(
 ) -> Result<Vec<StorkVolumeSnapshot>> {
     let uid = group.metadata.uid.as_deref().unwrap_or_default();
     let listed: Vec<&str> = group
-        .status
+        .children()
         .iter()
-        .flat_map(|s| &s.volume_snapshots)
         .map(|child| child.volume_snapshot_name.as_str())
         .collect();
     let scope = ListScope {

@@ -153,11 +153,10 @@ impl Listable for GroupVolumeSnapshot {
     }
 
     fn cells(&self) -> Vec<String> {
-        let status = self.status.clone().unwrap_or_default();
         vec![
-            or_none(&status.stage),
-            or_none(&status.status),
-            status.volume_snapshots.len().to_string(),
+            or_none(self.stage()),
+            or_none(self.status_text()),
+            self.children().len().to_string(),
         ]
     }
 

@@ -1,5 +1,6 @@
 //! One file per subcommand; each turns parsed arguments into a result and an exit code.
 pub mod cloud_snap;
 pub mod delete;
+pub mod group_snap;
 pub mod list;
 pub mod snap;
