@@ -80,6 +80,8 @@ pub enum ColorChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Table,
+    /// The table with more columns (commands without extra columns print their table)
+    Wide,
     Json,
     Yaml,
     Name,
@@ -104,7 +106,37 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
+    /// List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
+    /// Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group
+    #[command(after_help = DELETE_HELP)]
+    Delete(DeleteArgs),
+    /// Snapshot every PVC a label selector matches at one consistency point, with one freeze window
+    #[command(
+        long_about = "Snapshot every PVC a label selector matches at one consistency point (a STORK \
+            GroupVolumeSnapshot), with one freeze window.\n\n\
+            pxsnap lists the PVCs and pods once, runs the pre commands in every pod that mounts one of \
+            the PVCs (at most --parallel at a time; a pod mounting several is quiesced once), creates \
+            the group, waits until it is Final/Successful, and runs the post commands in every pod \
+            whose pre command started, whatever happened.",
+        after_help = GROUP_SNAP_HELP
+    )]
+    GroupSnap(GroupSnapArgs),
 }
+
+const GROUP_SNAP_HELP: &str = "\
+Examples:
+  pxsnap group-snap -n cassandra -l app=cassandra --pre 'nodetool flush'
+  pxsnap group-snap -l app=cassandra,tier=db --cloud --cred-id 6b89... --max-retries 2 -o json
+
+The selector is matchLabels only (KEY=VALUE, comma-separated): STORK's GroupVolumeSnapshot
+cannot express !=, in, notin or existence checks.
+
+Exit codes:
+  0 ok, 1 other error (no PVC matched, a PVC not Bound/not Portworx), 2 usage, 3 pre command
+  failed (nothing snapshotted), 4 group snapshot failed, 5 timed out, 6 post command failed
+  (the group exists), 130/143 interrupted (post ran first)";
 
 const SNAP_HELP: &str = "\
 Examples:
@@ -219,6 +251,39 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct GroupSnapArgs {
+    /// PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)
+    #[arg(short = 'l', long = "selector", value_name = "KEY=VALUE,...")]
+    pub selector: String,
+    #[command(flatten)]
+    pub hooks: HookArgs,
+    /// Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Namespaces the child snapshots may be restored into
+    #[arg(long, value_name = "NS,...", value_delimiter = ',')]
+    pub restore_namespaces: Vec<String>,
+    /// How often STORK retries the group when some of its cloud snapshots report failure
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_retries: u32,
+    /// Upload the snapshots to the S3-compatible endpoint Portworx is configured with
+    #[arg(long)]
+    pub cloud: bool,
+    /// Portworx cloud credential ID (with --cloud)
+    #[arg(long, value_name = "ID", requires = "cloud")]
+    pub cred_id: Option<String>,
+    /// How long to wait for the group to be Successful (default: 5m, 1h with --cloud)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Print what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep a group that failed, timed out or was interrupted instead of deleting it
+    #[arg(long)]
+    pub keep_failed: bool,
+}
+
 /// `key=value`, with the key checked the way Kubernetes checks label keys (loosely: non-empty,
 /// no spaces), so a typo is a usage error and not a 422 from the API server.
 pub fn parse_label(raw: &str) -> Result<(String, String), String> {
@@ -252,4 +317,157 @@ mod tests {
         assert!(parse_label("=x").is_err());
         assert!(parse_label("a b=c").is_err());
     }
+}
+
+const LIST_HELP: &str = "\
+Examples:
+  pxsnap list                          snapshots in the current namespace
+  pxsnap list cassandra-data -o wide   one PVC's snapshots, with data name, completion and message
+  pxsnap list -A --status error        failed snapshots in every namespace
+  pxsnap list --groups                 GroupVolumeSnapshots
+  pxsnap list -o json | jq '.items[].metadata.name'
+
+Exit codes:
+  0 ok (also when nothing is found: a line on stderr says so), 1 API error or STORK not installed,
+  2 usage";
+
+/// Snapshot types as TYPE shows them: the `portworx/snapshot-type` annotation, or `group` for a
+/// snapshot a GroupVolumeSnapshot made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotTypeFilter {
+    Local,
+    Cloud,
+    Group,
+}
+
+impl SnapshotTypeFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            SnapshotTypeFilter::Local => "local",
+            SnapshotTypeFilter::Cloud => "cloud",
+            SnapshotTypeFilter::Group => "group",
+        }
+    }
+}
+
+/// The STATUS column's values, for `--status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    Ready,
+    Pending,
+    Error,
+}
+
+impl StatusFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Ready => "Ready",
+            StatusFilter::Pending => "Pending",
+            StatusFilter::Error => "Error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortBy {
+    /// By namespace, then name
+    Name,
+    /// Newest first (smallest AGE at the top)
+    Age,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only snapshots of this PersistentVolumeClaim
+    #[arg(conflicts_with = "groups")]
+    pub pvc: Option<String>,
+    /// List across all namespaces (adds a NAMESPACE column)
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Label selector, as kubectl takes it (e.g. app=cassandra,tier!=cache)
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Only snapshots of this type
+    #[arg(
+        long = "type",
+        value_enum,
+        value_name = "TYPE",
+        conflicts_with = "groups"
+    )]
+    pub type_: Option<SnapshotTypeFilter>,
+    /// Only snapshots in this state
+    #[arg(long, value_enum, conflicts_with = "groups")]
+    pub status: Option<StatusFilter>,
+    /// List GroupVolumeSnapshots instead of VolumeSnapshots
+    #[arg(long)]
+    pub groups: bool,
+    /// Sort the output (default: the API server's order, printed as it arrives)
+    #[arg(long, value_enum)]
+    pub sort_by: Option<SortBy>,
+    /// Objects fetched per API request; memory stays flat however many there are
+    #[arg(long, value_name = "N", default_value_t = crate::paged_list::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
+}
+
+const DELETE_HELP: &str = "\
+Deleting a STORK VolumeSnapshot deletes the Portworx snapshot (or the cloud backup) with it.
+
+Examples:
+  pxsnap delete cassandra-data-20250101120000
+  pxsnap delete --pvc cassandra-data --keep-last 7 --yes     CI retention: keep the 7 newest Ready
+  pxsnap delete --pvc cassandra-data --older-than 30d --dry-run
+  pxsnap delete -l team=dba --keep-last 3 --yes             retention per PVC of the selection
+  pxsnap delete --group nightly --with-children --yes
+
+Retention (--pvc / -l): Pending snapshots are never deleted unless --include-pending; Error snapshots
+are not restorable, so they never count as kept and are deleted when selected.
+
+Exit codes:
+  0 ok (also when nothing matched, or the prompt was answered no), 1 a named snapshot was not found
+  or a deletion failed (the others still went), 2 usage (incl. more than one deletion without --yes
+  when stdin is not a terminal)";
+
+#[derive(Debug, Clone, Args)]
+#[command(group(
+    clap::ArgGroup::new("target")
+        .required(true)
+        .multiple(true)
+        .args(["names", "pvc", "selector", "group"])
+))]
+#[command(group(
+    clap::ArgGroup::new("selection")
+        .multiple(true)
+        .args(["pvc", "selector"])
+))]
+pub struct DeleteArgs {
+    /// VolumeSnapshots to delete
+    #[arg(value_name = "NAME", conflicts_with_all = ["pvc", "selector", "group"])]
+    pub names: Vec<String>,
+    /// Delete snapshots of this PVC (combine with --keep-last / --older-than for retention)
+    #[arg(long, value_name = "PVC")]
+    pub pvc: Option<String>,
+    /// Delete snapshots matching this label selector
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Keep the N newest Ready snapshots of each PVC, delete the others
+    #[arg(long, value_name = "N", requires = "selection")]
+    pub keep_last: Option<usize>,
+    /// Delete only snapshots older than this (e.g. 36h, 30d)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, requires = "selection")]
+    pub older_than: Option<Duration>,
+    /// Also delete Pending snapshots (they may still be being taken)
+    #[arg(long, requires = "selection")]
+    pub include_pending: bool,
+    /// Delete this GroupVolumeSnapshot
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["pvc", "selector"])]
+    pub group: Option<String>,
+    /// With --group: delete the group's VolumeSnapshots too
+    #[arg(long, conflicts_with_all = ["names", "pvc", "selector"])]
+    pub with_children: bool,
+    /// Print what would be deleted and delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask; needed for more than one deletion when stdin is not a terminal
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }

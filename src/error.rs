@@ -19,6 +19,8 @@ pub enum Step {
     Wait,
     Post,
     Interrupted,
+    /// Choosing what to delete, confirming it, deleting it.
+    Delete,
 }
 
 /// The signal that stopped a run; decides between exit code 130 and 143.
@@ -92,6 +94,23 @@ pub enum Error {
     },
 
     #[error(
+        "no PVC in namespace {namespace:?} matches the selector {selector:?} (kubectl get pvc -n {namespace} -l {selector} lists what does)"
+    )]
+    NoPvcMatched { selector: String, namespace: String },
+
+    #[error(
+        "{} of the {total} PVCs selected by {selector:?} cannot be snapshotted, so nothing was done: {}", .problems.len(), .problems.join("; ")
+    )]
+    PvcsNotSnapshottable {
+        selector: String,
+        total: usize,
+        problems: Vec<String>,
+    },
+
+    #[error("group snapshot {name:?} failed: {message}")]
+    GroupSnapshotFailed { name: String, message: String },
+
+    #[error(
         "no running pod in namespace {namespace:?} mounts PVC {pvc:?}{not_running}, so the pre/post commands have nowhere to run (pass --allow-no-pods to snapshot without them)"
     )]
     NoPods {
@@ -134,6 +153,16 @@ pub enum Error {
 
     #[error("{context}: {message}")]
     Api { context: String, message: String },
+
+    #[error("not found in namespace {namespace:?}: {names}")]
+    NotFound { namespace: String, names: String },
+
+    #[error("{failed} of {total} deletions failed; the first: {first}")]
+    DeleteFailed {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
 }
 
 impl Error {
@@ -144,7 +173,7 @@ impl Error {
                 2
             }
             Error::NoPods { .. } | Error::PreFailed(_) => 3,
-            Error::SnapshotFailed { .. } => 4,
+            Error::SnapshotFailed { .. } | Error::GroupSnapshotFailed { .. } => 4,
             Error::Timeout { .. } => 5,
             Error::PostFailed(_) => 6,
             Error::Interrupted(Signal::Interrupt) => 130,
@@ -157,7 +186,11 @@ impl Error {
             | Error::PvcNotFound { .. }
             | Error::PvcNotBound { .. }
             | Error::NotPortworx { .. }
-            | Error::Api { .. } => 1,
+            | Error::NoPvcMatched { .. }
+            | Error::PvcsNotSnapshottable { .. }
+            | Error::Api { .. }
+            | Error::NotFound { .. }
+            | Error::DeleteFailed { .. } => 1,
         }
     }
 

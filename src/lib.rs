@@ -14,11 +14,13 @@ pub mod error;
 pub mod hooks;
 pub mod locate;
 pub mod manpages;
+pub mod paged_list;
 pub mod pipeline;
 pub mod progress;
 pub mod quiesce;
 pub mod report;
 pub mod resources;
+pub mod retention;
 pub mod signals;
 /// The simulated cluster (`pxsnap-sim`); used by tests and `pxsnap demo`, never by the snapshot path.
 pub mod sim;

@@ -43,6 +43,11 @@ async fn run(cli: Cli) -> i32 {
             let _ = std::io::stdout().write_all(&pxsnap::completions::script(args.shell));
             0
         }
+        Command::List(args) => pxsnap::report::exit_code(commands::list::run(global, args).await),
+        Command::Delete(args) => commands::delete::run(global, args).await.finish(format),
+        Command::GroupSnap(args) => commands::group_snap::run(global, args, &mut signals)
+            .await
+            .finish(format),
     }
 }
 

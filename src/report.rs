@@ -9,10 +9,11 @@ use serde::Serialize;
 use tabled::settings::{Padding, Style};
 use tabled::{Table, Tabled};
 
-use crate::cli::OutputFormat;
+use crate::cli::{HookArgs, OutputFormat};
 use crate::duration::human;
 use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
+use crate::locate::Located;
 
 /// The `error` member of every JSON result: which step failed and the message printed on stderr.
 #[derive(Debug, Serialize)]
@@ -32,15 +33,21 @@ impl<R: Report> Outcome<R> {
     /// exit code.
     pub fn finish(self, format: OutputFormat) -> i32 {
         emit(format, &self.result);
-        match self.error {
-            None => 0,
-            Some(err) => {
-                eprintln!(
-                    "{} {err}",
-                    console::style("error:").for_stderr().red().bold()
-                );
-                err.exit_code()
-            }
+        exit_code(self.error)
+    }
+}
+
+/// Prints the error (if any) as one line on stderr and returns the exit code; for commands that
+/// stream their result instead of returning one object.
+pub fn exit_code(error: Option<Error>) -> i32 {
+    match error {
+        None => 0,
+        Some(err) => {
+            eprintln!(
+                "{} {err}",
+                console::style("error:").for_stderr().red().bold()
+            );
+            err.exit_code()
         }
     }
 }
@@ -65,7 +72,7 @@ pub fn warn(progress: &crate::progress::Progress, message: &str) {
 /// worth a second error message.
 pub fn emit(format: OutputFormat, report: &impl Report) {
     let text = match format {
-        OutputFormat::Table => report.table(),
+        OutputFormat::Table | OutputFormat::Wide => report.table(),
         OutputFormat::Json => serde_json::to_string_pretty(report)
             .map(|s| s + "\n")
             .unwrap_or_default(),
@@ -131,4 +138,160 @@ pub fn summary(pairs: &[(&str, String)]) -> String {
         .iter()
         .map(|(k, v)| format!("{k:<width$}  {v}\n"))
         .collect()
+}
+
+/// The `--dry-run` document: PVC → pod → container → command, and the object to be created.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanReport<'a, O: Serialize> {
+    kind: &'static str,
+    hooks: Vec<PlannedHook<'a>>,
+    object: &'a O,
+    /// The `-o name` line of the object, `resource.group/name`.
+    #[serde(skip)]
+    name: String,
+}
+
+#[derive(Serialize)]
+struct PlannedHook<'a> {
+    phase: &'static str,
+    pod: &'a str,
+    container: &'a str,
+    command: &'a str,
+    #[serde(skip)]
+    pvcs: &'a [String],
+}
+
+/// Prints what a dry run would do: every command in every target, and the object.
+pub fn print_plan<O: Serialize>(
+    format: OutputFormat,
+    kind: &'static str,
+    located: &Located,
+    hooks: &HookArgs,
+    object: &O,
+    name: String,
+) {
+    let phases = [("pre", &hooks.pre), ("post", &hooks.post)];
+    let planned: Vec<PlannedHook> = phases
+        .iter()
+        .flat_map(|(phase, commands)| {
+            located.targets.iter().flat_map(move |t| {
+                commands.iter().map(move |c| PlannedHook {
+                    phase,
+                    pod: &t.pod,
+                    container: &t.container,
+                    command: c,
+                    pvcs: &t.pvcs,
+                })
+            })
+        })
+        .collect();
+    let plan = PlanReport {
+        kind,
+        hooks: planned,
+        object,
+        name,
+    };
+    emit(format, &plan);
+}
+
+impl<O: Serialize> Report for PlanReport<'_, O> {
+    fn table(&self) -> String {
+        let mut text = String::from("Dry run: nothing will be changed.\n\n");
+        for hook in &self.hooks {
+            text.push_str(&format!(
+                "{:<4}  PVC {} -> pod {} -> container {} -> sh -c {:?}\n",
+                hook.phase,
+                hook.pvcs.join(","),
+                hook.pod,
+                hook.container,
+                hook.command
+            ));
+        }
+        text.push_str("\nWould create:\n");
+        text.push_str(&serde_norway::to_string(self.object).unwrap_or_default());
+        text
+    }
+
+    fn names(&self) -> Vec<String> {
+        vec![format!("{} (dry run)", self.name)]
+    }
+}
+
+/// Columns are this many spaces apart, as kubectl's tabwriter pads them.
+const COLUMN_GAP: usize = 3;
+
+/// A kubectl-look table written page by page, for lists too long to hold in memory.
+///
+/// kubectl aligns each chunk of a paged list on its own. This writer does the same but never lets
+/// a column shrink: a page is padded to the widest cell seen so far (the header included), so a
+/// column only moves right when a later page has a longer value, and never back.
+pub struct StreamingTable {
+    headers: Vec<&'static str>,
+    widths: Vec<usize>,
+    header_written: bool,
+}
+
+impl StreamingTable {
+    pub fn new(headers: Vec<&'static str>) -> StreamingTable {
+        let widths = headers.iter().map(|h| h.chars().count()).collect();
+        StreamingTable {
+            headers,
+            widths,
+            header_written: false,
+        }
+    }
+
+    /// Renders one page of rows (the header before the first page). Every row has one cell per
+    /// header.
+    pub fn page<R: AsRef<[String]>>(&mut self, rows: &[R]) -> String {
+        for row in rows {
+            for (width, cell) in self.widths.iter_mut().zip(row.as_ref()) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut text = String::new();
+        if !self.header_written {
+            self.header_written = true;
+            let headers: Vec<&str> = self.headers.clone();
+            self.push_line(&mut text, &headers);
+        }
+        for row in rows {
+            self.push_line(&mut text, row.as_ref());
+        }
+        text
+    }
+
+    fn push_line<S: AsRef<str>>(&self, text: &mut String, cells: &[S]) {
+        let last = cells.len().saturating_sub(1);
+        for (index, (cell, width)) in cells.iter().zip(&self.widths).enumerate() {
+            let cell = cell.as_ref();
+            text.push_str(cell);
+            if index < last {
+                let pad = width - cell.chars().count() + COLUMN_GAP;
+                text.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        text.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn streaming_table_aligns_and_never_shrinks() {
+        let mut table = StreamingTable::new(vec!["NAME", "AGE"]);
+        let first = table.page(&[row(&["a", "5d"]), row(&["bbbbbb", "3h"])]);
+        assert_eq!(first, "NAME     AGE\na        5d\nbbbbbb   3h\n");
+        // A later page with shorter names keeps the width; a longer one widens it.
+        assert_eq!(table.page(&[row(&["c", "1s"])]), "c        1s\n");
+        assert_eq!(table.page(&[row(&["dddddddd", "2m"])]), "dddddddd   2m\n");
+        assert_eq!(table.page::<Vec<String>>(&[]), "");
+    }
 }

@@ -201,6 +201,18 @@ pub fn json_value(code: StatusCode, v: &Value) -> Response {
     json_bytes(code, Bytes::from(v.to_string()))
 }
 
+/// The API groups a cluster without STORK's CRDs does not serve.
+const STORK_GROUPS: [&str; 2] = [super::resources::EXT, super::resources::STORK];
+
+/// Whether a request addresses one of STORK's groups (discovery or resources).
+fn is_stork_route(route: &Route) -> bool {
+    match route {
+        Route::ApiGroup(g) | Route::ResourceList(g, _) => STORK_GROUPS.contains(&g.as_str()),
+        Route::Resource(r) => STORK_GROUPS.contains(&def(r.res).group),
+        _ => false,
+    }
+}
+
 async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
@@ -235,6 +247,13 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         rec.subresource = (!r.subresource.is_empty()).then(|| r.subresource.clone());
     }
     let resp = match route {
+        Ok(ref r) if !sh.scenario.stork_crds && is_stork_route(r) => {
+            ApiError::NoSuchResource.into_response()
+        }
+        Ok(Route::ApiGroupList) if !sh.scenario.stork_crds => json_value(
+            StatusCode::OK,
+            &discovery::api_group_list_without(&STORK_GROUPS),
+        ),
         Err(e) => e.into_response(),
         Ok(Route::Version) => json_value(StatusCode::OK, &discovery::version()),
         Ok(Route::ApiVersions) => json_value(

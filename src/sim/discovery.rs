@@ -42,9 +42,14 @@ fn group_doc(group: &str, version: &str) -> Value {
 }
 
 pub fn api_group_list() -> Value {
+    api_group_list_without(&[])
+}
+
+/// The group list minus `hidden` groups (a cluster where those CRDs are not registered).
+pub fn api_group_list_without(hidden: &[&str]) -> Value {
     let groups: Vec<Value> = group_versions()
         .into_iter()
-        .filter(|(g, _)| !g.is_empty())
+        .filter(|(g, _)| !g.is_empty() && !hidden.contains(g))
         .map(|(g, v)| group_doc(g, v))
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})

@@ -27,6 +27,11 @@ pub struct Scenario {
     /// and the STORK controllers. With `false` the STORK CRDs are still served (as on
     /// a cluster where STORK was installed once and is now down) but nothing acts on them.
     pub stork: bool,
+    /// Whether STORK's CRDs are registered at all. With `false` (a cluster STORK was never
+    /// installed on) the groups `volumesnapshot.external-storage.k8s.io` and
+    /// `stork.libopenstorage.org` are not served: discovery leaves them out and their URLs
+    /// answer 404, as an API server does for an unknown group.
+    pub stork_crds: bool,
 }
 
 impl Default for Scenario {
@@ -40,6 +45,7 @@ impl Default for Scenario {
             controller: ControllerSettings::default(),
             users: Vec::new(),
             stork: true,
+            stork_crds: true,
         }
     }
 }
@@ -367,6 +373,7 @@ fn cassandra() -> Scenario {
         controller: ControllerSettings::default(),
         users: Vec::new(),
         stork: true,
+        stork_crds: true,
     }
 }
 

@@ -321,6 +321,49 @@ impl Store {
         Ok(stored)
     }
 
+    /// Test support: make an object look as if it had been created at `created`. A real API
+    /// server never lets a client set `creationTimestamp`; tests of age-dependent behaviour
+    /// (AGE columns, retention) need objects of several ages without waiting for them. Recorded
+    /// as a normal modification (new resourceVersion, MODIFIED event).
+    pub fn backdate(
+        &self,
+        res: ResId,
+        ns: &str,
+        name: &str,
+        created: jiff::Timestamp,
+    ) -> Result<Arc<StoredObject>, ApiError> {
+        let d = def(res);
+        let map_ns = if d.namespaced { ns } else { "" };
+        let key = (map_ns.to_string(), name.to_string());
+        let mut g = self.lock();
+        let Some(old) = g.maps[res].get(&key).cloned() else {
+            return Err(ApiError::not_found(d, name));
+        };
+        let mut new = old.value.clone();
+        g.rv += 1;
+        let rv = g.rv;
+        let meta = util::obj_entry(&mut new, "metadata");
+        meta.insert(
+            "creationTimestamp".into(),
+            Value::String(created.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        );
+        meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
+        let stored = StoredObject::new(new, rv);
+        g.maps[res].insert(key, stored.clone());
+        Self::push_event(
+            &mut g,
+            self.log_cap,
+            res,
+            map_ns,
+            EventType::Modified,
+            stored.clone(),
+            Some(old),
+        );
+        drop(g);
+        self.changed.send_replace(rv);
+        Ok(stored)
+    }
+
     /// Read-modify-write under the lock. `f` sees the current object and returns the
     /// new one; identity metadata is kept from the old object. A result equal to the
     /// current object is a no-op (no new resourceVersion, no event), as in Kubernetes.
