@@ -102,7 +102,31 @@ pub enum Command {
     CloudSnap(CloudSnapArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(CompletionsArgs),
+    /// Snapshot every PVC a label selector matches at one consistency point, with one freeze window
+    #[command(
+        long_about = "Snapshot every PVC a label selector matches at one consistency point (a STORK \
+            GroupVolumeSnapshot), with one freeze window.\n\n\
+            pxsnap lists the PVCs and pods once, runs the pre commands in every pod that mounts one of \
+            the PVCs (at most --parallel at a time; a pod mounting several is quiesced once), creates \
+            the group, waits until it is Final/Successful, and runs the post commands in every pod \
+            whose pre command started, whatever happened.",
+        after_help = GROUP_SNAP_HELP
+    )]
+    GroupSnap(GroupSnapArgs),
 }
+
+const GROUP_SNAP_HELP: &str = "\
+Examples:
+  pxsnap group-snap -n cassandra -l app=cassandra --pre 'nodetool flush'
+  pxsnap group-snap -l app=cassandra,tier=db --cloud --cred-id 6b89... --max-retries 2 -o json
+
+The selector is matchLabels only (KEY=VALUE, comma-separated): STORK's GroupVolumeSnapshot
+cannot express !=, in, notin or existence checks.
+
+Exit codes:
+  0 ok, 1 other error (no PVC matched, a PVC not Bound/not Portworx), 2 usage, 3 pre command
+  failed (nothing snapshotted), 4 group snapshot failed, 5 timed out, 6 post command failed
+  (the group exists), 130/143 interrupted (post ran first)";
 
 const SNAP_HELP: &str = "\
 Examples:
@@ -208,6 +232,39 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GroupSnapArgs {
+    /// PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)
+    #[arg(short = 'l', long = "selector", value_name = "KEY=VALUE,...")]
+    pub selector: String,
+    #[command(flatten)]
+    pub hooks: HookArgs,
+    /// Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Namespaces the child snapshots may be restored into
+    #[arg(long, value_name = "NS,...", value_delimiter = ',')]
+    pub restore_namespaces: Vec<String>,
+    /// How often STORK retries the group when some of its cloud snapshots report failure
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_retries: u32,
+    /// Upload the snapshots to the S3-compatible endpoint Portworx is configured with
+    #[arg(long)]
+    pub cloud: bool,
+    /// Portworx cloud credential ID (with --cloud)
+    #[arg(long, value_name = "ID", requires = "cloud")]
+    pub cred_id: Option<String>,
+    /// How long to wait for the group to be Successful (default: 5m, 1h with --cloud)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    /// Print what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep a group that failed, timed out or was interrupted instead of deleting it
+    #[arg(long)]
+    pub keep_failed: bool,
 }
 
 /// `key=value`, with the key checked the way Kubernetes checks label keys (loosely: non-empty,

@@ -92,6 +92,23 @@ pub enum Error {
     },
 
     #[error(
+        "no PVC in namespace {namespace:?} matches the selector {selector:?} (kubectl get pvc -n {namespace} -l {selector} lists what does)"
+    )]
+    NoPvcMatched { selector: String, namespace: String },
+
+    #[error(
+        "{} of the {total} PVCs selected by {selector:?} cannot be snapshotted, so nothing was done: {}", .problems.len(), .problems.join("; ")
+    )]
+    PvcsNotSnapshottable {
+        selector: String,
+        total: usize,
+        problems: Vec<String>,
+    },
+
+    #[error("group snapshot {name:?} failed: {message}")]
+    GroupSnapshotFailed { name: String, message: String },
+
+    #[error(
         "no running pod in namespace {namespace:?} mounts PVC {pvc:?}, so the pre/post commands have nowhere to run (pass --allow-no-pods to snapshot without them)"
     )]
     NoPods { pvc: String, namespace: String },
@@ -139,7 +156,7 @@ impl Error {
                 2
             }
             Error::NoPods { .. } | Error::PreFailed(_) => 3,
-            Error::SnapshotFailed { .. } => 4,
+            Error::SnapshotFailed { .. } | Error::GroupSnapshotFailed { .. } => 4,
             Error::Timeout { .. } => 5,
             Error::PostFailed(_) => 6,
             Error::Interrupted(Signal::Interrupt) => 130,
@@ -152,6 +169,8 @@ impl Error {
             | Error::PvcNotFound { .. }
             | Error::PvcNotBound { .. }
             | Error::NotPortworx { .. }
+            | Error::NoPvcMatched { .. }
+            | Error::PvcsNotSnapshottable { .. }
             | Error::Api { .. } => 1,
         }
     }

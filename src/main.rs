@@ -42,6 +42,9 @@ async fn run(cli: Cli) -> i32 {
             let _ = std::io::stdout().write_all(&pxsnap::completions::script(args.shell));
             0
         }
+        Command::GroupSnap(args) => commands::group_snap::run(global, args, &mut signals)
+            .await
+            .finish(format),
     }
 }
 

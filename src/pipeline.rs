@@ -1,6 +1,7 @@
 //! The shared core every snapshotting subcommand drives: check the PVCs, locate the pods, and
 //! run a snapshot step inside the freeze window, releasing afterwards whatever happened.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
@@ -41,6 +42,58 @@ pub async fn check_snapshottable(
     };
     check_pvc(&pvc, pv.as_ref())?;
     Ok(pvc)
+}
+
+/// Lists the PVCs `selector` matches (one list call) and their PVs (one list call, whatever the
+/// number of PVCs: a GET per PVC would grow with the group), and checks every one of them, so
+/// the user learns about all the problems in one run. Returns the PVCs sorted by name.
+pub async fn check_selected(
+    cluster: &Cluster,
+    namespace: &str,
+    selector: &str,
+) -> Result<Vec<PersistentVolumeClaim>> {
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(cluster.client.clone(), namespace);
+    let params = ListParams::default().labels(selector);
+    let mut matched = cluster
+        .read("list", "persistentvolumeclaims", Some(namespace), || {
+            pvcs.list(&params)
+        })
+        .await?
+        .items;
+    if matched.is_empty() {
+        return Err(Error::NoPvcMatched {
+            selector: selector.to_string(),
+            namespace: namespace.to_string(),
+        });
+    }
+    matched.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+    let pvs: Api<PersistentVolume> = Api::all(cluster.client.clone());
+    let all = ListParams::default();
+    let all_pvs = cluster
+        .read("list", "persistentvolumes", None, || pvs.list(&all))
+        .await?
+        .items;
+    let by_name: BTreeMap<&str, &PersistentVolume> = all_pvs
+        .iter()
+        .filter_map(|pv| Some((pv.metadata.name.as_deref()?, pv)))
+        .collect();
+    let problems: Vec<String> = matched
+        .iter()
+        .filter_map(|pvc| {
+            let volume = pvc.spec.as_ref().and_then(|s| s.volume_name.as_deref());
+            let pv = volume.and_then(|v| by_name.get(v).copied());
+            check_pvc(pvc, pv).err().map(|e| e.to_string())
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(matched)
+    } else {
+        Err(Error::PvcsNotSnapshottable {
+            selector: selector.to_string(),
+            total: matched.len(),
+            problems,
+        })
+    }
 }
 
 /// Lists the namespace's pods once and finds the containers to quiesce for `pvcs`.
@@ -126,5 +179,37 @@ where
         pre_failure,
         interrupted,
         released,
+    }
+}
+
+/// What became of a snapshot object pxsnap gave up on (failed, timed out, interrupted).
+pub struct Settled {
+    pub deleted: bool,
+    pub warning: String,
+}
+
+/// Deletes an object pxsnap gave up on (STORK would keep retrying it, re-running its rules),
+/// unless `--keep-failed`; `what` names it (`snapshot "x"`), `reason` says what happened.
+pub async fn settle_unfinished(
+    what: &str,
+    reason: &str,
+    keep: bool,
+    delete: impl Future<Output = Result<()>>,
+) -> Settled {
+    if keep {
+        return Settled {
+            deleted: false,
+            warning: format!("{what} {reason}; kept because of --keep-failed"),
+        };
+    }
+    match delete.await {
+        Ok(()) => Settled {
+            deleted: true,
+            warning: format!("{what} {reason}; deleted it (use --keep-failed to keep it)"),
+        },
+        Err(err) => Settled {
+            deleted: false,
+            warning: format!("{what} {reason} and could not be deleted: {err}"),
+        },
     }
 }

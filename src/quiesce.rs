@@ -6,7 +6,7 @@
 //! dropping it, and its `Drop` runs the release too, so an early `return` or `?` in a subcommand
 //! cannot leave an application frozen.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -44,20 +44,63 @@ const POST_RETRY_DELAY: Duration = Duration::from_secs(1);
 pub struct Frozen {
     client: Client,
     plan: Arc<HookPlan>,
-    /// Indices into `plan.targets` whose pre command started.
-    started: BTreeSet<usize>,
+    /// Indices into `plan.targets` whose pre command started, with when it started.
+    started: BTreeMap<usize, Mark>,
     pub records: Vec<HookRecord>,
     pub pre_failure: Option<String>,
     pub interrupted: Option<Signal>,
-    started_at: Option<(Instant, jiff::Timestamp)>,
+    started_at: Option<Mark>,
     released: bool,
 }
 
-/// The freeze window as reported: from the first pre command's start to the last post
-/// command's end, i.e. the longest any application may have been quiesced.
+/// A moment, both monotonic (for durations) and wall-clock (for the report).
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    instant: Instant,
+    wall: jiff::Timestamp,
+}
+
+impl Mark {
+    fn now() -> Mark {
+        Mark {
+            instant: Instant::now(),
+            wall: jiff::Timestamp::now(),
+        }
+    }
+
+    /// The window from this mark to `end`.
+    fn until(self, end: Mark) -> (String, String, u64) {
+        let elapsed = end.instant.saturating_duration_since(self.instant);
+        (
+            self.wall.to_string(),
+            end.wall.to_string(),
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        )
+    }
+}
+
+/// The freeze window as reported: overall from the first pre command's start to the last post
+/// command's end, and per target from its own pre start to its own last post end. With many pods
+/// the overall window grows with scheduling; `longest_ms` is what any one application endured.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FreezeWindow {
+    pub started_at: String,
+    pub ended_at: String,
+    pub duration_ms: u64,
+    /// The longest per-pod window, and the pod it belongs to.
+    pub longest_ms: u64,
+    pub longest_pod: Option<String>,
+    pub per_pod: Vec<PodWindow>,
+}
+
+/// How long one container was frozen: its first pre command's start to its last post
+/// command's end.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodWindow {
+    pub pod: String,
+    pub container: String,
     pub started_at: String,
     pub ended_at: String,
     pub duration_ms: u64,
@@ -90,7 +133,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
     let mut frozen = Frozen {
         client: client.clone(),
         plan: plan.clone(),
-        started: BTreeSet::new(),
+        started: BTreeMap::new(),
         records: Vec::new(),
         pre_failure: None,
         interrupted: None,
@@ -100,14 +143,15 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
     if plan.pre.is_empty() || plan.targets.is_empty() {
         // Nothing quiesces the app, but post commands still run everywhere (they may be
         // notifications); treat every target as started so release reaches them.
-        frozen.started = (0..plan.targets.len()).collect();
+        let now = Mark::now();
+        frozen.started = (0..plan.targets.len()).map(|i| (i, now)).collect();
         if !plan.targets.is_empty() && !plan.post.is_empty() {
-            frozen.started_at = Some((Instant::now(), jiff::Timestamp::now()));
+            frozen.started_at = Some(now);
         }
         return frozen;
     }
-    frozen.started_at = Some((Instant::now(), jiff::Timestamp::now()));
-    let started = Arc::new(Mutex::new(BTreeSet::new()));
+    frozen.started_at = Some(Mark::now());
+    let started = Arc::new(Mutex::new(BTreeMap::new()));
     let failed = Arc::new(AtomicBool::new(false));
     let limit = Arc::new(Semaphore::new(plan.parallel.max(1)));
     let mut jobs: FuturesUnordered<_> = plan
@@ -128,7 +172,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                 started
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .insert(index);
+                    .insert(index, Mark::now());
                 let target = &plan.targets[index];
                 let mut records = Vec::new();
                 for command in &plan.pre {
@@ -177,7 +221,7 @@ impl Frozen {
     /// Targets still frozen, for the "still frozen" message on a second Ctrl-C.
     fn frozen_targets(&self) -> Vec<&HookTarget> {
         self.started
-            .iter()
+            .keys()
             .map(|&i| &self.plan.targets[i])
             .collect()
     }
@@ -218,7 +262,7 @@ impl Frozen {
         let jobs: FuturesUnordered<_> = self
             .started
             .iter()
-            .map(|&index| {
+            .map(|(&index, &start)| {
                 let pods: Api<Pod> =
                     Api::namespaced(self.client.clone(), &plan.targets[index].namespace);
                 let (plan, limit) = (plan.clone(), limit.clone());
@@ -231,28 +275,28 @@ impl Frozen {
                     for command in &plan.post {
                         records.push(run_post(&pods, target, command, plan.timeout).await);
                     }
-                    records
+                    let (started_at, ended_at, duration_ms) = start.until(Mark::now());
+                    let window = PodWindow {
+                        pod: target.pod.clone(),
+                        container: target.container.clone(),
+                        started_at,
+                        ended_at,
+                        duration_ms,
+                    };
+                    (records, window)
                 }
             })
             .collect();
-        let post_records: Vec<HookRecord> = jobs
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
+        let (post_records, per_pod): (Vec<Vec<HookRecord>>, Vec<PodWindow>) =
+            jobs.collect::<Vec<_>>().await.into_iter().unzip();
+        let post_records: Vec<HookRecord> = post_records.into_iter().flatten().collect();
         let post_failure = post_records
             .iter()
             .find(|r| !r.succeeded())
             .map(HookRecord::failure_line);
-        let window = self.started_at.map(|(instant, wall)| {
-            let elapsed = instant.elapsed();
-            FreezeWindow {
-                started_at: wall.to_string(),
-                ended_at: jiff::Timestamp::now().to_string(),
-                duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-            }
-        });
+        let window = self
+            .started_at
+            .map(|start| freeze_window(start, Mark::now(), per_pod));
         let mut records = std::mem::take(&mut self.records);
         records.extend(post_records);
         self.started.clear();
@@ -261,6 +305,23 @@ impl Frozen {
             post_failure,
             window,
         }
+    }
+}
+
+/// The overall window plus the per-pod ones, sorted by pod so the report is stable.
+fn freeze_window(start: Mark, end: Mark, mut per_pod: Vec<PodWindow>) -> FreezeWindow {
+    per_pod.sort_by(|a, b| (&a.pod, &a.container).cmp(&(&b.pod, &b.container)));
+    let longest = per_pod.iter().max_by_key(|w| w.duration_ms);
+    let (longest_ms, longest_pod) =
+        longest.map_or((0, None), |w| (w.duration_ms, Some(w.pod.clone())));
+    let (started_at, ended_at, duration_ms) = start.until(end);
+    FreezeWindow {
+        started_at,
+        ended_at,
+        duration_ms,
+        longest_ms,
+        longest_pod,
+        per_pod,
     }
 }
 
@@ -302,5 +363,54 @@ impl Drop for Frozen {
         if let Some(failure) = released.post_failure {
             eprintln!("pxsnap: {failure}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod_window(pod: &str, duration_ms: u64) -> PodWindow {
+        PodWindow {
+            pod: pod.into(),
+            container: "app".into(),
+            started_at: String::new(),
+            ended_at: String::new(),
+            duration_ms,
+        }
+    }
+
+    #[test]
+    fn the_longest_pod_window_is_named_and_pods_are_sorted() {
+        let start = Mark::now();
+        let end = Mark {
+            instant: start.instant + Duration::from_millis(900),
+            wall: start.wall,
+        };
+        let window = freeze_window(
+            start,
+            end,
+            vec![
+                pod_window("b", 300),
+                pod_window("a", 700),
+                pod_window("c", 10),
+            ],
+        );
+        assert_eq!(window.duration_ms, 900);
+        assert_eq!(window.longest_ms, 700);
+        assert_eq!(window.longest_pod.as_deref(), Some("a"));
+        let pods: Vec<&str> = window.per_pod.iter().map(|w| w.pod.as_str()).collect();
+        assert_eq!(pods, ["a", "b", "c"]);
+        let json = serde_json::to_value(&window).expect("serializes");
+        assert_eq!(json["perPod"][0]["durationMs"], 700);
+        assert_eq!(json["longestPod"], "a");
+    }
+
+    #[test]
+    fn no_pods_means_no_longest() {
+        let start = Mark::now();
+        let window = freeze_window(start, start, Vec::new());
+        assert_eq!(window.longest_ms, 0);
+        assert!(window.longest_pod.is_none());
     }
 }

@@ -9,10 +9,11 @@ use serde::Serialize;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
-use crate::cli::OutputFormat;
+use crate::cli::{HookArgs, OutputFormat};
 use crate::duration::human;
 use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
+use crate::locate::Located;
 
 /// The `error` member of every JSON result: which step failed and the message printed on stderr.
 #[derive(Debug, Serialize)]
@@ -131,4 +132,82 @@ pub fn summary(pairs: &[(&str, String)]) -> String {
         .iter()
         .map(|(k, v)| format!("{k:<width$}  {v}\n"))
         .collect()
+}
+
+/// The `--dry-run` document: PVC → pod → container → command, and the object to be created.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanReport<'a, O: Serialize> {
+    kind: &'static str,
+    hooks: Vec<PlannedHook<'a>>,
+    object: &'a O,
+    /// The `-o name` line of the object, `resource.group/name`.
+    #[serde(skip)]
+    name: String,
+}
+
+#[derive(Serialize)]
+struct PlannedHook<'a> {
+    phase: &'static str,
+    pod: &'a str,
+    container: &'a str,
+    command: &'a str,
+    #[serde(skip)]
+    pvcs: &'a [String],
+}
+
+/// Prints what a dry run would do: every command in every target, and the object.
+pub fn print_plan<O: Serialize>(
+    format: OutputFormat,
+    kind: &'static str,
+    located: &Located,
+    hooks: &HookArgs,
+    object: &O,
+    name: String,
+) {
+    let phases = [("pre", &hooks.pre), ("post", &hooks.post)];
+    let planned: Vec<PlannedHook> = phases
+        .iter()
+        .flat_map(|(phase, commands)| {
+            located.targets.iter().flat_map(move |t| {
+                commands.iter().map(move |c| PlannedHook {
+                    phase,
+                    pod: &t.pod,
+                    container: &t.container,
+                    command: c,
+                    pvcs: &t.pvcs,
+                })
+            })
+        })
+        .collect();
+    let plan = PlanReport {
+        kind,
+        hooks: planned,
+        object,
+        name,
+    };
+    emit(format, &plan);
+}
+
+impl<O: Serialize> Report for PlanReport<'_, O> {
+    fn table(&self) -> String {
+        let mut text = String::from("Dry run: nothing will be changed.\n\n");
+        for hook in &self.hooks {
+            text.push_str(&format!(
+                "{:<4}  PVC {} -> pod {} -> container {} -> sh -c {:?}\n",
+                hook.phase,
+                hook.pvcs.join(","),
+                hook.pod,
+                hook.container,
+                hook.command
+            ));
+        }
+        text.push_str("\nWould create:\n");
+        text.push_str(&serde_norway::to_string(self.object).unwrap_or_default());
+        text
+    }
+
+    fn names(&self) -> Vec<String> {
+        vec![format!("{} (dry run)", self.name)]
+    }
 }

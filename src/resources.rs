@@ -184,6 +184,164 @@ impl StorkVolumeSnapshot {
     }
 }
 
+/// `stork.libopenstorage.org/v1alpha1` GroupVolumeSnapshot: several PVCs cut at one point.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupVolumeSnapshot {
+    #[serde(default = "stork_group_api_version")]
+    pub api_version: String,
+    #[serde(default = "group_snapshot_kind")]
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub spec: GroupSnapshotSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<GroupSnapshotStatus>,
+}
+static_resource!(
+    GroupVolumeSnapshot,
+    k8s_openapi::NamespaceResourceScope,
+    "stork.libopenstorage.org",
+    "v1alpha1",
+    "GroupVolumeSnapshot",
+    "groupvolumesnapshots"
+);
+
+fn stork_group_api_version() -> String {
+    STORK_GROUP_VERSION.to_string()
+}
+fn group_snapshot_kind() -> String {
+    "GroupVolumeSnapshot".to_string()
+}
+
+/// The spec fields pxsnap writes. No pre/post exec rule: pxsnap runs the commands itself.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSnapshotSpec {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub pvc_selector: PvcSelector,
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub restore_namespaces: Vec<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub max_retries: u32,
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub options: BTreeMap<String, String>,
+}
+
+/// STORK reads `matchLabels` only; `matchExpressions` makes the group fail its pre-checks forever.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PvcSelector {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub match_labels: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupSnapshotStatus {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub stage: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub status: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub num_retries: u32,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub volume_snapshots: Vec<GroupChildStatus>,
+}
+
+/// One child of a group. STORK's Go struct has no JSON tags, so the keys are PascalCase; the
+/// lowerCamel aliases accept writers that follow the usual convention (Go decodes either).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupChildStatus {
+    #[serde(
+        alias = "volumeSnapshotName",
+        default,
+        deserialize_with = "null_as_default"
+    )]
+    pub volume_snapshot_name: String,
+    #[serde(
+        rename = "ParentVolumeID",
+        alias = "parentVolumeID",
+        alias = "parentVolumeId",
+        default,
+        deserialize_with = "null_as_default"
+    )]
+    pub parent_volume_id: String,
+    #[serde(alias = "conditions", default, deserialize_with = "null_as_default")]
+    pub conditions: Vec<StorkCondition>,
+}
+
+/// Where a group snapshot stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupPhase {
+    /// `Final`/`Successful` and every child Ready.
+    Successful,
+    /// `status: Failed`, or a child in Error; carries the child's message when there is one.
+    Failed(Option<String>),
+    /// Anything else, including the empty stage of a group failing its pre-checks (whose
+    /// cause is only in Events).
+    InProgress,
+}
+
+impl GroupVolumeSnapshot {
+    pub fn stage(&self) -> &str {
+        self.status.as_ref().map_or("", |s| s.stage.as_str())
+    }
+
+    pub fn status_text(&self) -> &str {
+        self.status.as_ref().map_or("", |s| s.status.as_str())
+    }
+
+    pub fn children(&self) -> &[GroupChildStatus] {
+        self.status
+            .as_ref()
+            .map(|s| s.volume_snapshots.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Done is `Final` + `Successful` with every child Ready, the check sched-ops applies.
+    pub fn phase(&self) -> GroupPhase {
+        if self.status_text() == "Failed" {
+            return GroupPhase::Failed(self.child_error());
+        }
+        if let Some(message) = self.child_error() {
+            return GroupPhase::Failed(Some(message));
+        }
+        let children_ready = self
+            .children()
+            .iter()
+            .all(|c| c.phase() == SnapshotPhase::Ready);
+        if self.stage() == "Final" && self.status_text() == "Successful" && children_ready {
+            GroupPhase::Successful
+        } else {
+            GroupPhase::InProgress
+        }
+    }
+
+    fn child_error(&self) -> Option<String> {
+        self.children().iter().find_map(|c| match c.phase() {
+            SnapshotPhase::Error(message) => Some(format!("{}: {message}", c.volume_snapshot_name)),
+            _ => None,
+        })
+    }
+}
+
+impl GroupChildStatus {
+    /// A child holds a single condition (STORK reads `Conditions[0]`), so first and last agree.
+    pub fn phase(&self) -> SnapshotPhase {
+        phase_of(&self.conditions)
+    }
+}
+
 /// Builds the labels every pxsnap-made object carries: the managed-by marker plus the user's.
 pub fn managed_labels(extra: &[(String, String)]) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([(MANAGED_BY_LABEL.to_string(), MANAGED_BY_VALUE.to_string())]);
@@ -249,6 +407,64 @@ mod tests {
         assert_eq!(snap.spec.persistent_volume_claim_name, "data");
         assert_eq!(snap.spec.snapshot_data_name, "");
         assert_eq!(snap.phase(), SnapshotPhase::Pending(None));
+    }
+
+    fn group(status: serde_json::Value) -> GroupVolumeSnapshot {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "stork.libopenstorage.org/v1alpha1",
+            "kind": "GroupVolumeSnapshot",
+            "metadata": {"name": "g", "namespace": "db"},
+            "spec": {"pvcSelector": {"matchLabels": {"app": "cassandra"}}, "options": null},
+            "status": status
+        }))
+        .expect("parses")
+    }
+
+    #[test]
+    fn group_children_read_pascal_case_and_lower_camel() {
+        let g = group(serde_json::json!({
+            "stage": "Final", "status": "Successful", "numRetries": 0,
+            "volumeSnapshots": [
+                {"VolumeSnapshotName": "g-a-uid", "TaskID": "", "ParentVolumeID": "111",
+                 "DataSource": {"portworxVolume": {"snapshotId": "9"}},
+                 "Conditions": [{"type": "Ready", "status": "True", "message": "ok"}]},
+                {"volumeSnapshotName": "g-b-uid", "parentVolumeID": "222",
+                 "conditions": [{"type": "Ready", "status": "True"}]}
+            ]
+        }));
+        let children = g.children();
+        assert_eq!(children[0].volume_snapshot_name, "g-a-uid");
+        assert_eq!(children[0].parent_volume_id, "111");
+        assert_eq!(children[1].volume_snapshot_name, "g-b-uid");
+        assert_eq!(children[1].parent_volume_id, "222");
+        assert_eq!(g.phase(), GroupPhase::Successful);
+        assert_eq!(g.spec.pvc_selector.match_labels["app"], "cassandra");
+    }
+
+    #[test]
+    fn group_phase_follows_stage_status_and_children() {
+        assert_eq!(
+            group(serde_json::json!(null)).phase(),
+            GroupPhase::InProgress
+        );
+        assert_eq!(
+            group(serde_json::json!({"stage": "", "status": ""})).phase(),
+            GroupPhase::InProgress
+        );
+        assert_eq!(
+            group(serde_json::json!({"stage": "Final", "status": "Failed"})).phase(),
+            GroupPhase::Failed(None)
+        );
+        let pending_child = serde_json::json!({"stage": "Final", "status": "Successful",
+            "volumeSnapshots": [{"VolumeSnapshotName": "c", "Conditions": null}]});
+        assert_eq!(group(pending_child).phase(), GroupPhase::InProgress);
+        let failed_child = serde_json::json!({"stage": "Snapshot", "status": "InProgress",
+            "volumeSnapshots": [{"VolumeSnapshotName": "c",
+                "Conditions": [{"type": "Error", "status": "True", "message": "boom"}]}]});
+        assert_eq!(
+            group(failed_child).phase(),
+            GroupPhase::Failed(Some("c: boom".into()))
+        );
     }
 
     #[test]

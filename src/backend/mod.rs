@@ -1,2 +1,189 @@
-//! One module per snapshot API pxsnap drives.
+//! One module per snapshot API pxsnap drives, plus what they share: create with adoption of
+//! an earlier attempt's object, watch one object to a verdict, delete.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::NamespaceResourceScope;
+use kube::api::{DeleteParams, PostParams};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher;
+use kube::{Api, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::cluster::{Cluster, is_transient, retry_transient};
+use crate::error::{Error, Result};
+use crate::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+
+pub mod group;
 pub mod stork;
+
+/// A namespaced object kind pxsnap creates, watches and deletes.
+pub trait Managed:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + Debug
+    + Serialize
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Managed for K where
+    K: Resource<DynamicType = (), Scope = NamespaceResourceScope>
+        + Clone
+        + Debug
+        + Serialize
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Creates `object`. A 409 for an object of ours that `same_request` accepts means an earlier
+/// attempt of this very call got through (its response was lost), so that object is adopted; a
+/// 409 for anything else is a name clash the user must resolve.
+pub async fn create_or_adopt<K: Managed>(
+    cluster: &Cluster,
+    resource: &str,
+    object: &K,
+    same_request: impl Fn(&K) -> bool,
+) -> Result<K> {
+    let meta = object.meta();
+    let namespace = meta.namespace.clone().unwrap_or_default();
+    let name = meta.name.clone().unwrap_or_default();
+    let api: Api<K> = Api::namespaced(cluster.client.clone(), &namespace);
+    let params = PostParams::default();
+    let created = retry_transient("create", resource, || api.create(&params, object)).await;
+    match created {
+        Ok(created) => Ok(created),
+        Err(kube::Error::Api(status)) if status.code == 409 => {
+            let existing = cluster
+                .read("get", resource, Some(&namespace), || api.get(&name))
+                .await?;
+            let ours = existing
+                .meta()
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(MANAGED_BY_LABEL))
+                .is_some_and(|v| v == MANAGED_BY_VALUE);
+            if ours && same_request(&existing) {
+                tracing::info!(%name, "adopting the object an earlier attempt created");
+                Ok(existing)
+            } else {
+                Err(Error::Usage(format!(
+                    "a {} named {name:?} already exists in namespace {namespace:?}; choose another --name",
+                    K::kind(&())
+                )))
+            }
+        }
+        Err(err) => Err(cluster.error(err, "create", resource, Some(&namespace))),
+    }
+}
+
+/// What a watched object's latest version says.
+pub enum Verdict<F> {
+    Done,
+    Failed(F),
+    Pending,
+}
+
+/// How watching an object ended.
+#[derive(Debug)]
+pub enum WatchEnd<K, F> {
+    Done(K),
+    Failed(K, F),
+    /// The timeout passed; the last version seen, if any.
+    TimedOut(Option<K>),
+    Deleted,
+    Api(Error),
+}
+
+/// Watches one object until `judge` says it is done or failed, or `timeout` passes.
+///
+/// A watch, not a poll: the watcher resumes from the last resourceVersion when the stream
+/// drops and relists after a 410, with backoff between attempts. `judge` sees every version,
+/// so callers can show progress from it.
+pub async fn watch_until<K: Managed, F>(
+    cluster: &Cluster,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+    mut judge: impl FnMut(&K) -> Verdict<F>,
+) -> WatchEnd<K, F> {
+    let api: Api<K> = Api::namespaced(cluster.client.clone(), namespace);
+    let mut last: Option<K> = None;
+    let watch = async {
+        let stream = watcher::watch_object(api, name).default_backoff();
+        futures::pin_mut!(stream);
+        while let Some(event) = stream.next().await {
+            match event {
+                Ok(Some(object)) => match judge(&object) {
+                    Verdict::Done => return WatchEnd::Done(object),
+                    Verdict::Failed(failure) => return WatchEnd::Failed(object, failure),
+                    Verdict::Pending => last = Some(object),
+                },
+                Ok(None) => return WatchEnd::Deleted,
+                Err(err) => {
+                    if let Some(fatal) = fatal_watch_error(&err) {
+                        return WatchEnd::Api(cluster.error(
+                            fatal,
+                            "watch",
+                            resource,
+                            Some(namespace),
+                        ));
+                    }
+                    tracing::warn!(error = %crate::error::root_cause(&err), "watch interrupted; resuming");
+                }
+            }
+        }
+        WatchEnd::Deleted
+    };
+    match tokio::time::timeout(timeout, watch).await {
+        Ok(end) => end,
+        Err(_) => WatchEnd::TimedOut(last),
+    }
+}
+
+/// Watch errors that retrying will not fix (401, 403, 404): returned at once instead of
+/// retried until the timeout.
+fn fatal_watch_error(err: &watcher::Error) -> Option<kube::Error> {
+    let inner = match err {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e,
+        watcher::Error::WatchError(status) => {
+            return (matches!(status.code, 401 | 403)).then(|| kube::Error::Api(status.clone()));
+        }
+        _ => return None,
+    };
+    match inner {
+        kube::Error::Api(status) if !is_transient(inner) && status.code != 410 => {
+            Some(kube::Error::Api(status.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// Deletes an object pxsnap gave up on. STORK would otherwise retry a failed snapshot forever,
+/// re-running its rules each time. Already gone is fine.
+pub async fn delete<K: Managed>(
+    cluster: &Cluster,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<()> {
+    let api: Api<K> = Api::namespaced(cluster.client.clone(), namespace);
+    let params = DeleteParams::default();
+    match retry_transient("delete", resource, || api.delete(name, &params)).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(err) => Err(cluster.error(err, "delete", resource, Some(namespace))),
+    }
+}

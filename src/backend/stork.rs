@@ -4,14 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::Api;
-use kube::api::{DeleteParams, PostParams};
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher;
 
-use crate::cluster::{Cluster, is_transient, retry_transient};
+use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
+use crate::cluster::Cluster;
 use crate::error::{Error, Result};
 use crate::resources::{
     CLOUD_CRED_ANNOTATION, SNAPSHOT_TYPE_ANNOTATION, SnapshotPhase, StorkSnapshotSpec,
@@ -101,44 +97,17 @@ pub fn build(request: &SnapshotRequest) -> StorkVolumeSnapshot {
     }
 }
 
-/// Creates the snapshot. A 409 for an object of ours on the same PVC means an earlier attempt
-/// of this very call got through (its response was lost), so that object is adopted; a 409 for
-/// anything else is a name clash the user must resolve.
+/// Creates the snapshot, adopting the object of an earlier attempt on the same PVC (see
+/// [`create_or_adopt`]).
 pub async fn create(
     cluster: &Cluster,
     snapshot: &StorkVolumeSnapshot,
 ) -> Result<StorkVolumeSnapshot> {
-    let namespace = snapshot.metadata.namespace.clone().unwrap_or_default();
-    let name = snapshot.metadata.name.clone().unwrap_or_default();
-    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), &namespace);
-    let params = PostParams::default();
-    let created = retry_transient("create", RESOURCE, || api.create(&params, snapshot)).await;
-    match created {
-        Ok(created) => Ok(created),
-        Err(kube::Error::Api(status)) if status.code == 409 => {
-            let existing = cluster
-                .read("get", RESOURCE, Some(&namespace), || api.get(&name))
-                .await?;
-            let ours = existing
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(crate::resources::MANAGED_BY_LABEL))
-                == Some(&crate::resources::MANAGED_BY_VALUE.to_string());
-            if ours
-                && existing.spec.persistent_volume_claim_name
-                    == snapshot.spec.persistent_volume_claim_name
-            {
-                tracing::info!(%name, "adopting the snapshot an earlier attempt created");
-                Ok(existing)
-            } else {
-                Err(Error::Usage(format!(
-                    "a VolumeSnapshot named {name:?} already exists in namespace {namespace:?}; choose another --name"
-                )))
-            }
-        }
-        Err(err) => Err(cluster.error(err, "create", RESOURCE, Some(&namespace))),
-    }
+    let pvc = &snapshot.spec.persistent_volume_claim_name;
+    create_or_adopt(cluster, RESOURCE, snapshot, |existing| {
+        &existing.spec.persistent_volume_claim_name == pvc
+    })
+    .await
 }
 
 /// How waiting for a snapshot ended, other than Ready.
@@ -156,10 +125,7 @@ pub enum WaitFailure {
 }
 
 /// Watches the snapshot until its last condition is Ready or Error, or `timeout` passes.
-///
-/// A watch, not a poll: the watcher resumes from the last resourceVersion when the stream
-/// drops and relists after a 410, with backoff between attempts. `on_update` sees every
-/// version, for progress display.
+/// `on_update` sees every version, for progress display.
 pub async fn wait_until_final(
     cluster: &Cluster,
     namespace: &str,
@@ -167,80 +133,32 @@ pub async fn wait_until_final(
     timeout: Duration,
     mut on_update: impl FnMut(&StorkVolumeSnapshot),
 ) -> Result<StorkVolumeSnapshot, WaitFailure> {
-    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
-    let mut last: Option<StorkVolumeSnapshot> = None;
-    let watch = async {
-        let stream = watcher::watch_object(api, name).default_backoff();
-        futures::pin_mut!(stream);
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(Some(snapshot)) => {
-                    on_update(&snapshot);
-                    match snapshot.phase() {
-                        SnapshotPhase::Ready => return Ok(snapshot),
-                        SnapshotPhase::Error(message) => {
-                            return Err(WaitFailure::Failed {
-                                snapshot: Box::new(snapshot),
-                                message,
-                            });
-                        }
-                        SnapshotPhase::Pending(_) => last = Some(snapshot),
-                    }
-                }
-                Ok(None) => return Err(WaitFailure::Deleted),
-                Err(err) => {
-                    if let Some(fatal) = fatal_watch_error(&err) {
-                        return Err(WaitFailure::Api(cluster.error(
-                            fatal,
-                            "watch",
-                            RESOURCE,
-                            Some(namespace),
-                        )));
-                    }
-                    tracing::warn!(error = %crate::error::root_cause(&err), "watch interrupted; resuming");
-                }
-            }
+    let end = watch_until(cluster, RESOURCE, namespace, name, timeout, |snapshot| {
+        on_update(snapshot);
+        match snapshot.phase() {
+            SnapshotPhase::Ready => Verdict::Done,
+            SnapshotPhase::Error(message) => Verdict::Failed(message),
+            SnapshotPhase::Pending(_) => Verdict::Pending,
         }
-        Err(WaitFailure::Deleted)
-    };
-    match tokio::time::timeout(timeout, watch).await {
-        Ok(result) => result,
-        Err(_) => Err(WaitFailure::TimedOut {
+    })
+    .await;
+    match end {
+        WatchEnd::Done(snapshot) => Ok(snapshot),
+        WatchEnd::Failed(snapshot, message) => Err(WaitFailure::Failed {
+            snapshot: Box::new(snapshot),
+            message,
+        }),
+        WatchEnd::TimedOut(last) => Err(WaitFailure::TimedOut {
             last: last.map(Box::new),
         }),
+        WatchEnd::Deleted => Err(WaitFailure::Deleted),
+        WatchEnd::Api(err) => Err(WaitFailure::Api(err)),
     }
 }
 
-/// Watch errors that retrying will not fix (401, 403, 404): returned at once instead of
-/// retried until the timeout.
-fn fatal_watch_error(err: &watcher::Error) -> Option<kube::Error> {
-    let inner = match err {
-        watcher::Error::InitialListFailed(e)
-        | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => e,
-        watcher::Error::WatchError(status) => {
-            return (matches!(status.code, 401 | 403)).then(|| kube::Error::Api(status.clone()));
-        }
-        _ => return None,
-    };
-    match inner {
-        kube::Error::Api(status) if !is_transient(inner) && status.code != 410 => {
-            Some(kube::Error::Api(status.clone()))
-        }
-        _ => None,
-    }
-}
-
-/// Deletes a snapshot pxsnap gave up on. STORK would otherwise retry a failed one forever,
-/// re-running its rules each time. Already gone is fine.
+/// Deletes a snapshot pxsnap gave up on. Already gone is fine.
 pub async fn delete(cluster: &Cluster, namespace: &str, name: &str) -> Result<()> {
-    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
-    let params = DeleteParams::default();
-    match retry_transient("delete", RESOURCE, || api.delete(name, &params)).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-        Err(err) => Err(cluster.error(err, "delete", RESOURCE, Some(namespace))),
-    }
+    super::delete::<StorkVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
 }
 
 #[cfg(test)]

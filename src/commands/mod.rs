@@ -1,3 +1,4 @@
 //! One file per subcommand; each turns parsed arguments into a result and an exit code.
 pub mod cloud_snap;
+pub mod group_snap;
 pub mod snap;

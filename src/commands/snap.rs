@@ -15,6 +15,9 @@ use crate::report::{ErrorReport, Outcome, Report, hooks_table, summary};
 use crate::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
 use crate::signals::Signals;
 
+/// How `-o name` spells a STORK VolumeSnapshot, as kubectl does.
+const SNAPSHOT_RESOURCE: &str = "volumesnapshot.volumesnapshot.external-storage.k8s.io";
+
 /// The `-o json` document of `snap` and `cloud-snap`; its shape is documented in the README.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -112,10 +115,7 @@ impl Report for SnapResult {
         if self.snapshot.status == "NotCreated" || self.snapshot.deleted {
             return Vec::new();
         }
-        vec![format!(
-            "volumesnapshot.volumesnapshot.external-storage.k8s.io/{}",
-            self.snapshot.name
-        )]
+        vec![format!("{SNAPSHOT_RESOURCE}/{}", self.snapshot.name)]
     }
 }
 
@@ -228,7 +228,14 @@ pub async fn run_job(
     let object = stork::build(&request);
     if job.dry_run {
         drop(progress);
-        print_plan(global, &located, job.hooks, &object);
+        crate::report::print_plan(
+            global.output,
+            "SnapPlan",
+            &located,
+            job.hooks,
+            &object,
+            format!("{SNAPSHOT_RESOURCE}/{}", request.name),
+        );
         result.snapshot.status = "Planned".to_string();
         return Outcome {
             result,
@@ -387,8 +394,7 @@ async fn with_heartbeat<T>(
     }
 }
 
-/// Deletes a snapshot pxsnap gave up on (STORK would keep retrying it, re-running its rules),
-/// unless `--keep-failed`; the result says which was done.
+/// Deletes a snapshot pxsnap gave up on unless `--keep-failed`; the result says which.
 async fn settle_unfinished(
     cluster: &Cluster,
     namespace: &str,
@@ -397,23 +403,15 @@ async fn settle_unfinished(
     keep: bool,
     result: &mut SnapResult,
 ) {
-    if keep {
-        result.warnings.push(format!(
-            "snapshot {name:?} {reason}; kept because of --keep-failed"
-        ));
-        return;
-    }
-    match stork::delete(cluster, namespace, name).await {
-        Ok(()) => {
-            result.snapshot.deleted = true;
-            result.warnings.push(format!(
-                "snapshot {name:?} {reason}; deleted it (use --keep-failed to keep it)"
-            ));
-        }
-        Err(err) => result.warnings.push(format!(
-            "snapshot {name:?} {reason} and could not be deleted: {err}"
-        )),
-    }
+    let settled = crate::pipeline::settle_unfinished(
+        &format!("snapshot {name:?}"),
+        reason,
+        keep,
+        stork::delete(cluster, namespace, name),
+    )
+    .await;
+    result.snapshot.deleted = settled.deleted;
+    result.warnings.push(settled.warning);
 }
 
 fn fill_snapshot(report: &mut SnapshotReport, snapshot: &StorkVolumeSnapshot) {
@@ -438,72 +436,4 @@ fn warnings(located: &Located, pvc: &str) -> Vec<String> {
             )
         })
         .collect()
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PlanReport<'a> {
-    kind: &'static str,
-    hooks: Vec<PlannedHook<'a>>,
-    object: &'a StorkVolumeSnapshot,
-}
-
-#[derive(Serialize)]
-struct PlannedHook<'a> {
-    phase: &'static str,
-    pod: &'a str,
-    container: &'a str,
-    command: &'a str,
-}
-
-/// `--dry-run`: PVC → pod → container → command, and the object that would be created.
-fn print_plan(
-    global: &GlobalArgs,
-    located: &Located,
-    hooks: &HookArgs,
-    object: &StorkVolumeSnapshot,
-) {
-    let phases = [("pre", &hooks.pre), ("post", &hooks.post)];
-    let planned: Vec<PlannedHook> = phases
-        .iter()
-        .flat_map(|(phase, commands)| {
-            located.targets.iter().flat_map(move |t| {
-                commands.iter().map(move |c| PlannedHook {
-                    phase,
-                    pod: &t.pod,
-                    container: &t.container,
-                    command: c,
-                })
-            })
-        })
-        .collect();
-    let plan = PlanReport {
-        kind: "SnapPlan",
-        hooks: planned,
-        object,
-    };
-    crate::report::emit(global.output, &plan);
-}
-
-impl Report for PlanReport<'_> {
-    fn table(&self) -> String {
-        let mut text = String::from("Dry run: nothing will be changed.\n\n");
-        for hook in &self.hooks {
-            let pvc = self.object.spec.persistent_volume_claim_name.as_str();
-            text.push_str(&format!(
-                "{:<4}  PVC {pvc} -> pod {} -> container {} -> sh -c {:?}\n",
-                hook.phase, hook.pod, hook.container, hook.command
-            ));
-        }
-        text.push_str("\nWould create:\n");
-        text.push_str(&serde_norway::to_string(self.object).unwrap_or_default());
-        text
-    }
-
-    fn names(&self) -> Vec<String> {
-        vec![format!(
-            "volumesnapshot.volumesnapshot.external-storage.k8s.io/{} (dry run)",
-            self.object.metadata.name.as_deref().unwrap_or_default()
-        )]
-    }
 }

@@ -1,0 +1,379 @@
+//! STORK's GroupVolumeSnapshot: the selector it accepts, the object as STORK reads it, and
+//! create / watch / events / delete.
+//!
+//! A group that fails its pre-checks, or whose driver call errors, is retried by STORK forever
+//! and never shows `Failed`; the cause is only in Warning Events on the object. So waiting has
+//! its own deadline, and the latest Event is what pxsnap reports when it gives up.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Event;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Api;
+use kube::api::ListParams;
+
+use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
+use crate::cluster::Cluster;
+use crate::error::{Error, Result};
+use crate::resources::{
+    CLOUD_CRED_ANNOTATION, GroupPhase, GroupSnapshotSpec, GroupVolumeSnapshot, PvcSelector,
+    SNAPSHOT_TYPE_ANNOTATION, managed_labels,
+};
+
+pub const RESOURCE: &str = "groupvolumesnapshots.stork.libopenstorage.org";
+
+/// Parses a `-l` selector into matchLabels, keeping the order the user wrote (the first label
+/// names the group by default). Everything a GroupVolumeSnapshot cannot express (`!=`, `in`,
+/// `notin`, `KEY`, `!KEY`) is a usage error: STORK would accept the object and then fail its
+/// pre-checks forever, visible only in Events.
+pub fn parse_match_labels(selector: &str) -> Result<Vec<(String, String)>> {
+    let refuse = |term: &str, what: &str| {
+        let term = match term == selector.trim() {
+            true => String::new(),
+            false => format!(" in {term:?}"),
+        };
+        Error::Usage(format!(
+            "selector {selector:?} uses {what}{term}; STORK's GroupVolumeSnapshot selects PVCs by matchLabels only (-l KEY=VALUE[,KEY=VALUE...])"
+        ))
+    };
+    if selector.contains('(') {
+        return Err(refuse(
+            selector.trim(),
+            "a set-based requirement (`in`/`notin`)",
+        ));
+    }
+    let mut labels: Vec<(String, String)> = Vec::new();
+    for term in selector.split(',').map(str::trim) {
+        let (key, value) = if term.is_empty() {
+            return Err(Error::Usage(format!(
+                "selector {selector:?} has an empty term; write -l KEY=VALUE[,KEY=VALUE...]"
+            )));
+        } else if term.contains("!=") {
+            return Err(refuse(term, "`!=`"));
+        } else if let Some(pair) = term.split_once("==").or_else(|| term.split_once('=')) {
+            pair
+        } else if term.split_whitespace().count() > 1 {
+            return Err(refuse(term, "a set-based requirement (`in`/`notin`)"));
+        } else {
+            return Err(refuse(term, "an existence check"));
+        };
+        let (key, value) = crate::cli::parse_label(&format!("{}={}", key.trim(), value.trim()))
+            .map_err(|reason| Error::Usage(format!("selector {selector:?}: {reason}")))?;
+        match labels.iter().find(|(k, _)| *k == key) {
+            Some((_, earlier)) if *earlier != value => {
+                return Err(Error::Usage(format!(
+                    "selector {selector:?} asks for {key}={earlier} and {key}={value}; no PVC can match both"
+                )));
+            }
+            Some(_) => {}
+            None => labels.push((key, value)),
+        }
+    }
+    Ok(labels)
+}
+
+/// The default name: `<first label value>-<UTC yyyymmddhhmmss>`, or `group-<stamp>` when that
+/// value cannot start an object name. Label values allow `_` and capitals, names do not.
+pub fn default_name(labels: &[(String, String)], now: jiff::Timestamp) -> String {
+    let prefix: String = labels
+        .first()
+        .map(|(_, value)| {
+            value
+                .to_ascii_lowercase()
+                .replace('_', "-")
+                .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_string()
+        })
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "group".to_string());
+    super::stork::default_name(&prefix, now)
+}
+
+/// Local or cloud group, as `portworx/snapshot-type` spells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    Local,
+    Cloud { cred_id: Option<String> },
+}
+
+impl GroupKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            GroupKind::Local => "local",
+            GroupKind::Cloud { .. } => "cloud",
+        }
+    }
+}
+
+/// Everything needed to build the GroupVolumeSnapshot.
+#[derive(Clone, Debug)]
+pub struct GroupRequest {
+    pub name: String,
+    pub namespace: String,
+    pub match_labels: BTreeMap<String, String>,
+    pub restore_namespaces: Vec<String>,
+    pub max_retries: u32,
+    pub kind: GroupKind,
+}
+
+/// Builds the object exactly as STORK reads it. No exec rules: pxsnap runs the commands itself.
+/// A local group carries no options at all (STORK's default type is local).
+pub fn build(request: &GroupRequest) -> GroupVolumeSnapshot {
+    let mut options = BTreeMap::new();
+    if let GroupKind::Cloud { cred_id } = &request.kind {
+        options.insert(SNAPSHOT_TYPE_ANNOTATION.to_string(), "cloud".to_string());
+        if let Some(cred) = cred_id {
+            options.insert(CLOUD_CRED_ANNOTATION.to_string(), cred.clone());
+        }
+    }
+    GroupVolumeSnapshot {
+        api_version: crate::resources::STORK_GROUP_VERSION.to_string(),
+        kind: "GroupVolumeSnapshot".to_string(),
+        metadata: ObjectMeta {
+            name: Some(request.name.clone()),
+            namespace: Some(request.namespace.clone()),
+            labels: Some(managed_labels(&[])),
+            ..Default::default()
+        },
+        spec: GroupSnapshotSpec {
+            pvc_selector: PvcSelector {
+                match_labels: request.match_labels.clone(),
+            },
+            restore_namespaces: request.restore_namespaces.clone(),
+            max_retries: request.max_retries,
+            options,
+        },
+        status: None,
+    }
+}
+
+/// Creates the group, adopting an earlier attempt's object with the same selector.
+pub async fn create(cluster: &Cluster, group: &GroupVolumeSnapshot) -> Result<GroupVolumeSnapshot> {
+    let selector = &group.spec.pvc_selector;
+    create_or_adopt(cluster, RESOURCE, group, |existing| {
+        &existing.spec.pvc_selector == selector
+    })
+    .await
+}
+
+/// Watches the group until it is Successful or Failed, or `timeout` passes. The failure
+/// carries a child's message when a child says why.
+pub async fn wait(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    timeout: Duration,
+    mut on_update: impl FnMut(&GroupVolumeSnapshot),
+) -> WatchEnd<GroupVolumeSnapshot, Option<String>> {
+    watch_until(cluster, RESOURCE, namespace, name, timeout, |group| {
+        on_update(group);
+        match group.phase() {
+            GroupPhase::Successful => Verdict::Done,
+            GroupPhase::Failed(message) => Verdict::Failed(message),
+            GroupPhase::InProgress => Verdict::Pending,
+        }
+    })
+    .await
+}
+
+/// The latest Event on the group, `Warning Failed: <message>`: where STORK puts the causes it
+/// retries forever. `None` when there is none or the Events cannot be read (the caller is
+/// already reporting a failure; this only explains it).
+pub async fn latest_event(cluster: &Cluster, namespace: &str, name: &str) -> Option<String> {
+    let api: Api<Event> = Api::namespaced(cluster.client.clone(), namespace);
+    let params = ListParams::default().fields(&format!(
+        "involvedObject.kind=GroupVolumeSnapshot,involvedObject.name={name}"
+    ));
+    match cluster
+        .read("list", "events", Some(namespace), || api.list(&params))
+        .await
+    {
+        Ok(events) => describe_latest(&events.items),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read the group snapshot's events");
+            None
+        }
+    }
+}
+
+/// The most recent Warning, else the most recent Event of any type.
+fn describe_latest(events: &[Event]) -> Option<String> {
+    let when = |e: &Event| {
+        e.last_timestamp
+            .as_ref()
+            .map(|t| t.0)
+            .or_else(|| e.event_time.as_ref().map(|t| t.0))
+            .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
+    };
+    let is_warning = |e: &Event| e.type_.as_deref() == Some("Warning");
+    let latest = events
+        .iter()
+        .filter(|e| is_warning(e))
+        .max_by_key(|e| when(e))
+        .or_else(|| events.iter().max_by_key(|e| when(e)))?;
+    Some(format!(
+        "{} {}: {}",
+        latest.type_.as_deref().unwrap_or("Normal"),
+        latest.reason.as_deref().unwrap_or(""),
+        latest.message.as_deref().unwrap_or("").trim()
+    ))
+}
+
+/// Deletes a group pxsnap gave up on (STORK retries a failed group forever). Deleting it
+/// deletes its child VolumeSnapshots too. Already gone is fine.
+pub async fn delete(cluster: &Cluster, namespace: &str, name: &str) -> Result<()> {
+    super::delete::<GroupVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(selector: &str) -> String {
+        let err = parse_match_labels(selector).expect_err("refused");
+        assert_eq!(err.exit_code(), 2, "{err}");
+        err.to_string()
+    }
+
+    #[test]
+    fn equality_selectors_become_ordered_match_labels() {
+        let labels = parse_match_labels("app=cassandra, tier==db,app=cassandra").expect("parses");
+        assert_eq!(
+            labels,
+            vec![
+                ("app".to_string(), "cassandra".to_string()),
+                ("tier".to_string(), "db".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn set_based_and_existence_selectors_are_refused_naming_match_labels() {
+        for selector in [
+            "app!=cassandra",
+            "env in (prod,dev)",
+            "env notin (dev)",
+            "app",
+            "!app",
+            "app=cassandra,tier",
+        ] {
+            let message = usage(selector);
+            assert!(
+                message.contains("matchLabels only"),
+                "{selector}: {message}"
+            );
+        }
+        assert!(usage("app!=x").contains("`!=`"));
+        assert!(usage("env in (a)").contains("in"));
+        assert!(usage("app").contains("existence"));
+        assert_eq!(
+            usage("app=a,!tier"),
+            "selector \"app=a,!tier\" uses an existence check in \"!tier\"; STORK's GroupVolumeSnapshot selects PVCs by matchLabels only (-l KEY=VALUE[,KEY=VALUE...])"
+        );
+    }
+
+    #[test]
+    fn empty_terms_bad_keys_and_contradictions_are_usage_errors() {
+        assert!(usage("").contains("empty term"));
+        assert!(usage("app=a,,b=c").contains("empty term"));
+        assert!(usage("=x").contains("label key"));
+        assert!(usage("app=a,app=b").contains("no PVC can match both"));
+    }
+
+    #[test]
+    fn default_name_uses_the_first_label_value() {
+        let now: jiff::Timestamp = "2026-11-25T19:07:35Z".parse().expect("timestamp");
+        let labels = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            default_name(&labels(&[("app", "cassandra"), ("tier", "db")]), now),
+            "cassandra-20261125190735"
+        );
+        assert_eq!(
+            default_name(&labels(&[("app", "My_App")]), now),
+            "my-app-20261125190735"
+        );
+        assert_eq!(
+            default_name(&labels(&[("team", "")]), now),
+            "group-20261125190735"
+        );
+        assert_eq!(
+            default_name(&labels(&[("team", "_x_")]), now),
+            "x-20261125190735"
+        );
+    }
+
+    fn request(kind: GroupKind) -> GroupRequest {
+        GroupRequest {
+            name: "g".into(),
+            namespace: "db".into(),
+            match_labels: BTreeMap::from([("app".into(), "cassandra".into())]),
+            restore_namespaces: vec!["db-restore".into()],
+            max_retries: 2,
+            kind,
+        }
+    }
+
+    #[test]
+    fn built_local_group_has_selector_and_no_rules_or_options() {
+        let json = serde_json::to_value(build(&request(GroupKind::Local))).expect("json");
+        assert_eq!(json["apiVersion"], "stork.libopenstorage.org/v1alpha1");
+        assert_eq!(json["kind"], "GroupVolumeSnapshot");
+        assert_eq!(
+            json["spec"],
+            serde_json::json!({
+                "pvcSelector": {"matchLabels": {"app": "cassandra"}},
+                "restoreNamespaces": ["db-restore"],
+                "maxRetries": 2
+            })
+        );
+        assert_eq!(
+            json["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "pxsnap"
+        );
+    }
+
+    #[test]
+    fn built_cloud_group_sets_type_and_credential_options() {
+        let kind = GroupKind::Cloud {
+            cred_id: Some("6b89".into()),
+        };
+        let json = serde_json::to_value(build(&request(kind))).expect("json");
+        assert_eq!(
+            json["spec"]["options"],
+            serde_json::json!({"portworx/snapshot-type": "cloud", "portworx/cloud-cred-id": "6b89"})
+        );
+    }
+
+    fn event(type_: &str, message: &str, at: &str) -> Event {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": format!("e-{at}")},
+            "involvedObject": {"kind": "GroupVolumeSnapshot", "name": "g"},
+            "type": type_, "reason": "Failed", "message": message, "lastTimestamp": at
+        }))
+        .expect("event")
+    }
+
+    #[test]
+    fn the_latest_warning_explains_the_group() {
+        let events = [
+            event("Warning", "old cause", "2026-01-01T00:00:01Z"),
+            event("Warning", "no PVCs match", "2026-01-01T00:00:05Z"),
+            event("Normal", "retrying", "2026-01-01T00:00:09Z"),
+        ];
+        assert_eq!(
+            describe_latest(&events).as_deref(),
+            Some("Warning Failed: no PVCs match")
+        );
+        assert_eq!(
+            describe_latest(&events[2..]).as_deref(),
+            Some("Normal Failed: retrying")
+        );
+        assert_eq!(describe_latest(&[]), None);
+    }
+}
