@@ -16,6 +16,7 @@ pub mod locate;
 pub mod manpages;
 pub mod pipeline;
 pub mod progress;
+pub mod quantity;
 pub mod quiesce;
 pub mod report;
 pub mod resources;
