@@ -91,9 +91,10 @@ pub fn build(spec: &CloneSpec) -> PersistentVolumeClaim {
 /// Whether STORK lets `snapshot` be cloned into namespace `target`; the error is the reason,
 /// with the patterns written the way STORK applies them.
 ///
-/// STORK reads the annotation as one CSV record, trims each field and matches `^field$`
-/// against the namespace. This is a literal concatenation, as in STORK: a field `a|b` becomes
-/// `^a|b$`, which is why the patterns are shown anchored in the message.
+/// This mirrors STORK's provisioner exactly: the annotation is one CSV record, each field is
+/// trimmed and compiled as `"^" + field + "$"` (a literal concatenation, so a field `a|b`
+/// becomes `^a|b$`, hence the anchored patterns in the message), tried in order, and the first
+/// invalid regex refuses the clone outright.
 pub fn check_restore_namespace(snapshot: &StorkVolumeSnapshot, target: &str) -> Result<(), String> {
     let Some(value) = snapshot.restore_namespaces() else {
         return Err(format!(
@@ -104,27 +105,37 @@ pub fn check_restore_namespace(snapshot: &StorkVolumeSnapshot, target: &str) -> 
     let fields = parse_csv_record(value).map_err(|problem| {
         format!("its restore-namespaces annotation {value:?} is not one CSV record ({problem})")
     })?;
-    let mut shown = Vec::with_capacity(fields.len());
+    let mut tried = Vec::with_capacity(fields.len());
     for field in &fields {
         let anchored = format!("^{field}$");
         match regex::Regex::new(&anchored) {
             Ok(re) if re.is_match(target) => return Ok(()),
-            Ok(_) => shown.push(anchored),
-            Err(_) => shown.push(format!("{anchored} (not a valid regex)")),
+            Ok(_) => tried.push(anchored),
+            Err(_) => {
+                return Err(format!(
+                    "its restore-namespaces pattern {anchored} is not a valid regex, and STORK refuses every clone when it meets one (patterns before it: {})",
+                    if tried.is_empty() {
+                        "none".to_string()
+                    } else {
+                        tried.join(", ")
+                    }
+                ));
+            }
         }
     }
     Err(format!(
         "its restore-namespaces patterns {} do not match {target:?}",
-        shown.join(", ")
+        tried.join(", ")
     ))
 }
 
 /// Splits one CSV record the way Go's `encoding/csv` does with its defaults: fields may be
 /// double-quoted (to hold commas, as in `"a{1,3}"`), `""` inside quotes is one quote, and a
-/// quote inside an unquoted field is an error. Fields are trimmed afterwards, as STORK does.
+/// quote inside an unquoted field is an error, as is a second line (STORK wants exactly one
+/// record). Fields are trimmed afterwards, as STORK does.
 fn parse_csv_record(value: &str) -> Result<Vec<String>, &'static str> {
     let mut fields = Vec::new();
-    let mut chars = value.chars().peekable();
+    let mut chars = value.trim_matches(['\r', '\n']).chars().peekable();
     loop {
         let mut field = String::new();
         let more = if chars.next_if_eq(&'"').is_some() {
@@ -139,6 +150,7 @@ fn parse_csv_record(value: &str) -> Result<Vec<String>, &'static str> {
             match chars.next() {
                 None => false,
                 Some(',') => true,
+                Some('\n' | '\r') => return Err("it has more than one line"),
                 Some(_) => return Err("text follows a closing quote"),
             }
         } else {
@@ -147,6 +159,7 @@ fn parse_csv_record(value: &str) -> Result<Vec<String>, &'static str> {
                     None => break false,
                     Some(',') => break true,
                     Some('"') => return Err("a quote inside an unquoted field"),
+                    Some('\n' | '\r') => return Err("it has more than one line"),
                     Some(c) => field.push(c),
                 }
             }
@@ -608,10 +621,14 @@ mod tests {
         // `^a|b$`: STORK does not group the field, so `a|b` allows anything starting with a.
         let snap = snapshot_with(&[("stork/snapshot-restore-namespaces", "a|b")]);
         assert_eq!(check_restore_namespace(&snap, "anything"), Ok(()));
-        let bad = snapshot_with(&[("stork/snapshot-restore-namespaces", "(oops,dev")]);
-        let reason = check_restore_namespace(&bad, "x").expect_err("invalid regex");
-        assert!(reason.contains("^(oops$ (not a valid regex)"), "{reason}");
-        assert_eq!(check_restore_namespace(&bad, "dev"), Ok(()));
+        // STORK gives up at the first invalid pattern, even if a later one would match.
+        let bad = snapshot_with(&[("stork/snapshot-restore-namespaces", "qa,(oops,dev")]);
+        let reason = check_restore_namespace(&bad, "dev").expect_err("invalid regex");
+        assert!(
+            reason.contains("^(oops$ is not a valid regex") && reason.contains("before it: ^qa$"),
+            "{reason}"
+        );
+        assert_eq!(check_restore_namespace(&bad, "qa"), Ok(()));
     }
 
     #[test]
@@ -628,6 +645,8 @@ mod tests {
         assert!(parse_csv_record(r#""open"#).is_err());
         assert!(parse_csv_record(r#"a"b"#).is_err());
         assert!(parse_csv_record(r#""a"b"#).is_err());
+        assert_eq!(parse_csv_record("a,b\n"), Ok(vec!["a".into(), "b".into()]));
+        assert!(parse_csv_record("a\nb").is_err());
     }
 
     #[test]
