@@ -120,6 +120,13 @@ pub struct StorkCondition {
     pub last_transition_time: Option<String>,
 }
 
+impl StorkSnapshotStatus {
+    /// The phase of a snapshot (or its data) from its status, Pending when it has none yet.
+    pub fn phase(status: Option<&StorkSnapshotStatus>) -> SnapshotPhase {
+        phase_of(status.map(|s| s.conditions.as_slice()).unwrap_or_default())
+    }
+}
+
 /// Where a STORK snapshot stands, decided from the **last** condition as STORK's own controller
 /// does (an earlier `Error` followed by `Ready` is a success).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,12 +160,7 @@ pub fn phase_of(conditions: &[StorkCondition]) -> SnapshotPhase {
 
 impl StorkVolumeSnapshot {
     pub fn phase(&self) -> SnapshotPhase {
-        phase_of(
-            self.status
-                .as_ref()
-                .map(|s| s.conditions.as_slice())
-                .unwrap_or_default(),
-        )
+        StorkSnapshotStatus::phase(self.status.as_ref())
     }
 
     /// When the snapshot became Ready, from its Ready condition.
@@ -402,12 +404,7 @@ pub struct NameRef {
 
 impl StorkVolumeSnapshotData {
     pub fn phase(&self) -> SnapshotPhase {
-        phase_of(
-            self.status
-                .as_ref()
-                .map(|s| s.conditions.as_slice())
-                .unwrap_or_default(),
-        )
+        StorkSnapshotStatus::phase(self.status.as_ref())
     }
 }
 
