@@ -172,13 +172,8 @@ async fn run(
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     let mut tick = tokio::time::interval(BOOKMARK_EVERY);
     tick.tick().await;
-    if bookmarks {
-        // One bookmark straight away, so even a short watch sees one.
-        let b = json!({"kind": d.kind, "apiVersion": d.api_version(), "metadata": {"resourceVersion": cursor.to_string()}});
-        if tx.send(value_line("BOOKMARK", &b)).await.is_err() {
-            return;
-        }
-    }
+    // One bookmark right after the first catch-up, so even a short watch sees one.
+    let mut first_bookmark_due = bookmarks;
     loop {
         // Drain whatever the log holds after the cursor.
         match sh.store.events_after(cursor) {
@@ -211,6 +206,13 @@ async fn run(
         }
         if sent >= limit && drop_after.is_some() {
             return;
+        }
+        if first_bookmark_due {
+            first_bookmark_due = false;
+            let b = json!({"kind": d.kind, "apiVersion": d.api_version(), "metadata": {"resourceVersion": cursor.to_string()}});
+            if tx.send(value_line("BOOKMARK", &b)).await.is_err() {
+                return;
+            }
         }
         let sleep_deadline = async {
             match deadline {
