@@ -170,10 +170,6 @@ pub async fn run(
             Err(err) => return result.fail(Step::Pvc, err),
         }
     }
-    for warning in &result.warnings {
-        progress.println(&format!("warning: {warning}"));
-    }
-
     progress.step(format!("checking {} snapshot(s)", requests.len()));
     let context = PlanContext {
         cluster: &cluster,
@@ -196,6 +192,9 @@ pub async fn run(
             }
         }
         result.clones.push(report);
+    }
+    for warning in &result.warnings {
+        crate::report::warn(&progress, warning);
     }
     if let Some(duplicate) = duplicate_name(&specs) {
         failures.push((
