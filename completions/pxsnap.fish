@@ -42,6 +42,8 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -s V -l version -d 'Print ve
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
@@ -117,7 +119,65 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s q -l quiet
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s l -l selector -d 'PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hook-timeout -d 'Longest time one pre or post command may run; it is killed after that' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l name -d 'Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l restore-namespaces -d 'Namespaces the child snapshots may be restored into' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l max-retries -d 'How often STORK retries the group when some of its cloud snapshots report failure' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l cred-id -d 'Portworx cloud credential ID (with --cloud)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l timeout -d 'How long to wait for the group to be Successful (default: 5m, 1h with --cloud)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l cloud -d 'Upload the snapshots to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l dry-run -d 'Print what would be done and change nothing'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l keep-failed -d 'Keep a group that failed, timed out or was interrupted instead of deleting it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l group -d 'Clone every child snapshot of this GroupVolumeSnapshot (in -n), in parallel' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l name-template -d 'Name of each clone with --group; {pvc} is the source PVC, {snapshot} the child snapshot' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l target-namespace -d 'Namespace of the new PVC (default: the snapshot\'s); the snapshot must allow it' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l size -d 'Requested size, e.g. 20Gi (default: the source PVC\'s request); not less than the snapshot' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l access-mode -d 'Access mode: ReadWriteOnce (RWO), ReadOnlyMany (ROX), ReadWriteMany (RWX), ReadWriteOncePod (RWOP) (default: the source PVC\'s)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l storage-class -d 'StorageClass of the new PVC; its provisioner must be stork-snapshot' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l label -d 'Extra label on the new PVC (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l timeout -d 'How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t''
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l no-wait -d 'Create the PVC and return without waiting for it to be Bound'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l dry-run -d 'Run every check and print the PVC that would be created; create nothing'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l wait-snapshot -d 'Wait (up to --timeout) for a snapshot that is not Ready yet instead of refusing'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s h -l help -d 'Print help'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions group-snap clone help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions group-snap clone help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions group-snap clone help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions group-snap clone help" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions group-snap clone help" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap completions group-snap clone help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
