@@ -179,7 +179,7 @@ pub enum Error {
     NamespaceNotFound { namespace: String },
 
     #[error(
-        "VolumeSnapshot {snapshot:?} in namespace {source_namespace:?} may not be cloned into namespace {target:?}: {reason} (STORK matches each pattern of its stork.libopenstorage.org/snapshot-restore-namespaces annotation against the whole namespace name; add {target:?} there)"
+        "VolumeSnapshot {snapshot:?} in namespace {source_namespace:?} may not be cloned into namespace {target:?}: {reason}; to allow it, add a pattern matching {target:?} to the snapshot's stork.libopenstorage.org/snapshot-restore-namespaces annotation"
     )]
     CloneNotAllowed {
         snapshot: String,

@@ -915,6 +915,41 @@ async fn group_clones_every_child_in_parallel() {
         "{}",
         table.stdout
     );
+
+    // Again: every name is taken now, and each refusal gets its own line.
+    let again = pxsnap(
+        &env,
+        &[
+            "clone",
+            "-n",
+            "cassandra",
+            "--group",
+            "cass-group",
+            "--name-template",
+            "r-{pvc}",
+        ],
+    )
+    .await;
+    assert_eq!(again.code, 2);
+    assert!(
+        again
+            .stderr
+            .contains("3 of 3 clones failed; the first: PVC \"r-cassandra-data-cassandra-0\""),
+        "{}",
+        again.stderr
+    );
+    for other in [
+        "r-cassandra-data-cassandra-1",
+        "r-cassandra-data-cassandra-2",
+    ] {
+        assert!(
+            again
+                .stderr
+                .contains(&format!("error: PVC \"{other}\" already exists")),
+            "{}",
+            again.stderr
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -82,11 +82,18 @@ impl CloneResult {
         }
     }
 
-    /// Ends the run with the clones' own errors: a single clone's error as it is, several as
+    /// Ends the run with the clones' own errors: a single clone's error as it is, a group's as
     /// "N of M failed" with the first one's exit code.
     fn finish(self, failures: Vec<(Step, Error)>) -> Outcome<CloneResult> {
         let total = self.clones.len();
         let failed = failures.len();
+        // The summary names the first failure; the others get a line each so none is hidden.
+        for (_, other) in failures.iter().skip(1) {
+            eprintln!(
+                "{} {other}",
+                console::style("error:").for_stderr().red().bold()
+            );
+        }
         let mut failures = failures.into_iter();
         match failures.next() {
             None => Outcome {
