@@ -33,10 +33,11 @@ impl Run {
     }
 }
 
-/// Runs the real binary against the simulator, off the async runtime's threads.
-async fn pxsnap(env: &SimHandle, args: &[&str]) -> Run {
+/// Runs the real binary against the simulator, off the async runtime's threads. `args` is split
+/// on whitespace (no argument in these tests contains a space).
+async fn pxsnap(env: &SimHandle, args: &str) -> Run {
     let kubeconfig = env.kubeconfig_path.clone();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let args: Vec<String> = args.split_whitespace().map(str::to_string).collect();
     tokio::task::spawn_blocking(move || {
         let out = assert_cmd::Command::cargo_bin("pxsnap")
             .expect("binary")
@@ -159,11 +160,7 @@ async fn clone_binds_and_prints_the_volume_and_a_pod_snippet() {
     let env = SimHandle::cassandra();
     ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
 
-    let run = pxsnap(
-        &env,
-        &["clone", "-n", "default", "data-snap", "data-restore"],
-    )
-    .await;
+    let run = pxsnap(&env, "clone -n default data-snap data-restore").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let pvc = get_pvc(&env, "default", "data-restore")
         .await
@@ -222,24 +219,7 @@ async fn json_output_options_and_labels() {
     let env = SimHandle::cassandra();
     ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
 
-    let run = pxsnap(
-        &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "big-copy",
-            "--size",
-            "20Gi",
-            "--access-mode",
-            "RWX",
-            "--label",
-            "team=dba",
-            "-o",
-            "json",
-        ],
-    )
+    let run = pxsnap(&env, "clone -n default data-snap big-copy --size 20Gi --access-mode RWX --label team=dba -o json")
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
@@ -258,11 +238,7 @@ async fn json_output_options_and_labels() {
     );
     assert_eq!(pvc.metadata.labels.unwrap_or_default()["team"], "dba");
 
-    let named = pxsnap(
-        &env,
-        &["clone", "-n", "default", "data-snap", "named", "-o", "name"],
-    )
-    .await;
+    let named = pxsnap(&env, "clone -n default data-snap named -o name").await;
     assert_eq!(named.code, 0, "{}", named.stderr);
     assert_eq!(named.stdout, "persistentvolumeclaim/named\n");
 }
@@ -281,17 +257,7 @@ async fn cross_namespace_clone_allowed_by_the_annotation() {
 
     let run = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "c0-snap",
-            "c0-copy",
-            "--target-namespace",
-            "default",
-            "-o",
-            "json",
-        ],
+        "clone -n cassandra c0-snap c0-copy --target-namespace default -o json",
     )
     .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -335,15 +301,7 @@ async fn cross_namespace_clone_refused_shows_the_patterns() {
 
     let run = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "limited",
-            "x",
-            "--target-namespace",
-            "default",
-        ],
+        "clone -n cassandra limited x --target-namespace default",
     )
     .await;
     assert_eq!(run.code, 1);
@@ -357,15 +315,7 @@ async fn cross_namespace_clone_refused_shows_the_patterns() {
     // A prefix is not enough: the patterns are anchored, as STORK anchors them.
     let partial = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "prefix",
-            "x",
-            "--target-namespace",
-            "default",
-        ],
+        "clone -n cassandra prefix x --target-namespace default",
     )
     .await;
     assert_eq!(partial.code, 1);
@@ -377,15 +327,7 @@ async fn cross_namespace_clone_refused_shows_the_patterns() {
 
     let none = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "private",
-            "x",
-            "--target-namespace",
-            "default",
-        ],
+        "clone -n cassandra private x --target-namespace default",
     )
     .await;
     assert_eq!(none.code, 1);
@@ -405,7 +347,7 @@ async fn cross_namespace_clone_refused_shows_the_patterns() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_missing_not_ready_or_in_error_is_refused() {
     let env = SimHandle::cassandra();
-    let missing = pxsnap(&env, &["clone", "-n", "default", "nope", "x"]).await;
+    let missing = pxsnap(&env, "clone -n default nope x").await;
     assert_eq!(missing.code, 1);
     assert!(
         missing
@@ -419,11 +361,7 @@ async fn snapshot_missing_not_ready_or_in_error_is_refused() {
     settings.hang = true;
     env.sim.set_controller(settings.clone());
     snapshot(&env, "default", "uncut", "cassandra-data", &[]).await;
-    let pending = pxsnap(
-        &env,
-        &["clone", "-n", "default", "uncut", "x", "-o", "json"],
-    )
-    .await;
+    let pending = pxsnap(&env, "clone -n default uncut x -o json").await;
     assert_eq!(pending.code, 1);
     assert!(
         pending.stderr.contains(
@@ -451,7 +389,7 @@ async fn snapshot_missing_not_ready_or_in_error_is_refused() {
         matches!(p, SnapshotPhase::Error(_))
     })
     .await;
-    let failed = pxsnap(&env, &["clone", "-n", "cassandra", "broken", "x"]).await;
+    let failed = pxsnap(&env, "clone -n cassandra broken x").await;
     assert_eq!(failed.code, 4);
     assert!(
         failed
@@ -477,16 +415,7 @@ async fn wait_snapshot_waits_for_the_cut_then_clones() {
 
     let run = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "later",
-            "later-copy",
-            "--wait-snapshot",
-            "-o",
-            "json",
-        ],
+        "clone -n default later later-copy --wait-snapshot -o json",
     );
     let release = async {
         tokio::time::sleep(Duration::from_millis(800)).await;
@@ -518,11 +447,7 @@ async fn target_checks_name_namespace_size_and_storage_class() {
     let env = SimHandle::cassandra();
     ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
 
-    let taken = pxsnap(
-        &env,
-        &["clone", "-n", "default", "data-snap", "cassandra-data"],
-    )
-    .await;
+    let taken = pxsnap(&env, "clone -n default data-snap cassandra-data").await;
     assert_eq!(taken.code, 2);
     assert!(
         taken.stderr.contains(
@@ -534,15 +459,7 @@ async fn target_checks_name_namespace_size_and_storage_class() {
 
     let no_ns = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "x",
-            "--target-namespace",
-            "nowhere",
-        ],
+        "clone -n default data-snap x --target-namespace nowhere",
     )
     .await;
     assert_eq!(no_ns.code, 1);
@@ -554,11 +471,7 @@ async fn target_checks_name_namespace_size_and_storage_class() {
         no_ns.stderr
     );
 
-    let small = pxsnap(
-        &env,
-        &["clone", "-n", "default", "data-snap", "x", "--size", "10G"],
-    )
-    .await;
+    let small = pxsnap(&env, "clone -n default data-snap x --size 10G").await;
     assert_eq!(small.code, 2);
     assert!(
         small.stderr.contains(
@@ -570,15 +483,7 @@ async fn target_checks_name_namespace_size_and_storage_class() {
 
     let foreign = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "x",
-            "--storage-class",
-            "px-csi-db",
-        ],
+        "clone -n default data-snap x --storage-class px-csi-db",
     )
     .await;
     assert_eq!(foreign.code, 2);
@@ -593,7 +498,7 @@ async fn target_checks_name_namespace_size_and_storage_class() {
         .delete("stork-snapshot-sc", &DeleteParams::default())
         .await
         .expect("delete class");
-    let no_class = pxsnap(&env, &["clone", "-n", "default", "data-snap", "x"]).await;
+    let no_class = pxsnap(&env, "clone -n default data-snap x").await;
     assert_eq!(no_class.code, 1);
     assert!(
         no_class.stderr.contains(
@@ -635,11 +540,7 @@ async fn source_pvc_gone_uses_the_size_of_its_pv() {
     ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
     delete_pvc(&env, "default", "cassandra-data", true).await;
 
-    let small = pxsnap(
-        &env,
-        &["clone", "-n", "default", "data-snap", "x", "--size", "1Gi"],
-    )
-    .await;
+    let small = pxsnap(&env, "clone -n default data-snap x --size 1Gi").await;
     assert_eq!(small.code, 2, "{}", small.stderr);
     assert!(
         small.stderr.contains("(10Gi, the capacity of PV"),
@@ -647,19 +548,7 @@ async fn source_pvc_gone_uses_the_size_of_its_pv() {
         small.stderr
     );
 
-    let run = pxsnap(
-        &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "revived",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let run = pxsnap(&env, "clone -n default data-snap revived -o json").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let clone = &run.json()["clones"][0];
     assert_eq!(clone["sourcePvc"], Value::Null);
@@ -673,28 +562,14 @@ async fn source_pvc_and_pv_gone_needs_size() {
     ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
     delete_pvc(&env, "default", "cassandra-data", false).await;
 
-    let unsized_run = pxsnap(&env, &["clone", "-n", "default", "data-snap", "x"]).await;
+    let unsized_run = pxsnap(&env, "clone -n default data-snap x").await;
     assert_eq!(unsized_run.code, 2, "{}", unsized_run.stderr);
     assert!(
         unsized_run.stderr.contains("the source PVC of snapshot \"data-snap\" is gone and no size is recorded for it; pass --size"),
         "{}",
         unsized_run.stderr
     );
-    let run = pxsnap(
-        &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "sized",
-            "--size",
-            "5Gi",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let run = pxsnap(&env, "clone -n default data-snap sized --size 5Gi -o json").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
     assert_eq!(json["clones"][0]["size"], "5Gi");
@@ -715,20 +590,7 @@ async fn dry_run_and_no_wait() {
     let env = SimHandle::cassandra();
     ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
 
-    let dry = pxsnap(
-        &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "planned",
-            "--dry-run",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let dry = pxsnap(&env, "clone -n default data-snap planned --dry-run -o json").await;
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     let clone = &dry.json()["clones"][0];
     assert_eq!(clone["status"], "Planned");
@@ -745,20 +607,7 @@ async fn dry_run_and_no_wait() {
     let mut settings = env.sim.controller();
     settings.hang = true;
     env.sim.set_controller(settings);
-    let quick = pxsnap(
-        &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "quick",
-            "--no-wait",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let quick = pxsnap(&env, "clone -n default data-snap quick --no-wait -o json").await;
     assert_eq!(quick.code, 0, "{}", quick.stderr);
     assert_eq!(quick.json()["clones"][0]["status"], "Pending");
     assert!(get_pvc(&env, "default", "quick").await.is_some());
@@ -774,17 +623,7 @@ async fn bind_timeout_leaves_the_pvc_and_names_it() {
 
     let run = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "default",
-            "data-snap",
-            "stuck",
-            "--timeout",
-            "1s",
-            "-o",
-            "json",
-        ],
+        "clone -n default data-snap stuck --timeout 1s -o json",
     )
     .await;
     assert_eq!(run.code, 5, "{}", run.stderr);
@@ -838,19 +677,7 @@ async fn group_clones_every_child_in_parallel() {
     let env = SimHandle::cassandra();
     cassandra_group(&env, "cass-group").await;
 
-    let run = pxsnap(
-        &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "--group",
-            "cass-group",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let run = pxsnap(&env, "clone -n cassandra --group cass-group -o json").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
     assert_eq!(json["group"], "cass-group");
@@ -896,15 +723,7 @@ async fn group_clones_every_child_in_parallel() {
 
     let table = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "--group",
-            "cass-group",
-            "--name-template",
-            "r-{pvc}",
-        ],
+        "clone -n cassandra --group cass-group --name-template r-{pvc}",
     )
     .await;
     assert_eq!(table.code, 0, "{}", table.stderr);
@@ -919,15 +738,7 @@ async fn group_clones_every_child_in_parallel() {
     // Again: every name is taken now, and each refusal gets its own line.
     let again = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "--group",
-            "cass-group",
-            "--name-template",
-            "r-{pvc}",
-        ],
+        "clone -n cassandra --group cass-group --name-template r-{pvc}",
     )
     .await;
     assert_eq!(again.code, 2);
@@ -972,19 +783,7 @@ async fn group_with_a_refused_child_creates_nothing() {
         .expect("squat");
     let before = pvc_creates(&env).len();
 
-    let run = pxsnap(
-        &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "--group",
-            "cass-group",
-            "-o",
-            "json",
-        ],
-    )
-    .await;
+    let run = pxsnap(&env, "clone -n cassandra --group cass-group -o json").await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("1 of 3 clones failed; the first: PVC \"cassandra-data-cassandra-1-clone\" already exists"),
@@ -1003,15 +802,7 @@ async fn group_with_a_refused_child_creates_nothing() {
 
     let same = pxsnap(
         &env,
-        &[
-            "clone",
-            "-n",
-            "cassandra",
-            "--group",
-            "cass-group",
-            "--name-template",
-            "same",
-        ],
+        "clone -n cassandra --group cass-group --name-template same",
     )
     .await;
     assert_eq!(same.code, 2);
@@ -1021,7 +812,7 @@ async fn group_with_a_refused_child_creates_nothing() {
         same.stderr
     );
 
-    let missing = pxsnap(&env, &["clone", "-n", "cassandra", "--group", "nope"]).await;
+    let missing = pxsnap(&env, "clone -n cassandra --group nope").await;
     assert_eq!(missing.code, 1);
     assert!(
         missing
