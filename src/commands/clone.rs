@@ -231,12 +231,20 @@ pub async fn run(
             .map(|object| clone_pvc::create(&cluster, object)),
     )
     .await;
+    // Every check passed, so `specs` and `result.clones` are parallel; `waiting` holds the
+    // indices of the PVCs that were created.
     let mut waiting = Vec::new();
-    for ((report, spec), outcome) in result.clones.iter_mut().zip(&specs).zip(created) {
+    for (index, ((report, _), outcome)) in result
+        .clones
+        .iter_mut()
+        .zip(&specs)
+        .zip(created)
+        .enumerate()
+    {
         match outcome {
             Ok(pvc) => {
                 fill_from(report, &pvc);
-                waiting.push(spec);
+                waiting.push(index);
             }
             Err(err) => {
                 report.record(Step::Pvc, &err);
@@ -250,24 +258,25 @@ pub async fn run(
         if let Err(err) = signals.arm() {
             tracing::warn!(error = %err, "cannot take over SIGINT/SIGTERM");
         }
-        let waits = join_all(waiting.iter().map(|spec| {
+        let waits = join_all(waiting.iter().map(|&index| {
+            let spec = &specs[index];
             clone_pvc::wait_until_bound(&cluster, &spec.namespace, &spec.name, args.timeout)
         }));
         tokio::select! {
             outcomes = waits => {
-                for (spec, outcome) in waiting.iter().zip(outcomes) {
-                    let report = report_for(&mut result.clones, spec);
-                    if let Some(err) = settle_wait(report, spec, outcome, args.timeout) {
+                for (&index, outcome) in waiting.iter().zip(outcomes) {
+                    let report = &mut result.clones[index];
+                    if let Some(err) = settle_wait(report, &specs[index], outcome, args.timeout) {
                         report.record(Step::Wait, &err);
                         failures.push((Step::Wait, err));
                     }
                 }
             }
             signal = signals.recv() => {
-                for spec in &waiting {
-                    report_for(&mut result.clones, spec).status = "Interrupted".to_string();
+                for &index in &waiting {
+                    result.clones[index].status = "Interrupted".to_string();
                 }
-                let names: Vec<&str> = waiting.iter().map(|s| s.name.as_str()).collect();
+                let names: Vec<&str> = waiting.iter().map(|&index| specs[index].name.as_str()).collect();
                 drop(progress);
                 return result.fail(Step::Interrupted, Error::InterruptedWaiting {
                     signal,
@@ -512,14 +521,6 @@ fn duplicate_name(specs: &[CloneSpec]) -> Option<&str> {
         .iter()
         .map(|s| s.name.as_str())
         .find(|name| !seen.insert(*name))
-}
-
-fn report_for<'a>(reports: &'a mut [CloneReport], spec: &CloneSpec) -> &'a mut CloneReport {
-    let index = reports
-        .iter()
-        .position(|r| r.pvc == spec.name)
-        .unwrap_or_default();
-    &mut reports[index]
 }
 
 fn fill_from(report: &mut CloneReport, pvc: &PersistentVolumeClaim) {
