@@ -47,10 +47,17 @@ async fn pxsnap(env: &SimHandle, args: &str) -> Run {
             .timeout(Duration::from_secs(60))
             .output()
             .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        // CARGO_TARGET_DIR is shared between worktrees: another branch's build can replace
+        // the binary under a running test. Say so instead of failing on a confusing assertion.
+        assert!(
+            !stderr.contains("unrecognized subcommand 'clone'"),
+            "the pxsnap binary was replaced by another branch's build (shared CARGO_TARGET_DIR); rerun"
+        );
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stderr,
         }
     })
     .await
