@@ -123,6 +123,9 @@ pub enum Command {
         after_help = GROUP_SNAP_HELP
     )]
     GroupSnap(GroupSnapArgs),
+    /// Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount
+    #[command(after_help = CLONE_HELP)]
+    Clone(CloneArgs),
 }
 
 const GROUP_SNAP_HELP: &str = "\
@@ -299,6 +302,90 @@ pub fn parse_label(raw: &str) -> Result<(String, String), String> {
     Ok((key.to_string(), value.to_string()))
 }
 
+const CLONE_HELP: &str = "\
+Examples:
+  pxsnap clone -n db mysql-data-20261125190735 mysql-restore
+  pxsnap clone -n db mysql-snap mysql-copy --target-namespace staging --size 20Gi -o json
+  pxsnap clone -n cassandra --group cassandra-group --name-template '{pvc}-restore'
+
+Exit codes:
+  0 ok (Bound, or created with --no-wait), 1 other error (snapshot missing or not Ready, namespace
+  missing, cross-namespace clone not allowed, StorageClass missing), 2 usage (PVC name taken, --size
+  too small), 4 snapshot in Error, 5 timed out (the PVC is left in place), 130/143 interrupted";
+
+/// The clone's source: one snapshot and the new PVC's name, or a group snapshot.
+#[derive(Debug, Clone, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["snapshot", "group"]))]
+pub struct CloneArgs {
+    /// The STORK VolumeSnapshot (volumesnapshot.external-storage.k8s.io) to clone, in -n
+    #[arg(requires = "new_pvc")]
+    pub snapshot: Option<String>,
+    /// Name of the new PersistentVolumeClaim
+    pub new_pvc: Option<String>,
+    /// Clone every child snapshot of this GroupVolumeSnapshot (in -n), in parallel
+    #[arg(long, value_name = "GROUPSNAP", conflicts_with_all = ["snapshot", "new_pvc"])]
+    pub group: Option<String>,
+    /// Name of each clone with --group; {pvc} is the source PVC, {snapshot} the child snapshot
+    #[arg(long, value_name = "TEMPLATE", default_value = "{pvc}-clone")]
+    pub name_template: String,
+    /// Namespace of the new PVC (default: the snapshot's); the snapshot must allow it
+    #[arg(long, value_name = "NS")]
+    pub target_namespace: Option<String>,
+    /// Requested size, e.g. 20Gi (default: the source PVC's request); not less than the snapshot
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub size: Option<String>,
+    /// Access mode: ReadWriteOnce (RWO), ReadOnlyMany (ROX), ReadWriteMany (RWX),
+    /// ReadWriteOncePod (RWOP) (default: the source PVC's)
+    #[arg(long, value_name = "MODE", value_parser = parse_access_mode)]
+    pub access_mode: Option<String>,
+    /// StorageClass of the new PVC; its provisioner must be stork-snapshot
+    #[arg(long, value_name = "NAME", default_value = "stork-snapshot-sc")]
+    pub storage_class: String,
+    /// Extra label on the new PVC (repeatable)
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Create the PVC and return without waiting for it to be Bound
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot)
+    #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Run every check and print the PVC that would be created; create nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait (up to --timeout) for a snapshot that is not Ready yet instead of refusing
+    #[arg(long)]
+    pub wait_snapshot: bool,
+}
+
+/// A Kubernetes quantity larger than zero, kept as the user wrote it (that is what goes into
+/// the PVC), so `--size 10` is caught here rather than as a 1-byte volume.
+pub fn parse_size(raw: &str) -> Result<String, String> {
+    match crate::quantity::parse_bytes(raw)? {
+        0 => Err(format!("invalid size {raw:?}: must be more than zero")),
+        _ => Ok(raw.trim().to_string()),
+    }
+}
+
+/// The four access modes, by full name (any case) or by kubectl's short form.
+pub fn parse_access_mode(raw: &str) -> Result<String, String> {
+    const MODES: [(&str, &str); 4] = [
+        ("ReadWriteOnce", "RWO"),
+        ("ReadOnlyMany", "ROX"),
+        ("ReadWriteMany", "RWX"),
+        ("ReadWriteOncePod", "RWOP"),
+    ];
+    MODES
+        .iter()
+        .find(|(full, short)| raw.eq_ignore_ascii_case(full) || raw.eq_ignore_ascii_case(short))
+        .map(|(full, _)| full.to_string())
+        .ok_or_else(|| {
+            format!(
+                "invalid access mode {raw:?}: use ReadWriteOnce (RWO), ReadOnlyMany (ROX), ReadWriteMany (RWX) or ReadWriteOncePod (RWOP)"
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +403,34 @@ mod tests {
         assert!(parse_label("novalue").is_err());
         assert!(parse_label("=x").is_err());
         assert!(parse_label("a b=c").is_err());
+    }
+
+    #[test]
+    fn access_modes_by_full_or_short_name() {
+        assert_eq!(parse_access_mode("rwx"), Ok("ReadWriteMany".into()));
+        assert_eq!(parse_access_mode("readonlymany"), Ok("ReadOnlyMany".into()));
+        assert_eq!(parse_access_mode("RWOP"), Ok("ReadWriteOncePod".into()));
+        assert!(parse_access_mode("RW").is_err());
+    }
+
+    #[test]
+    fn sizes_must_be_positive_quantities() {
+        assert_eq!(parse_size("20Gi"), Ok("20Gi".into()));
+        assert!(parse_size("0Gi").is_err());
+        assert!(parse_size("20GB").is_err());
+    }
+
+    #[test]
+    fn clone_takes_a_snapshot_and_name_or_a_group() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["pxsnap", "clone"], args].concat());
+        assert!(parse(&["snap", "new"]).is_ok());
+        assert!(parse(&["--group", "g"]).is_ok());
+        assert!(
+            parse(&["snap"]).is_err(),
+            "NEW_PVC is required with SNAPSHOT"
+        );
+        assert!(parse(&[]).is_err(), "a source is required");
+        assert!(parse(&["snap", "new", "--group", "g"]).is_err());
     }
 }
 

@@ -163,21 +163,113 @@ pub enum Error {
         total: usize,
         first: String,
     },
+
+    #[error(
+        "VolumeSnapshot {name:?} not found in namespace {namespace:?} (kubectl get volumesnapshots.volumesnapshot.external-storage.k8s.io -n {namespace})"
+    )]
+    SnapshotNotFound { name: String, namespace: String },
+
+    #[error(
+        "VolumeSnapshot {name:?} in namespace {namespace:?} is not Ready yet ({status}); wait for it, or pass --wait-snapshot"
+    )]
+    SnapshotNotReady {
+        name: String,
+        namespace: String,
+        status: String,
+    },
+
+    #[error(
+        "VolumeSnapshot {name:?} in namespace {namespace:?} is in Error ({message}); it cannot be cloned, take a new snapshot"
+    )]
+    SnapshotInError {
+        name: String,
+        namespace: String,
+        message: String,
+    },
+
+    #[error("PVC {pvc:?} already exists in namespace {namespace:?}; choose another name")]
+    PvcExists { pvc: String, namespace: String },
+
+    #[error(
+        "namespace {namespace:?} not found; create it first (kubectl create namespace {namespace})"
+    )]
+    NamespaceNotFound { namespace: String },
+
+    #[error(
+        "VolumeSnapshot {snapshot:?} in namespace {source_namespace:?} may not be cloned into namespace {target:?}: {reason}; to allow it, add a pattern matching {target:?} to the snapshot's stork.libopenstorage.org/snapshot-restore-namespaces annotation"
+    )]
+    CloneNotAllowed {
+        snapshot: String,
+        source_namespace: String,
+        target: String,
+        reason: String,
+    },
+
+    #[error(
+        "--size {requested} is smaller than the snapshot ({snapshot_size}, {origin}); a clone must be at least as large"
+    )]
+    SizeTooSmall {
+        requested: String,
+        snapshot_size: String,
+        origin: String,
+    },
+
+    #[error("StorageClass {name:?} not found: {hint}")]
+    StorageClassMissing { name: String, hint: String },
+
+    #[error("GroupVolumeSnapshot {name:?} not found in namespace {namespace:?}")]
+    GroupSnapshotNotFound { name: String, namespace: String },
+
+    #[error(
+        "GroupVolumeSnapshot {name:?} in namespace {namespace:?} lists no child snapshots yet (stage {stage:?}, status {status:?}); wait until it is Final/Successful (kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace})"
+    )]
+    GroupSnapshotNotReady {
+        name: String,
+        namespace: String,
+        stage: String,
+        status: String,
+    },
+
+    #[error("clone PVC {pvc:?} in namespace {namespace:?} did not bind: {message}")]
+    CloneFailed {
+        pvc: String,
+        namespace: String,
+        message: String,
+    },
+
+    #[error("{failed} of {total} clones failed; the first: {first}")]
+    ClonesFailed {
+        failed: usize,
+        total: usize,
+        first: Box<Error>,
+    },
+
+    #[error("interrupted by {} while waiting for {what}; left in place", .signal.name())]
+    InterruptedWaiting { signal: Signal, what: String },
 }
 
 impl Error {
     /// The documented exit code (README, `--help`, man page).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::AmbiguousContainer { .. } | Error::UnknownContainer { .. } => {
-                2
-            }
+            Error::Usage(_)
+            | Error::AmbiguousContainer { .. }
+            | Error::UnknownContainer { .. }
+            | Error::PvcExists { .. }
+            | Error::SizeTooSmall { .. } => 2,
             Error::NoPods { .. } | Error::PreFailed(_) => 3,
-            Error::SnapshotFailed { .. } | Error::GroupSnapshotFailed { .. } => 4,
+            Error::SnapshotFailed { .. }
+            | Error::GroupSnapshotFailed { .. }
+            | Error::SnapshotInError { .. } => 4,
             Error::Timeout { .. } => 5,
             Error::PostFailed(_) => 6,
             Error::Interrupted(Signal::Interrupt) => 130,
             Error::Interrupted(Signal::Terminate) => 143,
+            Error::InterruptedWaiting { signal, .. } => match signal {
+                Signal::Interrupt => 130,
+                Signal::Terminate => 143,
+            },
+            Error::ClonesFailed { first, .. } => first.exit_code(),
             Error::Kubeconfig(_)
             | Error::Unreachable { .. }
             | Error::Unauthorized
@@ -191,6 +283,15 @@ impl Error {
             | Error::Api { .. }
             | Error::NotFound { .. }
             | Error::DeleteFailed { .. } => 1,
+
+            Error::SnapshotNotFound { .. }
+            | Error::SnapshotNotReady { .. }
+            | Error::NamespaceNotFound { .. }
+            | Error::CloneNotAllowed { .. }
+            | Error::StorageClassMissing { .. }
+            | Error::GroupSnapshotNotFound { .. }
+            | Error::GroupSnapshotNotReady { .. }
+            | Error::CloneFailed { .. } => 1,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod manpages;
 pub mod paged_list;
 pub mod pipeline;
 pub mod progress;
+pub mod quantity;
 pub mod quiesce;
 pub mod report;
 pub mod resources;

@@ -48,6 +48,9 @@ async fn run(cli: Cli) -> i32 {
         Command::GroupSnap(args) => commands::group_snap::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::Clone(args) => commands::clone::run(global, args, &mut signals)
+            .await
+            .finish(format),
     }
 }
 
