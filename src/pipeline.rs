@@ -206,20 +206,25 @@ pub async fn settle_unfinished(
     keep: bool,
     delete: impl Future<Output = Result<()>>,
 ) -> Settled {
-    if keep {
-        return Settled {
+    let settled = if keep {
+        Settled {
             deleted: false,
             warning: format!("{what} {reason}; kept because of --keep-failed"),
-        };
-    }
-    match delete.await {
-        Ok(()) => Settled {
-            deleted: true,
-            warning: format!("{what} {reason}; deleted it (use --keep-failed to keep it)"),
-        },
-        Err(err) => Settled {
-            deleted: false,
-            warning: format!("{what} {reason} and could not be deleted: {err}"),
-        },
-    }
+        }
+    } else {
+        match delete.await {
+            Ok(()) => Settled {
+                deleted: true,
+                warning: format!("{what} {reason}; deleted it (use --keep-failed to keep it)"),
+            },
+            Err(err) => Settled {
+                deleted: false,
+                warning: format!("{what} {reason} and could not be deleted: {err}"),
+            },
+        }
+    };
+    // Said on stderr as well as in the result: whether the object is still there is
+    // something the user acts on.
+    crate::report::warn(&crate::progress::Progress::hidden(), &settled.warning);
+    settled
 }

@@ -1066,7 +1066,7 @@ fn forbidden_names_the_verb_and_resource() {
 #[test]
 fn a_cluster_without_stork_says_so() {
     let mut scenario = Scenario::builtin("cassandra").expect("scenario");
-    scenario.stork = false;
+    scenario.stork_crds = false;
     let sim = SimHandle::start(scenario);
     let out = pxsnap(&sim, &["snap", "cassandra-data"]);
     assert_eq!(code(&out), 1);
