@@ -573,7 +573,7 @@ fn no_running_pod_with_commands_is_refused_unless_allowed() {
         "{err}"
     );
     assert!(
-        err.contains("pod \"app-0\" mounts PVC \"data\" but pod is Pending"),
+        err.contains("mounts PVC \"data\" (app-0: pod is Pending)"),
         "{err}"
     );
     assert!(snapshots(&sim, "db").is_empty());
