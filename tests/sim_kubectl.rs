@@ -165,6 +165,37 @@ fn create_wait_get_and_delete_a_stork_snapshot() {
 }
 
 #[test]
+fn create_from_a_list_document_and_yaml_of_core_objects() {
+    if !have_kubectl() {
+        return;
+    }
+    let h = fast_cassandra();
+    let list = r#"{"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "stork.libopenstorage.org/v1alpha1", "kind": "Rule", "metadata": {"name": "pre", "namespace": "cassandra"},
+         "rules": [{"podSelector": {"app": "cassandra"}, "actions": [{"type": "command", "value": "nodetool flush"}]}]},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "restore"}}]}"#;
+    let file = h.write_file("list.json", list);
+    let out = ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
+    assert!(
+        out.contains("rule.stork.libopenstorage.org/pre created"),
+        "{out}"
+    );
+    assert!(out.contains("namespace/restore created"), "{out}");
+    let rules = ok(
+        &h,
+        &[
+            "get",
+            "rules.stork.libopenstorage.org",
+            "-n",
+            "cassandra",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(rules.trim(), "rule.stork.libopenstorage.org/pre");
+}
+
+#[test]
 fn csi_snapshot_by_short_name_and_jsonpath_wait() {
     if !have_kubectl() {
         return;
