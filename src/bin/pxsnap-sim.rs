@@ -77,11 +77,14 @@ async fn serve(
     .await?;
     sim.write_kubeconfig(&kubeconfig_out)
         .map_err(|e| format!("cannot write kubeconfig {}: {e}", kubeconfig_out.display()))?;
+    // Handlers go in before anything is printed: whoever reads the address may signal at once.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
     println!("kubeconfig: {}", kubeconfig_out.display());
     println!("address: {}", sim.server_url());
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
+        _ = int.recv() => {}
         _ = term.recv() => {}
     }
     sim.shutdown().await;

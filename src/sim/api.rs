@@ -49,6 +49,7 @@ enum Route {
     ResourceList(String, String),
     Health,
     OpenApi(String),
+    OpenApiV2,
     Sim(String),
     Resource(ResourceRequest),
 }
@@ -114,6 +115,7 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
         ["healthz" | "readyz" | "livez", ..] => return Ok(Route::Health),
         ["sim", rest @ ..] => return Ok(Route::Sim(rest.join("/"))),
         ["openapi", "v3", rest @ ..] => return Ok(Route::OpenApi(rest.join("/"))),
+        ["openapi", "v2"] => return Ok(Route::OpenApiV2),
         _ => {}
     }
     let (group, version, rest) = match segs.as_slice() {
@@ -270,6 +272,14 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             None => ApiError::NoSuchResource.into_response(),
         },
         Ok(Route::Health) => (StatusCode::OK, "ok").into_response(),
+        Ok(Route::OpenApiV2) => {
+            let mut r = (StatusCode::OK, super::openapi::swagger_v2_protobuf()).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(super::openapi::SWAGGER_V2_PROTOBUF),
+            );
+            r
+        }
         Ok(Route::OpenApi(rest)) => {
             let doc = if rest.is_empty() {
                 Some(super::openapi::root())

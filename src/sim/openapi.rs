@@ -29,6 +29,30 @@ pub fn root() -> Value {
     json!({"paths": paths})
 }
 
+/// `/openapi/v2`: a Swagger document with no paths or definitions, in the protobuf
+/// form client-go insists on (gnostic `openapi_v2.Document`: field 1 `swagger`,
+/// field 2 `info{title=1, version=2}`). kubectl falls back to it for client-side
+/// validation of what the v3 check cannot place (e.g. a `v1/List`); with no
+/// definitions it has nothing to reject, as for a schema-less CRD.
+pub fn swagger_v2_protobuf() -> Vec<u8> {
+    fn field(out: &mut Vec<u8>, number: u8, bytes: &[u8]) {
+        out.push((number << 3) | 2);
+        // Every field here is far shorter than 128 bytes: a one-byte length.
+        out.push(u8::try_from(bytes.len()).unwrap_or(0));
+        out.extend_from_slice(bytes);
+    }
+    let mut info = Vec::new();
+    field(&mut info, 1, b"Kubernetes");
+    field(&mut info, 2, super::discovery::GIT_VERSION.as_bytes());
+    let mut doc = Vec::new();
+    field(&mut doc, 1, b"2.0");
+    field(&mut doc, 2, &info);
+    doc
+}
+
+/// The media type served with [`swagger_v2_protobuf`] (client-go cannot parse the `@` in the one it asks for).
+pub const SWAGGER_V2_PROTOBUF: &str = "application/octet-stream";
+
 /// `/openapi/v3/api/v1` or `/openapi/v3/apis/{g}/{v}`, or None when not served.
 pub fn group_version(path: &str) -> Option<Value> {
     let (group, version) = match path.split('/').collect::<Vec<_>>().as_slice() {

@@ -74,6 +74,17 @@ impl SimHandle {
         kube::Client::try_from(config).expect("kube client")
     }
 
+    /// An admin client with kube-rs's default retries (of 429/503/504) turned off, so a
+    /// test sees injected errors directly.
+    pub async fn client_without_retries(&self) -> kube::Client {
+        let kc = Kubeconfig::read_from(&self.kubeconfig_path).expect("read kubeconfig");
+        let mut config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+            .await
+            .expect("kube config");
+        config.default_retry = false;
+        kube::Client::try_from(config).expect("kube client")
+    }
+
     /// A client whose bearer token is wrong.
     pub async fn client_with_token(&self, token: &str) -> kube::Client {
         let kc = Kubeconfig::read_from(&self.kubeconfig_path).expect("read kubeconfig");
