@@ -65,11 +65,23 @@ pub struct GlobalArgs {
     /// Never draw progress bars, even on a terminal
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// When to colour messages on stderr (NO_COLOR in the environment means never for auto)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Table,
+    /// The table with more columns (commands without extra columns print their table)
+    Wide,
     Json,
     Yaml,
     Name,
@@ -90,6 +102,16 @@ pub enum Command {
         after_help = SNAP_HELP
     )]
     CloudSnap(CloudSnapArgs),
+    /// Run the main job against a simulated cluster started in-process (no cluster needed)
+    Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(CompletionsArgs),
+    /// List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)
+    #[command(after_help = LIST_HELP)]
+    List(ListArgs),
+    /// Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group
+    #[command(after_help = DELETE_HELP)]
+    Delete(DeleteArgs),
     /// Snapshot every PVC a label selector matches at one consistency point, with one freeze window
     #[command(
         long_about = "Snapshot every PVC a label selector matches at one consistency point (a STORK \
@@ -101,6 +123,9 @@ pub enum Command {
         after_help = GROUP_SNAP_HELP
     )]
     GroupSnap(GroupSnapArgs),
+    /// Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount
+    #[command(after_help = CLONE_HELP)]
+    Clone(CloneArgs),
 }
 
 const GROUP_SNAP_HELP: &str = "\
@@ -216,6 +241,20 @@ pub struct CloudSnapArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Keep the simulated cluster running afterwards, to try kubectl and pxsnap against it
+    #[arg(long)]
+    pub keep_running: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct GroupSnapArgs {
     /// PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)
     #[arg(short = 'l', long = "selector", value_name = "KEY=VALUE,...")]
@@ -263,6 +302,90 @@ pub fn parse_label(raw: &str) -> Result<(String, String), String> {
     Ok((key.to_string(), value.to_string()))
 }
 
+const CLONE_HELP: &str = "\
+Examples:
+  pxsnap clone -n db mysql-data-20261125190735 mysql-restore
+  pxsnap clone -n db mysql-snap mysql-copy --target-namespace staging --size 20Gi -o json
+  pxsnap clone -n cassandra --group cassandra-group --name-template '{pvc}-restore'
+
+Exit codes:
+  0 ok (Bound, or created with --no-wait), 1 other error (snapshot missing or not Ready, namespace
+  missing, cross-namespace clone not allowed, StorageClass missing), 2 usage (PVC name taken, --size
+  too small), 4 snapshot in Error, 5 timed out (the PVC is left in place), 130/143 interrupted";
+
+/// The clone's source: one snapshot and the new PVC's name, or a group snapshot.
+#[derive(Debug, Clone, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["snapshot", "group"]))]
+pub struct CloneArgs {
+    /// The STORK VolumeSnapshot (volumesnapshot.external-storage.k8s.io) to clone, in -n
+    #[arg(requires = "new_pvc")]
+    pub snapshot: Option<String>,
+    /// Name of the new PersistentVolumeClaim
+    pub new_pvc: Option<String>,
+    /// Clone every child snapshot of this GroupVolumeSnapshot (in -n), in parallel
+    #[arg(long, value_name = "GROUPSNAP", conflicts_with_all = ["snapshot", "new_pvc"])]
+    pub group: Option<String>,
+    /// Name of each clone with --group; {pvc} is the source PVC, {snapshot} the child snapshot
+    #[arg(long, value_name = "TEMPLATE", default_value = "{pvc}-clone")]
+    pub name_template: String,
+    /// Namespace of the new PVC (default: the snapshot's); the snapshot must allow it
+    #[arg(long, value_name = "NS")]
+    pub target_namespace: Option<String>,
+    /// Requested size, e.g. 20Gi (default: the source PVC's request); not less than the snapshot
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub size: Option<String>,
+    /// Access mode: ReadWriteOnce (RWO), ReadOnlyMany (ROX), ReadWriteMany (RWX),
+    /// ReadWriteOncePod (RWOP) (default: the source PVC's)
+    #[arg(long, value_name = "MODE", value_parser = parse_access_mode)]
+    pub access_mode: Option<String>,
+    /// StorageClass of the new PVC; its provisioner must be stork-snapshot
+    #[arg(long, value_name = "NAME", default_value = "stork-snapshot-sc")]
+    pub storage_class: String,
+    /// Extra label on the new PVC (repeatable)
+    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+    /// Create the PVC and return without waiting for it to be Bound
+    #[arg(long)]
+    pub no_wait: bool,
+    /// How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot)
+    #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Run every check and print the PVC that would be created; create nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Wait (up to --timeout) for a snapshot that is not Ready yet instead of refusing
+    #[arg(long)]
+    pub wait_snapshot: bool,
+}
+
+/// A Kubernetes quantity larger than zero, kept as the user wrote it (that is what goes into
+/// the PVC), so `--size 10` is caught here rather than as a 1-byte volume.
+pub fn parse_size(raw: &str) -> Result<String, String> {
+    match crate::quantity::parse_bytes(raw)? {
+        0 => Err(format!("invalid size {raw:?}: must be more than zero")),
+        _ => Ok(raw.trim().to_string()),
+    }
+}
+
+/// The four access modes, by full name (any case) or by kubectl's short form.
+pub fn parse_access_mode(raw: &str) -> Result<String, String> {
+    const MODES: [(&str, &str); 4] = [
+        ("ReadWriteOnce", "RWO"),
+        ("ReadOnlyMany", "ROX"),
+        ("ReadWriteMany", "RWX"),
+        ("ReadWriteOncePod", "RWOP"),
+    ];
+    MODES
+        .iter()
+        .find(|(full, short)| raw.eq_ignore_ascii_case(full) || raw.eq_ignore_ascii_case(short))
+        .map(|(full, _)| full.to_string())
+        .ok_or_else(|| {
+            format!(
+                "invalid access mode {raw:?}: use ReadWriteOnce (RWO), ReadOnlyMany (ROX), ReadWriteMany (RWX) or ReadWriteOncePod (RWOP)"
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,4 +404,185 @@ mod tests {
         assert!(parse_label("=x").is_err());
         assert!(parse_label("a b=c").is_err());
     }
+
+    #[test]
+    fn access_modes_by_full_or_short_name() {
+        assert_eq!(parse_access_mode("rwx"), Ok("ReadWriteMany".into()));
+        assert_eq!(parse_access_mode("readonlymany"), Ok("ReadOnlyMany".into()));
+        assert_eq!(parse_access_mode("RWOP"), Ok("ReadWriteOncePod".into()));
+        assert!(parse_access_mode("RW").is_err());
+    }
+
+    #[test]
+    fn sizes_must_be_positive_quantities() {
+        assert_eq!(parse_size("20Gi"), Ok("20Gi".into()));
+        assert!(parse_size("0Gi").is_err());
+        assert!(parse_size("20GB").is_err());
+    }
+
+    #[test]
+    fn clone_takes_a_snapshot_and_name_or_a_group() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["pxsnap", "clone"], args].concat());
+        assert!(parse(&["snap", "new"]).is_ok());
+        assert!(parse(&["--group", "g"]).is_ok());
+        assert!(
+            parse(&["snap"]).is_err(),
+            "NEW_PVC is required with SNAPSHOT"
+        );
+        assert!(parse(&[]).is_err(), "a source is required");
+        assert!(parse(&["snap", "new", "--group", "g"]).is_err());
+    }
+}
+
+const LIST_HELP: &str = "\
+Examples:
+  pxsnap list                          snapshots in the current namespace
+  pxsnap list cassandra-data -o wide   one PVC's snapshots, with data name, completion and message
+  pxsnap list -A --status error        failed snapshots in every namespace
+  pxsnap list --groups                 GroupVolumeSnapshots
+  pxsnap list -o json | jq '.items[].metadata.name'
+
+Exit codes:
+  0 ok (also when nothing is found: a line on stderr says so), 1 API error or STORK not installed,
+  2 usage";
+
+/// Snapshot types as TYPE shows them: the `portworx/snapshot-type` annotation, or `group` for a
+/// snapshot a GroupVolumeSnapshot made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotTypeFilter {
+    Local,
+    Cloud,
+    Group,
+}
+
+impl SnapshotTypeFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            SnapshotTypeFilter::Local => "local",
+            SnapshotTypeFilter::Cloud => "cloud",
+            SnapshotTypeFilter::Group => "group",
+        }
+    }
+}
+
+/// The STATUS column's values, for `--status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    Ready,
+    Pending,
+    Error,
+}
+
+impl StatusFilter {
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Ready => "Ready",
+            StatusFilter::Pending => "Pending",
+            StatusFilter::Error => "Error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortBy {
+    /// By namespace, then name
+    Name,
+    /// Newest first (smallest AGE at the top)
+    Age,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Only snapshots of this PersistentVolumeClaim
+    #[arg(conflicts_with = "groups")]
+    pub pvc: Option<String>,
+    /// List across all namespaces (adds a NAMESPACE column)
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Label selector, as kubectl takes it (e.g. app=cassandra,tier!=cache)
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Only snapshots of this type
+    #[arg(
+        long = "type",
+        value_enum,
+        value_name = "TYPE",
+        conflicts_with = "groups"
+    )]
+    pub type_: Option<SnapshotTypeFilter>,
+    /// Only snapshots in this state
+    #[arg(long, value_enum, conflicts_with = "groups")]
+    pub status: Option<StatusFilter>,
+    /// List GroupVolumeSnapshots instead of VolumeSnapshots
+    #[arg(long)]
+    pub groups: bool,
+    /// Sort the output (default: the API server's order, printed as it arrives)
+    #[arg(long, value_enum)]
+    pub sort_by: Option<SortBy>,
+    /// Objects fetched per API request; memory stays flat however many there are
+    #[arg(long, value_name = "N", default_value_t = crate::paged_list::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub chunk_size: u32,
+}
+
+const DELETE_HELP: &str = "\
+Deleting a STORK VolumeSnapshot deletes the Portworx snapshot (or the cloud backup) with it.
+
+Examples:
+  pxsnap delete cassandra-data-20250101120000
+  pxsnap delete --pvc cassandra-data --keep-last 7 --yes     CI retention: keep the 7 newest Ready
+  pxsnap delete --pvc cassandra-data --older-than 30d --dry-run
+  pxsnap delete -l team=dba --keep-last 3 --yes             retention per PVC of the selection
+  pxsnap delete --group nightly --with-children --yes
+
+Retention (--pvc / -l): Pending snapshots are never deleted unless --include-pending; Error snapshots
+are not restorable, so they never count as kept and are deleted when selected.
+
+Exit codes:
+  0 ok (also when nothing matched, or the prompt was answered no), 1 a named snapshot was not found
+  or a deletion failed (the others still went), 2 usage (incl. more than one deletion without --yes
+  when stdin is not a terminal)";
+
+#[derive(Debug, Clone, Args)]
+#[command(group(
+    clap::ArgGroup::new("target")
+        .required(true)
+        .multiple(true)
+        .args(["names", "pvc", "selector", "group"])
+))]
+#[command(group(
+    clap::ArgGroup::new("selection")
+        .multiple(true)
+        .args(["pvc", "selector"])
+))]
+pub struct DeleteArgs {
+    /// VolumeSnapshots to delete
+    #[arg(value_name = "NAME", conflicts_with_all = ["pvc", "selector", "group"])]
+    pub names: Vec<String>,
+    /// Delete snapshots of this PVC (combine with --keep-last / --older-than for retention)
+    #[arg(long, value_name = "PVC")]
+    pub pvc: Option<String>,
+    /// Delete snapshots matching this label selector
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Keep the N newest Ready snapshots of each PVC, delete the others
+    #[arg(long, value_name = "N", requires = "selection")]
+    pub keep_last: Option<usize>,
+    /// Delete only snapshots older than this (e.g. 36h, 30d)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, requires = "selection")]
+    pub older_than: Option<Duration>,
+    /// Also delete Pending snapshots (they may still be being taken)
+    #[arg(long, requires = "selection")]
+    pub include_pending: bool,
+    /// Delete this GroupVolumeSnapshot
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["pvc", "selector"])]
+    pub group: Option<String>,
+    /// With --group: delete the group's VolumeSnapshots too
+    #[arg(long, conflicts_with_all = ["names", "pvc", "selector"])]
+    pub with_children: bool,
+    /// Print what would be deleted and delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask; needed for more than one deletion when stdin is not a terminal
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }

@@ -5,11 +5,13 @@
 
 use std::time::Duration;
 
-/// Parses `500ms`, `30s`, `5m`, `1h` and sums of them (`1m30s`). A bare number, an unknown unit,
-/// or zero is an error message for clap to print as a usage error.
+/// Parses `500ms`, `30s`, `5m`, `1h`, `7d` and sums of them (`1m30s`). A bare number, an unknown
+/// unit, or zero is an error message for clap to print as a usage error. Days exist for
+/// retention (`--older-than 30d`); a day is 24h, as in kubectl's AGE.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
-    let bad =
-        || format!("invalid duration {raw:?}: use a number with a unit, e.g. 30s, 5m, 1h, 1m30s");
+    let bad = || {
+        format!("invalid duration {raw:?}: use a number with a unit, e.g. 30s, 5m, 1h, 7d, 1m30s")
+    };
     let mut total = Duration::ZERO;
     let mut rest = raw.trim();
     if rest.is_empty() {
@@ -30,6 +32,7 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
             "s" => Duration::from_secs(1),
             "m" => Duration::from_secs(60),
             "h" => Duration::from_secs(3600),
+            "d" => Duration::from_secs(86_400),
             _ => return Err(bad()),
         };
         let part = unit
@@ -54,6 +57,36 @@ pub fn human(d: Duration) -> String {
     }
 }
 
+/// An object's age the way kubectl's AGE column prints it (`45s`, `12m`, `3h`, `5d`): more
+/// precision while it is young (`2m30s`, `5h12m`, `3d4h`), less as it grows old. Clock skew of a
+/// second reads as `0s`; a timestamp further in the future is `<invalid>`, as in kubectl.
+pub fn age(seconds: i64) -> String {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    const YEAR: i64 = 365 * DAY;
+    let with_rest = |big: i64, big_unit: &str, small: i64, small_unit: &str| {
+        if small == 0 {
+            format!("{big}{big_unit}")
+        } else {
+            format!("{big}{big_unit}{small}{small_unit}")
+        }
+    };
+    match seconds {
+        ..-1 => "<invalid>".to_string(),
+        -1..0 => "0s".to_string(),
+        0..120 => format!("{seconds}s"),
+        _ if seconds < 10 * MINUTE => with_rest(seconds / MINUTE, "m", seconds % MINUTE, "s"),
+        _ if seconds < 3 * HOUR => format!("{}m", seconds / MINUTE),
+        _ if seconds < 8 * HOUR => with_rest(seconds / HOUR, "h", seconds % HOUR / MINUTE, "m"),
+        _ if seconds < 2 * DAY => format!("{}h", seconds / HOUR),
+        _ if seconds < 8 * DAY => with_rest(seconds / DAY, "d", seconds % DAY / HOUR, "h"),
+        _ if seconds < 2 * YEAR => format!("{}d", seconds / DAY),
+        _ if seconds < 8 * YEAR => with_rest(seconds / YEAR, "y", seconds % YEAR / DAY, "d"),
+        _ => format!("{}y", seconds / YEAR),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +98,40 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("1d12h"), Ok(Duration::from_secs(36 * 3600)));
+    }
+
+    #[test]
+    fn age_reads_like_kubectl() {
+        let cases = [
+            (-5, "<invalid>"),
+            (-1, "0s"),
+            (0, "0s"),
+            (45, "45s"),
+            (119, "119s"),
+            (120, "2m"),
+            (150, "2m30s"),
+            (599, "9m59s"),
+            (600, "10m"),
+            (12 * 60 + 59, "12m"),
+            (179 * 60, "179m"),
+            (3 * 3600, "3h"),
+            (5 * 3600 + 12 * 60, "5h12m"),
+            (8 * 3600 + 59 * 60, "8h"),
+            (47 * 3600, "47h"),
+            (2 * 86_400, "2d"),
+            (3 * 86_400 + 4 * 3600, "3d4h"),
+            (5 * 86_400, "5d"),
+            (8 * 86_400 + 5 * 3600, "8d"),
+            (400 * 86_400, "400d"),
+            (730 * 86_400, "2y"),
+            (731 * 86_400, "2y1d"),
+            (9 * 365 * 86_400, "9y"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(age(seconds), expected, "{seconds}s");
+        }
     }
 
     #[test]

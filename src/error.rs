@@ -19,6 +19,8 @@ pub enum Step {
     Wait,
     Post,
     Interrupted,
+    /// Choosing what to delete, confirming it, deleting it.
+    Delete,
 }
 
 /// The signal that stopped a run; decides between exit code 130 and 143.
@@ -109,9 +111,14 @@ pub enum Error {
     GroupSnapshotFailed { name: String, message: String },
 
     #[error(
-        "no running pod in namespace {namespace:?} mounts PVC {pvc:?}, so the pre/post commands have nowhere to run (pass --allow-no-pods to snapshot without them)"
+        "no running pod in namespace {namespace:?} mounts PVC {pvc:?}{not_running}, so the pre/post commands have nowhere to run (pass --allow-no-pods to snapshot without them)"
     )]
-    NoPods { pvc: String, namespace: String },
+    NoPods {
+        pvc: String,
+        namespace: String,
+        /// The pods that mount it but cannot take commands, as `" (app-0: pod is Pending)"`.
+        not_running: String,
+    },
 
     #[error(
         "pod {pod:?} has several containers mounting PVC {pvc:?} ({containers}); choose one with -c/--container"
@@ -146,21 +153,123 @@ pub enum Error {
 
     #[error("{context}: {message}")]
     Api { context: String, message: String },
+
+    #[error("not found in namespace {namespace:?}: {names}")]
+    NotFound { namespace: String, names: String },
+
+    #[error("{failed} of {total} deletions failed; the first: {first}")]
+    DeleteFailed {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
+
+    #[error(
+        "VolumeSnapshot {name:?} not found in namespace {namespace:?} (kubectl get volumesnapshots.volumesnapshot.external-storage.k8s.io -n {namespace})"
+    )]
+    SnapshotNotFound { name: String, namespace: String },
+
+    #[error(
+        "VolumeSnapshot {name:?} in namespace {namespace:?} is not Ready yet ({status}); wait for it, or pass --wait-snapshot"
+    )]
+    SnapshotNotReady {
+        name: String,
+        namespace: String,
+        status: String,
+    },
+
+    #[error(
+        "VolumeSnapshot {name:?} in namespace {namespace:?} is in Error ({message}); it cannot be cloned, take a new snapshot"
+    )]
+    SnapshotInError {
+        name: String,
+        namespace: String,
+        message: String,
+    },
+
+    #[error("PVC {pvc:?} already exists in namespace {namespace:?}; choose another name")]
+    PvcExists { pvc: String, namespace: String },
+
+    #[error(
+        "namespace {namespace:?} not found; create it first (kubectl create namespace {namespace})"
+    )]
+    NamespaceNotFound { namespace: String },
+
+    #[error(
+        "VolumeSnapshot {snapshot:?} in namespace {source_namespace:?} may not be cloned into namespace {target:?}: {reason}; to allow it, add a pattern matching {target:?} to the snapshot's stork.libopenstorage.org/snapshot-restore-namespaces annotation"
+    )]
+    CloneNotAllowed {
+        snapshot: String,
+        source_namespace: String,
+        target: String,
+        reason: String,
+    },
+
+    #[error(
+        "--size {requested} is smaller than the snapshot ({snapshot_size}, {origin}); a clone must be at least as large"
+    )]
+    SizeTooSmall {
+        requested: String,
+        snapshot_size: String,
+        origin: String,
+    },
+
+    #[error("StorageClass {name:?} not found: {hint}")]
+    StorageClassMissing { name: String, hint: String },
+
+    #[error("GroupVolumeSnapshot {name:?} not found in namespace {namespace:?}")]
+    GroupSnapshotNotFound { name: String, namespace: String },
+
+    #[error(
+        "GroupVolumeSnapshot {name:?} in namespace {namespace:?} lists no child snapshots yet (stage {stage:?}, status {status:?}); wait until it is Final/Successful (kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace})"
+    )]
+    GroupSnapshotNotReady {
+        name: String,
+        namespace: String,
+        stage: String,
+        status: String,
+    },
+
+    #[error("clone PVC {pvc:?} in namespace {namespace:?} did not bind: {message}")]
+    CloneFailed {
+        pvc: String,
+        namespace: String,
+        message: String,
+    },
+
+    #[error("{failed} of {total} clones failed; the first: {first}")]
+    ClonesFailed {
+        failed: usize,
+        total: usize,
+        first: Box<Error>,
+    },
+
+    #[error("interrupted by {} while waiting for {what}; left in place", .signal.name())]
+    InterruptedWaiting { signal: Signal, what: String },
 }
 
 impl Error {
     /// The documented exit code (README, `--help`, man page).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::AmbiguousContainer { .. } | Error::UnknownContainer { .. } => {
-                2
-            }
+            Error::Usage(_)
+            | Error::AmbiguousContainer { .. }
+            | Error::UnknownContainer { .. }
+            | Error::PvcExists { .. }
+            | Error::SizeTooSmall { .. } => 2,
             Error::NoPods { .. } | Error::PreFailed(_) => 3,
-            Error::SnapshotFailed { .. } | Error::GroupSnapshotFailed { .. } => 4,
+            Error::SnapshotFailed { .. }
+            | Error::GroupSnapshotFailed { .. }
+            | Error::SnapshotInError { .. } => 4,
             Error::Timeout { .. } => 5,
             Error::PostFailed(_) => 6,
             Error::Interrupted(Signal::Interrupt) => 130,
             Error::Interrupted(Signal::Terminate) => 143,
+            Error::InterruptedWaiting { signal, .. } => match signal {
+                Signal::Interrupt => 130,
+                Signal::Terminate => 143,
+            },
+            Error::ClonesFailed { first, .. } => first.exit_code(),
             Error::Kubeconfig(_)
             | Error::Unreachable { .. }
             | Error::Unauthorized
@@ -171,7 +280,18 @@ impl Error {
             | Error::NotPortworx { .. }
             | Error::NoPvcMatched { .. }
             | Error::PvcsNotSnapshottable { .. }
-            | Error::Api { .. } => 1,
+            | Error::Api { .. }
+            | Error::NotFound { .. }
+            | Error::DeleteFailed { .. } => 1,
+
+            Error::SnapshotNotFound { .. }
+            | Error::SnapshotNotReady { .. }
+            | Error::NamespaceNotFound { .. }
+            | Error::CloneNotAllowed { .. }
+            | Error::StorageClassMissing { .. }
+            | Error::GroupSnapshotNotFound { .. }
+            | Error::GroupSnapshotNotReady { .. }
+            | Error::CloneFailed { .. } => 1,
         }
     }
 

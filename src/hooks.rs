@@ -161,47 +161,89 @@ async fn exec(
         .await?;
     let stdout = process.stdout();
     let stderr = process.stderr();
-    let status = process.take_status();
-    let (stdout, stderr, status) =
-        tokio::join!(read_bounded(stdout), read_bounded(stderr), async {
-            match status {
-                Some(status) => status.await,
+    let status_rx = process.take_status();
+    let mut out = Capture::default();
+    let mut err = Capture::default();
+    let status = {
+        let readers = async { tokio::join!(out.fill(stdout), err.fill(stderr)) };
+        tokio::pin!(readers);
+        let status_rx = async {
+            match status_rx {
+                Some(rx) => rx.await,
                 None => None,
             }
-        });
-    if let Err(err) = process.join().await {
-        // The status (if any) is already in hand; a late stream error changes nothing.
+        };
+        tokio::pin!(status_rx);
+        let mut drained = false;
+        let status = tokio::select! {
+            status = &mut status_rx => status,
+            _ = &mut readers => {
+                drained = true;
+                status_rx.await
+            }
+        };
+        // The server sends all output before the status, so what is left is in flight. When
+        // the stream was cut there is no status and kube's readers never see end-of-file,
+        // so the wait for the rest is short either way.
+        if !drained {
+            let grace = if status.is_some() {
+                OUTPUT_GRACE
+            } else {
+                LOST_STREAM_GRACE
+            };
+            let _ = tokio::time::timeout(grace, &mut readers).await;
+        }
+        status
+    };
+    if status.is_some()
+        && let Err(err) = process.join().await
+    {
+        // The status is already in hand; a late stream error changes nothing.
         tracing::debug!(error = %err, "exec stream ended with an error");
     }
     Ok(ExecOutput {
-        stdout,
-        stderr,
+        stdout: out.into_text(),
+        stderr: err.into_text(),
         status,
     })
 }
 
-async fn read_bounded(stream: Option<impl AsyncRead + Unpin>) -> String {
-    let Some(mut stream) = stream else {
-        return String::new();
-    };
-    let mut kept = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let mut truncated = false;
-    loop {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                let room = MAX_CAPTURE.saturating_sub(kept.len());
-                kept.extend_from_slice(&chunk[..n.min(room)]);
-                truncated |= n > room;
+/// How long to wait for output still in flight once the exit status arrived.
+const OUTPUT_GRACE: Duration = Duration::from_secs(1);
+/// How long to wait for output once the stream was lost without a status.
+const LOST_STREAM_GRACE: Duration = Duration::from_millis(100);
+
+/// Output kept from one stream: the first [`MAX_CAPTURE`] bytes; the rest is read and dropped so
+/// the command never blocks on a full pipe.
+#[derive(Default)]
+struct Capture {
+    kept: Vec<u8>,
+    truncated: bool,
+}
+
+impl Capture {
+    async fn fill(&mut self, stream: Option<impl AsyncRead + Unpin>) {
+        let Some(mut stream) = stream else { return };
+        let mut chunk = [0u8; 8192];
+        loop {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = MAX_CAPTURE.saturating_sub(self.kept.len());
+                    self.kept.extend_from_slice(&chunk[..n.min(room)]);
+                    self.truncated |= n > room;
+                }
             }
         }
     }
-    let mut text = String::from_utf8_lossy(&kept).into_owned();
-    if truncated {
-        text.push_str("\n[output truncated]");
+
+    fn into_text(self) -> String {
+        let mut text = String::from_utf8_lossy(&self.kept).into_owned();
+        if self.truncated {
+            text.push_str("\n[output truncated]");
+        }
+        text
     }
-    text
 }
 
 /// Reads the exit code the way kubectl does: `Success` is 0; `NonZeroExitCode` carries the code

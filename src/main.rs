@@ -2,13 +2,14 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use pxsnap::cli::{Cli, Command};
+use clap::{CommandFactory, FromArgMatches};
+use pxsnap::cli::{Cli, ColorChoice, Command};
 use pxsnap::commands;
 use pxsnap::signals::Signals;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
+    init_colors(cli.global.color);
     init_logging(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -26,13 +27,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> i32 {
-    let mut signals = match Signals::install() {
-        Ok(signals) => signals,
-        Err(err) => {
-            eprintln!("pxsnap: cannot install signal handlers: {err}");
-            return 1;
-        }
-    };
+    let mut signals = Signals::new();
     let global = &cli.global;
     let format = global.output;
     match &cli.command {
@@ -42,10 +37,53 @@ async fn run(cli: Cli) -> i32 {
         Command::CloudSnap(args) => commands::cloud_snap::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::Demo(args) => commands::demo::run(global, args, &mut signals).await,
+        Command::Completions(args) => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&pxsnap::completions::script(args.shell));
+            0
+        }
+        Command::List(args) => pxsnap::report::exit_code(commands::list::run(global, args).await),
+        Command::Delete(args) => commands::delete::run(global, args).await.finish(format),
         Command::GroupSnap(args) => commands::group_snap::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::Clone(args) => commands::clone::run(global, args, &mut signals)
+            .await
+            .finish(format),
     }
+}
+
+/// Parses the command line. Installed as `kubectl-pxsnap`, the binary runs as a kubectl plugin, so
+/// its help and usage errors say `kubectl pxsnap`, the way the user typed it.
+fn parse_args() -> Cli {
+    let invoked_as = std::env::args_os().next().and_then(|arg0| {
+        std::path::Path::new(&arg0)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    });
+    let mut cmd = Cli::command();
+    if invoked_as.as_deref() == Some("kubectl-pxsnap") {
+        cmd = cmd.bin_name("kubectl pxsnap").name("kubectl pxsnap");
+    }
+    let matches = cmd.clone().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.format(&mut cmd).exit())
+}
+
+/// `--color`, with `NO_COLOR` (https://no-color.org) honoured for `auto`, and colour only on a
+/// terminal.
+fn init_colors(choice: ColorChoice) {
+    use std::io::IsTerminal;
+    let enabled = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    };
+    console::set_colors_enabled_stderr(enabled);
+    console::set_colors_enabled(enabled);
 }
 
 /// `-v` levels map to pxsnap's own log levels; dependencies stay quiet unless `RUST_LOG` says.

@@ -112,9 +112,19 @@ pub async fn locate_targets(
     let located = locate(&pods.items, pvcs, hooks.container.as_deref())?;
     let has_commands = !hooks.pre.is_empty() || !hooks.post.is_empty();
     if located.targets.is_empty() && has_commands && !hooks.allow_no_pods {
+        let not_running: Vec<String> = located
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.pod, s.reason))
+            .collect();
         return Err(Error::NoPods {
             pvc: pvcs.join(", "),
             namespace: namespace.to_string(),
+            not_running: if not_running.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", not_running.join("; "))
+            },
         });
     }
     Ok(located)
@@ -152,6 +162,17 @@ pub async fn run_frozen<T, F>(
 where
     F: Future<Output = T>,
 {
+    if let Err(err) = signals.arm() {
+        // Without handlers a Ctrl-C would kill pxsnap mid-freeze; refuse to freeze instead.
+        return FrozenRun {
+            value: None,
+            pre_failure: Some(format!(
+                "cannot take over SIGINT/SIGTERM ({err}), so no pod was frozen"
+            )),
+            interrupted: None,
+            released: Released::nothing(),
+        };
+    }
     let mut frozen = freeze(&cluster.client, plan, signals).await;
     let mut value = None;
     if frozen.is_quiesced() {
@@ -185,20 +206,25 @@ pub async fn settle_unfinished(
     keep: bool,
     delete: impl Future<Output = Result<()>>,
 ) -> Settled {
-    if keep {
-        return Settled {
+    let settled = if keep {
+        Settled {
             deleted: false,
             warning: format!("{what} {reason}; kept because of --keep-failed"),
-        };
-    }
-    match delete.await {
-        Ok(()) => Settled {
-            deleted: true,
-            warning: format!("{what} {reason}; deleted it (use --keep-failed to keep it)"),
-        },
-        Err(err) => Settled {
-            deleted: false,
-            warning: format!("{what} {reason} and could not be deleted: {err}"),
-        },
-    }
+        }
+    } else {
+        match delete.await {
+            Ok(()) => Settled {
+                deleted: true,
+                warning: format!("{what} {reason}; deleted it (use --keep-failed to keep it)"),
+            },
+            Err(err) => Settled {
+                deleted: false,
+                warning: format!("{what} {reason} and could not be deleted: {err}"),
+            },
+        }
+    };
+    // Said on stderr as well as in the result: whether the object is still there is
+    // something the user acts on.
+    crate::report::warn(&crate::progress::Progress::hidden(), &settled.warning);
+    settled
 }

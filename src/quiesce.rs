@@ -113,6 +113,17 @@ pub struct Released {
     pub window: Option<FreezeWindow>,
 }
 
+impl Released {
+    /// Nothing was frozen, so nothing was released.
+    pub fn nothing() -> Released {
+        Released {
+            records: Vec::new(),
+            post_failure: None,
+            window: None,
+        }
+    }
+}
+
 /// Runs the pre commands, in order, in every target (pods concurrently, at most
 /// `plan.parallel` at once). After the first failure no further pod is started; pods already
 /// running their pre command finish it (each is bounded by the hook timeout). A signal stops the

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use serde::Serialize;
-use tabled::settings::Style;
+use tabled::settings::{Padding, Style};
 use tabled::{Table, Tabled};
 
 use crate::cli::{HookArgs, OutputFormat};
@@ -33,12 +33,21 @@ impl<R: Report> Outcome<R> {
     /// exit code.
     pub fn finish(self, format: OutputFormat) -> i32 {
         emit(format, &self.result);
-        match self.error {
-            None => 0,
-            Some(err) => {
-                eprintln!("error: {err}");
-                err.exit_code()
-            }
+        exit_code(self.error)
+    }
+}
+
+/// Prints the error (if any) as one line on stderr and returns the exit code; for commands that
+/// stream their result instead of returning one object.
+pub fn exit_code(error: Option<Error>) -> i32 {
+    match error {
+        None => 0,
+        Some(err) => {
+            eprintln!(
+                "{} {err}",
+                console::style("error:").for_stderr().red().bold()
+            );
+            err.exit_code()
         }
     }
 }
@@ -51,11 +60,19 @@ pub trait Report: Serialize {
     fn names(&self) -> Vec<String>;
 }
 
+/// Prints a warning line on stderr (above the spinner, if one is drawn).
+pub fn warn(progress: &crate::progress::Progress, message: &str) {
+    progress.println(&format!(
+        "{} {message}",
+        console::style("warning:").for_stderr().yellow().bold()
+    ));
+}
+
 /// Writes the result in the chosen format. A failure to write stdout (a closed pipe) is not
 /// worth a second error message.
 pub fn emit(format: OutputFormat, report: &impl Report) {
     let text = match format {
-        OutputFormat::Table => report.table(),
+        OutputFormat::Table | OutputFormat::Wide => report.table(),
         OutputFormat::Json => serde_json::to_string_pretty(report)
             .map(|s| s + "\n")
             .unwrap_or_default(),
@@ -102,7 +119,7 @@ pub fn hooks_table(records: &[HookRecord]) -> String {
 
 /// kubectl's look: no borders, columns separated by spaces.
 pub fn plain_table(mut table: Table) -> String {
-    table.with(Style::blank());
+    table.with(Style::blank()).with(Padding::new(0, 2, 0, 0));
     let mut text = table.to_string();
     // tabled pads every line to the full width; kubectl does not.
     text = text
@@ -198,5 +215,83 @@ impl<O: Serialize> Report for PlanReport<'_, O> {
 
     fn names(&self) -> Vec<String> {
         vec![format!("{} (dry run)", self.name)]
+    }
+}
+
+/// Columns are this many spaces apart, as kubectl's tabwriter pads them.
+const COLUMN_GAP: usize = 3;
+
+/// A kubectl-look table written page by page, for lists too long to hold in memory.
+///
+/// kubectl aligns each chunk of a paged list on its own. This writer does the same but never lets
+/// a column shrink: a page is padded to the widest cell seen so far (the header included), so a
+/// column only moves right when a later page has a longer value, and never back.
+pub struct StreamingTable {
+    headers: Vec<&'static str>,
+    widths: Vec<usize>,
+    header_written: bool,
+}
+
+impl StreamingTable {
+    pub fn new(headers: Vec<&'static str>) -> StreamingTable {
+        let widths = headers.iter().map(|h| h.chars().count()).collect();
+        StreamingTable {
+            headers,
+            widths,
+            header_written: false,
+        }
+    }
+
+    /// Renders one page of rows (the header before the first page). Every row has one cell per
+    /// header.
+    pub fn page<R: AsRef<[String]>>(&mut self, rows: &[R]) -> String {
+        for row in rows {
+            for (width, cell) in self.widths.iter_mut().zip(row.as_ref()) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut text = String::new();
+        if !self.header_written {
+            self.header_written = true;
+            let headers: Vec<&str> = self.headers.clone();
+            self.push_line(&mut text, &headers);
+        }
+        for row in rows {
+            self.push_line(&mut text, row.as_ref());
+        }
+        text
+    }
+
+    fn push_line<S: AsRef<str>>(&self, text: &mut String, cells: &[S]) {
+        let last = cells.len().saturating_sub(1);
+        for (index, (cell, width)) in cells.iter().zip(&self.widths).enumerate() {
+            let cell = cell.as_ref();
+            text.push_str(cell);
+            if index < last {
+                let pad = width - cell.chars().count() + COLUMN_GAP;
+                text.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        text.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn streaming_table_aligns_and_never_shrinks() {
+        let mut table = StreamingTable::new(vec!["NAME", "AGE"]);
+        let first = table.page(&[row(&["a", "5d"]), row(&["bbbbbb", "3h"])]);
+        assert_eq!(first, "NAME     AGE\na        5d\nbbbbbb   3h\n");
+        // A later page with shorter names keeps the width; a longer one widens it.
+        assert_eq!(table.page(&[row(&["c", "1s"])]), "c        1s\n");
+        assert_eq!(table.page(&[row(&["dddddddd", "2m"])]), "dddddddd   2m\n");
+        assert_eq!(table.page::<Vec<String>>(&[]), "");
     }
 }

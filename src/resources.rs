@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The external-storage API group STORK serves its VolumeSnapshot in.
@@ -120,6 +120,13 @@ pub struct StorkCondition {
     pub last_transition_time: Option<String>,
 }
 
+impl StorkSnapshotStatus {
+    /// The phase of a snapshot (or its data) from its status, Pending when it has none yet.
+    pub fn phase(status: Option<&StorkSnapshotStatus>) -> SnapshotPhase {
+        phase_of(status.map(|s| s.conditions.as_slice()).unwrap_or_default())
+    }
+}
+
 /// Where a STORK snapshot stands, decided from the **last** condition as STORK's own controller
 /// does (an earlier `Error` followed by `Ready` is a success).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,12 +160,7 @@ pub fn phase_of(conditions: &[StorkCondition]) -> SnapshotPhase {
 
 impl StorkVolumeSnapshot {
     pub fn phase(&self) -> SnapshotPhase {
-        phase_of(
-            self.status
-                .as_ref()
-                .map(|s| s.conditions.as_slice())
-                .unwrap_or_default(),
-        )
+        StorkSnapshotStatus::phase(self.status.as_ref())
     }
 
     /// When the snapshot became Ready, from its Ready condition.
@@ -182,7 +184,26 @@ impl StorkVolumeSnapshot {
     pub fn snapshot_type(&self) -> &str {
         self.annotation(SNAPSHOT_TYPE_ANNOTATION).unwrap_or("local")
     }
+
+    /// The GroupVolumeSnapshot that made this snapshot, if any: STORK gives every child an
+    /// ownerReference to its group.
+    pub fn group_owner(&self) -> Option<&OwnerReference> {
+        self.metadata
+            .owner_references
+            .as_ref()?
+            .iter()
+            .find(|owner| owner.kind == GROUP_SNAPSHOT_KIND)
+    }
+
+    /// The last condition's message: the progress or failure text STORK wrote.
+    pub fn last_message(&self) -> Option<&str> {
+        let last = self.status.as_ref()?.conditions.last()?;
+        Some(last.message.as_str()).filter(|m| !m.is_empty())
+    }
 }
+
+/// The kind of STORK's group snapshot, as ownerReferences name it.
+pub const GROUP_SNAPSHOT_KIND: &str = "GroupVolumeSnapshot";
 
 /// `stork.libopenstorage.org/v1alpha1` GroupVolumeSnapshot: several PVCs cut at one point.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -211,7 +232,7 @@ fn stork_group_api_version() -> String {
     STORK_GROUP_VERSION.to_string()
 }
 fn group_snapshot_kind() -> String {
-    "GroupVolumeSnapshot".to_string()
+    GROUP_SNAPSHOT_KIND.to_string()
 }
 
 /// The spec fields pxsnap writes. No pre/post exec rule: pxsnap runs the commands itself.
@@ -342,6 +363,70 @@ impl GroupChildStatus {
     }
 }
 
+/// The namespaces a snapshot may be cloned into: a CSV of regexes, each matched against the
+/// whole namespace name. The first key is current; the second is the deprecated alias STORK
+/// still reads (the current key wins when both are set).
+pub const RESTORE_NAMESPACES_ANNOTATIONS: [&str; 2] = [
+    "stork.libopenstorage.org/snapshot-restore-namespaces",
+    "stork/snapshot-restore-namespaces",
+];
+/// Label STORK puts on a VolumeSnapshot it has cut: the source PV's name.
+pub const SNAPSHOT_PV_LABEL: &str = "SnapshotMetadata-PVName";
+
+impl StorkVolumeSnapshot {
+    /// The restore-namespaces annotation, current key first, then the deprecated alias.
+    pub fn restore_namespaces(&self) -> Option<&str> {
+        RESTORE_NAMESPACES_ANNOTATIONS
+            .iter()
+            .find_map(|key| self.annotation(key))
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.metadata.labels.as_ref()?.get(key).map(String::as_str)
+    }
+}
+
+/// `volumesnapshot.external-storage.k8s.io/v1` VolumeSnapshotData (cluster-scoped, written by
+/// STORK): the clone provisioner refuses a snapshot whose data is not Ready, so pxsnap checks it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorkVolumeSnapshotData {
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub spec: StorkSnapshotDataSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StorkSnapshotStatus>,
+}
+static_resource!(
+    StorkVolumeSnapshotData,
+    k8s_openapi::ClusterResourceScope,
+    "volumesnapshot.external-storage.k8s.io",
+    "v1",
+    "VolumeSnapshotData",
+    "volumesnapshotdatas"
+);
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorkSnapshotDataSpec {
+    /// `{kind: PersistentVolume, name}`: the PV the snapshot was taken of.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub persistent_volume_ref: NameRef,
+}
+
+/// The part of an ObjectReference pxsnap reads.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NameRef {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub name: String,
+}
+
+impl StorkVolumeSnapshotData {
+    pub fn phase(&self) -> SnapshotPhase {
+        StorkSnapshotStatus::phase(self.status.as_ref())
+    }
+}
+
 /// Builds the labels every pxsnap-made object carries: the managed-by marker plus the user's.
 pub fn managed_labels(extra: &[(String, String)]) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([(MANAGED_BY_LABEL.to_string(), MANAGED_BY_VALUE.to_string())]);
@@ -465,6 +550,48 @@ mod tests {
             group(failed_child).phase(),
             GroupPhase::Failed(Some("c: boom".into()))
         );
+    }
+
+    #[test]
+    fn a_group_child_names_its_group() {
+        let json = serde_json::json!({
+            "metadata": {"name": "g-data-uid", "ownerReferences": [
+                {"apiVersion": "stork.libopenstorage.org/v1alpha1", "kind": "GroupVolumeSnapshot",
+                 "name": "g", "uid": "uid"}
+            ]},
+            "spec": {"persistentVolumeClaimName": "data"}
+        });
+        let snap: StorkVolumeSnapshot = serde_json::from_value(json).expect("parses");
+        assert_eq!(snap.group_owner().map(|o| o.name.as_str()), Some("g"));
+    }
+
+    #[test]
+    fn restore_namespaces_prefers_the_current_key() {
+        let mut snap = StorkVolumeSnapshot::default();
+        assert_eq!(snap.restore_namespaces(), None);
+        snap.metadata.annotations = Some(BTreeMap::from([(
+            "stork/snapshot-restore-namespaces".to_string(),
+            "old".to_string(),
+        )]));
+        assert_eq!(snap.restore_namespaces(), Some("old"));
+        snap.metadata.annotations.as_mut().expect("set").insert(
+            "stork.libopenstorage.org/snapshot-restore-namespaces".to_string(),
+            "new".to_string(),
+        );
+        assert_eq!(snap.restore_namespaces(), Some("new"));
+    }
+
+    #[test]
+    fn snapshot_data_reads_its_pv_and_conditions() {
+        let json = serde_json::json!({
+            "metadata": {"name": "k8s-volume-snapshot-1"},
+            "spec": {"persistentVolumeRef": {"kind": "PersistentVolume", "name": "pv-1"},
+                     "portworxVolume": {"snapshotId": "1", "snapshotTaskID": ""}},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}
+        });
+        let data: StorkVolumeSnapshotData = serde_json::from_value(json).expect("parses");
+        assert_eq!(data.spec.persistent_volume_ref.name, "pv-1");
+        assert_eq!(data.phase(), SnapshotPhase::Ready);
     }
 
     #[test]

@@ -1,29 +1,46 @@
-//! SIGINT and SIGTERM as values, so the snapshot path can race them against its work with
+//! SIGINT and SIGTERM as values, so the freeze window can race them against its work with
 //! `select!` and still run the post commands before exiting.
+//!
+//! Handlers are armed only when a freeze begins: before that, Ctrl-C keeps its default meaning
+//! (stop now), which is right while nothing is frozen and nothing has been created.
 
 use crate::error::Signal;
 
-/// Listens for SIGINT and SIGTERM from the moment it is installed; the default "die now" action
-/// is off from then on, which is what lets pxsnap release frozen pods first.
+#[derive(Default)]
 pub struct Signals {
+    armed: Option<Armed>,
+}
+
+struct Armed {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    pub fn install() -> std::io::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
+    pub fn new() -> Signals {
+        Signals::default()
     }
 
-    /// Waits for the next signal.
+    /// Takes over SIGINT and SIGTERM from here on. Idempotent.
+    pub fn arm(&mut self) -> std::io::Result<()> {
+        use tokio::signal::unix::{SignalKind, signal};
+        if self.armed.is_none() {
+            self.armed = Some(Armed {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits for the next signal; never resolves while not armed.
     pub async fn recv(&mut self) -> Signal {
-        tokio::select! {
-            _ = self.interrupt.recv() => Signal::Interrupt,
-            _ = self.terminate.recv() => Signal::Terminate,
+        match &mut self.armed {
+            Some(armed) => tokio::select! {
+                _ = armed.interrupt.recv() => Signal::Interrupt,
+                _ = armed.terminate.recv() => Signal::Terminate,
+            },
+            None => std::future::pending().await,
         }
     }
 }

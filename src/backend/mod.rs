@@ -17,6 +17,7 @@ use crate::cluster::{Cluster, is_transient, retry_transient};
 use crate::error::{Error, Result};
 use crate::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
+pub mod clone_pvc;
 pub mod group;
 pub mod stork;
 

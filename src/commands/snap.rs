@@ -216,7 +216,7 @@ pub async fn run_job(
         };
     result.warnings = warnings(&located, job.pvc);
     for warning in &result.warnings {
-        progress.println(&format!("warning: {warning}"));
+        crate::report::warn(&progress, warning);
     }
     let request = SnapshotRequest {
         name: result.snapshot.name.clone(),

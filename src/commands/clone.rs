@@ -1,0 +1,758 @@
+//! `pxsnap clone`: a new PVC from a STORK snapshot, or one per child of a GroupVolumeSnapshot.
+//!
+//! Three phases, so nothing is created unless everything can be: check every clone (in
+//! parallel), create every PVC, then watch them all until Bound. A PVC that does not bind in
+//! time is left in place and named: deleting a user's PVC is not pxsnap's call.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::future::join_all;
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+use kube::Api;
+use serde::Serialize;
+use tabled::{Table, Tabled};
+
+use crate::backend::clone_pvc::{
+    self, BindFailure, CloneSpec, ReadySnapshot, check_restore_namespace, check_size,
+};
+use crate::backend::{Verdict, WatchEnd, group, watch_until};
+use crate::cli::{CloneArgs, GlobalArgs};
+use crate::cluster::Cluster;
+use crate::error::{Error, Step};
+use crate::progress::Progress;
+use crate::report::{ErrorReport, Outcome, Report, plain_table, summary};
+use crate::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION};
+use crate::signals::Signals;
+
+/// The `-o json` document of `clone`: one entry in `clones` per PVC, also without `--group`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloneResult {
+    pub kind: &'static str,
+    /// The GroupVolumeSnapshot cloned with `--group`.
+    pub group: Option<String>,
+    pub clones: Vec<CloneReport>,
+    pub warnings: Vec<String>,
+    pub error: Option<ErrorReport>,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloneReport {
+    pub pvc: String,
+    pub namespace: String,
+    pub snapshot: String,
+    pub snapshot_namespace: String,
+    /// The PVC the snapshot was taken of, when it still exists.
+    pub source_pvc: Option<String>,
+    pub size: Option<String>,
+    pub access_modes: Vec<String>,
+    pub storage_class: String,
+    /// Bound, Pending (with --no-wait), TimedOut, Lost, Deleted, Interrupted, NotCreated, or
+    /// Planned (dry run).
+    pub status: String,
+    /// The PersistentVolume bound to the new PVC.
+    pub volume: Option<String>,
+    pub error: Option<ErrorReport>,
+    /// The PVC that would be created (dry run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<PersistentVolumeClaim>,
+}
+
+impl CloneResult {
+    fn new(group: Option<String>) -> CloneResult {
+        CloneResult {
+            kind: "CloneResult",
+            group,
+            clones: Vec::new(),
+            warnings: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn fail(mut self, step: Step, error: Error) -> Outcome<CloneResult> {
+        self.error = Some(ErrorReport {
+            step,
+            message: error.to_string(),
+        });
+        Outcome {
+            result: self,
+            error: Some(error),
+        }
+    }
+
+    /// Ends the run with the clones' own errors: a single clone's error as it is, a group's as
+    /// "N of M failed" with the first one's exit code.
+    fn finish(self, failures: Vec<(Step, Error)>) -> Outcome<CloneResult> {
+        let total = self.clones.len();
+        let failed = failures.len();
+        // The summary names the first failure; the others get a line each so none is hidden.
+        for (_, other) in failures.iter().skip(1) {
+            eprintln!(
+                "{} {other}",
+                console::style("error:").for_stderr().red().bold()
+            );
+        }
+        let mut failures = failures.into_iter();
+        match failures.next() {
+            None => Outcome {
+                result: self,
+                error: None,
+            },
+            Some((step, first)) if self.group.is_none() => self.fail(step, first),
+            Some((step, first)) => self.fail(
+                step,
+                Error::ClonesFailed {
+                    failed,
+                    total,
+                    first: Box::new(first),
+                },
+            ),
+        }
+    }
+}
+
+impl CloneReport {
+    fn record(&mut self, step: Step, error: &Error) {
+        self.error = Some(ErrorReport {
+            step,
+            message: error.to_string(),
+        });
+    }
+
+    fn exists(&self) -> bool {
+        !matches!(self.status.as_str(), "NotCreated" | "Planned" | "Deleted")
+    }
+}
+
+/// One clone to make: the snapshot and how its PVC is named.
+struct CloneRequest {
+    snapshot: String,
+    name: PvcName,
+}
+
+enum PvcName {
+    Fixed(String),
+    /// `--name-template`, filled from the child snapshot and its source PVC.
+    Template(String),
+}
+
+pub async fn run(
+    global: &GlobalArgs,
+    args: &CloneArgs,
+    signals: &mut Signals,
+) -> Outcome<CloneResult> {
+    let mut result = CloneResult::new(args.group.clone());
+    let progress = Progress::new(!global.quiet && !global.no_progress);
+    progress.step("connecting");
+    let cluster = match Cluster::connect(global).await {
+        Ok(cluster) => cluster,
+        Err(err) => return result.fail(Step::Config, err),
+    };
+    if let Err(err) = cluster
+        .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+        .await
+    {
+        return result.fail(Step::Config, err);
+    }
+    let source_namespace = cluster.namespace.clone();
+    let target_namespace = args
+        .target_namespace
+        .clone()
+        .unwrap_or_else(|| source_namespace.clone());
+    let requests = match requests(&cluster, args, &progress).await {
+        Ok(requests) => requests,
+        Err(err) => return result.fail(Step::Snapshot, err),
+    };
+
+    progress.step("checking the target namespace and StorageClass");
+    let shared_checks = [
+        clone_pvc::check_namespace(&cluster, &target_namespace).await,
+        clone_pvc::check_storage_class(&cluster, &args.storage_class).await,
+    ];
+    for check in shared_checks {
+        match check {
+            Ok(warning) => result.warnings.extend(warning),
+            Err(err) => return result.fail(Step::Pvc, err),
+        }
+    }
+    progress.step(format!("checking {} snapshot(s)", requests.len()));
+    let context = PlanContext {
+        cluster: &cluster,
+        args,
+        source_namespace: &source_namespace,
+        target_namespace: &target_namespace,
+    };
+    let planned = join_all(requests.iter().map(|request| plan(&context, request))).await;
+    let mut specs = Vec::new();
+    let mut failures = Vec::new();
+    for (mut report, outcome) in planned {
+        match outcome {
+            Ok((spec, warning)) => {
+                specs.push(spec);
+                result.warnings.extend(warning);
+            }
+            Err((step, err)) => {
+                report.record(step, &err);
+                failures.push((step, err));
+            }
+        }
+        result.clones.push(report);
+    }
+    for warning in &result.warnings {
+        crate::report::warn(&progress, warning);
+    }
+    if let Some(duplicate) = duplicate_name(&specs) {
+        failures.push((
+            Step::Config,
+            Error::Usage(format!(
+                "--name-template {:?} gives two clones the name {duplicate:?}; use {{snapshot}} or {{pvc}} in it",
+                args.name_template
+            )),
+        ));
+    }
+    if !failures.is_empty() {
+        return result.finish(failures);
+    }
+    if args.dry_run {
+        for (report, spec) in result.clones.iter_mut().zip(&specs) {
+            report.status = "Planned".to_string();
+            report.object = Some(clone_pvc::build(spec));
+        }
+        return result.finish(Vec::new());
+    }
+
+    progress.step(format!("creating {} PVC(s)", specs.len()));
+    let objects: Vec<PersistentVolumeClaim> = specs.iter().map(clone_pvc::build).collect();
+    let created = join_all(
+        objects
+            .iter()
+            .map(|object| clone_pvc::create(&cluster, object)),
+    )
+    .await;
+    // Every check passed, so `specs` and `result.clones` are parallel; `waiting` holds the
+    // indices of the PVCs that were created.
+    let mut waiting = Vec::new();
+    for (index, ((report, _), outcome)) in result
+        .clones
+        .iter_mut()
+        .zip(&specs)
+        .zip(created)
+        .enumerate()
+    {
+        match outcome {
+            Ok(pvc) => {
+                fill_from(report, &pvc);
+                waiting.push(index);
+            }
+            Err(err) => {
+                report.record(Step::Pvc, &err);
+                failures.push((Step::Pvc, err));
+            }
+        }
+    }
+    if !args.no_wait && !waiting.is_empty() {
+        progress.step(format!("waiting for {} PVC(s) to be Bound", waiting.len()));
+        // Armed so Ctrl-C still prints the result (which PVCs exist) before exiting.
+        if let Err(err) = signals.arm() {
+            tracing::warn!(error = %err, "cannot take over SIGINT/SIGTERM");
+        }
+        let waits = join_all(waiting.iter().map(|&index| {
+            let spec = &specs[index];
+            clone_pvc::wait_until_bound(&cluster, &spec.namespace, &spec.name, args.timeout)
+        }));
+        tokio::select! {
+            outcomes = waits => {
+                for (&index, outcome) in waiting.iter().zip(outcomes) {
+                    let report = &mut result.clones[index];
+                    if let Some(err) = settle_wait(report, &specs[index], outcome, args.timeout) {
+                        report.record(Step::Wait, &err);
+                        failures.push((Step::Wait, err));
+                    }
+                }
+            }
+            signal = signals.recv() => {
+                for &index in &waiting {
+                    result.clones[index].status = "Interrupted".to_string();
+                }
+                let names: Vec<&str> = waiting.iter().map(|&index| specs[index].name.as_str()).collect();
+                drop(progress);
+                return result.fail(Step::Interrupted, Error::InterruptedWaiting {
+                    signal,
+                    what: format!("PVC(s) {} in namespace {target_namespace:?} to be Bound", names.join(", ")),
+                });
+            }
+        }
+    }
+    drop(progress);
+    result.finish(failures)
+}
+
+/// The clones to make: the one named on the command line, or every child of `--group`.
+async fn requests(
+    cluster: &Cluster,
+    args: &CloneArgs,
+    progress: &Progress,
+) -> Result<Vec<CloneRequest>, Error> {
+    match (&args.group, &args.snapshot, &args.new_pvc) {
+        (Some(group), _, _) => {
+            progress.step(format!("reading GroupVolumeSnapshot {group}"));
+            cluster.require_api_group(STORK_GROUP_VERSION).await?;
+            let wait = args.wait_snapshot.then_some(args.timeout);
+            let children = group_children(cluster, &cluster.namespace, group, wait).await?;
+            Ok(children
+                .into_iter()
+                .map(|snapshot| CloneRequest {
+                    snapshot,
+                    name: PvcName::Template(args.name_template.clone()),
+                })
+                .collect())
+        }
+        (None, Some(snapshot), Some(new_pvc)) => Ok(vec![CloneRequest {
+            snapshot: snapshot.clone(),
+            name: PvcName::Fixed(new_pvc.clone()),
+        }]),
+        _ => Err(Error::Usage(
+            "give SNAPSHOT and NEW_PVC, or --group GROUPSNAP".to_string(),
+        )),
+    }
+}
+
+/// The child VolumeSnapshots a GroupVolumeSnapshot lists in its status. With `wait`, a group
+/// still being cut is watched until it lists them (or fails).
+async fn group_children(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    wait: Option<Duration>,
+) -> Result<Vec<String>, Error> {
+    let api: Api<GroupVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
+    let mut group = cluster
+        .read("get", group::RESOURCE, Some(namespace), || {
+            api.get_opt(name)
+        })
+        .await?
+        .ok_or_else(|| Error::GroupSnapshotNotFound {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+        })?;
+    let settled = |group: &GroupVolumeSnapshot| {
+        !child_names(group).is_empty() || group.status_text() == "Failed"
+    };
+    if let (false, Some(timeout)) = (settled(&group), wait) {
+        let judge = |group: &GroupVolumeSnapshot| match settled(group) {
+            true => Verdict::<()>::Done,
+            false => Verdict::Pending,
+        };
+        group = match watch_until(cluster, group::RESOURCE, namespace, name, timeout, judge).await {
+            WatchEnd::Done(group) | WatchEnd::Failed(group, ()) => group,
+            WatchEnd::TimedOut(_) => {
+                return Err(Error::Timeout {
+                    what: format!("GroupVolumeSnapshot {name:?} to list its child snapshots"),
+                    after: timeout,
+                });
+            }
+            WatchEnd::Deleted => {
+                return Err(Error::GroupSnapshotNotFound {
+                    name: name.to_string(),
+                    namespace: namespace.to_string(),
+                });
+            }
+            WatchEnd::Api(err) => return Err(err),
+        };
+    }
+    let children = child_names(&group);
+    if children.is_empty() {
+        return Err(Error::GroupSnapshotNotReady {
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+            stage: group.stage().to_string(),
+            status: group.status_text().to_string(),
+        });
+    }
+    Ok(children)
+}
+
+fn child_names(group: &GroupVolumeSnapshot) -> Vec<String> {
+    group
+        .children()
+        .iter()
+        .map(|child| child.volume_snapshot_name.clone())
+        .filter(|child| !child.is_empty())
+        .collect()
+}
+
+struct PlanContext<'a> {
+    cluster: &'a Cluster,
+    args: &'a CloneArgs,
+    source_namespace: &'a str,
+    target_namespace: &'a str,
+}
+
+type Planned = Result<(CloneSpec, Option<String>), (Step, Error)>;
+
+/// Runs every per-clone check and settles the PVC's name, size and access modes. The report
+/// is filled as far as the checks got, so a refused clone still shows what was known.
+async fn plan(context: &PlanContext<'_>, request: &CloneRequest) -> (CloneReport, Planned) {
+    let args = context.args;
+    let mut report = CloneReport {
+        snapshot: request.snapshot.clone(),
+        snapshot_namespace: context.source_namespace.to_string(),
+        namespace: context.target_namespace.to_string(),
+        storage_class: args.storage_class.clone(),
+        status: "NotCreated".to_string(),
+        pvc: match &request.name {
+            PvcName::Fixed(name) => name.clone(),
+            PvcName::Template(_) => String::new(),
+        },
+        ..Default::default()
+    };
+    let outcome = plan_checks(context, request, &mut report).await;
+    (report, outcome)
+}
+
+async fn plan_checks(
+    context: &PlanContext<'_>,
+    request: &CloneRequest,
+    report: &mut CloneReport,
+) -> Planned {
+    let (cluster, args) = (context.cluster, context.args);
+    let wait = args.wait_snapshot.then_some(args.timeout);
+    let ready =
+        clone_pvc::ready_snapshot(cluster, context.source_namespace, &request.snapshot, wait)
+            .await
+            .map_err(|err| (Step::Snapshot, err))?;
+    let source = clone_pvc::read_source(cluster, &ready)
+        .await
+        .map_err(|err| (Step::Snapshot, err))?;
+    report.source_pvc = source.pvc.clone();
+    report.pvc = pvc_name(&request.name, &ready).map_err(|err| (Step::Config, err))?;
+    let on_target = |err| (Step::Pvc, err);
+    if context.target_namespace != context.source_namespace {
+        check_restore_namespace(&ready.snapshot, context.target_namespace).map_err(|reason| {
+            on_target(Error::CloneNotAllowed {
+                snapshot: request.snapshot.clone(),
+                source_namespace: context.source_namespace.to_string(),
+                target: context.target_namespace.to_string(),
+                reason,
+            })
+        })?;
+    }
+    clone_pvc::check_name_free(cluster, context.target_namespace, &report.pvc)
+        .await
+        .map_err(on_target)?;
+    let mut warning = None;
+    let size = match (&args.size, &source.size) {
+        (Some(requested), Some(recorded)) => {
+            check_size(requested, recorded).map_err(on_target)?;
+            requested.clone()
+        }
+        (Some(requested), None) => {
+            warning = Some(format!(
+                "the source PVC of snapshot {:?} is gone and no size is recorded; --size {requested} cannot be checked against it",
+                request.snapshot
+            ));
+            requested.clone()
+        }
+        (None, Some(recorded)) => recorded.quantity.clone(),
+        (None, None) => {
+            return Err(on_target(Error::Usage(format!(
+                "the source PVC of snapshot {:?} is gone and no size is recorded for it; pass --size",
+                request.snapshot
+            ))));
+        }
+    };
+    let access_modes = match (&args.access_mode, source.access_modes.is_empty()) {
+        (Some(mode), _) => vec![mode.clone()],
+        (None, false) => source.access_modes.clone(),
+        (None, true) => vec!["ReadWriteOnce".to_string()],
+    };
+    report.size = Some(size.clone());
+    report.access_modes = access_modes.clone();
+    let spec = CloneSpec {
+        name: report.pvc.clone(),
+        namespace: context.target_namespace.to_string(),
+        snapshot: request.snapshot.clone(),
+        snapshot_namespace: context.source_namespace.to_string(),
+        size,
+        access_modes,
+        storage_class: args.storage_class.clone(),
+        labels: args.labels.clone(),
+    };
+    Ok((spec, warning))
+}
+
+/// The new PVC's name: as given, or the template filled from the child snapshot.
+fn pvc_name(name: &PvcName, ready: &ReadySnapshot) -> Result<String, Error> {
+    let name = match name {
+        PvcName::Fixed(name) => name.clone(),
+        PvcName::Template(template) => template
+            .replace("{pvc}", &ready.snapshot.spec.persistent_volume_claim_name)
+            .replace(
+                "{snapshot}",
+                ready.snapshot.metadata.name.as_deref().unwrap_or_default(),
+            ),
+    };
+    check_object_name(&name)?;
+    Ok(name)
+}
+
+/// A PVC name must be a DNS subdomain; checked here so a bad name is a usage error before
+/// anything is created, not a 422 halfway through a group.
+fn check_object_name(name: &str) -> Result<(), Error> {
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    let alnum_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if name.len() <= 253 && valid_chars && alnum_ends {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "{name:?} is not a valid PVC name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters"
+        )))
+    }
+}
+
+fn duplicate_name(specs: &[CloneSpec]) -> Option<&str> {
+    let mut seen = BTreeSet::new();
+    specs
+        .iter()
+        .map(|s| s.name.as_str())
+        .find(|name| !seen.insert(*name))
+}
+
+fn fill_from(report: &mut CloneReport, pvc: &PersistentVolumeClaim) {
+    report.status = clone_pvc::phase(pvc).to_string();
+    report.volume = clone_pvc::volume(pvc);
+}
+
+/// Records how waiting for one clone ended; the error, if it did not bind.
+fn settle_wait(
+    report: &mut CloneReport,
+    spec: &CloneSpec,
+    outcome: Result<PersistentVolumeClaim, BindFailure>,
+    timeout: Duration,
+) -> Option<Error> {
+    let (name, namespace) = (&spec.name, &spec.namespace);
+    let failed = |message: &str| Error::CloneFailed {
+        pvc: name.clone(),
+        namespace: namespace.clone(),
+        message: message.to_string(),
+    };
+    match outcome {
+        Ok(pvc) => {
+            fill_from(report, &pvc);
+            None
+        }
+        Err(BindFailure::TimedOut) => {
+            report.status = "TimedOut".to_string();
+            Some(Error::Timeout {
+                what: format!(
+                    "PVC {name:?} in namespace {namespace:?} to be Bound; it is left in place (kubectl describe pvc {name} -n {namespace} shows why; delete it if unwanted)"
+                ),
+                after: timeout,
+            })
+        }
+        Err(BindFailure::Lost) => {
+            report.status = "Lost".to_string();
+            Some(failed("its volume was lost (phase Lost)"))
+        }
+        Err(BindFailure::Deleted) => {
+            report.status = "Deleted".to_string();
+            Some(failed("it was deleted while pxsnap waited for it"))
+        }
+        Err(BindFailure::Api(err)) => Some(err),
+    }
+}
+
+#[derive(Tabled)]
+struct CloneRow {
+    #[tabled(rename = "PVC")]
+    pvc: String,
+    #[tabled(rename = "NAMESPACE")]
+    namespace: String,
+    #[tabled(rename = "STATUS")]
+    status: String,
+    #[tabled(rename = "VOLUME")]
+    volume: String,
+    #[tabled(rename = "SIZE")]
+    size: String,
+    #[tabled(rename = "SNAPSHOT")]
+    snapshot: String,
+}
+
+impl Report for CloneResult {
+    fn table(&self) -> String {
+        let mut text = match self.clones.as_slice() {
+            [clone] if self.group.is_none() => single_summary(clone),
+            clones => {
+                let mut text = self
+                    .group
+                    .as_ref()
+                    .map(|g| summary(&[("GROUP", g.clone())]) + "\n")
+                    .unwrap_or_default();
+                text.push_str(&plain_table(Table::new(clones.iter().map(|c| CloneRow {
+                    pvc: c.pvc.clone(),
+                    namespace: c.namespace.clone(),
+                    status: c.status.clone(),
+                    volume: c.volume.clone().unwrap_or_else(|| "-".to_string()),
+                    size: c.size.clone().unwrap_or_else(|| "-".to_string()),
+                    snapshot: c.snapshot.clone(),
+                }))));
+                text
+            }
+        };
+        let planned: Vec<&PersistentVolumeClaim> = self
+            .clones
+            .iter()
+            .filter_map(|c| c.object.as_ref())
+            .collect();
+        if !planned.is_empty() {
+            text.push_str("\nDry run: nothing was created. Would create:\n");
+            for object in planned {
+                text.push_str("---\n");
+                text.push_str(&serde_norway::to_string(object).unwrap_or_default());
+            }
+        }
+        let usable: Vec<&CloneReport> = self.clones.iter().filter(|c| c.exists()).collect();
+        if let Some(first) = usable.first() {
+            text.push_str(&format!(
+                "\nMount it in a pod in namespace {}:\n",
+                first.namespace
+            ));
+            text.push_str(&volumes_snippet(usable.iter().map(|c| c.pvc.as_str())));
+        }
+        text
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.clones
+            .iter()
+            .filter(|c| c.exists() || c.status == "Planned")
+            .map(|c| match c.status.as_str() {
+                "Planned" => format!("persistentvolumeclaim/{} (dry run)", c.pvc),
+                _ => format!("persistentvolumeclaim/{}", c.pvc),
+            })
+            .collect()
+    }
+}
+
+fn single_summary(clone: &CloneReport) -> String {
+    let mut pairs = vec![
+        ("PVC", clone.pvc.clone()),
+        ("NAMESPACE", clone.namespace.clone()),
+        ("STATUS", clone.status.clone()),
+    ];
+    if let Some(volume) = &clone.volume {
+        pairs.push(("VOLUME", volume.clone()));
+    }
+    if let Some(size) = &clone.size {
+        pairs.push(("SIZE", size.clone()));
+    }
+    if !clone.access_modes.is_empty() {
+        pairs.push(("ACCESS-MODES", clone.access_modes.join(",")));
+    }
+    pairs.push(("STORAGE-CLASS", clone.storage_class.clone()));
+    pairs.push((
+        "SNAPSHOT",
+        format!("{}/{}", clone.snapshot_namespace, clone.snapshot),
+    ));
+    summary(&pairs)
+}
+
+/// A `volumes:` block for a pod spec, one entry per PVC. Volume names are DNS labels (63
+/// characters at most), so a longer PVC name is shortened there; `claimName` stays whole.
+fn volumes_snippet<'a>(pvcs: impl Iterator<Item = &'a str>) -> String {
+    let mut text = String::from("volumes:\n");
+    for pvc in pvcs {
+        let volume = pvc[..pvc.len().min(63)].replace('.', "-");
+        let volume = volume.trim_end_matches('-');
+        text.push_str(&format!(
+            "  - name: {volume}\n    persistentVolumeClaim:\n      claimName: {pvc}\n"
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::StorkVolumeSnapshot;
+
+    fn ready(pvc: &str, snapshot: &str) -> ReadySnapshot {
+        let mut snap = StorkVolumeSnapshot::default();
+        snap.metadata.name = Some(snapshot.into());
+        snap.spec.persistent_volume_claim_name = pvc.into();
+        ReadySnapshot {
+            snapshot: snap,
+            data: Default::default(),
+        }
+    }
+
+    #[test]
+    fn template_fills_pvc_and_snapshot() {
+        let child = ready(
+            "cassandra-data-cassandra-0",
+            "grp-cassandra-data-cassandra-0-uid",
+        );
+        let template = |t: &str| pvc_name(&PvcName::Template(t.into()), &child);
+        assert_eq!(
+            template("{pvc}-clone").expect("valid"),
+            "cassandra-data-cassandra-0-clone"
+        );
+        assert_eq!(
+            template("r-{snapshot}").expect("valid"),
+            "r-grp-cassandra-data-cassandra-0-uid"
+        );
+        let bad = template("{pvc}_X").expect_err("underscore and capital");
+        assert_eq!(bad.exit_code(), 2);
+        assert!(bad.to_string().contains("not a valid PVC name"), "{bad}");
+    }
+
+    #[test]
+    fn object_names_follow_dns_subdomain_rules() {
+        assert!(check_object_name("a.b-1").is_ok());
+        for bad in ["", "-a", "a-", "A", "a_b", &"a".repeat(254)] {
+            assert!(check_object_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn snippet_is_ready_to_paste() {
+        assert_eq!(
+            volumes_snippet(["data-clone"].into_iter()),
+            "volumes:\n  - name: data-clone\n    persistentVolumeClaim:\n      claimName: data-clone\n"
+        );
+        let long = format!("{}.x", "a".repeat(70));
+        let snippet = volumes_snippet([long.as_str()].into_iter());
+        assert!(
+            snippet.contains(&format!("name: {}\n", "a".repeat(63))),
+            "{snippet}"
+        );
+        assert!(
+            snippet.contains(&format!("claimName: {long}\n")),
+            "{snippet}"
+        );
+    }
+
+    #[test]
+    fn group_failures_keep_the_first_exit_code() {
+        let mut result = CloneResult::new(Some("g".into()));
+        result.clones = vec![CloneReport::default(), CloneReport::default()];
+        let outcome = result.finish(vec![(
+            Step::Wait,
+            Error::Timeout {
+                what: "x".into(),
+                after: Duration::from_secs(1),
+            },
+        )]);
+        let err = outcome.error.expect("failed");
+        assert_eq!(err.exit_code(), 5);
+        assert!(err.to_string().starts_with("1 of 2 clones failed"), "{err}");
+        let json = serde_json::to_value(&outcome.result).expect("serializes");
+        assert_eq!(json["kind"], "CloneResult");
+        assert_eq!(json["error"]["step"], "wait");
+    }
+}

@@ -1,0 +1,507 @@
+//! `pxsnap delete`: snapshots by name, by PVC or label with retention, or a GroupVolumeSnapshot.
+//!
+//! Deleting a STORK VolumeSnapshot deletes the Portworx snapshot or cloud backup behind it, so
+//! the plan is made first (what goes, what stays and why), shown with `--dry-run`, confirmed when
+//! more than one object would go, and only then carried out.
+
+use std::io::IsTerminal;
+
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Api;
+use kube::api::{DeleteParams, PropagationPolicy};
+use serde::Serialize;
+
+use crate::backend::stork;
+use crate::cli::{DeleteArgs, GlobalArgs};
+use crate::cluster::{Cluster, retry_transient};
+use crate::error::{Error, Result, Step};
+use crate::paged_list::{DEFAULT_PAGE_SIZE, ListScope, PagedList};
+use crate::report::{ErrorReport, Outcome, Report};
+use crate::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
+use crate::retention::{self, Candidate, Verdict};
+
+const SNAPSHOT_RESOURCE: &str = "volumesnapshot.volumesnapshot.external-storage.k8s.io";
+const GROUP_RESOURCE: &str = "groupvolumesnapshot.stork.libopenstorage.org";
+/// The finalizer with which STORK deletes a group's VolumeSnapshots when the group goes.
+const GROUP_CLEANUP_FINALIZER: &str = "stork.libopenstorage.org/finalizer-cleanup";
+/// Deletions in flight at once: enough to prune hundreds quickly, few enough to be polite.
+const PARALLEL_DELETES: usize = 8;
+
+/// The `-o json` document of `delete`; its shape is documented in the README.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteResult {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub dry_run: bool,
+    /// Every object considered, in the order they were (or would be) deleted.
+    pub items: Vec<DeleteItem>,
+    pub error: Option<ErrorReport>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteItem {
+    /// `volumesnapshot.volumesnapshot.external-storage.k8s.io` or
+    /// `groupvolumesnapshot.stork.libopenstorage.org`.
+    pub resource: &'static str,
+    pub name: String,
+    pub pvc: Option<String>,
+    /// Ready, Pending or Error for a VolumeSnapshot; the group's status for a group.
+    pub status: Option<String>,
+    pub created_at: Option<String>,
+    pub action: Action,
+    /// Why it was kept, or why deleting it failed.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    Deleted,
+    /// `--dry-run`: it would have been deleted.
+    WouldDelete,
+    /// Planned for deletion, but not confirmed (no `--yes`, or the prompt was answered no).
+    NotConfirmed,
+    Kept,
+    NotFound,
+    Failed,
+}
+
+impl Action {
+    fn phrase(self) -> &'static str {
+        match self {
+            Action::Deleted => "deleted",
+            Action::WouldDelete => "deleted (dry run)",
+            Action::NotConfirmed => "not deleted (not confirmed)",
+            Action::Kept => "kept",
+            Action::NotFound => "not found",
+            Action::Failed => "not deleted",
+        }
+    }
+}
+
+impl DeleteResult {
+    fn fail(mut self, step: Step, error: Error) -> Outcome<DeleteResult> {
+        self.error = Some(ErrorReport {
+            step,
+            message: error.to_string(),
+        });
+        Outcome {
+            result: self,
+            error: Some(error),
+        }
+    }
+
+    fn planned(&self) -> impl Iterator<Item = &DeleteItem> {
+        self.items
+            .iter()
+            .filter(|item| item.action == Action::WouldDelete)
+    }
+
+    fn mark_planned(&mut self, action: Action) {
+        for item in &mut self.items {
+            if item.action == Action::WouldDelete {
+                item.action = action;
+            }
+        }
+    }
+}
+
+impl Report for DeleteResult {
+    /// kubectl's lines: `<resource> "<name>" deleted`, plus why something was kept.
+    fn table(&self) -> String {
+        self.items
+            .iter()
+            .map(|item| {
+                let reason = item
+                    .reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {:?} {}{reason}\n",
+                    item.resource,
+                    item.name,
+                    item.action.phrase()
+                )
+            })
+            .collect()
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .filter(|item| matches!(item.action, Action::Deleted | Action::WouldDelete))
+            .map(|item| format!("{}/{}", item.resource, item.name))
+            .collect()
+    }
+}
+
+pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult> {
+    let mut result = DeleteResult {
+        kind: "DeleteResult",
+        namespace: String::new(),
+        dry_run: args.dry_run,
+        items: Vec::new(),
+        error: None,
+    };
+    let cluster = match Cluster::connect(global).await {
+        Ok(cluster) => cluster,
+        Err(err) => return result.fail(Step::Config, err),
+    };
+    result.namespace = cluster.namespace.clone();
+    let planned = match &args.group {
+        Some(group) => plan_group(&cluster, group, args.with_children).await,
+        None if !args.names.is_empty() => plan_names(&cluster, &args.names).await,
+        None => plan_selection(&cluster, args).await,
+    };
+    match planned {
+        Ok(items) => result.items = items,
+        Err(err) => return result.fail(Step::Delete, err),
+    }
+    if result.items.is_empty() {
+        eprintln!(
+            "No VolumeSnapshots matched in namespace {:?}; nothing to delete.",
+            result.namespace
+        );
+        return Outcome {
+            result,
+            error: None,
+        };
+    }
+    let count = result.planned().count();
+    if !args.dry_run && count > 0 {
+        match confirm(&result, args.yes).await {
+            Ok(true) => {
+                execute(
+                    &cluster,
+                    &mut result,
+                    args.group.is_some() && !args.with_children,
+                )
+                .await
+            }
+            Ok(false) => {
+                result.mark_planned(Action::NotConfirmed);
+                eprintln!("Nothing deleted.");
+            }
+            Err(err) => {
+                result.mark_planned(Action::NotConfirmed);
+                return result.fail(Step::Delete, err);
+            }
+        }
+    }
+    match outcome_error(&result) {
+        Some(err) => result.fail(Step::Delete, err),
+        None => Outcome {
+            result,
+            error: None,
+        },
+    }
+}
+
+/// Names given on the command line: each is looked up (a missing one is reported, the others
+/// still go). Named snapshots are deleted whatever their state: the user chose them.
+async fn plan_names(cluster: &Cluster, names: &[String]) -> Result<Vec<DeleteItem>> {
+    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let mut items = Vec::with_capacity(names.len());
+    for name in names {
+        let found = cluster
+            .read("get", SNAPSHOT_RESOURCE, Some(&cluster.namespace), || {
+                api.get_opt(name)
+            })
+            .await?;
+        items.push(match found {
+            Some(snapshot) => snapshot_item(&snapshot, Action::WouldDelete, None),
+            None => DeleteItem {
+                resource: SNAPSHOT_RESOURCE,
+                name: name.clone(),
+                pvc: None,
+                status: None,
+                created_at: None,
+                action: Action::NotFound,
+                reason: None,
+            },
+        });
+    }
+    Ok(items)
+}
+
+/// `--pvc` and/or `-l`: every matching snapshot goes through the retention rule.
+async fn plan_selection(cluster: &Cluster, args: &DeleteArgs) -> Result<Vec<DeleteItem>> {
+    let scope = ListScope {
+        namespace: Some(cluster.namespace.clone()),
+        label_selector: args.selector.clone(),
+        page_size: DEFAULT_PAGE_SIZE,
+    };
+    let mut snapshots: Vec<StorkVolumeSnapshot> =
+        PagedList::<StorkVolumeSnapshot, StorkVolumeSnapshot>::new(cluster, scope)
+            .collect_all()
+            .await?;
+    if let Some(pvc) = &args.pvc {
+        snapshots.retain(|s| s.spec.persistent_volume_claim_name == *pvc);
+    }
+    // Newest first within each PVC: the order retention thinks in.
+    snapshots.sort_by(|a, b| {
+        (&a.spec.persistent_volume_claim_name, created(b))
+            .cmp(&(&b.spec.persistent_volume_claim_name, created(a)))
+    });
+    let candidates: Vec<Candidate> = snapshots
+        .iter()
+        .map(|s| Candidate {
+            name: s.metadata.name.clone().unwrap_or_default(),
+            pvc: s.spec.persistent_volume_claim_name.clone(),
+            phase: s.phase(),
+            created: created(s),
+        })
+        .collect();
+    let rule = retention::Rule {
+        keep_last: args.keep_last,
+        older_than: args.older_than,
+        include_pending: args.include_pending,
+    };
+    let verdicts = retention::decide(&candidates, &rule, jiff::Timestamp::now());
+    Ok(snapshots
+        .iter()
+        .zip(verdicts)
+        .map(|(snapshot, verdict)| match verdict {
+            Verdict::Delete => snapshot_item(snapshot, Action::WouldDelete, None),
+            Verdict::Keep(kept) => snapshot_item(snapshot, Action::Kept, Some(kept.reason())),
+        })
+        .collect())
+}
+
+/// `--group`: the group object, and its VolumeSnapshots with `--with-children`.
+///
+/// Without `--with-children` the children are kept, which only works where nothing deletes them
+/// behind pxsnap's back: the group is deleted with the `Orphan` propagation policy (so the
+/// garbage collector leaves the children), and a group carrying STORK's cleanup finalizer is
+/// refused, since STORK deletes the children itself when such a group goes.
+async fn plan_group(cluster: &Cluster, name: &str, with_children: bool) -> Result<Vec<DeleteItem>> {
+    let namespace = cluster.namespace.as_str();
+    let api: Api<GroupVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
+    let found = cluster
+        .read("get", GROUP_RESOURCE, Some(namespace), || api.get_opt(name))
+        .await?;
+    let Some(group) = found else {
+        return Ok(vec![DeleteItem {
+            resource: GROUP_RESOURCE,
+            name: name.to_string(),
+            pvc: None,
+            status: None,
+            created_at: None,
+            action: Action::NotFound,
+            reason: None,
+        }]);
+    };
+    let children = group_children(cluster, &group).await?;
+    let has_cleanup_finalizer = group
+        .metadata
+        .finalizers
+        .iter()
+        .flatten()
+        .any(|f| f == GROUP_CLEANUP_FINALIZER);
+    if !with_children && has_cleanup_finalizer && !children.is_empty() {
+        return Err(Error::Usage(format!(
+            "deleting GroupVolumeSnapshot {name:?} also deletes its {} VolumeSnapshots (STORK's cleanup finalizer does); pass --with-children to confirm",
+            children.len()
+        )));
+    }
+    let mut items: Vec<DeleteItem> = children
+        .iter()
+        .map(|child| match with_children {
+            true => snapshot_item(child, Action::WouldDelete, None),
+            false => snapshot_item(
+                child,
+                Action::Kept,
+                Some(format!(
+                    "made by group {name:?}; --with-children deletes it too"
+                )),
+            ),
+        })
+        .collect();
+    items.push(DeleteItem {
+        resource: GROUP_RESOURCE,
+        name: name.to_string(),
+        pvc: None,
+        status: Some(group.status_text().to_string()).filter(|s| !s.is_empty()),
+        created_at: created_at(&group.metadata),
+        action: Action::WouldDelete,
+        reason: None,
+    });
+    Ok(items)
+}
+
+/// A group's VolumeSnapshots: those owned by it, and those its status names.
+async fn group_children(
+    cluster: &Cluster,
+    group: &GroupVolumeSnapshot,
+) -> Result<Vec<StorkVolumeSnapshot>> {
+    let uid = group.metadata.uid.as_deref().unwrap_or_default();
+    let listed: Vec<&str> = group
+        .children()
+        .iter()
+        .map(|child| child.volume_snapshot_name.as_str())
+        .collect();
+    let scope = ListScope {
+        namespace: Some(cluster.namespace.clone()),
+        label_selector: None,
+        page_size: DEFAULT_PAGE_SIZE,
+    };
+    let mut pages = PagedList::<StorkVolumeSnapshot, StorkVolumeSnapshot>::new(cluster, scope);
+    let mut children = Vec::new();
+    while let Some(page) = pages.next_page().await? {
+        children.extend(page.into_iter().filter(|snapshot| {
+            snapshot.group_owner().is_some_and(|owner| owner.uid == uid)
+                || listed.contains(&snapshot.metadata.name.as_deref().unwrap_or_default())
+        }));
+    }
+    Ok(children)
+}
+
+fn snapshot_item(
+    snapshot: &StorkVolumeSnapshot,
+    action: Action,
+    reason: Option<String>,
+) -> DeleteItem {
+    DeleteItem {
+        resource: SNAPSHOT_RESOURCE,
+        name: snapshot.metadata.name.clone().unwrap_or_default(),
+        pvc: Some(snapshot.spec.persistent_volume_claim_name.clone()).filter(|p| !p.is_empty()),
+        status: Some(snapshot.phase().label().to_string()),
+        created_at: created_at(&snapshot.metadata),
+        action,
+        reason,
+    }
+}
+
+fn created(snapshot: &StorkVolumeSnapshot) -> Option<jiff::Timestamp> {
+    snapshot.metadata.creation_timestamp.as_ref().map(|t| t.0)
+}
+
+fn created_at(metadata: &ObjectMeta) -> Option<String> {
+    metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| t.0.to_string())
+}
+
+/// More than one deletion is confirmed: `--yes`, or a y/N answer on a terminal. Without a
+/// terminal there is nobody to ask, so it is refused (a usage error) rather than assumed.
+async fn confirm(result: &DeleteResult, yes: bool) -> Result<bool> {
+    let count = result.planned().count();
+    if yes || count <= 1 {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "refusing to delete {count} objects without --yes: stdin is not a terminal, so pxsnap cannot ask (preview with --dry-run, then add --yes)"
+        )));
+    }
+    let mut question = format!(
+        "About to delete {count} objects in namespace {:?}:\n",
+        result.namespace
+    );
+    for item in result.planned() {
+        question.push_str(&format!("  {}/{}\n", item.resource, item.name));
+    }
+    question.push_str("Delete them? [y/N] ");
+    eprint!("{question}");
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await
+    .map_err(|err| Error::Usage(format!("cannot read the answer: {err}")))?
+    .map_err(|err| Error::Usage(format!("cannot read the answer: {err}")))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}
+
+/// Deletes the planned objects, a few at a time, recording each outcome; a failure does not
+/// stop the others. A group goes after its children, once they are gone.
+async fn execute(cluster: &Cluster, result: &mut DeleteResult, orphan_children: bool) {
+    let namespace = cluster.namespace.as_str();
+    let (groups, snapshots): (Vec<_>, Vec<_>) = result
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.action == Action::WouldDelete)
+        .map(|(index, item)| (index, item.resource, item.name.clone()))
+        .partition(|(_, resource, _)| *resource == GROUP_RESOURCE);
+    let mut outcomes: Vec<(usize, Result<()>)> =
+        futures::stream::iter(snapshots)
+            .map(|(index, _, name)| async move {
+                (index, stork::delete(cluster, namespace, &name).await)
+            })
+            .buffered(PARALLEL_DELETES)
+            .collect()
+            .await;
+    for (index, _, name) in groups {
+        outcomes.push((index, delete_group(cluster, &name, orphan_children).await));
+    }
+    for (index, outcome) in outcomes {
+        let item = &mut result.items[index];
+        match outcome {
+            Ok(()) => item.action = Action::Deleted,
+            Err(err) => {
+                item.action = Action::Failed;
+                item.reason = Some(err.to_string());
+            }
+        }
+    }
+}
+
+/// Deletes a GroupVolumeSnapshot; `orphan` keeps its VolumeSnapshots from the garbage
+/// collector. Already gone is fine.
+async fn delete_group(cluster: &Cluster, name: &str, orphan: bool) -> Result<()> {
+    let api: Api<GroupVolumeSnapshot> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    let params = DeleteParams {
+        propagation_policy: Some(match orphan {
+            true => PropagationPolicy::Orphan,
+            false => PropagationPolicy::Background,
+        }),
+        ..Default::default()
+    };
+    match retry_transient("delete", GROUP_RESOURCE, || api.delete(name, &params)).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(err) => Err(cluster.error(err, "delete", GROUP_RESOURCE, Some(&cluster.namespace))),
+    }
+}
+
+/// The error that decides the exit code once everything was tried: a failed deletion, else a
+/// name that was not found.
+fn outcome_error(result: &DeleteResult) -> Option<Error> {
+    let failed: Vec<&DeleteItem> = result
+        .items
+        .iter()
+        .filter(|item| item.action == Action::Failed)
+        .collect();
+    if let Some(first) = failed.first() {
+        let attempted = result
+            .items
+            .iter()
+            .filter(|item| matches!(item.action, Action::Failed | Action::Deleted))
+            .count();
+        return Some(Error::DeleteFailed {
+            failed: failed.len(),
+            total: attempted,
+            first: format!(
+                "{:?}: {}",
+                first.name,
+                first.reason.as_deref().unwrap_or_default()
+            ),
+        });
+    }
+    let missing: Vec<String> = result
+        .items
+        .iter()
+        .filter(|item| item.action == Action::NotFound)
+        .map(|item| format!("{} {:?}", item.resource, item.name))
+        .collect();
+    (!missing.is_empty()).then(|| Error::NotFound {
+        namespace: result.namespace.clone(),
+        names: missing.join(", "),
+    })
+}

@@ -1,0 +1,931 @@
+//! HTTP routing and the resource handlers (get, list, create, update, patch,
+//! delete, deletecollection); watch and exec are handed to their own modules.
+//!
+//! Paths are parsed by hand, the way the API server's request-info factory does,
+//! so unknown groups, resources and subresources all get a real `Status` 404
+//! instead of a framework's plain-text one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::auth::{self, Attributes, User};
+use super::faults::{FaultAction, RequestAttrs};
+use super::resources::{ResId, ResourceDef, def, id, lookup};
+use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
+use super::status::{ApiError, message_for_code};
+use super::store::StoredObject;
+use super::{RequestRecord, Shared, discovery, patch, util, watch};
+
+/// Largest request body accepted.
+const MAX_BODY: usize = 32 * 1024 * 1024;
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(dispatch).with_state(shared)
+}
+
+/// A request for a resource, after path parsing.
+#[derive(Debug, Clone)]
+pub struct ResourceRequest {
+    pub res: ResId,
+    /// "" when the path has no namespace.
+    pub namespace: String,
+    pub name: String,
+    pub subresource: String,
+    pub verb: &'static str,
+}
+
+enum Route {
+    Version,
+    ApiVersions,
+    ApiGroupList,
+    ApiGroup(String),
+    ResourceList(String, String),
+    Health,
+    OpenApi(String),
+    Sim(String),
+    Resource(ResourceRequest),
+}
+
+/// Decoded query parameters, in order.
+pub struct Query(pub Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(raw: &str) -> Query {
+        Query(
+            raw.split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (percent_decode(k), percent_decode(v))
+                })
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), Some("true" | "1" | "True"))
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiError> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        ["version"] => return Ok(Route::Version),
+        ["api"] => return Ok(Route::ApiVersions),
+        ["apis"] => return Ok(Route::ApiGroupList),
+        ["healthz" | "readyz" | "livez", ..] => return Ok(Route::Health),
+        ["sim", rest @ ..] => return Ok(Route::Sim(rest.join("/"))),
+        ["openapi", "v3", rest @ ..] => return Ok(Route::OpenApi(rest.join("/"))),
+        _ => {}
+    }
+    let (group, version, rest) = match segs.as_slice() {
+        ["api", v, rest @ ..] => ("", *v, rest),
+        ["apis", g] => return Ok(Route::ApiGroup(g.to_string())),
+        ["apis", g, v, rest @ ..] => (*g, *v, rest),
+        _ => return Err(ApiError::NoSuchResource),
+    };
+    if rest.is_empty() {
+        return Ok(Route::ResourceList(group.to_string(), version.to_string()));
+    }
+    let (legacy_watch, rest) = match rest {
+        ["watch", r @ ..] => (true, r),
+        r => (false, r),
+    };
+    let mut parts: &[&str] = rest;
+    let mut namespace = "";
+    if parts.first() == Some(&"namespaces") && parts.len() > 1 {
+        namespace = parts[1];
+        if parts.len() > 2 && !matches!(parts[2], "status" | "finalize") {
+            parts = &parts[2..];
+        } else {
+            namespace = "";
+        }
+    }
+    let (resource, name, sub) = match parts {
+        [r] => (*r, "", ""),
+        [r, n] => (*r, *n, ""),
+        [r, n, s] => (*r, *n, *s),
+        _ => return Err(ApiError::NoSuchResource),
+    };
+    let res = lookup(group, version, resource).ok_or(ApiError::NoSuchResource)?;
+    let d = def(res);
+    if !d.namespaced && !namespace.is_empty() {
+        return Err(ApiError::NoSuchResource);
+    }
+    match sub {
+        "" => {}
+        "status" if d.status_subresource => {}
+        "exec" if res == id::PODS => {}
+        _ => return Err(ApiError::NoSuchResource),
+    }
+    let watch = legacy_watch || query.flag("watch");
+    let verb = match (method.as_str(), name.is_empty(), sub) {
+        (_, _, "exec") if matches!(*method, Method::GET | Method::POST) => "exec",
+        ("GET", true, _) if watch => "watch",
+        ("GET", true, _) => "list",
+        ("GET", false, "") if legacy_watch => "watch",
+        ("GET", false, _) => "get",
+        ("POST", true, _) => "create",
+        ("PUT", false, _) => "update",
+        ("PATCH", false, _) => "patch",
+        ("DELETE", false, "") => "delete",
+        ("DELETE", true, _) => "deletecollection",
+        _ => return Err(ApiError::MethodNotAllowed),
+    };
+    // Namespaced resources addressed without a namespace: only collection reads.
+    if d.namespaced && namespace.is_empty() {
+        match verb {
+            "list" | "watch" | "deletecollection" => {}
+            "create" => return Err(ApiError::MethodNotAllowed),
+            _ => return Err(ApiError::NoSuchResource),
+        }
+    }
+    Ok(Route::Resource(ResourceRequest {
+        res,
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        subresource: sub.to_string(),
+        verb,
+    }))
+}
+
+/// A JSON response from pre-serialized bytes.
+pub fn json_bytes(code: StatusCode, body: Bytes) -> Response {
+    let mut r = (code, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+pub fn json_value(code: StatusCode, v: &Value) -> Response {
+    json_bytes(code, Bytes::from(v.to_string()))
+}
+
+/// The API groups a cluster without STORK's CRDs does not serve.
+const STORK_GROUPS: [&str; 2] = [super::resources::EXT, super::resources::STORK];
+
+/// Whether a request addresses one of STORK's groups (discovery or resources).
+fn is_stork_route(route: &Route) -> bool {
+    match route {
+        Route::ApiGroup(g) | Route::ResourceList(g, _) => STORK_GROUPS.contains(&g.as_str()),
+        Route::Resource(r) => STORK_GROUPS.contains(&def(r.res).group),
+        _ => false,
+    }
+}
+
+async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = Query::parse(parts.uri.query().unwrap_or(""));
+    let mut rec = RequestRecord {
+        verb: parts.method.as_str().to_ascii_lowercase(),
+        resource: String::new(),
+        namespace: None,
+        name: None,
+        status: 0,
+        group: None,
+        subresource: None,
+        user: None,
+        path: path.clone(),
+        at_ns: 0,
+    };
+    let Some(user) = sh.auth.authenticate(&parts.headers).cloned() else {
+        let resp = ApiError::Unauthorized.into_response();
+        rec.status = resp.status().as_u16();
+        sh.record_request(rec);
+        return resp;
+    };
+    rec.user = Some(user.name.clone());
+    let route = parse_route(&parts.method, &path, &query);
+    if let Ok(Route::Resource(r)) = &route {
+        let d = def(r.res);
+        rec.verb = r.verb.to_string();
+        rec.resource = d.plural.to_string();
+        rec.group = Some(d.group.to_string());
+        rec.namespace = (!r.namespace.is_empty()).then(|| r.namespace.clone());
+        rec.name = (!r.name.is_empty()).then(|| r.name.clone());
+        rec.subresource = (!r.subresource.is_empty()).then(|| r.subresource.clone());
+    }
+    let resp = match route {
+        Ok(ref r) if !sh.scenario.stork_crds && is_stork_route(r) => {
+            ApiError::NoSuchResource.into_response()
+        }
+        Ok(Route::ApiGroupList) if !sh.scenario.stork_crds => json_value(
+            StatusCode::OK,
+            &discovery::api_group_list_without(&STORK_GROUPS),
+        ),
+        Err(e) => e.into_response(),
+        Ok(Route::Version) => json_value(StatusCode::OK, &discovery::version()),
+        Ok(Route::ApiVersions) => json_value(
+            StatusCode::OK,
+            &discovery::api_versions(&sh.addr.to_string()),
+        ),
+        Ok(Route::ApiGroupList) => json_value(StatusCode::OK, &discovery::api_group_list()),
+        Ok(Route::ApiGroup(g)) => match discovery::api_group(&g) {
+            Some(v) => json_value(StatusCode::OK, &v),
+            None => ApiError::NoSuchResource.into_response(),
+        },
+        Ok(Route::ResourceList(g, v)) => match discovery::resource_list(&g, &v) {
+            Some(doc) => json_value(StatusCode::OK, &doc),
+            None => ApiError::NoSuchResource.into_response(),
+        },
+        Ok(Route::Health) => (StatusCode::OK, "ok").into_response(),
+        Ok(Route::OpenApi(rest)) => {
+            let doc = if rest.is_empty() {
+                Some(super::openapi::root())
+            } else {
+                super::openapi::group_version(&rest)
+            };
+            match doc {
+                Some(d) => json_value(StatusCode::OK, &d),
+                None => ApiError::NoSuchResource.into_response(),
+            }
+        }
+        Ok(Route::Sim(rest)) => {
+            if user.admin {
+                sim_control(&sh, &parts.method, &rest, body).await
+            } else {
+                auth::forbidden_path(&user.name, &rec.verb, &path).into_response()
+            }
+        }
+        Ok(Route::Resource(r)) => {
+            let ws = if r.verb == "exec" {
+                use axum::extract::FromRequestParts;
+                axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &())
+                    .await
+                    .ok()
+            } else {
+                None
+            };
+            handle_resource(
+                &sh,
+                &user,
+                r,
+                &parts.method,
+                &parts.headers,
+                &query,
+                body,
+                ws,
+                parts.uri.query().unwrap_or(""),
+            )
+            .await
+        }
+    };
+    rec.status = resp.status().as_u16();
+    sh.record_request(rec);
+    resp
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn handle_resource(
+    sh: &Arc<Shared>,
+    user: &User,
+    r: ResourceRequest,
+    method: &Method,
+    headers: &HeaderMap,
+    query: &Query,
+    body: Body,
+    ws: Option<axum::extract::ws::WebSocketUpgrade>,
+    raw_query: &str,
+) -> Response {
+    let d = def(r.res);
+    let attrs = Attributes {
+        verb: if r.verb == "exec" {
+            "create".into()
+        } else {
+            r.verb.to_string()
+        },
+        group: d.group.to_string(),
+        resource: d.plural.to_string(),
+        subresource: r.subresource.clone(),
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+    };
+    if !user.allowed(&attrs) {
+        return auth::forbidden(&user.name, &attrs).into_response();
+    }
+    let mut drop_after = None;
+    let mut cut_exec = None;
+    for action in sh.faults.fire(&RequestAttrs {
+        verb: r.verb.to_string(),
+        resource: d.plural.to_string(),
+        group: d.group.to_string(),
+        namespace: r.namespace.clone(),
+        name: r.name.clone(),
+    }) {
+        match action {
+            FaultAction::Status(code) => {
+                return ApiError::Injected {
+                    code,
+                    message: message_for_code(code),
+                }
+                .into_response();
+            }
+            FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            FaultAction::DropWatchAfterEvents(k) => drop_after = Some(k),
+            FaultAction::CutExecAfterMs(ms) => cut_exec = Some(Duration::from_millis(ms)),
+        }
+    }
+    let result = match r.verb {
+        "get" => get(sh, &r),
+        "list" => list(sh, &r, query),
+        "watch" => return watch::serve(sh.clone(), &r, query, drop_after),
+        "create" => match read_body(body).await {
+            Ok(b) => create(sh, &r, headers, &b),
+            Err(e) => Err(e),
+        },
+        "update" => match read_body(body).await {
+            Ok(b) => update(sh, &r, headers, &b),
+            Err(e) => Err(e),
+        },
+        "patch" => match read_body(body).await {
+            Ok(b) => patch_object(sh, &r, headers, &b),
+            Err(e) => Err(e),
+        },
+        "delete" => match read_body(body).await {
+            Ok(b) => delete(sh, &r, &b),
+            Err(e) => Err(e),
+        },
+        "deletecollection" => delete_collection(sh, &r, query),
+        "exec" => return super::exec_route::handle(sh.clone(), &r, ws, raw_query, cut_exec),
+        _ => Err(ApiError::MethodNotAllowed),
+    };
+    let _ = method;
+    match result {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|e| ApiError::BadRequest(format!("unable to read request body: {e}")))
+}
+
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+/// Decode a create/update body (JSON or YAML) into an object.
+fn decode_object(d: &ResourceDef, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let mt = media_type(headers);
+    let parsed: Result<Value, String> = match mt.as_str() {
+        "" | "application/json" | "*/*" => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        "application/yaml" | "application/x-yaml" | "text/yaml" => {
+            serde_norway::from_slice(body).map_err(|e| e.to_string())
+        }
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(
+                "application/json, application/yaml, application/vnd.kubernetes.protobuf".into(),
+            ));
+        }
+    };
+    let v = parsed.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: {e}",
+            d.kind
+        ))
+    })?;
+    if !v.is_object() {
+        return Err(ApiError::BadRequest(format!(
+            "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: expected an object",
+            d.kind
+        )));
+    }
+    let av = util::str_at(&v, "/apiVersion");
+    if !av.is_empty() && av != d.api_version() {
+        return Err(ApiError::BadRequest(format!(
+            "the API version in the data ({av}) does not match the expected API version ({})",
+            d.api_version()
+        )));
+    }
+    let kind = util::str_at(&v, "/kind");
+    if !kind.is_empty() && kind != d.kind {
+        return Err(ApiError::BadRequest(format!(
+            "the kind in the data ({kind}) does not match the expected kind ({})",
+            d.kind
+        )));
+    }
+    if v.get("metadata")
+        .is_some_and(|m| !m.is_object() && !m.is_null())
+    {
+        return Err(ApiError::BadRequest(format!(
+            "the object provided is unrecognized (must be of type {}): metadata must be an object",
+            d.kind
+        )));
+    }
+    Ok(v)
+}
+
+fn check_namespace(r: &ResourceRequest, obj: &Value) -> Result<(), ApiError> {
+    let ns = util::str_at(obj, "/metadata/namespace");
+    if def(r.res).namespaced && !ns.is_empty() && ns != r.namespace {
+        return Err(ApiError::BadRequest(
+            "the namespace of the provided object does not match the namespace sent on the request"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+fn get(sh: &Shared, r: &ResourceRequest) -> Result<Response, ApiError> {
+    let obj = sh
+        .store
+        .get(r.res, &r.namespace, &r.name)
+        .ok_or_else(|| ApiError::not_found(def(r.res), &r.name))?;
+    Ok(json_bytes(StatusCode::OK, obj.json.clone()))
+}
+
+/// Parse the label and field selectors of a list or watch.
+pub fn selectors(
+    r: &ResourceRequest,
+    q: &Query,
+) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    let labels =
+        LabelSelector::parse(q.get("labelSelector").unwrap_or("")).map_err(ApiError::BadRequest)?;
+    let fields = FieldSelector::parse(
+        q.get("fieldSelector").unwrap_or(""),
+        allowed_fields(def(r.res).plural),
+    )
+    .map_err(ApiError::BadRequest)?;
+    Ok((labels, fields))
+}
+
+fn encode_continue(rv: u64, ns: &str, name: &str) -> String {
+    format!("{rv}\n{ns}\n{name}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn decode_continue(token: &str) -> Option<(u64, String, String)> {
+    if !token.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..token.len())
+        .step_by(2)
+        .map(|i| {
+            token
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    let text = String::from_utf8(bytes?).ok()?;
+    let mut it = text.splitn(3, '\n');
+    let rv = it.next()?.parse().ok()?;
+    Some((rv, it.next()?.to_string(), it.next()?.to_string()))
+}
+
+fn list(sh: &Shared, r: &ResourceRequest, q: &Query) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let (labels, fields) = selectors(r, q)?;
+    let limit: usize = match q.get("limit") {
+        Some(l) if !l.is_empty() => l
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("invalid limit: {l}")))?,
+        _ => 0,
+    };
+    let mut list_rv = None;
+    let after = match q.get("continue") {
+        Some(c) if !c.is_empty() => {
+            let (rv, ns, name) = decode_continue(c).ok_or_else(|| {
+                ApiError::BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)".into())
+            })?;
+            if rv < sh.store.floor() {
+                return Err(ApiError::Expired(
+                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.".into(),
+                ));
+            }
+            list_rv = Some(rv);
+            Some((ns, name))
+        }
+        _ => None,
+    };
+    let ns = (!r.namespace.is_empty()).then_some(r.namespace.as_str());
+    let page = sh.store.list(r.res, ns, after.as_ref(), limit, |v| {
+        labels.matches(v) && fields.matches(v)
+    });
+    let rv = list_rv.unwrap_or(page.rv);
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if let Some((ns, name)) = &page.next {
+        meta["continue"] = json!(encode_continue(rv, ns, name));
+        if labels.is_empty() && fields.is_empty() {
+            meta["remainingItemCount"] = json!(page.remaining);
+        }
+    }
+    Ok(json_bytes(StatusCode::OK, list_body(d, &meta, &page.items)))
+}
+
+/// `{"kind":"XList",...,"items":[...]}` built from the stored bytes.
+pub fn list_body(d: &ResourceDef, meta: &Value, items: &[Arc<StoredObject>]) -> Bytes {
+    let head = format!(
+        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
+        d.kind,
+        d.api_version(),
+        meta
+    );
+    let total: usize = items.iter().map(|o| o.json.len() + 1).sum::<usize>() + head.len() + 2;
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(head.as_bytes());
+    for (i, o) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&o.json);
+    }
+    out.extend_from_slice(b"]}");
+    Bytes::from(out)
+}
+
+/// Status written by the server rather than the client on create, for types with
+/// a status subresource (what each type's create strategy resets it to).
+fn initial_status(res: ResId) -> Option<Value> {
+    match res {
+        id::PODS => Some(json!({"phase": "Pending", "qosClass": "BestEffort"})),
+        id::PVCS => Some(json!({"phase": "Pending"})),
+        id::PVS => Some(json!({"phase": "Pending"})),
+        id::NAMESPACES => Some(json!({"phase": "Active"})),
+        _ => None,
+    }
+}
+
+fn create(
+    sh: &Shared,
+    r: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let mut obj = decode_object(d, headers, body)?;
+    check_namespace(r, &obj)?;
+    if d.status_subresource
+        && let Some(m) = obj.as_object_mut()
+    {
+        match initial_status(r.res) {
+            Some(s) => {
+                m.insert("status".into(), s);
+            }
+            None => {
+                m.remove("status");
+            }
+        }
+    }
+    if r.res == id::NAMESPACES {
+        let name = util::name_of(&obj).to_string();
+        let meta = util::obj_entry(&mut obj, "metadata");
+        let labels = meta.entry("labels").or_insert_with(|| json!({}));
+        if let Some(l) = labels.as_object_mut() {
+            l.insert("kubernetes.io/metadata.name".into(), json!(name));
+        }
+        obj["spec"] = json!({"finalizers": ["kubernetes"]});
+    }
+    let stored = sh.store.create(r.res, &r.namespace, obj)?;
+    Ok(json_bytes(StatusCode::CREATED, stored.json.clone()))
+}
+
+/// Carry `status` over from the current object (main resource writes) or take only
+/// `status` from the new one (`/status` writes), for types with a status subresource.
+fn apply_status_rules(d: &ResourceDef, sub: &str, cur: &Value, new: Value) -> Value {
+    if !d.status_subresource {
+        return new;
+    }
+    if sub == "status" {
+        let mut out = cur.clone();
+        if let Some(m) = out.as_object_mut() {
+            match new.get("status") {
+                Some(s) => m.insert("status".into(), s.clone()),
+                None => m.remove("status"),
+            };
+        }
+        out
+    } else {
+        let mut out = new;
+        if let Some(m) = out.as_object_mut() {
+            match cur.get("status") {
+                Some(s) => m.insert("status".into(), s.clone()),
+                None => m.remove("status"),
+            };
+        }
+        out
+    }
+}
+
+fn update(
+    sh: &Shared,
+    r: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let obj = decode_object(d, headers, body)?;
+    check_namespace(r, &obj)?;
+    let body_name = util::name_of(&obj);
+    if !body_name.is_empty() && body_name != r.name {
+        return Err(ApiError::BadRequest(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({})",
+            r.name
+        )));
+    }
+    let stored = sh.store.update_with(r.res, &r.namespace, &r.name, |cur| {
+        let rv = util::str_at(&obj, "/metadata/resourceVersion");
+        if rv.is_empty() {
+            if d.custom {
+                return Err(ApiError::invalid(
+                    d,
+                    &r.name,
+                    "metadata.resourceVersion",
+                    "Invalid value: 0x0: must be specified for an update",
+                ));
+            }
+        } else if rv != cur.rv.to_string() {
+            return Err(ApiError::conflict(d, &r.name));
+        }
+        Ok(apply_status_rules(
+            d,
+            &r.subresource,
+            &cur.value,
+            obj.clone(),
+        ))
+    })?;
+    Ok(json_bytes(StatusCode::OK, stored.json.clone()))
+}
+
+fn patch_object(
+    sh: &Shared,
+    r: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let mt = media_type(headers);
+    let accepted = if d.custom {
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+    } else {
+        "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"
+    };
+    let kind = match mt.as_str() {
+        "application/merge-patch+json" => "merge",
+        "application/strategic-merge-patch+json" if !d.custom => "strategic",
+        "application/json-patch+json" => "json",
+        _ => return Err(ApiError::UnsupportedMediaType(accepted.into())),
+    };
+    let p: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("error decoding patch: {e}")))?;
+    if kind != "json" && !p.is_object() {
+        return Err(ApiError::BadRequest(
+            "error decoding patch: the patch must be a JSON object".into(),
+        ));
+    }
+    let stored = sh.store.update_with(r.res, &r.namespace, &r.name, |cur| {
+        let mut new = cur.value.clone();
+        match kind {
+            "merge" => patch::merge_patch(&mut new, &p),
+            "strategic" => patch::strategic_merge_patch(&mut new, &p),
+            _ => patch::json_patch(&mut new, &p).map_err(|e| ApiError::Invalid {
+                message: format!(
+                    "the server rejected our request due to an error in our request: {e}"
+                ),
+                group: d.group.into(),
+                kind: d.kind.into(),
+                name: r.name.clone(),
+                causes: Vec::new(),
+            })?,
+        }
+        if !new.is_object() {
+            return Err(ApiError::BadRequest(
+                "the patch produced a non-object".into(),
+            ));
+        }
+        let rv = util::str_at(&new, "/metadata/resourceVersion");
+        if !rv.is_empty() && rv != cur.rv.to_string() {
+            return Err(ApiError::conflict(d, &r.name));
+        }
+        if util::name_of(&new) != r.name {
+            return Err(ApiError::BadRequest(
+                "metadata.name cannot be changed by a patch".into(),
+            ));
+        }
+        Ok(apply_status_rules(d, &r.subresource, &cur.value, new))
+    })?;
+    Ok(json_bytes(StatusCode::OK, stored.json.clone()))
+}
+
+fn delete(sh: &Shared, r: &ResourceRequest, body: &[u8]) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let opts: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))?
+    };
+    let uid = opts.pointer("/preconditions/uid").and_then(Value::as_str);
+    let rv = opts
+        .pointer("/preconditions/resourceVersion")
+        .and_then(Value::as_str);
+    let gone = sh.store.delete(r.res, &r.namespace, &r.name, (uid, rv))?;
+    if r.res == id::EVENTS {
+        return Ok(json_value(
+            StatusCode::OK,
+            &json!({
+                "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "details": {"name": r.name, "kind": d.plural, "uid": gone.uid()},
+            }),
+        ));
+    }
+    Ok(json_bytes(StatusCode::OK, gone.json.clone()))
+}
+
+fn delete_collection(sh: &Shared, r: &ResourceRequest, q: &Query) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let (labels, fields) = selectors(r, q)?;
+    let ns = (!r.namespace.is_empty()).then_some(r.namespace.as_str());
+    let page = sh.store.list(r.res, ns, None, 0, |v| {
+        labels.matches(v) && fields.matches(v)
+    });
+    let mut gone = Vec::new();
+    for o in page.items {
+        let ns = util::str_at(&o.value, "/metadata/namespace").to_string();
+        if let Ok(g) = sh.store.delete(r.res, &ns, o.name(), (None, None)) {
+            gone.push(g);
+        }
+    }
+    let meta = json!({"resourceVersion": sh.store.current_rv().to_string()});
+    Ok(json_bytes(StatusCode::OK, list_body(d, &meta, &gone)))
+}
+
+/// `/sim/...`: timeline, request log, faults, compaction.
+async fn sim_control(sh: &Arc<Shared>, method: &Method, rest: &str, body: Body) -> Response {
+    match (method.as_str(), rest) {
+        ("GET", "timeline") => json_value(StatusCode::OK, &json!(sh.timeline.snapshot())),
+        ("GET", "requests") => json_value(StatusCode::OK, &json!(sh.requests())),
+        ("GET", "controller") => json_value(StatusCode::OK, &json!(sh.settings())),
+        ("POST", "compact") => {
+            sh.store.compact();
+            json_value(
+                StatusCode::OK,
+                &json!({"resourceVersion": sh.store.current_rv().to_string()}),
+            )
+        }
+        ("DELETE", "faults") => {
+            sh.faults.clear();
+            json_value(StatusCode::OK, &json!({"cleared": true}))
+        }
+        ("POST", "faults") => {
+            let bytes = match read_body(body).await {
+                Ok(b) => b,
+                Err(e) => return e.into_response(),
+            };
+            let v: Value = match serde_json::from_slice(&bytes) {
+                Ok(v) => v,
+                Err(e) => {
+                    return ApiError::BadRequest(format!("invalid fault JSON: {e}"))
+                        .into_response();
+                }
+            };
+            if let Some(ctrl) = v.get("controller") {
+                return match sh.patch_settings(ctrl) {
+                    Ok(()) => json_value(StatusCode::OK, &json!(sh.settings())),
+                    Err(e) => ApiError::BadRequest(format!("invalid controller settings: {e}"))
+                        .into_response(),
+                };
+            }
+            let faults: Result<Vec<super::Fault>, _> = if v.is_array() {
+                serde_json::from_value(v)
+            } else {
+                serde_json::from_value(v).map(|f| vec![f])
+            };
+            match faults {
+                Ok(fs) => {
+                    let n = fs.len();
+                    for f in fs {
+                        sh.faults.add(f);
+                    }
+                    json_value(StatusCode::CREATED, &json!({"added": n}))
+                }
+                Err(e) => ApiError::BadRequest(format!("invalid fault: {e}")).into_response(),
+            }
+        }
+        _ => ApiError::NoSuchResource.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(method: Method, path: &str) -> Result<ResourceRequest, ApiError> {
+        let q = Query::parse(path.split_once('?').map(|x| x.1).unwrap_or(""));
+        match parse_route(&method, path.split('?').next().unwrap_or(""), &q)? {
+            Route::Resource(r) => Ok(r),
+            _ => Err(ApiError::BadRequest("not a resource".into())),
+        }
+    }
+
+    #[test]
+    fn paths() {
+        let r = route(Method::GET, "/api/v1/namespaces/cassandra/pods/cassandra-0").unwrap();
+        assert_eq!(
+            (r.res, r.namespace.as_str(), r.name.as_str(), r.verb),
+            (id::PODS, "cassandra", "cassandra-0", "get")
+        );
+        let r = route(Method::GET, "/api/v1/pods?watch=true").unwrap();
+        assert_eq!((r.namespace.as_str(), r.verb), ("", "watch"));
+        let r = route(Method::GET, "/api/v1/namespaces/default").unwrap();
+        assert_eq!((r.res, r.name.as_str()), (id::NAMESPACES, "default"));
+        let r = route(Method::PUT, "/api/v1/namespaces/default/status").unwrap();
+        assert_eq!(
+            (r.res, r.subresource.as_str(), r.verb),
+            (id::NAMESPACES, "status", "update")
+        );
+        let r = route(
+            Method::GET,
+            "/apis/volumesnapshot.external-storage.k8s.io/v1/volumesnapshotdatas",
+        )
+        .unwrap();
+        assert_eq!(r.res, id::EXT_SNAPSHOTDATAS);
+        let r = route(Method::POST, "/api/v1/namespaces/a/pods/p/exec?command=ls").unwrap();
+        assert_eq!(r.verb, "exec");
+        let r = route(Method::GET, "/api/v1/watch/namespaces/a/pods").unwrap();
+        assert_eq!(r.verb, "watch");
+        assert!(route(Method::GET, "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/a/volumesnapshots/x/status").is_err());
+        assert!(route(Method::GET, "/api/v1/namespaces/a/widgets").is_err());
+        assert!(
+            route(
+                Method::GET,
+                "/apis/storage.k8s.io/v1/namespaces/a/storageclasses"
+            )
+            .is_err()
+        );
+        assert_eq!(
+            route(Method::POST, "/api/v1/namespaces/a/pods/x")
+                .unwrap_err()
+                .code(),
+            405
+        );
+    }
+
+    #[test]
+    fn continue_roundtrip() {
+        let t = encode_continue(42, "ns", "name");
+        assert_eq!(decode_continue(&t), Some((42, "ns".into(), "name".into())));
+        assert!(decode_continue("zz").is_none());
+    }
+
+    #[test]
+    fn query_decoding() {
+        let q = Query::parse("labelSelector=app%3Dcassandra%2Ctier+in+(a)&watch=1");
+        assert_eq!(q.get("labelSelector"), Some("app=cassandra,tier in (a)"));
+        assert!(q.flag("watch"));
+    }
+}

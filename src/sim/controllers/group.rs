@@ -1,0 +1,304 @@
+//! STORK's GroupVolumeSnapshot controller.
+//!
+//! Pre-check failures (matchExpressions, empty or unmatched selector, an unbound PVC,
+//! a missing Rule) are not saved on the object, as in STORK: it stays at an empty stage
+//! and a Warning Event (reason `Failed`) is recorded on each retry. Otherwise the
+//! stages go `Snapshot`/`InProgress` (via `PreSnapshot` when a pre rule is named) to
+//! `Final`/`Successful` with one child VolumeSnapshot + VolumeSnapshotData per PVC,
+//! named `<group>-<pvc>-<groupUID>`; a PVC listed in `failSnapshotsOfPvcs` ends the
+//! group `Final`/`Failed`. Rules are checked for existence but not executed.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::stork::{READY_MESSAGE, volume_id, volume_provisioner};
+use super::{Ctx, ObjKey, record_event, stork_condition};
+use crate::sim::resources::{def, id};
+use crate::sim::seed::pv_is_portworx;
+use crate::sim::status::ApiError;
+use crate::sim::timeline::{TimelineEvent, TimelineKind};
+use crate::sim::util;
+
+const COMPONENT: &str = "stork";
+
+pub async fn run(ctx: &Ctx, k: &ObjKey) {
+    let mut first = true;
+    loop {
+        if !ctx.wait_unhung().await {
+            return;
+        }
+        let delay = if first {
+            Duration::ZERO
+        } else {
+            ctx.retry_interval()
+        };
+        first = false;
+        if !ctx.sleep(delay).await {
+            return;
+        }
+        if ctx.settings().hang {
+            continue;
+        }
+        let Some(g) = ctx.current(k) else { return };
+        if util::str_at(&g.value, "/status/stage") == "Final" {
+            return;
+        }
+        match precheck(ctx, k, &g.value) {
+            Err(msg) => {
+                record_event(&ctx.sh, &g.value, "Warning", "Failed", &msg, COMPONENT);
+                continue;
+            }
+            Ok(pvcs) => {
+                if take(ctx, k, &g.value, pvcs).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A PVC in the group with its PV.
+struct Member {
+    pvc: String,
+    pv_name: String,
+    pv: Value,
+}
+
+fn precheck(ctx: &Ctx, k: &ObjKey, g: &Value) -> Result<Vec<Member>, String> {
+    let sh = &ctx.sh;
+    let sel = g
+        .pointer("/spec/pvcSelector")
+        .cloned()
+        .unwrap_or(Value::Null);
+    if sel
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        return Err(
+            "matchExpressions are currently not supported in the spec. Use matchLabels".into(),
+        );
+    }
+    let labels = sel
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if labels.is_empty() {
+        return Err("pvcSelector.matchLabels is empty; no PVCs can be selected".into());
+    }
+    for key in ["preExecRule", "postExecRule"] {
+        let rule = util::str_at(g, &format!("/spec/{key}"));
+        if !rule.is_empty() && sh.store.get(id::RULES, &k.namespace, rule).is_none() {
+            return Err(format!(
+                "failed to get rule {rule} in namespace {}: rules.stork.libopenstorage.org \"{rule}\" not found",
+                k.namespace
+            ));
+        }
+    }
+    let pvcs: Vec<_> = sh
+        .store
+        .all(id::PVCS, Some(&k.namespace))
+        .into_iter()
+        .filter(|p| {
+            labels.iter().all(|(lk, lv)| {
+                p.value.pointer("/metadata/labels").and_then(|l| l.get(lk)) == Some(lv)
+            })
+        })
+        .collect();
+    if pvcs.is_empty() {
+        let sel_text: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+            .collect();
+        return Err(format!(
+            "found no PVCs in namespace {} matching selector {}",
+            k.namespace,
+            sel_text.join(",")
+        ));
+    }
+    let mut members = Vec::new();
+    for p in pvcs {
+        let name = p.name().to_string();
+        if util::str_at(&p.value, "/status/phase") != "Bound" {
+            return Err(format!("PVC {}/{name} is not bound yet", k.namespace));
+        }
+        let pv_name = util::str_at(&p.value, "/spec/volumeName").to_string();
+        let Some(pv) = sh.store.get(id::PVS, "", &pv_name) else {
+            return Err(format!("failed to get PV {pv_name} of PVC {name}"));
+        };
+        if !pv_is_portworx(&pv.value) {
+            return Err(format!("PVC {name} is not backed by a Portworx volume"));
+        }
+        members.push(Member {
+            pvc: name,
+            pv_name,
+            pv: pv.value.clone(),
+        });
+    }
+    Ok(members)
+}
+
+fn set_status(ctx: &Ctx, k: &ObjKey, f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> bool {
+    ctx.sh
+        .store
+        .update_with(id::GROUP_SNAPSHOTS, &k.namespace, &k.name, |cur| {
+            if cur.uid() != k.uid {
+                return Err(ApiError::not_found(def(k.res), &k.name));
+            }
+            let mut v = cur.value.clone();
+            f(util::obj_entry(&mut v, "status"));
+            Ok(v)
+        })
+        .is_ok()
+}
+
+/// Take the group snapshot; true when the group reached a final state (or vanished).
+async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
+    let settings = ctx.settings();
+    let has_pre = !util::str_at(g, "/spec/preExecRule").is_empty();
+    let stage = if has_pre { "PreSnapshot" } else { "Snapshot" };
+    if !set_status(ctx, k, |s| {
+        s.insert("stage".into(), json!(stage));
+        s.insert("status".into(), json!("InProgress"));
+        s.entry("numRetries").or_insert(json!(0));
+        s.entry("volumeSnapshots").or_insert(Value::Null);
+    }) {
+        return true;
+    }
+    if has_pre
+        && !set_status(ctx, k, |s| {
+            s.insert("stage".into(), json!("Snapshot"));
+        })
+    {
+        return true;
+    }
+    if !ctx
+        .sleep(Duration::from_millis(settings.group_snapshot_delay_ms))
+        .await
+    {
+        return true;
+    }
+    let Some(cur) = ctx.current(k) else {
+        return true;
+    };
+    if let Some(bad) = members
+        .iter()
+        .find(|m| settings.fail_snapshots_of_pvcs.contains(&m.pvc))
+    {
+        let msg = format!(
+            "failed to create group snapshot: failed to snapshot volume {} of PVC {}: injected failure",
+            volume_id(&bad.pv),
+            bad.pvc
+        );
+        record_event(&ctx.sh, &cur.value, "Warning", "Failed", &msg, COMPONENT);
+        let mut ev = TimelineEvent::new(TimelineKind::SnapshotError, &k.namespace);
+        ev.object = Some(format!("groupvolumesnapshots/{}", k.name));
+        ev.pvc = Some(bad.pvc.clone());
+        ev.detail = Some(msg);
+        ctx.sh.timeline.record(ev);
+        set_status(ctx, k, |s| {
+            s.insert("stage".into(), json!("Final"));
+            s.insert("status".into(), json!("Failed"));
+        });
+        return true;
+    }
+    let mut ev = TimelineEvent::new(TimelineKind::GroupCut, &k.namespace);
+    ev.object = Some(format!("groupvolumesnapshots/{}", k.name));
+    ctx.sh.timeline.record(ev);
+    let labels = g.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+    let mut annotations = g
+        .pointer("/metadata/annotations")
+        .cloned()
+        .unwrap_or(json!({}));
+    if let Some(list) = g
+        .pointer("/spec/restoreNamespaces")
+        .and_then(Value::as_array)
+    {
+        let joined: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+        if !joined.is_empty()
+            && let Some(a) = annotations.as_object_mut()
+        {
+            a.insert(
+                "stork.libopenstorage.org/snapshot-restore-namespaces".into(),
+                json!(joined.join(",")),
+            );
+        }
+    }
+    let cloud = util::str_at(g, "/spec/options/portworx~1snapshot-type") == "cloud";
+    let mut entries = Vec::new();
+    for m in &members {
+        let child = format!("{}-{}-{}", k.name, m.pvc, k.uid);
+        let ready = stork_condition("Ready", READY_MESSAGE);
+        let source = json!({
+            "snapshotId": format!("{}", u64::from_str_radix(&util::random_hex(6), 16).unwrap_or(1)),
+            "snapshotType": if cloud { "cloud" } else { "local" },
+            "snapshotTaskID": "",
+            "volumeProvisioner": volume_provisioner(&m.pv),
+        });
+        let mut ev = TimelineEvent::new(TimelineKind::SnapshotCut, &k.namespace);
+        ev.object = Some(format!("volumesnapshots/{child}"));
+        ev.pvc = Some(m.pvc.clone());
+        ctx.sh.timeline.record(ev);
+        let data = json!({
+            "metadata": {"name": child, "labels": labels, "annotations": annotations},
+            "spec": {
+                "volumeSnapshotRef": {"kind": "VolumeSnapshot", "name": child, "namespace": k.namespace},
+                "persistentVolumeRef": {},
+                "portworxVolume": source,
+            },
+            "status": {"creationTimestamp": util::now_rfc3339(), "conditions": [ready]},
+        });
+        let _ = ctx.sh.store.create(id::EXT_SNAPSHOTDATAS, "", data);
+        let mut child_labels = labels.clone();
+        if let Some(l) = child_labels.as_object_mut() {
+            l.insert("SnapshotMetadata-PVName".into(), json!(m.pv_name));
+        }
+        let vs = json!({
+            "metadata": {
+                "name": child,
+                "labels": child_labels,
+                "annotations": annotations,
+                "ownerReferences": [{
+                    "apiVersion": "stork.libopenstorage.org/v1alpha1",
+                    "kind": "GroupVolumeSnapshot",
+                    "name": k.name,
+                    "uid": k.uid,
+                }],
+            },
+            "spec": {"persistentVolumeClaimName": m.pvc, "snapshotDataName": child},
+            "status": {"creationTimestamp": null, "conditions": [ready]},
+        });
+        let _ = ctx.sh.store.create(id::EXT_SNAPSHOTS, &k.namespace, vs);
+        entries.push(json!({
+            "VolumeSnapshotName": child,
+            "TaskID": "",
+            "ParentVolumeID": volume_id(&m.pv),
+            "DataSource": {"portworxVolume": source},
+            "Conditions": [ready],
+        }));
+    }
+    if !set_status(ctx, k, |s| {
+        s.insert("stage".into(), json!("Final"));
+        s.insert("status".into(), json!("Successful"));
+        s.insert("volumeSnapshots".into(), Value::Array(entries));
+    }) {
+        // Deleted while the children were being made: remove them too.
+        for m in &members {
+            let child = format!("{}-{}-{}", k.name, m.pvc, k.uid);
+            let _ = ctx
+                .sh
+                .store
+                .delete(id::EXT_SNAPSHOTS, &k.namespace, &child, (None, None));
+        }
+        return true;
+    }
+    for m in &members {
+        let mut ev = TimelineEvent::new(TimelineKind::SnapshotReady, &k.namespace);
+        ev.object = Some(format!("volumesnapshots/{}-{}-{}", k.name, m.pvc, k.uid));
+        ev.pvc = Some(m.pvc.clone());
+        ctx.sh.timeline.record(ev);
+    }
+    true
+}

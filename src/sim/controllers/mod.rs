@@ -1,0 +1,325 @@
+//! The simulated controllers: STORK (local/cloud VolumeSnapshots, GroupVolumeSnapshots,
+//! clones from `stork-snapshot-sc`), the CSI snapshotter and a Portworx provisioner.
+//!
+//! A dispatcher task follows the store's change log (no polling) and starts one task
+//! per new object; each task owns that object's progress and ends when the object is
+//! done or deleted. Retries after a failure are timed (`retryIntervalMs`), as STORK's
+//! own reconciler retries. Deletions cascade the way STORK and the CSI snapshotter do.
+
+mod csi;
+mod events;
+mod group;
+mod provision;
+mod stork;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+use super::resources::{ResId, id};
+use super::scenario::ControllerSettings;
+use super::store::{EventType, StoredObject};
+use super::{Shared, util};
+
+pub use events::record_event;
+
+/// Start the dispatcher; controllers see only changes after `from_rv` (the seeded state).
+pub fn spawn(sh: Arc<Shared>, from_rv: u64) -> Vec<JoinHandle<()>> {
+    let running = Arc::new(Mutex::new(HashSet::new()));
+    vec![tokio::spawn(dispatch(sh, from_rv, running))]
+}
+
+type Running = Arc<Mutex<HashSet<String>>>;
+
+async fn dispatch(sh: Arc<Shared>, from_rv: u64, running: Running) {
+    let mut changes = sh.store.subscribe();
+    let mut cursor = from_rv;
+    loop {
+        match sh.store.events_after(cursor) {
+            Ok(events) => {
+                for ev in events {
+                    cursor = ev.rv;
+                    match ev.etype {
+                        EventType::Added => start_task(&sh, &running, ev.res, &ev.obj),
+                        EventType::Deleted => on_deleted(&sh, ev.res, &ev.obj),
+                        EventType::Modified => {}
+                    }
+                }
+            }
+            Err(_) => {
+                // Fell behind the log: resync every object a controller cares about.
+                cursor = sh.store.current_rv();
+                for res in [
+                    id::EXT_SNAPSHOTS,
+                    id::GROUP_SNAPSHOTS,
+                    id::CSI_SNAPSHOTS,
+                    id::PVCS,
+                ] {
+                    for o in sh.store.all(res, None) {
+                        start_task(&sh, &running, res, &o);
+                    }
+                }
+            }
+        }
+        tokio::select! {
+            _ = sh.cancel.cancelled() => return,
+            r = changes.changed() => if r.is_err() { return },
+        }
+    }
+}
+
+/// Start the per-object task for a new object, unless one already runs for it.
+fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObject) {
+    let stork = sh.scenario.stork;
+    let relevant = match res {
+        id::EXT_SNAPSHOTS | id::GROUP_SNAPSHOTS => stork,
+        id::CSI_SNAPSHOTS | id::PVCS => true,
+        _ => false,
+    };
+    if !relevant {
+        return;
+    }
+    let uid = obj.uid().to_string();
+    {
+        let mut g = running.lock().unwrap_or_else(|e| e.into_inner());
+        if !g.insert(uid.clone()) {
+            return;
+        }
+    }
+    let key = ObjKey {
+        res,
+        namespace: util::str_at(&obj.value, "/metadata/namespace").to_string(),
+        name: obj.name().to_string(),
+        uid: uid.clone(),
+    };
+    let ctx = Ctx { sh: sh.clone() };
+    let running = running.clone();
+    tokio::spawn(async move {
+        match res {
+            id::EXT_SNAPSHOTS => stork::run(&ctx, &key).await,
+            id::GROUP_SNAPSHOTS => group::run(&ctx, &key).await,
+            id::CSI_SNAPSHOTS => csi::run(&ctx, &key).await,
+            id::PVCS => provision::run(&ctx, &key).await,
+            _ => {}
+        }
+        running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key.uid);
+    });
+}
+
+/// Cascading deletes.
+fn on_deleted(sh: &Arc<Shared>, res: ResId, obj: &StoredObject) {
+    let ns = util::str_at(&obj.value, "/metadata/namespace");
+    match res {
+        id::EXT_SNAPSHOTS if sh.scenario.stork => {
+            let data = util::str_at(&obj.value, "/spec/snapshotDataName");
+            if !data.is_empty() {
+                let _ = sh
+                    .store
+                    .delete(id::EXT_SNAPSHOTDATAS, "", data, (None, None));
+            }
+        }
+        id::GROUP_SNAPSHOTS if sh.scenario.stork => {
+            let uid = obj.uid();
+            for child in sh.store.all(id::EXT_SNAPSHOTS, Some(ns)) {
+                if owned_by(&child.value, uid) {
+                    let _ = sh
+                        .store
+                        .delete(id::EXT_SNAPSHOTS, ns, child.name(), (None, None));
+                }
+            }
+        }
+        id::CSI_SNAPSHOTS => {
+            let content = util::str_at(&obj.value, "/status/boundVolumeSnapshotContentName");
+            if let Some(c) = sh.store.get(id::CSI_SNAPSHOTCONTENTS, "", content)
+                && util::str_at(&c.value, "/spec/deletionPolicy") != "Retain"
+            {
+                let _ = sh
+                    .store
+                    .delete(id::CSI_SNAPSHOTCONTENTS, "", content, (None, None));
+            }
+        }
+        id::PVCS => {
+            let pv = util::str_at(&obj.value, "/spec/volumeName");
+            if let Some(p) = sh.store.get(id::PVS, "", pv)
+                && util::str_at(&p.value, "/spec/persistentVolumeReclaimPolicy") != "Retain"
+            {
+                let _ = sh.store.delete(id::PVS, "", pv, (None, None));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn owned_by(obj: &Value, uid: &str) -> bool {
+    obj.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|refs| {
+            refs.iter()
+                .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+        })
+}
+
+/// Identity of the object a task works on.
+#[derive(Debug, Clone)]
+pub struct ObjKey {
+    pub res: ResId,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+}
+
+/// What a task needs: the shared state plus helpers for waiting.
+pub struct Ctx {
+    pub sh: Arc<Shared>,
+}
+
+impl Ctx {
+    pub fn settings(&self) -> ControllerSettings {
+        self.sh.settings()
+    }
+
+    /// The object, if it still exists with the same uid.
+    pub fn current(&self, k: &ObjKey) -> Option<Arc<StoredObject>> {
+        self.sh
+            .store
+            .get(k.res, &k.namespace, &k.name)
+            .filter(|o| o.uid() == k.uid)
+    }
+
+    /// Sleep; false when the simulator is shutting down.
+    pub async fn sleep(&self, d: Duration) -> bool {
+        tokio::select! {
+            _ = self.sh.cancel.cancelled() => false,
+            _ = tokio::time::sleep(d) => true,
+        }
+    }
+
+    /// Wait while controllers are told to hang; false on shutdown.
+    pub async fn wait_unhung(&self) -> bool {
+        let mut rx = self.sh.settings.subscribe();
+        loop {
+            if !rx.borrow_and_update().hang {
+                return true;
+            }
+            tokio::select! {
+                _ = self.sh.cancel.cancelled() => return false,
+                r = rx.changed() => if r.is_err() { return false },
+            }
+        }
+    }
+
+    /// Wait until any of `resources` changes or `timeout` passes; false on shutdown.
+    pub async fn wait_change(&self, resources: &[ResId], timeout: Duration) -> bool {
+        let mut rx = self.sh.store.subscribe();
+        let cursor = *rx.borrow_and_update();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            tokio::select! {
+                _ = self.sh.cancel.cancelled() => return false,
+                _ = tokio::time::sleep_until(deadline) => return true,
+                r = rx.changed() => {
+                    if r.is_err() {
+                        return false;
+                    }
+                    match self.sh.store.events_after(cursor) {
+                        Ok(evs) if !evs.iter().any(|e| resources.contains(&e.res)) => continue,
+                        _ => return true,
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn retry_interval(&self) -> Duration {
+        Duration::from_millis(self.settings().retry_interval_ms.max(10))
+    }
+}
+
+/// A condition in the STORK shape (all fields present, as Go writes them).
+pub fn stork_condition(ctype: &str, message: &str) -> Value {
+    json!({
+        "type": ctype,
+        "status": "True",
+        "lastTransitionTime": util::now_rfc3339(),
+        "reason": "",
+        "message": message,
+    })
+}
+
+/// STORK's condition update: a new type is appended, the same type replaces the last.
+pub fn push_condition(status: &mut serde_json::Map<String, Value>, cond: Value) {
+    let list = status.entry("conditions").or_insert_with(|| json!([]));
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    if let Value::Array(items) = list {
+        let same = items.last().and_then(|l| l.get("type")) == cond.get("type");
+        if same {
+            items.pop();
+        }
+        items.push(cond);
+    }
+}
+
+/// The last condition's type, if its status is "True".
+pub fn last_condition_type(obj: &Value) -> Option<String> {
+    let last = obj.pointer("/status/conditions")?.as_array()?.last()?;
+    (last.get("status").and_then(Value::as_str) == Some("True")).then(|| {
+        last.get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    })
+}
+
+/// Bytes in a Kubernetes quantity such as `10Gi` (0 when unparsable).
+pub fn quantity_bytes(q: &str) -> u64 {
+    let q = q.trim();
+    let split = q
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(q.len());
+    let (num, unit) = q.split_at(split);
+    let n: f64 = num.parse().unwrap_or(0.0);
+    let mult: f64 = match unit {
+        "Ki" => 1024.0,
+        "Mi" => 1024.0 * 1024.0,
+        "Gi" => 1024.0 * 1024.0 * 1024.0,
+        "Ti" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        "k" | "K" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        _ => 1.0,
+    };
+    (n * mult) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_follow_stork_rules() {
+        let mut status = serde_json::Map::new();
+        push_condition(&mut status, stork_condition("Error", "a"));
+        push_condition(&mut status, stork_condition("Error", "b"));
+        assert_eq!(status["conditions"].as_array().unwrap().len(), 1);
+        push_condition(&mut status, stork_condition("Ready", "ok"));
+        assert_eq!(status["conditions"].as_array().unwrap().len(), 2);
+        let obj = json!({"status": Value::Object(status)});
+        assert_eq!(last_condition_type(&obj).as_deref(), Some("Ready"));
+    }
+
+    #[test]
+    fn quantities() {
+        assert_eq!(quantity_bytes("10Gi"), 10 * 1024 * 1024 * 1024);
+        assert_eq!(quantity_bytes("1G"), 1_000_000_000);
+        assert_eq!(quantity_bytes("bogus"), 0);
+    }
+}

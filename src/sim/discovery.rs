@@ -1,0 +1,161 @@
+//! Discovery documents: `/version`, `/api`, `/api/v1`, `/apis`, `/apis/{g}`, `/apis/{g}/{v}`.
+//!
+//! kubectl reads all of these before any other request and resolves short names
+//! (`svs`, `vs`, `pvc`) from them, so they are generated from the resource table.
+
+use serde_json::{Value, json};
+
+use super::resources::{RESOURCES, ResourceDef, group_versions};
+
+/// The Kubernetes version reported; kubectl's dispatcher picks its client from it.
+pub const GIT_VERSION: &str = "v1.33.0";
+
+pub fn version() -> Value {
+    json!({
+        "major": "1",
+        "minor": "33",
+        "emulationMajor": "1",
+        "emulationMinor": "33",
+        "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "32",
+        "gitVersion": GIT_VERSION,
+        "gitCommit": "60a317eadfcb839692a68eab88b2096f4d708f4f",
+        "gitTreeState": "clean",
+        "buildDate": "2025-04-23T13:01:52Z",
+        "goVersion": "go1.24.2",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    })
+}
+
+pub fn api_versions(server_address: &str) -> Value {
+    json!({
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    })
+}
+
+fn group_doc(group: &str, version: &str) -> Value {
+    let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
+    json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
+}
+
+pub fn api_group_list() -> Value {
+    api_group_list_without(&[])
+}
+
+/// The group list minus `hidden` groups (a cluster where those CRDs are not registered).
+pub fn api_group_list_without(hidden: &[&str]) -> Value {
+    let groups: Vec<Value> = group_versions()
+        .into_iter()
+        .filter(|(g, _)| !g.is_empty() && !hidden.contains(g))
+        .map(|(g, v)| group_doc(g, v))
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// `/apis/{group}`, or None when the group is not served.
+pub fn api_group(group: &str) -> Option<Value> {
+    let (g, v) = group_versions()
+        .into_iter()
+        .find(|(g, _)| *g == group && !g.is_empty())?;
+    let mut doc = group_doc(g, v);
+    if let Some(m) = doc.as_object_mut() {
+        m.insert("kind".into(), json!("APIGroup"));
+        m.insert("apiVersion".into(), json!("v1"));
+    }
+    Some(doc)
+}
+
+fn verbs(r: &ResourceDef) -> Vec<&'static str> {
+    if r.plural == "namespaces" {
+        vec![
+            "create", "delete", "get", "list", "patch", "update", "watch",
+        ]
+    } else {
+        vec![
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ]
+    }
+}
+
+fn resource_entries(r: &ResourceDef) -> Vec<Value> {
+    let mut main = json!({
+        "name": r.plural,
+        "singularName": r.singular,
+        "namespaced": r.namespaced,
+        "kind": r.kind,
+        "verbs": verbs(r),
+    });
+    if !r.short_names.is_empty() {
+        main["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        main["categories"] = json!(r.categories);
+    }
+    let mut out = vec![main];
+    if r.plural == "pods" {
+        out.push(json!({"name": "pods/exec", "singularName": "", "namespaced": true, "kind": "PodExecOptions", "verbs": ["create", "get"]}));
+    }
+    if r.status_subresource {
+        out.push(json!({"name": format!("{}/status", r.plural), "singularName": "", "namespaced": r.namespaced, "kind": r.kind, "verbs": ["get", "patch", "update"]}));
+    }
+    out
+}
+
+/// `/api/v1` or `/apis/{g}/{v}`, or None when not served.
+pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+    let resources: Vec<Value> = RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .flat_map(resource_entries)
+        .collect();
+    if resources.is_empty() {
+        return None;
+    }
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents() {
+        let core = resource_list("", "v1").unwrap();
+        let names: Vec<&str> = core["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"pods/exec"));
+        assert!(names.contains(&"persistentvolumeclaims/status"));
+        let ext = resource_list("volumesnapshot.external-storage.k8s.io", "v1").unwrap();
+        assert_eq!(ext["resources"][0]["shortNames"][0], "svs");
+        assert_eq!(
+            ext["resources"].as_array().unwrap().len(),
+            2,
+            "no status subresource"
+        );
+        let groups = api_group_list();
+        assert_eq!(groups["groups"].as_array().unwrap().len(), 4);
+        assert!(api_group("nope").is_none());
+        assert!(resource_list("stork.libopenstorage.org", "v1").is_none());
+    }
+}

@@ -1,0 +1,86 @@
+//! A minimal OpenAPI v3 surface: enough for kubectl to learn that the server does
+//! field validation itself (the `fieldValidation` query parameter on each PATCH),
+//! so `kubectl create -f` / `apply` skip client-side schema validation. No schemas
+//! are published (so `kubectl explain` has nothing to show).
+
+use serde_json::{Map, Value, json};
+
+use super::resources::{RESOURCES, group_versions};
+
+/// `openapi/v3/<path>` key for a group/version.
+fn gv_path(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
+
+/// `/openapi/v3`: the index of per-group-version documents.
+pub fn root() -> Value {
+    let mut paths = Map::new();
+    for (g, v) in group_versions() {
+        let p = gv_path(g, v);
+        paths.insert(
+            p.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash=pxsnap-sim-{}", super::discovery::GIT_VERSION)}),
+        );
+    }
+    json!({"paths": paths})
+}
+
+/// `/openapi/v3/api/v1` or `/openapi/v3/apis/{g}/{v}`, or None when not served.
+pub fn group_version(path: &str) -> Option<Value> {
+    let (group, version) = match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["api", v] => ("", *v),
+        ["apis", g, v] => (*g, *v),
+        _ => return None,
+    };
+    let mut paths = Map::new();
+    for r in RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+    {
+        let gvk = json!({"group": r.group, "version": r.version, "kind": r.kind});
+        let field_validation = json!([
+            {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+            {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+            {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
+        ]);
+        let op = |id: &str| {
+            json!({
+                "operationId": format!("{id}{}", r.kind),
+                "x-kubernetes-group-version-kind": gvk,
+                "parameters": field_validation,
+                "responses": {"200": {"description": "OK"}},
+            })
+        };
+        let base = if r.group.is_empty() {
+            format!("/api/{}", r.version)
+        } else {
+            format!("/apis/{}/{}", r.group, r.version)
+        };
+        let scope = if r.namespaced {
+            "/namespaces/{namespace}"
+        } else {
+            ""
+        };
+        paths.insert(
+            format!("{base}{scope}/{}", r.plural),
+            json!({"post": op("create")}),
+        );
+        paths.insert(
+            format!("{base}{scope}/{}/{{name}}", r.plural),
+            json!({"put": op("replace"), "patch": op("patch")}),
+        );
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    Some(json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": super::discovery::GIT_VERSION},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }))
+}

@@ -1,0 +1,1074 @@
+//! End-to-end: the real `pxsnap` binary against pxsnap-sim over the network.
+//!
+//! Every test that freezes pods checks the simulator's timeline: every pre command ended before
+//! the snapshot was cut, and every post command started after it (or, when nothing was cut,
+//! after every pre command), in each failure case as well as the happy path.
+
+mod common;
+
+use std::process::Output;
+use std::time::Duration;
+
+use common::SimHandle;
+use pxsnap::sim::{ControllerSettings, Fault, FaultAction, Scenario, TimelineEvent, TimelineKind};
+use serde_json::Value;
+
+fn cassandra() -> SimHandle {
+    SimHandle::cassandra()
+}
+
+/// The built-in scenario with other controller settings.
+fn cassandra_with(settings: impl FnOnce(&mut ControllerSettings)) -> SimHandle {
+    let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
+    settings(&mut scenario.controller);
+    SimHandle::start(scenario)
+}
+
+/// A scenario from JSON, for the odd shapes (unbound PVCs, sidecars, stopped pods).
+fn scenario(value: Value) -> SimHandle {
+    SimHandle::start(serde_json::from_value(value).expect("valid scenario"))
+}
+
+/// STORK VolumeSnapshots currently in `namespace`, by name.
+fn snapshots(sim: &SimHandle, namespace: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+            sim.client().await,
+            namespace,
+            &common::res::stork_snapshot(),
+        );
+        api.list(&Default::default())
+            .await
+            .expect("list snapshots")
+            .items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect()
+    })
+}
+
+fn started(timeline: &[TimelineEvent], needle: &str) -> Vec<String> {
+    execs(timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .filter(|e| command_of(e).contains(needle))
+        .filter_map(|e| e.pod.clone())
+        .collect()
+}
+
+fn pxsnap(sim: &SimHandle, args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("pxsnap")
+        .expect("pxsnap binary")
+        .arg("--kubeconfig")
+        .arg(&sim.kubeconfig_path)
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("pxsnap runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// The exec events of one pod, in order, with the command line they ran.
+fn execs(timeline: &[TimelineEvent], kind: TimelineKind) -> Vec<&TimelineEvent> {
+    timeline.iter().filter(|e| e.kind == kind).collect()
+}
+
+fn command_of(e: &TimelineEvent) -> String {
+    e.command.as_ref().map(|c| c.join(" ")).unwrap_or_default()
+}
+
+/// Asserts the consistency guarantee on a timeline: pre commands (matched by `pre`) all ended
+/// before the cut, post commands (matched by `post`) all started after it.
+fn assert_ordered(timeline: &[TimelineEvent], pre: &str, post: &str) -> u64 {
+    let cut = timeline
+        .iter()
+        .find(|e| e.kind == TimelineKind::SnapshotCut)
+        .unwrap_or_else(|| panic!("no snapshotCut in {timeline:#?}"))
+        .at_ns;
+    let pre_ends: Vec<_> = execs(timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains(pre))
+        .collect();
+    let post_starts: Vec<_> = execs(timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .filter(|e| command_of(e).contains(post))
+        .collect();
+    assert!(!pre_ends.is_empty(), "no pre command ran: {timeline:#?}");
+    assert!(
+        !post_starts.is_empty(),
+        "no post command ran: {timeline:#?}"
+    );
+    for e in &pre_ends {
+        assert!(
+            e.at_ns < cut,
+            "pre ended at {} after the cut at {cut}",
+            e.at_ns
+        );
+    }
+    for e in &post_starts {
+        assert!(
+            e.at_ns > cut,
+            "post started at {} before the cut at {cut}",
+            e.at_ns
+        );
+    }
+    cut
+}
+
+#[test]
+fn snap_freezes_snapshots_and_releases_in_order() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["kind"], "SnapResult");
+    assert_eq!(result["snapshot"]["status"], "Ready");
+    assert_eq!(result["snapshot"]["pvc"], "cassandra-data");
+    assert_eq!(result["snapshot"]["namespace"], "default");
+    assert!(
+        result["snapshot"]["snapshotData"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("k8s-volume-snapshot-"))
+    );
+    assert!(result["error"].is_null());
+    let hooks = result["hooks"].as_array().expect("hooks");
+    assert_eq!(hooks.len(), 2);
+    assert_eq!(hooks[0]["phase"], "pre");
+    assert_eq!(hooks[0]["pod"], "cassandra-app-0");
+    assert_eq!(hooks[0]["exitCode"], 0);
+    assert_eq!(hooks[1]["phase"], "post");
+    assert_eq!(hooks[1]["stdout"], "thawed\n");
+    assert!(result["freeze"]["durationMs"].as_u64().is_some());
+    assert_ordered(&sim.sim.timeline(), "nodetool flush", "echo thawed");
+}
+
+#[test]
+fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "echo flushing; exit 7",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "pre");
+    assert_eq!(result["snapshot"]["status"], "NotCreated");
+    let err = stderr(&out);
+    assert!(
+        err.contains("exited with code 7") && err.contains("cassandra-app-0"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+    let timeline = sim.sim.timeline();
+    assert!(timeline.iter().all(|e| e.kind != TimelineKind::SnapshotCut));
+    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    let pre_end = execs(&timeline, TimelineKind::ExecEnd)[0].at_ns;
+    assert!(execs(&timeline, TimelineKind::ExecStart)[1].at_ns > pre_end);
+}
+
+#[test]
+fn a_snapshot_error_runs_post_then_deletes_the_snapshot() {
+    let sim = cassandra_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data".into()]);
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--name",
+            "s1",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "snapshot");
+    assert_eq!(result["snapshot"]["status"], "Error");
+    assert_eq!(result["snapshot"]["deleted"], true);
+    assert!(
+        stderr(&out).contains("snapshot \"s1\" failed: snapshot failed due to err"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        snapshots(&sim, "default").is_empty(),
+        "failed snapshot must be deleted"
+    );
+    let timeline = sim.sim.timeline();
+    let error_at = timeline
+        .iter()
+        .find(|e| e.kind == TimelineKind::SnapshotError)
+        .expect("error recorded")
+        .at_ns;
+    let post = execs(&timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .find(|e| command_of(e).contains("thawed"))
+        .expect("post ran");
+    assert!(post.at_ns > error_at);
+}
+
+#[test]
+fn keep_failed_keeps_the_failed_snapshot() {
+    let sim = cassandra_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data".into()]);
+    let out = pxsnap(
+        &sim,
+        &["snap", "cassandra-data", "--name", "s1", "--keep-failed"],
+    );
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
+    assert!(
+        stderr(&out).contains("kept because of --keep-failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_timeout_runs_post_deletes_and_exits_5() {
+    let sim = cassandra_with(|c| c.hang = true);
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--timeout",
+            "1s",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "wait");
+    assert_eq!(result["snapshot"]["status"], "TimedOut");
+    assert_eq!(result["snapshot"]["deleted"], true);
+    assert!(
+        stderr(&out).contains("timed out after 1.0s waiting for snapshot"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+}
+
+#[test]
+fn a_failing_post_command_keeps_the_snapshot_and_exits_6() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo cannot thaw >&2; exit 2",
+            "--name",
+            "s1",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["snapshot"]["status"], "Ready");
+    assert_eq!(result["error"]["step"], "post");
+    assert!(
+        stderr(&out).contains("exited with code 2: cannot thaw"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
+    assert_ordered(&sim.sim.timeline(), "nodetool flush", "cannot thaw");
+}
+
+#[test]
+fn a_hung_pre_command_is_killed_at_the_hook_timeout() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "sleep 30",
+            "--post",
+            "echo thawed",
+            "--hook-timeout",
+            "1s",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["hooks"][0]["exitCode"], Value::Null);
+    assert!(
+        result["hooks"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timed out after 1.0s"))
+    );
+    let timeline = sim.sim.timeline();
+    // The simulator saw the stream close and killed the command (137).
+    let end = execs(&timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .find(|e| command_of(e).contains("sleep 30"))
+        .expect("sleep ended");
+    assert_eq!(end.exit_code, Some(137));
+    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert!(snapshots(&sim, "default").is_empty());
+}
+
+#[test]
+fn every_pod_whose_pre_started_gets_post_when_one_pod_fails() {
+    let sim = cassandra();
+    // A StatefulSet-style app: three pods, three PVCs. Freeze cassandra-0's volume with a
+    // command that fails only in cassandra-1 — impossible here (one PVC, one pod), so use
+    // the group of three through one PVC each and check per-pod release via the namespace.
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "-n",
+            "cassandra",
+            "cassandra-data-cassandra-1",
+            "--pre",
+            "exit 1",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-1"]
+    );
+}
+
+#[test]
+fn pods_sharing_a_pvc_are_frozen_together_and_all_released() {
+    let pods: Vec<Value> = (0..3)
+        .map(|i| {
+            serde_json::json!({
+                "namespace": "db", "name": format!("web-{i}"),
+                "containers": [{"name": "app", "mounts": [{"volume": "data", "pvc": "shared", "path": "/data"}]}]
+            })
+        })
+        .collect();
+    let sim = scenario(serde_json::json!({
+        "namespaces": ["db"],
+        "pvcs": [{"namespace": "db", "name": "shared"}],
+        "pods": pods
+    }));
+    // web-1 fails its pre command; web-0 and web-2 were frozen concurrently and must thaw.
+    let pre = r#"[ "$HOSTNAME" = web-1 ] && exit 9; echo frozen"#;
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "-n",
+            "db",
+            "shared",
+            "--pre",
+            pre,
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let mut thawed = started(&sim.sim.timeline(), "echo thawed");
+    thawed.sort();
+    let mut pre_started = started(&sim.sim.timeline(), "frozen");
+    pre_started.sort();
+    assert_eq!(
+        thawed, pre_started,
+        "post must run exactly where pre started"
+    );
+    assert!(!thawed.is_empty());
+
+    let ok = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "-n",
+            "db",
+            "shared",
+            "--pre",
+            "echo frozen",
+            "--post",
+            "echo thawed2",
+        ],
+    );
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+    let mut thawed2 = started(&sim.sim.timeline(), "echo thawed2");
+    thawed2.sort();
+    assert_eq!(thawed2, vec!["web-0", "web-1", "web-2"]);
+    assert_ordered(&sim.sim.timeline(), "echo frozen", "echo thawed2");
+}
+
+fn one_pvc_scenario(pvc: Value, pods: Value) -> SimHandle {
+    scenario(serde_json::json!({"namespaces": ["db"], "pvcs": [pvc], "pods": pods}))
+}
+
+#[test]
+fn pvc_problems_are_one_clear_line_each() {
+    let sim = one_pvc_scenario(
+        serde_json::json!({"namespace": "db", "name": "pending", "phase": "Pending"}),
+        serde_json::json!([]),
+    );
+    let out = pxsnap(&sim, &["snap", "-n", "db", "missing"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(r#"PVC "missing" not found in namespace "db""#),
+        "{}",
+        stderr(&out)
+    );
+    let out = pxsnap(&sim, &["snap", "-n", "db", "pending"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(r#"PVC "pending" in namespace "db" is not bound (phase Pending)"#),
+        "{}",
+        stderr(&out)
+    );
+
+    let sim = one_pvc_scenario(
+        serde_json::json!({"namespace": "db", "name": "ebs", "driver": "ebs.csi.aws.com"}),
+        serde_json::json!([]),
+    );
+    let out = pxsnap(&sim, &["snap", "-n", "db", "ebs", "-o", "json"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("is not a Portworx volume (CSI driver \"ebs.csi.aws.com\")"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(json(&out)["error"]["step"], "pvc");
+}
+
+#[test]
+fn container_choice_is_explicit_when_ambiguous() {
+    let sim = one_pvc_scenario(
+        serde_json::json!({"namespace": "db", "name": "data"}),
+        serde_json::json!([{"namespace": "db", "name": "app-0", "containers": [
+            {"name": "db", "mounts": [{"volume": "d", "pvc": "data", "path": "/data"}]},
+            {"name": "backup", "mounts": [{"volume": "d", "pvc": "data", "path": "/backup"}]}
+        ]}]),
+    );
+    let out = pxsnap(&sim, &["snap", "-n", "db", "data", "--pre", "true"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out)
+            .contains("several containers mounting PVC \"data\" (db, backup); choose one with -c"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pxsnap(
+        &sim,
+        &["snap", "-n", "db", "data", "--pre", "true", "-c", "nope"],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("has no container \"nope\" (it has: db, backup)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "-n",
+            "db",
+            "data",
+            "--pre",
+            "echo in $0",
+            "-c",
+            "backup",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["hooks"][0]["container"], "backup");
+    assert!(
+        sim.sim
+            .timeline()
+            .iter()
+            .any(|e| e.container.as_deref() == Some("backup"))
+    );
+}
+
+#[test]
+fn no_running_pod_with_commands_is_refused_unless_allowed() {
+    let sim = one_pvc_scenario(
+        serde_json::json!({"namespace": "db", "name": "data"}),
+        serde_json::json!([{"namespace": "db", "name": "app-0", "phase": "Pending",
+            "containers": [{"name": "db", "mounts": [{"volume": "d", "pvc": "data", "path": "/data"}]}]}]),
+    );
+    let out = pxsnap(&sim, &["snap", "-n", "db", "data", "--pre", "true"]);
+    assert_eq!(code(&out), 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("no running pod in namespace \"db\" mounts PVC \"data\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("pod \"app-0\" mounts PVC \"data\" but pod is Pending"),
+        "{err}"
+    );
+    assert!(snapshots(&sim, "db").is_empty());
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "-n",
+            "db",
+            "data",
+            "--pre",
+            "true",
+            "--allow-no-pods",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["snapshot"]["status"], "Ready");
+    assert!(json(&out)["hooks"].as_array().is_some_and(Vec::is_empty));
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--name",
+            "s1",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pre   PVC cassandra-data -> pod cassandra-app-0 -> container cassandra -> sh -c \"nodetool flush\""), "{text}");
+    assert!(
+        text.contains("persistentVolumeClaimName: cassandra-data"),
+        "{text}"
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+    assert!(
+        sim.sim
+            .timeline()
+            .iter()
+            .all(|e| e.kind != TimelineKind::ExecStart)
+    );
+}
+
+#[test]
+fn no_wait_with_pre_needs_force() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &["snap", "cassandra-data", "--pre", "true", "--no-wait"],
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("add --force"), "{}", stderr(&out));
+    assert!(sim.sim.timeline().is_empty());
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--no-wait",
+            "--name",
+            "s1",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/s1\n"
+    );
+}
+
+#[test]
+fn labels_and_annotations_reach_the_object() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--name",
+            "s1",
+            "--label",
+            "team=dba",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let object = rt.block_on(async {
+        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+            sim.client().await,
+            "default",
+            &common::res::stork_snapshot(),
+        );
+        api.get("s1").await.expect("snapshot exists")
+    });
+    let labels = object.metadata.labels.expect("labels");
+    assert_eq!(labels["team"], "dba");
+    assert_eq!(labels["app.kubernetes.io/managed-by"], "pxsnap");
+    assert_eq!(
+        object.metadata.annotations.expect("annotations")["portworx/snapshot-type"],
+        "local"
+    );
+    assert_eq!(
+        object.data["spec"]["persistentVolumeClaimName"],
+        "cassandra-data"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_before_touching_the_cluster() {
+    let sim = cassandra();
+    for args in [
+        vec!["snap", "cassandra-data", "--timeout", "5"],
+        vec!["snap", "cassandra-data", "--hook-timeout", "1.5s"],
+        vec!["snap", "cassandra-data", "--label", "novalue"],
+        vec!["snap"],
+    ] {
+        let out = pxsnap(&sim, &args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("error:"), "{args:?}");
+    }
+    assert!(
+        sim.sim.request_log().is_empty(),
+        "usage errors must not reach the API"
+    );
+}
+
+#[test]
+fn transient_api_errors_are_retried() {
+    let sim = cassandra();
+    // The PVC read and the create each fail once with 503/500; both are retried.
+    sim.sim.add_fault(Fault::new(
+        Some("get"),
+        Some("persistentvolumeclaims"),
+        FaultAction::Status(500),
+    ));
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::Status(503),
+    ));
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--name",
+            "s1",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
+    let creates = sim
+        .sim
+        .request_log()
+        .iter()
+        .filter(|r| r.verb == "create" && r.resource == "volumesnapshots")
+        .count();
+    assert_eq!(creates, 2, "one failed create, one retry");
+}
+
+#[test]
+fn a_dropped_watch_resumes() {
+    let sim = cassandra_with(|c| c.snapshot_delay_ms = 600);
+    let mut fault = Fault::new(
+        Some("watch"),
+        Some("volumesnapshots"),
+        FaultAction::DropWatchAfterEvents(1),
+    );
+    fault.times = 0;
+    sim.sim.add_fault(fault);
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["snapshot"]["status"], "Ready");
+    let watches = sim
+        .sim
+        .request_log()
+        .iter()
+        .filter(|r| r.verb == "watch" && r.resource == "volumesnapshots")
+        .count();
+    assert!(
+        watches >= 2,
+        "the watch must have been re-opened, saw {watches}"
+    );
+    assert_ordered(&sim.sim.timeline(), "nodetool flush", "echo thawed");
+}
+
+#[test]
+fn a_post_command_whose_stream_is_cut_is_retried() {
+    let sim = cassandra();
+    // Cut the 2nd exec (the post command) mid-command; the retry must reach the pod.
+    let mut fault = Fault::new(Some("exec"), Some("pods"), FaultAction::CutExecAfterMs(100));
+    fault.nth = 2;
+    sim.sim.add_fault(fault);
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "sleep 0.5; echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let posts = started(&sim.sim.timeline(), "echo thawed");
+    assert_eq!(posts.len(), 2, "the cut post command ran again");
+    let ends: Vec<_> = execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains("echo thawed"))
+        .map(|e| e.exit_code)
+        .collect();
+    assert_eq!(ends, vec![Some(137), Some(0)]);
+}
+
+#[test]
+fn exec_refused_by_a_5xx_fails_the_pre_step() {
+    let sim = cassandra();
+    sim.sim.add_fault(Fault::new(
+        Some("exec"),
+        Some("pods"),
+        FaultAction::Status(500),
+    ));
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("exec refused"), "{}", stderr(&out));
+    // The pre exec was attempted, so the pod gets its post command.
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+}
+
+#[test]
+fn command_not_found_is_reported_from_the_shell() {
+    let sim = cassandra();
+    let out = pxsnap(
+        &sim,
+        &["snap", "cassandra-data", "--pre", "no-such-tool --flush"],
+    );
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("exited with code 127"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("not found"), "{}", stderr(&out));
+}
+
+fn spawn_pxsnap(sim: &SimHandle, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("pxsnap"))
+        .arg("--kubeconfig")
+        .arg(&sim.kubeconfig_path)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn pxsnap")
+}
+
+fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal_during_wait(signal: i32, expected_code: i32) {
+    let sim = cassandra_with(|c| c.hang = true);
+    let child = spawn_pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--name",
+            "s1",
+            "-o",
+            "json",
+        ],
+    );
+    wait_for("the snapshot to be created", || {
+        snapshots(&sim, "default") == vec!["s1"]
+    });
+    // SAFETY: plain kill(2) on our own child.
+    let rc = unsafe { libc::kill(child.id() as i32, signal) };
+    assert_eq!(rc, 0);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), expected_code, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "interrupted");
+    assert_eq!(result["snapshot"]["status"], "Interrupted");
+    assert_eq!(result["snapshot"]["deleted"], true);
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+}
+
+#[test]
+fn sigint_while_frozen_releases_first_then_exits_130() {
+    signal_during_wait(libc::SIGINT, 130);
+}
+
+#[test]
+fn sigterm_while_frozen_releases_first_then_exits_143() {
+    signal_during_wait(libc::SIGTERM, 143);
+}
+
+#[test]
+fn sigint_during_a_pre_command_releases_that_pod() {
+    let sim = cassandra();
+    let child = spawn_pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "sleep 20",
+            "--post",
+            "echo thawed",
+        ],
+    );
+    wait_for("the pre command to start", || {
+        !started(&sim.sim.timeline(), "sleep 20").is_empty()
+    });
+    // SAFETY: plain kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+}
+
+#[test]
+fn connection_and_credential_errors_are_one_line() {
+    let sim = cassandra();
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // Unreachable: a kubeconfig pointing at a closed port.
+    let closed = std::fs::read_to_string(&sim.kubeconfig_path)
+        .expect("kubeconfig")
+        .replace(&sim.sim.addr().port().to_string(), "1");
+    let path = dir.path().join("closed");
+    std::fs::write(&path, closed).expect("write");
+    let out = assert_cmd::Command::cargo_bin("pxsnap")
+        .expect("bin")
+        .args(["snap", "x", "--kubeconfig"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("cannot reach the Kubernetes API server at https://127.0.0.1:1"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Bad kubeconfig file and unknown context.
+    let path = dir.path().join("garbage");
+    std::fs::write(&path, "not: [a kubeconfig").expect("write");
+    let out = assert_cmd::Command::cargo_bin("pxsnap")
+        .expect("bin")
+        .args(["snap", "x", "--kubeconfig"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("error: kubeconfig: cannot read"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pxsnap(&sim, &["snap", "x", "--context", "nope"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("context \"nope\" not found (known: pxsnap-sim"),
+        "{}",
+        stderr(&out)
+    );
+
+    // 401: a wrong token.
+    let wrong = std::fs::read_to_string(&sim.kubeconfig_path)
+        .expect("kubeconfig")
+        .replace(sim.sim.admin_token(), "wrong-token");
+    let path = dir.path().join("wrong-token");
+    std::fs::write(&path, wrong).expect("write");
+    let out = assert_cmd::Command::cargo_bin("pxsnap")
+        .expect("bin")
+        .args(["snap", "cassandra-data", "--kubeconfig"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("401 Unauthorized"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn forbidden_names_the_verb_and_resource() {
+    let mut scenario = Scenario::builtin("cassandra").expect("scenario");
+    scenario.users = vec![serde_json::from_value(serde_json::json!({
+        "name": "reader", "token": "reader-token",
+        "rules": [{"verbs": ["get", "list", "watch"], "apiGroups": ["*"], "resources": ["*"], "namespaces": ["*"]}]
+    }))
+    .expect("user")];
+    let sim = SimHandle::start(scenario);
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--context",
+            "pxsnap-sim-reader",
+            "--pre",
+            "nodetool flush",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("exec refused"), "{}", stderr(&out));
+    let out = pxsnap(
+        &sim,
+        &["snap", "cassandra-data", "--context", "pxsnap-sim-reader"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("create volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden in namespace \"default\""), "{err}");
+    assert!(err.contains("RBAC"), "{err}");
+}
+
+#[test]
+fn a_cluster_without_stork_says_so() {
+    let mut scenario = Scenario::builtin("cassandra").expect("scenario");
+    scenario.stork_crds = false;
+    let sim = SimHandle::start(scenario);
+    let out = pxsnap(&sim, &["snap", "cassandra-data"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?"), "{}", stderr(&out));
+}
