@@ -3,8 +3,7 @@
 //! The simulator's timeline is the witness: every pre command must end before the cut
 //! (`groupCut`/`snapshotCut`) and every post command must start after it.
 
-#[path = "sim_harness/mod.rs"]
-mod sim_harness;
+mod common;
 
 use std::collections::BTreeMap;
 
@@ -14,7 +13,7 @@ use pxsnap::sim::scenario::{ContainerSpec, MountSpec, PodSpec, PvcSpec};
 use pxsnap::sim::{Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
 
-use sim_harness::Sim;
+use common::SimHandle;
 
 /// The cassandra selector with a flush before and a marker command after the cut.
 const FLUSH_AND_THAW: &[&str] = &[
@@ -29,11 +28,11 @@ const FLUSH_AND_THAW: &[&str] = &[
 ];
 
 /// Runs pxsnap against the simulator; returns (exit code, parsed stdout JSON, stderr).
-fn group_snap(sim: &Sim, args: &[&str]) -> (i32, Value, String) {
+fn group_snap(sim: &SimHandle, args: &[&str]) -> (i32, Value, String) {
     let output = Command::cargo_bin("pxsnap")
         .expect("pxsnap binary")
         .arg("--kubeconfig")
-        .arg(sim.kubeconfig_path())
+        .arg(&sim.kubeconfig_path)
         .arg("group-snap")
         .args(args)
         .args(["-o", "json", "--no-progress"])
@@ -98,21 +97,30 @@ fn assert_cut_inside_freeze(timeline: &[TimelineEvent], pre: &str, post: &str) {
     }
 }
 
-fn groups_in(sim: &Sim, namespace: &str) -> Vec<GroupVolumeSnapshot> {
-    sim.list::<GroupVolumeSnapshot>(namespace)
+fn groups_in(sim: &SimHandle, namespace: &str) -> Vec<GroupVolumeSnapshot> {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let api: kube::Api<GroupVolumeSnapshot> =
+            kube::Api::namespaced(sim.client().await, namespace);
+        api.list(&Default::default())
+            .await
+            .expect("list groups")
+            .items
+    })
 }
 
 /// After a failure: every cassandra pod got its post command and no group is left behind.
-fn assert_released_and_deleted(sim: &Sim) {
+fn assert_released_and_deleted(sim: &SimHandle) {
     assert!(groups_in(sim, "cassandra").is_empty());
     assert_eq!(
-        execs(&sim.timeline(), TimelineKind::ExecStart, "echo thawed").len(),
+        execs(&sim.sim.timeline(), TimelineKind::ExecStart, "echo thawed").len(),
         3
     );
 }
 
-fn created_groups(sim: &Sim) -> usize {
-    sim.request_log()
+fn created_groups(sim: &SimHandle) -> usize {
+    sim.sim
+        .request_log()
         .iter()
         .filter(|r| r.verb == "create" && r.resource == "groupvolumesnapshots")
         .count()
@@ -120,7 +128,7 @@ fn created_groups(sim: &Sim) -> usize {
 
 #[test]
 fn cassandra_group_flushes_every_node_and_cuts_inside_the_freeze() {
-    let sim = Sim::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
     let (code, json, stderr) =
         group_snap(&sim, &[FLUSH_AND_THAW, &["--name", "cass-group"]].concat());
     assert_eq!(code, 0, "{stderr}\n{json:#}");
@@ -157,7 +165,7 @@ fn cassandra_group_flushes_every_node_and_cuts_inside_the_freeze() {
             .is_some_and(|p| p.starts_with("cassandra-"))
     );
 
-    let timeline = sim.timeline();
+    let timeline = sim.sim.timeline();
     assert_eq!(
         timeline
             .iter()
@@ -183,7 +191,7 @@ fn cassandra_group_flushes_every_node_and_cuts_inside_the_freeze() {
     let name_out = Command::cargo_bin("pxsnap")
         .expect("bin")
         .arg("--kubeconfig")
-        .arg(sim.kubeconfig_path())
+        .arg(&sim.kubeconfig_path)
         .args([
             "-n",
             "cassandra",
@@ -216,7 +224,6 @@ fn two_pvcs_in_one_pod() -> Scenario {
         volume: volume.into(),
         pvc: pvc.into(),
         path: format!("/data/{volume}"),
-        ..Default::default()
     };
     let pod = |name: &str, mounts: Vec<MountSpec>| PodSpec {
         namespace: "multi".into(),
@@ -241,7 +248,7 @@ fn two_pvcs_in_one_pod() -> Scenario {
 
 #[test]
 fn a_pod_mounting_two_of_the_pvcs_is_quiesced_once() {
-    let sim = Sim::start(two_pvcs_in_one_pod());
+    let sim = SimHandle::start(two_pvcs_in_one_pod());
     let (code, json, stderr) = group_snap(
         &sim,
         &[
@@ -257,7 +264,7 @@ fn a_pod_mounting_two_of_the_pvcs_is_quiesced_once() {
     );
     assert_eq!(code, 0, "{stderr}\n{json:#}");
     assert_eq!(json["children"].as_array().map(Vec::len), Some(3));
-    let timeline = sim.timeline();
+    let timeline = sim.sim.timeline();
     let pre_starts = execs(&timeline, TimelineKind::ExecStart, "echo freeze");
     let in_both = pre_starts
         .iter()
@@ -287,7 +294,7 @@ fn one_failing_pre_releases_every_started_pod_and_creates_nothing() {
             "echo 'cannot flush: disk full' >&2; exit 7".into(),
         );
     }
-    let sim = Sim::start(scenario);
+    let sim = SimHandle::start(scenario);
     let (code, json, stderr) = group_snap(&sim, FLUSH_AND_THAW);
     assert_eq!(code, 3, "{stderr}");
     assert!(
@@ -299,7 +306,7 @@ fn one_failing_pre_releases_every_started_pod_and_creates_nothing() {
     assert_eq!(created_groups(&sim), 0);
     assert!(groups_in(&sim, "cassandra").is_empty());
     // Every pod whose pre started got its post, after its pre ended.
-    let timeline = sim.timeline();
+    let timeline = sim.sim.timeline();
     let pre_starts = execs(&timeline, TimelineKind::ExecStart, "nodetool flush");
     assert!(!pre_starts.is_empty());
     for pre in &pre_starts {
@@ -325,7 +332,7 @@ fn one_failing_pre_releases_every_started_pod_and_creates_nothing() {
 fn a_hung_controller_times_out_releases_and_deletes_the_group() {
     let mut scenario = Scenario::builtin("cassandra").expect("builtin");
     scenario.controller.hang = true;
-    let sim = Sim::start(scenario);
+    let sim = SimHandle::start(scenario);
     let (code, json, stderr) = group_snap(
         &sim,
         &[FLUSH_AND_THAW, &["--timeout", "1s", "--name", "stuck"]].concat(),
@@ -343,13 +350,14 @@ fn a_hung_controller_times_out_releases_and_deletes_the_group() {
         groups_in(&sim, "cassandra").is_empty(),
         "deleted after the timeout"
     );
-    let timeline = sim.timeline();
+    let timeline = sim.sim.timeline();
     assert_eq!(
         execs(&timeline, TimelineKind::ExecStart, "echo thawed").len(),
         3
     );
     // Post before delete: the application is released first.
     let delete_at = sim
+        .sim
         .request_log()
         .iter()
         .find(|r| r.verb == "delete" && r.resource == "groupvolumesnapshots")
@@ -366,7 +374,7 @@ fn a_hung_controller_times_out_releases_and_deletes_the_group() {
 fn keep_failed_keeps_a_timed_out_group() {
     let mut scenario = Scenario::builtin("cassandra").expect("builtin");
     scenario.controller.hang = true;
-    let sim = Sim::start(scenario);
+    let sim = SimHandle::start(scenario);
     let (code, json, _) = group_snap(
         &sim,
         &[
@@ -392,7 +400,7 @@ fn a_group_failing_in_the_controller_surfaces_the_event_and_is_deleted() {
     // STORK says why a group failed only in a Warning Event on it; the error must quote it.
     let mut scenario = Scenario::builtin("cassandra").expect("builtin");
     scenario.controller.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-2".into()];
-    let sim = Sim::start(scenario);
+    let sim = SimHandle::start(scenario);
     let (code, json, stderr) = group_snap(
         &sim,
         &[FLUSH_AND_THAW, &["--timeout", "20s", "--name", "broken"]].concat(),
@@ -411,7 +419,7 @@ fn a_group_failing_in_the_controller_surfaces_the_event_and_is_deleted() {
 
 #[test]
 fn a_cloud_group_carries_type_and_credential_options() {
-    let sim = Sim::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
     let (code, json, stderr) = group_snap(
         &sim,
         &[
@@ -457,7 +465,7 @@ fn a_failed_cloud_group_exits_4_and_is_deleted() {
     let mut scenario = Scenario::builtin("cassandra").expect("builtin");
     scenario.controller.bad_cloud_cred_ids = vec!["bad-cred".into()];
     scenario.controller.cloud_snapshot_delay_ms = 100;
-    let sim = Sim::start(scenario);
+    let sim = SimHandle::start(scenario);
     let (code, json, stderr) = group_snap(
         &sim,
         &[
@@ -485,7 +493,7 @@ fn a_failed_cloud_group_exits_4_and_is_deleted() {
 
 #[test]
 fn selectors_stork_cannot_express_are_refused_before_any_request() {
-    let sim = Sim::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
     for (selector, what) in [
         ("app!=cassandra", "`!=`"),
         ("app in (cassandra)", "in"),
@@ -502,12 +510,14 @@ fn selectors_stork_cannot_express_are_refused_before_any_request() {
         assert_eq!(json["error"]["step"], "config");
     }
     assert!(
-        sim.request_log()
+        sim.sim
+            .request_log()
             .iter()
             .all(|r| r.resource.is_empty() || r.verb != "create")
     );
     assert!(
-        sim.request_log()
+        sim.sim
+            .request_log()
             .iter()
             .all(|r| r.resource != "persistentvolumeclaims"),
         "refused before listing anything"
@@ -516,7 +526,7 @@ fn selectors_stork_cannot_express_are_refused_before_any_request() {
 
 #[test]
 fn no_matching_pvc_is_a_clear_error() {
-    let sim = Sim::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
     let (code, json, stderr) = group_snap(&sim, &["-n", "cassandra", "-l", "app=nothing"]);
     assert_eq!(code, 1);
     assert!(
@@ -544,7 +554,7 @@ fn every_unsnapshottable_pvc_is_reported_at_once() {
         ],
         ..Default::default()
     };
-    let sim = Sim::start(scenario);
+    let sim = SimHandle::start(scenario);
     let (code, _, stderr) = group_snap(&sim, &["-n", "mixed", "-l", "app=mixed"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("2 of the 3 PVCs"), "{stderr}");
@@ -552,7 +562,7 @@ fn every_unsnapshottable_pvc_is_reported_at_once() {
         stderr.contains("\"pending\"") && stderr.contains("ebs.csi.aws.com"),
         "{stderr}"
     );
-    let log = sim.request_log();
+    let log = sim.sim.request_log();
     let count = |verb: &str, resource: &str| {
         log.iter()
             .filter(|r| r.verb == verb && r.resource == resource)
@@ -582,7 +592,6 @@ fn one_pod_per_pvc(n: usize) -> Scenario {
                     volume: "data".into(),
                     pvc: format!("data-{i}"),
                     path: "/data".into(),
-                    ..Default::default()
                 }],
                 ..Default::default()
             }],
@@ -598,8 +607,9 @@ fn one_pod_per_pvc(n: usize) -> Scenario {
 
 /// Requests pxsnap made to find the PVCs, their PVs and the pods (exec and the group itself
 /// excluded).
-fn locate_requests(sim: &Sim) -> usize {
-    sim.request_log()
+fn locate_requests(sim: &SimHandle) -> usize {
+    sim.sim
+        .request_log()
         .iter()
         .filter(|r| {
             matches!(
@@ -616,7 +626,7 @@ fn locating_pods_costs_the_same_requests_for_3_and_30_pvcs() {
     let counts: Vec<usize> = [3, 30]
         .into_iter()
         .map(|n| {
-            let sim = Sim::start(one_pod_per_pvc(n));
+            let sim = SimHandle::start(one_pod_per_pvc(n));
             let (code, json, stderr) =
                 group_snap(&sim, &["-n", "bench", "-l", "app=bench", "--pre", "true"]);
             assert_eq!(code, 0, "{stderr}");
@@ -639,7 +649,7 @@ fn locating_pods_costs_the_same_requests_for_3_and_30_pvcs() {
 #[ignore = "benchmark; prints the freeze window"]
 fn bench_200_pvcs_freeze_window() {
     for parallel in ["32", "200"] {
-        let sim = Sim::start(one_pod_per_pvc(200));
+        let sim = SimHandle::start(one_pod_per_pvc(200));
         let (code, json, stderr) = group_snap(
             &sim,
             &[
@@ -663,7 +673,7 @@ fn bench_200_pvcs_freeze_window() {
             json["freeze"]["durationMs"],
             locate_requests(&sim)
         );
-        let timeline = sim.timeline();
+        let timeline = sim.sim.timeline();
         let ms = |ns: u64| ns / 1_000_000;
         let starts = execs(&timeline, TimelineKind::ExecStart, "sleep 0.2");
         let ends = execs(&timeline, TimelineKind::ExecEnd, "sleep 0.2");
