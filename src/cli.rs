@@ -238,6 +238,9 @@ pub struct CloudSnapArgs {
     /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
+    /// How often to print a "still uploading" line when stderr is not a terminal
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration, hide = true)]
+    pub heartbeat: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

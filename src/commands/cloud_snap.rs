@@ -3,16 +3,11 @@
 //! The same pipeline as `snap` with a cloud-type VolumeSnapshot; the differences are the
 //! annotations, a long default timeout, and a heartbeat line for CI logs during the upload.
 
-use std::time::Duration;
-
 use crate::backend::stork::{CloudOptions, SnapshotKind};
 use crate::cli::{CloudSnapArgs, GlobalArgs};
 use crate::commands::snap::{SnapJob, SnapResult, run_job};
 use crate::report::Outcome;
 use crate::signals::Signals;
-
-/// How often a plain progress line is printed when stderr is not a terminal.
-const HEARTBEAT: Duration = Duration::from_secs(30);
 
 pub async fn run(
     global: &GlobalArgs,
@@ -34,7 +29,7 @@ pub async fn run(
         force: args.force,
         dry_run: args.dry_run,
         keep_failed: args.keep_failed,
-        heartbeat: Some(HEARTBEAT),
+        heartbeat: Some(args.heartbeat),
     };
     run_job(global, &job, signals).await
 }

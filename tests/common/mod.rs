@@ -9,6 +9,8 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use pxsnap::sim::{Scenario, SimOptions, Simulator};
 use tempfile::TempDir;
 
+pub mod run;
+
 /// A running simulator with its kubeconfig. Dropping it stops the simulator.
 pub struct SimHandle {
     pub kubeconfig_path: PathBuf,

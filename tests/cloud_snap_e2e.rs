@@ -1,0 +1,293 @@
+//! End-to-end: `pxsnap cloud-snap` against pxsnap-sim, whose STORK plays a slow upload with
+//! progress and fails for a scenario's bad credential.
+//!
+//! A cloud snapshot shows no cut before it is Ready, so the guarantee checked here is stronger
+//! than for `snap`: every post command starts after the snapshot is Ready.
+
+mod common;
+
+use common::SimHandle;
+use common::run::*;
+use pxsnap::sim::{TimelineEvent, TimelineKind};
+use serde_json::Value;
+
+fn uploading_cluster(upload_ms: u64) -> SimHandle {
+    cassandra_with(|c| {
+        c.cloud_snapshot_delay_ms = upload_ms;
+        c.bad_cloud_cred_ids = vec!["bad-cred".into()];
+    })
+}
+
+fn ready_at(timeline: &[TimelineEvent]) -> u64 {
+    timeline
+        .iter()
+        .find(|e| e.kind == TimelineKind::SnapshotReady)
+        .unwrap_or_else(|| panic!("no snapshotReady in {timeline:#?}"))
+        .at_ns
+}
+
+#[test]
+fn the_app_stays_quiesced_until_the_upload_is_done() {
+    let sim = uploading_cluster(1200);
+    let out = pxsnap(
+        &sim,
+        &[
+            "cloud-snap",
+            "cassandra-data",
+            "--cred-id",
+            "good-cred",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--incremental-count",
+            "0",
+            "--delete-local",
+            "--name",
+            "c1",
+            "--heartbeat",
+            "300ms",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["snapshot"]["type"], "cloud");
+    assert_eq!(result["snapshot"]["status"], "Ready");
+    assert_eq!(result["snapshot"]["credential"], "good-cred");
+    // The freeze covers the whole upload, and is reported.
+    assert!(
+        result["freeze"]["durationMs"]
+            .as_u64()
+            .is_some_and(|ms| ms >= 1200),
+        "{result}"
+    );
+    let timeline = sim.sim.timeline();
+    let ready = ready_at(&timeline);
+    for post in execs(&timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .filter(|e| command_of(e).contains("thawed"))
+    {
+        assert!(
+            post.at_ns > ready,
+            "post started before the upload finished"
+        );
+    }
+    assert_ordered(&timeline, "nodetool flush", "echo thawed");
+    // Not on a terminal: plain heartbeat lines with the progress STORK reports.
+    let err = stderr(&out);
+    assert!(
+        err.contains("pxsnap: still waiting for snapshot c1"),
+        "{err}"
+    );
+    assert!(err.contains("Cloud snapshot upload in progress"), "{err}");
+
+    let object = get_snapshot(&sim, "c1");
+    let annotations = &object["metadata"]["annotations"];
+    assert_eq!(annotations["portworx/snapshot-type"], "cloud");
+    assert_eq!(annotations["portworx/cloud-cred-id"], "good-cred");
+    assert_eq!(annotations["portworx.io/cloudsnap-incremental-count"], "0");
+    assert_eq!(
+        annotations["portworx.io/cloudsnap-delete-local-snap"],
+        "true"
+    );
+}
+
+fn get_snapshot(sim: &SimHandle, name: &str) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+            sim.client().await,
+            "default",
+            &common::res::stork_snapshot(),
+        );
+        serde_json::to_value(api.get(name).await.expect("snapshot exists")).expect("json")
+    })
+}
+
+#[test]
+fn a_failed_upload_shows_storks_message_runs_post_and_deletes() {
+    let sim = uploading_cluster(300);
+    let out = pxsnap(
+        &sim,
+        &[
+            "cloud-snap",
+            "cassandra-data",
+            "--cred-id",
+            "bad-cred",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("credential with ID bad-cred not found"),
+        "the condition message verbatim: {err}"
+    );
+    let result = json(&out);
+    assert_eq!(result["snapshot"]["status"], "Error");
+    assert_eq!(result["snapshot"]["deleted"], true);
+    assert!(snapshots(&sim, "default").is_empty());
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+}
+
+#[test]
+fn an_upload_longer_than_the_timeout_is_abandoned_after_post() {
+    let sim = uploading_cluster(10_000);
+    let out = pxsnap(
+        &sim,
+        &[
+            "cloud-snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--timeout",
+            "1s",
+        ],
+    );
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("deleted it (use --keep-failed to keep it)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+}
+
+#[test]
+fn no_wait_creates_and_returns_and_is_refused_with_commands() {
+    let sim = uploading_cluster(5_000);
+    for hooks in [["--pre", "nodetool flush"], ["--post", "echo thawed"]] {
+        let mut args = vec!["cloud-snap", "cassandra-data", "--no-wait"];
+        args.extend(hooks);
+        let out = pxsnap(&sim, &args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(
+            stderr(&out).contains("release the application before the snapshot is cut"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(sim.sim.timeline().is_empty());
+    let out = pxsnap(
+        &sim,
+        &[
+            "cloud-snap",
+            "cassandra-data",
+            "--no-wait",
+            "--name",
+            "c1",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/c1\n"
+    );
+    assert_eq!(snapshots(&sim, "default"), vec!["c1"]);
+    // `--force` accepts the early release.
+    let out = pxsnap(
+        &sim,
+        &[
+            "cloud-snap",
+            "cassandra-data",
+            "--no-wait",
+            "--force",
+            "--pre",
+            "true",
+            "--name",
+            "c2",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
+    let sim = uploading_cluster(20_000);
+    let child = spawn_pxsnap(
+        &sim,
+        &[
+            "cloud-snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--name",
+            "c1",
+            "-o",
+            "json",
+        ],
+    );
+    wait_for("the upload to start", || {
+        sim.sim
+            .timeline()
+            .iter()
+            .any(|e| e.kind == TimelineKind::SnapshotCut)
+    });
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let result = json(&out);
+    assert_eq!(result["snapshot"]["status"], "Interrupted");
+    assert_eq!(result["snapshot"]["deleted"], true);
+    assert!(
+        stderr(&out).contains("snapshot \"c1\" was interrupted; deleted it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+
+    let child = spawn_pxsnap(
+        &sim,
+        &[
+            "cloud-snap",
+            "cassandra-data",
+            "--pre",
+            "true",
+            "--name",
+            "c2",
+            "--keep-failed",
+        ],
+    );
+    wait_for("the second upload to start", || {
+        snapshots(&sim, "default") == vec!["c2"]
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 143, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("kept because of --keep-failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshots(&sim, "default"), vec!["c2"]);
+}

@@ -1,0 +1,154 @@
+//! Running the real `pxsnap` binary against a simulator, and reading what happened from the
+//! simulator's timeline: the helpers every end-to-end test of a snapshotting command shares.
+
+use std::process::Output;
+use std::time::Duration;
+
+use pxsnap::sim::{ControllerSettings, Scenario, TimelineEvent, TimelineKind};
+use serde_json::Value;
+
+use super::SimHandle;
+
+pub fn cassandra() -> SimHandle {
+    SimHandle::cassandra()
+}
+
+/// The built-in scenario with other controller settings.
+pub fn cassandra_with(settings: impl FnOnce(&mut ControllerSettings)) -> SimHandle {
+    let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
+    settings(&mut scenario.controller);
+    SimHandle::start(scenario)
+}
+
+/// A scenario from JSON, for the odd shapes (unbound PVCs, sidecars, stopped pods).
+pub fn scenario(value: Value) -> SimHandle {
+    SimHandle::start(serde_json::from_value(value).expect("valid scenario"))
+}
+
+/// STORK VolumeSnapshots currently in `namespace`, by name.
+pub fn snapshots(sim: &SimHandle, namespace: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+            sim.client().await,
+            namespace,
+            &super::res::stork_snapshot(),
+        );
+        api.list(&Default::default())
+            .await
+            .expect("list snapshots")
+            .items
+            .into_iter()
+            .filter_map(|o| o.metadata.name)
+            .collect()
+    })
+}
+
+pub fn started(timeline: &[TimelineEvent], needle: &str) -> Vec<String> {
+    execs(timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .filter(|e| command_of(e).contains(needle))
+        .filter_map(|e| e.pod.clone())
+        .collect()
+}
+
+pub fn pxsnap(sim: &SimHandle, args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("pxsnap")
+        .expect("pxsnap binary")
+        .arg("--kubeconfig")
+        .arg(&sim.kubeconfig_path)
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("pxsnap runs")
+}
+
+pub fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+/// The exec events of one pod, in order, with the command line they ran.
+pub fn execs(timeline: &[TimelineEvent], kind: TimelineKind) -> Vec<&TimelineEvent> {
+    timeline.iter().filter(|e| e.kind == kind).collect()
+}
+
+pub fn command_of(e: &TimelineEvent) -> String {
+    e.command.as_ref().map(|c| c.join(" ")).unwrap_or_default()
+}
+
+/// Asserts the consistency guarantee on a timeline: pre commands (matched by `pre`) all ended
+/// before the cut, post commands (matched by `post`) all started after it.
+pub fn assert_ordered(timeline: &[TimelineEvent], pre: &str, post: &str) -> u64 {
+    let cut = timeline
+        .iter()
+        .find(|e| e.kind == TimelineKind::SnapshotCut)
+        .unwrap_or_else(|| panic!("no snapshotCut in {timeline:#?}"))
+        .at_ns;
+    let pre_ends: Vec<_> = execs(timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains(pre))
+        .collect();
+    let post_starts: Vec<_> = execs(timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .filter(|e| command_of(e).contains(post))
+        .collect();
+    assert!(!pre_ends.is_empty(), "no pre command ran: {timeline:#?}");
+    assert!(
+        !post_starts.is_empty(),
+        "no post command ran: {timeline:#?}"
+    );
+    for e in &pre_ends {
+        assert!(
+            e.at_ns < cut,
+            "pre ended at {} after the cut at {cut}",
+            e.at_ns
+        );
+    }
+    for e in &post_starts {
+        assert!(
+            e.at_ns > cut,
+            "post started at {} before the cut at {cut}",
+            e.at_ns
+        );
+    }
+    cut
+}
+
+pub fn spawn_pxsnap(sim: &SimHandle, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("pxsnap"))
+        .arg("--kubeconfig")
+        .arg(&sim.kubeconfig_path)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn pxsnap")
+}
+
+pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
