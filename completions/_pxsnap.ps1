@@ -93,6 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('--incremental-count', '--incremental-count', [CompletionResultType]::ParameterName, 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the upload to finish')
             [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Extra label on the snapshot (repeatable)')
+            [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'How often to print a "still uploading" line when stderr is not a terminal')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')

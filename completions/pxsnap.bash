@@ -193,7 +193,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__cloud__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --cred-id --pre --post --container --hook-timeout --allow-no-pods --parallel --name --incremental-count --delete-local --timeout --no-wait --force --dry-run --label --keep-failed --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --cred-id --pre --post --container --hook-timeout --allow-no-pods --parallel --name --incremental-count --delete-local --timeout --no-wait --force --dry-run --label --keep-failed --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -240,6 +240,10 @@ _pxsnap() {
                     return 0
                     ;;
                 --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

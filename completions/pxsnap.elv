@@ -88,6 +88,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --incremental-count 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals'
             cand --timeout 'How long to wait for the upload to finish'
             cand --label 'Extra label on the snapshot (repeatable)'
+            cand --heartbeat 'How often to print a "still uploading" line when stderr is not a terminal'
             cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'

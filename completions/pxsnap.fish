@@ -88,6 +88,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Sn
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l heartbeat -d 'How often to print a "still uploading" line when stderr is not a terminal' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
