@@ -460,7 +460,6 @@ fn a_cloud_group_carries_type_and_credential_options() {
 }
 
 #[test]
-#[ignore = "pxsnap-sim's group controller does not apply badCloudCredIds to cloud groups yet"]
 fn a_failed_cloud_group_exits_4_and_is_deleted() {
     let mut scenario = Scenario::builtin("cassandra").expect("builtin");
     scenario.controller.bad_cloud_cred_ids = vec!["bad-cred".into()];
@@ -488,6 +487,7 @@ fn a_failed_cloud_group_exits_4_and_is_deleted() {
     assert_eq!(json["group"]["status"], "Failed");
     assert_eq!(json["group"]["deleted"], true);
     assert_eq!(json["error"]["step"], "snapshot");
+    assert!(stderr.contains("credential with ID bad-cred not found"), "{stderr}");
     assert_released_and_deleted(&sim);
 }
 

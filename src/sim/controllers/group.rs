@@ -183,15 +183,30 @@ async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
     let Some(cur) = ctx.current(k) else {
         return true;
     };
-    if let Some(bad) = members
-        .iter()
-        .find(|m| settings.fail_snapshots_of_pvcs.contains(&m.pvc))
-    {
-        let msg = format!(
-            "failed to create group snapshot: failed to snapshot volume {} of PVC {}: injected failure",
-            volume_id(&bad.pv),
-            bad.pvc
-        );
+    let option = |key: &str| {
+        g.pointer(&format!("/spec/options/{}", key.replace('/', "~1")))
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let cred = option("portworx/cloud-cred-id");
+    let bad_cred =
+        option("portworx/snapshot-type") == "cloud" && settings.bad_cloud_cred_ids.contains(&cred);
+    let failure = members.iter().find_map(|m| {
+        if bad_cred {
+            Some((m, format!("failed to create cloud group snapshot of volume {}: credential with ID {cred} not found", volume_id(&m.pv))))
+        } else {
+            settings.fail_snapshots_of_pvcs.contains(&m.pvc).then(|| {
+                let msg = format!(
+                    "failed to create group snapshot: failed to snapshot volume {} of PVC {}: injected failure",
+                    volume_id(&m.pv),
+                    m.pvc
+                );
+                (m, msg)
+            })
+        }
+    });
+    if let Some((bad, msg)) = failure {
         record_event(&ctx.sh, &cur.value, "Warning", "Failed", &msg, COMPONENT);
         let mut ev = TimelineEvent::new(TimelineKind::SnapshotError, &k.namespace);
         ev.object = Some(format!("groupvolumesnapshots/{}", k.name));
