@@ -193,7 +193,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__cloud__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --cred-id --pre --post --container --hook-timeout --allow-no-pods --parallel --name --incremental-count --delete-local --timeout --no-wait --force --dry-run --label --keep-failed --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --cred-id --pre --post --container --hook-timeout --allow-no-pods --parallel --incremental-count --delete-local --timeout --name --no-wait --force --dry-run --label --keep-failed --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,15 +227,15 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --name)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --incremental-count)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -733,7 +733,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --pre --post --container --hook-timeout --allow-no-pods --parallel --name --timeout --no-wait --force --dry-run --label --keep-failed --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --pre --post --container --hook-timeout --allow-no-pods --parallel --timeout --name --no-wait --force --dry-run --label --keep-failed --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,11 +763,11 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --name)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

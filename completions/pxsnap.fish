@@ -54,8 +54,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run; it is killed after that' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most exec streams open at once' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l context -d 'The kubeconfig context to use' -r
@@ -69,10 +69,10 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l color -d 'When to
 always\t''
 never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l no-wait -d 'Do not wait for the snapshot to be Ready (refused with --pre unless --force)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l force -d 'Allow --no-wait with --pre although the cut may come after the release'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l no-wait -d 'Do not wait for the snapshot to be Ready (refused when it would release the app before the cut, unless --force)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l force -d 'Allow --no-wait with pre/post commands although the release may come before the cut'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l dry-run -d 'Print what would be done and change nothing'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l keep-failed -d 'Keep a snapshot that failed or timed out instead of deleting it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l keep-failed -d 'Keep a snapshot that failed, timed out or was interrupted instead of deleting it'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s q -l quiet -d 'Print nothing but the result and errors'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l no-progress -d 'Never draw progress bars, even on a terminal'
@@ -84,9 +84,9 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post -d 'Co
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run; it is killed after that' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most exec streams open at once' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l heartbeat -d 'How often to print a "still uploading" line when stderr is not a terminal' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
@@ -102,8 +102,8 @@ always\t''
 never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l delete-local -d 'Delete the local snapshot once the upload is done'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l no-wait -d 'Do not wait for the upload (refused with --pre/--post unless --force); `pxsnap list` shows progress'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l force -d 'Allow --no-wait with pre/post commands although the app is released before the cut'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l no-wait -d 'Do not wait for the snapshot to be Ready (refused when it would release the app before the cut, unless --force)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l force -d 'Allow --no-wait with pre/post commands although the release may come before the cut'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l dry-run -d 'Print what would be done and change nothing'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l keep-failed -d 'Keep a snapshot that failed, timed out or was interrupted instead of deleting it'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'

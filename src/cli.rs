@@ -179,16 +179,23 @@ pub struct SnapArgs {
     pub pvc: String,
     #[command(flatten)]
     pub hooks: HookArgs,
-    /// Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
     /// How long to wait for the snapshot to be cut
     #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Do not wait for the snapshot to be Ready (refused with --pre unless --force)
+    #[command(flatten)]
+    pub snapshot: SnapshotOptions,
+}
+
+/// What `snap` and `cloud-snap` share about the snapshot object and its fate.
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotOptions {
+    /// Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Do not wait for the snapshot to be Ready (refused when it would release the app before the cut, unless --force)
     #[arg(long)]
     pub no_wait: bool,
-    /// Allow --no-wait with --pre although the cut may come after the release
+    /// Allow --no-wait with pre/post commands although the release may come before the cut
     #[arg(long)]
     pub force: bool,
     /// Print what would be done and change nothing
@@ -197,7 +204,7 @@ pub struct SnapArgs {
     /// Extra label on the snapshot (repeatable)
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
     pub labels: Vec<(String, String)>,
-    /// Keep a snapshot that failed or timed out instead of deleting it
+    /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
 }
@@ -211,9 +218,6 @@ pub struct CloudSnapArgs {
     pub cred_id: Option<String>,
     #[command(flatten)]
     pub hooks: HookArgs,
-    /// Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
     /// Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals
     #[arg(long, value_name = "N")]
     pub incremental_count: Option<u32>,
@@ -223,21 +227,8 @@ pub struct CloudSnapArgs {
     /// How long to wait for the upload to finish
     #[arg(long, value_name = "DUR", default_value = "1h", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Do not wait for the upload (refused with --pre/--post unless --force); `pxsnap list` shows progress
-    #[arg(long)]
-    pub no_wait: bool,
-    /// Allow --no-wait with pre/post commands although the app is released before the cut
-    #[arg(long)]
-    pub force: bool,
-    /// Print what would be done and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Extra label on the snapshot (repeatable)
-    #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
-    pub labels: Vec<(String, String)>,
-    /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
-    #[arg(long)]
-    pub keep_failed: bool,
+    #[command(flatten)]
+    pub snapshot: SnapshotOptions,
     /// How often to print a "still uploading" line when stderr is not a terminal
     #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration, hide = true)]
     pub heartbeat: Duration,

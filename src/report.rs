@@ -22,6 +22,24 @@ pub struct ErrorReport {
     pub message: String,
 }
 
+/// A result document with an `error` member, so every exit path can end the same way.
+pub trait Fallible: Sized {
+    fn error_mut(&mut self) -> &mut Option<ErrorReport>;
+
+    /// Records `error` in the document (step and message, as printed on stderr) and ends the
+    /// run with it.
+    fn fail(mut self, step: Step, error: Error) -> Outcome<Self> {
+        *self.error_mut() = Some(ErrorReport {
+            step,
+            message: error.to_string(),
+        });
+        Outcome {
+            result: self,
+            error: Some(error),
+        }
+    }
+}
+
 /// A finished run: the result to print and the error that decides the exit code.
 pub struct Outcome<R> {
     pub result: R,

@@ -487,7 +487,10 @@ fn a_failed_cloud_group_exits_4_and_is_deleted() {
     assert_eq!(json["group"]["status"], "Failed");
     assert_eq!(json["group"]["deleted"], true);
     assert_eq!(json["error"]["step"], "snapshot");
-    assert!(stderr.contains("credential with ID bad-cred not found"), "{stderr}");
+    assert!(
+        stderr.contains("credential with ID bad-cred not found"),
+        "{stderr}"
+    );
     assert_released_and_deleted(&sim);
 }
 

@@ -21,7 +21,7 @@ use crate::cli::{CloneArgs, GlobalArgs};
 use crate::cluster::Cluster;
 use crate::error::{Error, Step};
 use crate::progress::Progress;
-use crate::report::{ErrorReport, Outcome, Report, plain_table, summary};
+use crate::report::{ErrorReport, Fallible, Outcome, Report, plain_table, summary};
 use crate::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION};
 use crate::signals::Signals;
 
@@ -68,17 +68,6 @@ impl CloneResult {
             clones: Vec::new(),
             warnings: Vec::new(),
             error: None,
-        }
-    }
-
-    fn fail(mut self, step: Step, error: Error) -> Outcome<CloneResult> {
-        self.error = Some(ErrorReport {
-            step,
-            message: error.to_string(),
-        });
-        Outcome {
-            result: self,
-            error: Some(error),
         }
     }
 
@@ -674,6 +663,12 @@ fn volumes_snippet<'a>(pvcs: impl Iterator<Item = &'a str>) -> String {
         ));
     }
     text
+}
+
+impl Fallible for CloneResult {
+    fn error_mut(&mut self) -> &mut Option<ErrorReport> {
+        &mut self.error
+    }
 }
 
 #[cfg(test)]

@@ -17,18 +17,13 @@ pub async fn run(
     let job = SnapJob {
         pvc: &args.pvc,
         hooks: &args.hooks,
-        name: args.name.as_deref(),
         kind: SnapshotKind::Cloud(CloudOptions {
             cred_id: args.cred_id.clone(),
             incremental_count: args.incremental_count,
             delete_local: args.delete_local,
         }),
-        labels: &args.labels,
         timeout: args.timeout,
-        no_wait: args.no_wait,
-        force: args.force,
-        dry_run: args.dry_run,
-        keep_failed: args.keep_failed,
+        options: &args.snapshot,
         heartbeat: Some(args.heartbeat),
     };
     run_job(global, &job, signals).await

@@ -17,7 +17,7 @@ use crate::cli::{DeleteArgs, GlobalArgs};
 use crate::cluster::{Cluster, retry_transient};
 use crate::error::{Error, Result, Step};
 use crate::paged_list::{DEFAULT_PAGE_SIZE, ListScope, PagedList};
-use crate::report::{ErrorReport, Outcome, Report};
+use crate::report::{ErrorReport, Fallible, Outcome, Report};
 use crate::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
 use crate::retention::{self, Candidate, Verdict};
 
@@ -83,17 +83,6 @@ impl Action {
 }
 
 impl DeleteResult {
-    fn fail(mut self, step: Step, error: Error) -> Outcome<DeleteResult> {
-        self.error = Some(ErrorReport {
-            step,
-            message: error.to_string(),
-        });
-        Outcome {
-            result: self,
-            error: Some(error),
-        }
-    }
-
     fn planned(&self) -> impl Iterator<Item = &DeleteItem> {
         self.items
             .iter()
@@ -504,4 +493,10 @@ fn outcome_error(result: &DeleteResult) -> Option<Error> {
         namespace: result.namespace.clone(),
         names: missing.join(", "),
     })
+}
+
+impl Fallible for DeleteResult {
+    fn error_mut(&mut self) -> &mut Option<ErrorReport> {
+        &mut self.error
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{DemoArgs, GlobalArgs, HookArgs};
+use crate::cli::{DemoArgs, GlobalArgs, HookArgs, SnapshotOptions};
 use crate::commands::snap::{SnapJob, run_job};
 use crate::error::Error;
 use crate::signals::Signals;
@@ -70,14 +70,16 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
     let job = SnapJob {
         pvc: PVC,
         hooks: &hooks,
-        name: None,
         kind: crate::backend::stork::SnapshotKind::Local,
-        labels: &[],
         timeout: std::time::Duration::from_secs(60),
-        no_wait: false,
-        force: false,
-        dry_run: false,
-        keep_failed: false,
+        options: &SnapshotOptions {
+            name: None,
+            no_wait: false,
+            force: false,
+            dry_run: false,
+            labels: Vec::new(),
+            keep_failed: false,
+        },
         heartbeat: None,
     };
     let code = run_job(&demo_global, &job, signals)

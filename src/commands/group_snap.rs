@@ -20,7 +20,7 @@ use crate::locate::Located;
 use crate::pipeline::{check_selected, hook_plan, locate_targets, run_frozen, settle_unfinished};
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
-use crate::report::{ErrorReport, Outcome, Report, hooks_table, plain_table, summary};
+use crate::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, plain_table, summary};
 use crate::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION};
 use crate::signals::Signals;
 
@@ -89,17 +89,6 @@ impl GroupSnapResult {
             freeze: None,
             warnings: Vec::new(),
             error: None,
-        }
-    }
-
-    fn fail(mut self, step: Step, error: Error) -> Outcome<GroupSnapResult> {
-        self.error = Some(ErrorReport {
-            step,
-            message: error.to_string(),
-        });
-        Outcome {
-            result: self,
-            error: Some(error),
         }
     }
 
@@ -513,6 +502,12 @@ fn warnings(located: &Located, pvcs: &[String], has_commands: bool) -> Vec<Strin
         );
     }
     warnings
+}
+
+impl Fallible for GroupSnapResult {
+    fn error_mut(&mut self) -> &mut Option<ErrorReport> {
+        &mut self.error
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, WaitFailure};
-use crate::cli::{GlobalArgs, HookArgs, SnapArgs};
+use crate::cli::{GlobalArgs, HookArgs, SnapArgs, SnapshotOptions};
 use crate::cluster::Cluster;
 use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
@@ -11,7 +11,7 @@ use crate::locate::Located;
 use crate::pipeline::{check_snapshottable, hook_plan, locate_targets, run_frozen};
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
-use crate::report::{ErrorReport, Outcome, Report, hooks_table, summary};
+use crate::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
 use crate::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
 use crate::signals::Signals;
 
@@ -59,17 +59,6 @@ impl SnapResult {
             freeze: None,
             warnings: Vec::new(),
             error: None,
-        }
-    }
-
-    fn fail(mut self, step: Step, error: Error) -> Outcome<SnapResult> {
-        self.error = Some(ErrorReport {
-            step,
-            message: error.to_string(),
-        });
-        Outcome {
-            result: self,
-            error: Some(error),
         }
     }
 }
@@ -123,14 +112,9 @@ impl Report for SnapResult {
 pub struct SnapJob<'a> {
     pub pvc: &'a str,
     pub hooks: &'a HookArgs,
-    pub name: Option<&'a str>,
     pub kind: SnapshotKind,
-    pub labels: &'a [(String, String)],
     pub timeout: std::time::Duration,
-    pub no_wait: bool,
-    pub force: bool,
-    pub dry_run: bool,
-    pub keep_failed: bool,
+    pub options: &'a SnapshotOptions,
     /// Print a plain "still uploading" line this often when stderr is not a terminal, so a CI
     /// log shows the job is alive during a long upload.
     pub heartbeat: Option<std::time::Duration>,
@@ -144,14 +128,9 @@ pub async fn run(
     let job = SnapJob {
         pvc: &args.pvc,
         hooks: &args.hooks,
-        name: args.name.as_deref(),
         kind: SnapshotKind::Local,
-        labels: &args.labels,
         timeout: args.timeout,
-        no_wait: args.no_wait,
-        force: args.force,
-        dry_run: args.dry_run,
-        keep_failed: args.keep_failed,
+        options: &args.snapshot,
         heartbeat: None,
     };
     run_job(global, &job, signals).await
@@ -166,8 +145,9 @@ pub async fn run_job(
 ) -> Outcome<SnapResult> {
     let mut result = SnapResult::new(SnapshotReport {
         name: job
+            .options
             .name
-            .map(str::to_string)
+            .clone()
             .unwrap_or_else(|| stork::default_name(job.pvc, jiff::Timestamp::now())),
         pvc: job.pvc.to_string(),
         type_: job.kind.label().to_string(),
@@ -182,7 +162,7 @@ pub async fn run_job(
     // that must stay quiesced until the upload ends, so there --post alone is refused too.
     let releases_early = !job.hooks.pre.is_empty()
         || (matches!(job.kind, SnapshotKind::Cloud(_)) && !job.hooks.post.is_empty());
-    if job.no_wait && releases_early && !job.force {
+    if job.options.no_wait && releases_early && !job.options.force {
         return result.fail(
             Step::Config,
             Error::Usage(
@@ -223,10 +203,10 @@ pub async fn run_job(
         namespace: namespace.clone(),
         pvc: job.pvc.to_string(),
         kind: job.kind.clone(),
-        labels: job.labels.to_vec(),
+        labels: job.options.labels.clone(),
     };
     let object = stork::build(&request);
-    if job.dry_run {
+    if job.options.dry_run {
         drop(progress);
         crate::report::print_plan(
             global.output,
@@ -253,7 +233,7 @@ pub async fn run_job(
     let snapshot_step = async {
         progress.step(format!("creating snapshot {}", request.name));
         let created = stork::create(&cluster, &object).await?;
-        if job.no_wait {
+        if job.options.no_wait {
             return Ok(Ok(created));
         }
         progress.step(format!("waiting for snapshot {} to be cut", request.name));
@@ -359,7 +339,7 @@ pub async fn run_job(
             &namespace,
             &request.name,
             reason,
-            job.keep_failed,
+            job.options.keep_failed,
             &mut result,
         )
         .await;
@@ -436,4 +416,10 @@ fn warnings(located: &Located, pvc: &str) -> Vec<String> {
             )
         })
         .collect()
+}
+
+impl Fallible for SnapResult {
+    fn error_mut(&mut self) -> &mut Option<ErrorReport> {
+        &mut self.error
+    }
 }
