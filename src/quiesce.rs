@@ -218,28 +218,11 @@ impl Frozen {
         self.pre_failure.is_none() && self.interrupted.is_none()
     }
 
-    /// Targets still frozen, for the "still frozen" message on a second Ctrl-C.
-    fn frozen_targets(&self) -> Vec<&HookTarget> {
-        self.started
-            .keys()
-            .map(|&i| &self.plan.targets[i])
-            .collect()
-    }
-
     /// Runs the post commands in every pod whose pre command started. Further signals during
     /// the release do not stop it; each one prints what is still frozen and where.
     pub async fn release(mut self, signals: &mut Signals) -> Released {
-        let still_frozen: Vec<String> = self
-            .frozen_targets()
-            .iter()
-            .map(|t| {
-                format!(
-                    "pod {:?} (container {:?}) in namespace {:?}",
-                    t.pod, t.container, t.namespace
-                )
-            })
-            .collect();
-        let work = self.release_now();
+        let frozen = StillFrozen::default();
+        let work = self.release_now(&frozen);
         tokio::pin!(work);
         loop {
             tokio::select! {
@@ -248,16 +231,19 @@ impl Frozen {
                     eprintln!(
                         "pxsnap: {} received while releasing; still running post commands for: {}",
                         signal.name(),
-                        still_frozen.join(", ")
+                        frozen.describe()
                     );
                 }
             }
         }
     }
 
-    async fn release_now(&mut self) -> Released {
+    async fn release_now(&mut self, frozen: &StillFrozen) -> Released {
         self.released = true;
         let plan = self.plan.clone();
+        for &index in self.started.keys() {
+            frozen.add(index, &plan.targets[index]);
+        }
         let limit = Arc::new(Semaphore::new(plan.parallel.max(1)));
         let jobs: FuturesUnordered<_> = self
             .started
@@ -275,6 +261,7 @@ impl Frozen {
                     for command in &plan.post {
                         records.push(run_post(&pods, target, command, plan.timeout).await);
                     }
+                    frozen.remove(index);
                     let (started_at, ended_at, duration_ms) = start.until(Mark::now());
                     let window = PodWindow {
                         pod: target.pod.clone(),
@@ -325,6 +312,37 @@ fn freeze_window(start: Mark, end: Mark, mut per_pod: Vec<PodWindow>) -> FreezeW
     }
 }
 
+/// The pods whose post commands have not finished yet, for the message a second Ctrl-C prints.
+#[derive(Default)]
+struct StillFrozen {
+    pods: Mutex<BTreeMap<usize, String>>,
+}
+
+impl StillFrozen {
+    fn add(&self, index: usize, target: &HookTarget) {
+        let line = format!(
+            "pod {:?} (container {:?}) in namespace {:?}",
+            target.pod, target.container, target.namespace
+        );
+        self.pods
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(index, line);
+    }
+
+    fn remove(&self, index: usize) {
+        self.pods
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&index);
+    }
+
+    fn describe(&self) -> String {
+        let pods = self.pods.lock().unwrap_or_else(PoisonError::into_inner);
+        pods.values().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// A post command, retried when the exec stream itself failed (the command reported nothing),
 /// because a lost connection must not leave the app frozen.
 async fn run_post(
@@ -359,7 +377,9 @@ impl Drop for Frozen {
             return;
         };
         eprintln!("pxsnap: releasing frozen pods before exiting");
-        let released = tokio::task::block_in_place(|| handle.block_on(self.release_now()));
+        let released = tokio::task::block_in_place(|| {
+            handle.block_on(self.release_now(&StillFrozen::default()))
+        });
         if let Some(failure) = released.post_failure {
             eprintln!("pxsnap: {failure}");
         }

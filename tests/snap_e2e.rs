@@ -926,3 +926,45 @@ fn a_cluster_without_stork_says_so() {
     assert_eq!(code(&out), 1);
     assert!(stderr(&out).contains("volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_second_ctrl_c_during_the_release_says_what_is_still_frozen() {
+    let sim = cassandra_with(|c| c.hang = true);
+    let child = spawn_pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "sleep 1; echo thawed",
+            "--name",
+            "s1",
+        ],
+    );
+    wait_for("the snapshot to be created", || {
+        snapshots(&sim, "default") == vec!["s1"]
+    });
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    wait_for("the post command to start", || {
+        !started(&sim.sim.timeline(), "echo thawed").is_empty()
+    });
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"SIGINT received while releasing; still running post commands for: pod "cassandra-app-0" (container "cassandra") in namespace "default""#),
+        "{err}"
+    );
+    // The second Ctrl-C did not cut the release short.
+    let ends: Vec<_> = execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains("echo thawed"))
+        .map(|e| e.exit_code)
+        .collect();
+    assert_eq!(ends, vec![Some(0)]);
+}
