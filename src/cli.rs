@@ -190,7 +190,7 @@ pub struct SnapArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SnapshotOptions {
     /// Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_object_name)]
     pub name: Option<String>,
     /// Do not wait for the snapshot to be Ready (refused when it would release the app before the cut, unless --force)
     #[arg(long)]
@@ -256,7 +256,7 @@ pub struct GroupSnapArgs {
     #[command(flatten)]
     pub hooks: HookArgs,
     /// Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_object_name)]
     pub name: Option<String>,
     /// Namespaces the child snapshots may be restored into
     #[arg(long, value_name = "NS,...", value_delimiter = ',')]
@@ -281,19 +281,59 @@ pub struct GroupSnapArgs {
     pub keep_failed: bool,
 }
 
-/// `key=value`, with the key checked the way Kubernetes checks label keys (loosely: non-empty,
-/// no spaces), so a typo is a usage error and not a 422 from the API server.
+/// `key=value`, checked the way Kubernetes checks labels, so a typo is a usage error before
+/// anything is frozen rather than a 422 from the API server after.
 pub fn parse_label(raw: &str) -> Result<(String, String), String> {
     let (key, value) = raw
         .split_once('=')
         .ok_or_else(|| format!("label {raw:?} is not KEY=VALUE"))?;
-    if key.is_empty() || key.contains(char::is_whitespace) {
-        return Err(format!("label key {key:?} is not a valid label key"));
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let prefix_ok = prefix.is_none_or(is_dns_subdomain);
+    if !prefix_ok || !is_label_value(name) || name.is_empty() {
+        return Err(format!(
+            "label key {key:?} is not valid: [prefix/]name, name up to 63 letters, digits, '-', '_', '.'"
+        ));
     }
-    if value.len() > 63 || value.contains(char::is_whitespace) {
-        return Err(format!("label value {value:?} is not a valid label value"));
+    if !is_label_value(value) {
+        return Err(format!(
+            "label value {value:?} is not valid: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric"
+        ));
     }
     Ok((key.to_string(), value.to_string()))
+}
+
+/// An object name (`--name`): a DNS-1123 subdomain, as the API server requires.
+pub fn parse_object_name(raw: &str) -> Result<String, String> {
+    if is_dns_subdomain(raw) {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "{raw:?} is not a valid object name: use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+        ))
+    }
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    !s.is_empty()
+        && s.len() <= 253
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && edge(s.chars().next())
+        && edge(s.chars().last())
+}
+
+fn is_label_value(s: &str) -> bool {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    s.is_empty()
+        || (s.len() <= 63
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && edge(s.chars().next())
+            && edge(s.chars().last()))
 }
 
 const CLONE_HELP: &str = "\
@@ -397,6 +437,17 @@ mod tests {
         assert!(parse_label("novalue").is_err());
         assert!(parse_label("=x").is_err());
         assert!(parse_label("a b=c").is_err());
+        assert!(parse_label("example.com/team=dba").is_ok());
+        assert!(parse_label("team=-dba").is_err());
+        assert!(parse_label(&format!("team={}", "x".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn object_names_are_dns_subdomains() {
+        assert!(parse_object_name("nightly-1.db").is_ok());
+        for bad in ["Nightly", "nightly_1", "-x", "x-", "", &"x".repeat(254)] {
+            assert!(parse_object_name(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub fn locate(pods: &[Pod], pvcs: &[String], container: Option<&str>) -> Result<
         if claimed.is_empty() {
             continue;
         }
-        if let Some(reason) = not_running(pod) {
+        if let Some(reason) = pod_not_running(pod) {
             skipped.push(SkippedPod {
                 pod: pod_name,
                 reason,
@@ -162,6 +162,13 @@ pub fn locate(pods: &[Pod], pvcs: &[String], container: Option<&str>) -> Result<
                     }
                 },
             };
+            if let Some(reason) = container_not_running(pod, &chosen) {
+                skipped.push(SkippedPod {
+                    pod: pod_name.clone(),
+                    reason,
+                });
+                continue;
+            }
             let target = targets
                 .entry((pod_name.clone(), chosen.clone()))
                 .or_insert_with(|| HookTarget {
@@ -179,20 +186,28 @@ pub fn locate(pods: &[Pod], pvcs: &[String], container: Option<&str>) -> Result<
     })
 }
 
-/// Why a pod cannot take a command now, or `None` when it can: the pod is Running and every
-/// container that reports a state is running (a crash-looping container would reject the exec).
-fn not_running(pod: &Pod) -> Option<String> {
-    let status = pod.status.as_ref();
-    let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
-    if phase != "Running" {
-        return Some(format!("pod is {phase}"));
-    }
-    let waiting = status
+/// Why a pod cannot take a command now, or `None` when its phase is Running.
+fn pod_not_running(pod: &Pod) -> Option<String> {
+    let phase = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("Unknown");
+    (phase != "Running").then(|| format!("pod is {phase}"))
+}
+
+/// Why the chosen container cannot take a command, judged on that container alone: a
+/// restarting sidecar must not make pxsnap skip (and so not quiesce) the application.
+fn container_not_running(pod: &Pod, container: &str) -> Option<String> {
+    let status = pod
+        .status
+        .as_ref()
         .and_then(|s| s.container_statuses.as_ref())
         .into_iter()
         .flatten()
-        .find(|c| c.state.as_ref().is_some_and(|st| st.running.is_none()));
-    waiting.map(|c| format!("container {:?} is not running", c.name))
+        .find(|c| c.name == container)?;
+    let running = status.state.as_ref().is_none_or(|st| st.running.is_some());
+    (!running).then(|| format!("container {container:?} is not running"))
 }
 
 #[cfg(test)]
@@ -308,6 +323,33 @@ mod tests {
                 pod: "pending".into(),
                 reason: "pod is Pending".into()
             }]
+        );
+    }
+
+    #[test]
+    fn only_the_chosen_containers_state_counts() {
+        let mut sidecar_down = pod(
+            "app-0",
+            "Running",
+            json!([claim("data", "pvc-a")]),
+            json!([container("app", &["data"]), container("proxy", &[])]),
+        );
+        sidecar_down.status = serde_json::from_value(json!({"phase": "Running", "containerStatuses": [
+            {"name": "app", "ready": true, "restartCount": 0, "image": "i", "imageID": "", "state": {"running": {}}},
+            {"name": "proxy", "ready": false, "restartCount": 5, "image": "i", "imageID": "", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
+        ]}))
+        .expect("status");
+        let found =
+            locate(std::slice::from_ref(&sidecar_down), &pvcs(&["pvc-a"]), None).expect("locates");
+        assert_eq!(
+            found.targets.len(),
+            1,
+            "a crash-looping sidecar must not skip the app"
+        );
+        let found = locate(&[sidecar_down], &pvcs(&["pvc-a"]), Some("proxy")).expect("locates");
+        assert_eq!(
+            found.skipped[0].reason,
+            "container \"proxy\" is not running"
         );
     }
 

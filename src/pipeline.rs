@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::Api;
 use kube::api::ListParams;
 
+use crate::backend::Disposal;
 use crate::cli::HookArgs;
 use crate::cluster::Cluster;
 use crate::error::{Error, Result, Signal};
@@ -177,13 +178,18 @@ where
     let mut value = None;
     if frozen.is_quiesced() {
         tokio::select! {
+            // A step that finished in the same poll as a signal counts as finished: its
+            // snapshot is good and must not be deleted as interrupted.
+            biased;
             done = step => value = Some(done),
             signal = signals.recv() => frozen.interrupted = Some(signal),
         }
     }
     let pre_failure = frozen.pre_failure.clone();
-    let interrupted = frozen.interrupted;
+    let frozen_interrupted = frozen.interrupted;
     let released = frozen.release(signals).await;
+    // A signal during the release still ends the run as interrupted (exit 130/143).
+    let interrupted = frozen_interrupted.or(released.signal);
     FrozenRun {
         value,
         pre_failure,
@@ -195,36 +201,49 @@ where
 /// What became of a snapshot object pxsnap gave up on (failed, timed out, interrupted).
 pub struct Settled {
     pub deleted: bool,
-    pub warning: String,
+    /// What the user should know, when there is something to know.
+    pub warning: Option<String>,
 }
 
-/// Deletes an object pxsnap gave up on (STORK would keep retrying it, re-running its rules),
-/// unless `--keep-failed`; `what` names it (`snapshot "x"`), `reason` says what happened.
+/// Deletes an object this run created and gave up on (STORK would keep retrying it,
+/// re-running its rules), unless `--keep-failed`; `what` names it (`snapshot "x"`), `reason`
+/// says what happened. An object this run did not create is never deleted.
 pub async fn settle_unfinished(
     what: &str,
     reason: &str,
     keep: bool,
-    delete: impl Future<Output = Result<()>>,
+    delete: impl Future<Output = Result<Disposal>>,
 ) -> Settled {
-    let settled = if keep {
-        Settled {
-            deleted: false,
-            warning: format!("{what} {reason}; kept because of --keep-failed"),
-        }
+    let (deleted, warning) = if keep {
+        (
+            false,
+            Some(format!("{what} {reason}; kept because of --keep-failed")),
+        )
     } else {
         match delete.await {
-            Ok(()) => Settled {
-                deleted: true,
-                warning: format!("{what} {reason}; deleted it (use --keep-failed to keep it)"),
-            },
-            Err(err) => Settled {
-                deleted: false,
-                warning: format!("{what} {reason} and could not be deleted: {err}"),
-            },
+            Ok(Disposal::Deleted) => (
+                true,
+                Some(format!(
+                    "{what} {reason}; deleted it (use --keep-failed to keep it)"
+                )),
+            ),
+            Ok(Disposal::Absent) => (false, None),
+            Ok(Disposal::NotOurs) => (
+                false,
+                Some(format!(
+                    "{what} {reason}; the object of that name was not created by this run, so it was left alone"
+                )),
+            ),
+            Err(err) => (
+                false,
+                Some(format!("{what} {reason} and could not be deleted: {err}")),
+            ),
         }
     };
     // Said on stderr as well as in the result: whether the object is still there is
     // something the user acts on.
-    crate::report::warn(&crate::progress::Progress::hidden(), &settled.warning);
-    settled
+    if let Some(warning) = &warning {
+        crate::report::warn(&crate::progress::Progress::hidden(), warning);
+    }
+    Settled { deleted, warning }
 }

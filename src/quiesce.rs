@@ -44,13 +44,20 @@ const POST_RETRY_DELAY: Duration = Duration::from_secs(1);
 pub struct Frozen {
     client: Client,
     plan: Arc<HookPlan>,
-    /// Indices into `plan.targets` whose pre command started, with when it started.
-    started: BTreeMap<usize, Mark>,
+    /// Indices into `plan.targets` whose pre command started and whose post commands have
+    /// not finished, with when the pre started. Shared with the exec jobs from the moment a pre
+    /// command starts, so the `Drop` safety net sees every frozen pod even mid-freeze.
+    started: StartedPods,
     pub records: Vec<HookRecord>,
     pub pre_failure: Option<String>,
     pub interrupted: Option<Signal>,
     started_at: Option<Mark>,
-    released: bool,
+}
+
+type StartedPods = Arc<Mutex<BTreeMap<usize, Mark>>>;
+
+fn lock(started: &StartedPods) -> std::sync::MutexGuard<'_, BTreeMap<usize, Mark>> {
+    started.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A moment, both monotonic (for durations) and wall-clock (for the report).
@@ -111,6 +118,8 @@ pub struct Released {
     pub records: Vec<HookRecord>,
     pub post_failure: Option<String>,
     pub window: Option<FreezeWindow>,
+    /// The first signal that arrived during the release, which still decides the exit code.
+    pub signal: Option<Signal>,
 }
 
 impl Released {
@@ -120,38 +129,39 @@ impl Released {
             records: Vec::new(),
             post_failure: None,
             window: None,
+            signal: None,
         }
     }
 }
 
 /// Runs the pre commands, in order, in every target (pods concurrently, at most
-/// `plan.parallel` at once). After the first failure no further pod is started; pods already
-/// running their pre command finish it (each is bounded by the hook timeout). A signal stops the
-/// wait at once; in-flight exec streams are dropped, which kills those commands.
+/// `plan.parallel` at once). After the first failure or a signal no further pod is started;
+/// pods already running their pre command finish it (each is bounded by the hook timeout), so
+/// that no post command can overtake a pre command still running in the same container —
+/// closing an exec stream does not reliably kill the command in a real container.
 pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> Frozen {
     let plan = Arc::new(plan);
     let mut frozen = Frozen {
         client: client.clone(),
         plan: plan.clone(),
-        started: BTreeMap::new(),
+        started: StartedPods::default(),
         records: Vec::new(),
         pre_failure: None,
         interrupted: None,
         started_at: None,
-        released: false,
     };
     if plan.pre.is_empty() || plan.targets.is_empty() {
         // Nothing quiesces the app, but post commands still run everywhere (they may be
         // notifications); treat every target as started so release reaches them.
         let now = Mark::now();
-        frozen.started = (0..plan.targets.len()).map(|i| (i, now)).collect();
+        *lock(&frozen.started) = (0..plan.targets.len()).map(|i| (i, now)).collect();
         if !plan.targets.is_empty() && !plan.post.is_empty() {
             frozen.started_at = Some(now);
         }
         return frozen;
     }
     frozen.started_at = Some(Mark::now());
-    let started = Arc::new(Mutex::new(BTreeMap::new()));
+    let started = frozen.started.clone();
     let failed = Arc::new(AtomicBool::new(false));
     let limit = Arc::new(Semaphore::new(plan.parallel.max(1)));
     let mut jobs: FuturesUnordered<_> = plan
@@ -169,10 +179,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                 if failed.load(Ordering::SeqCst) {
                     return Vec::new();
                 }
-                started
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(index, Mark::now());
+                lock(&started).insert(index, Mark::now());
                 let target = &plan.targets[index];
                 let mut records = Vec::new();
                 for command in &plan.pre {
@@ -196,14 +203,17 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                 Some(done) => records.extend(done),
                 None => break,
             },
-            signal = signals.recv() => {
+            signal = signals.recv(), if frozen.interrupted.is_none() => {
                 frozen.interrupted = Some(signal);
-                break;
+                failed.store(true, Ordering::SeqCst);
+                eprintln!(
+                    "pxsnap: {} received; letting running pre commands finish (at most {}), then releasing",
+                    signal.name(),
+                    crate::duration::human(plan.timeout)
+                );
             }
         }
     }
-    drop(jobs);
-    frozen.started = std::mem::take(&mut *started.lock().unwrap_or_else(PoisonError::into_inner));
     frozen.pre_failure = records
         .iter()
         .find(|r| !r.succeeded())
@@ -224,10 +234,16 @@ impl Frozen {
         let frozen = StillFrozen::default();
         let work = self.release_now(&frozen);
         tokio::pin!(work);
+        let mut first_signal = None;
         loop {
             tokio::select! {
-                released = &mut work => return released,
+                released = &mut work => {
+                    let mut released = released;
+                    released.signal = first_signal;
+                    return released;
+                }
                 signal = signals.recv() => {
+                    first_signal.get_or_insert(signal);
                     eprintln!(
                         "pxsnap: {} received while releasing; still running post commands for: {}",
                         signal.name(),
@@ -239,19 +255,19 @@ impl Frozen {
     }
 
     async fn release_now(&mut self, frozen: &StillFrozen) -> Released {
-        self.released = true;
         let plan = self.plan.clone();
-        for &index in self.started.keys() {
+        let to_release: Vec<(usize, Mark)> =
+            lock(&self.started).iter().map(|(&i, &m)| (i, m)).collect();
+        for &(index, _) in &to_release {
             frozen.add(index, &plan.targets[index]);
         }
         let limit = Arc::new(Semaphore::new(plan.parallel.max(1)));
-        let jobs: FuturesUnordered<_> = self
-            .started
-            .iter()
-            .map(|(&index, &start)| {
+        let jobs: FuturesUnordered<_> = to_release
+            .into_iter()
+            .map(|(index, start)| {
                 let pods: Api<Pod> =
                     Api::namespaced(self.client.clone(), &plan.targets[index].namespace);
-                let (plan, limit) = (plan.clone(), limit.clone());
+                let (plan, limit, started) = (plan.clone(), limit.clone(), self.started.clone());
                 async move {
                     let _permit = limit.acquire().await.ok();
                     let target = &plan.targets[index];
@@ -261,6 +277,9 @@ impl Frozen {
                     for command in &plan.post {
                         records.push(run_post(&pods, target, command, plan.timeout).await);
                     }
+                    // Only now is this pod out of the freeze; until here a panic or an
+                    // abandoned release leaves it to the Drop safety net.
+                    lock(&started).remove(&index);
                     frozen.remove(index);
                     let (started_at, ended_at, duration_ms) = start.until(Mark::now());
                     let window = PodWindow {
@@ -286,11 +305,11 @@ impl Frozen {
             .map(|start| freeze_window(start, Mark::now(), per_pod));
         let mut records = std::mem::take(&mut self.records);
         records.extend(post_records);
-        self.started.clear();
         Released {
             records,
             post_failure,
             window,
+            signal: None,
         }
     }
 }
@@ -367,14 +386,20 @@ impl Drop for Frozen {
     /// The safety net: a `Frozen` dropped without `release` (an early return, a panic unwinding
     /// through the command) still runs the post commands before the process goes on.
     fn drop(&mut self) {
-        if self.released || self.started.is_empty() {
+        if lock(&self.started).is_empty() {
             return;
         }
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            eprintln!(
-                "pxsnap: cannot run post commands outside the runtime; pods may still be frozen"
-            );
-            return;
+        let handle = match tokio::runtime::Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                handle
+            }
+            _ => {
+                // block_in_place needs a multi-thread runtime; pxsnap's binary always has one.
+                eprintln!(
+                    "pxsnap: cannot run post commands outside a multi-thread runtime; pods may still be frozen"
+                );
+                return;
+            }
         };
         eprintln!("pxsnap: releasing frozen pods before exiting");
         let released = tokio::task::block_in_place(|| {

@@ -791,31 +791,133 @@ fn sigterm_while_frozen_releases_first_then_exits_143() {
 }
 
 #[test]
-fn sigint_during_a_pre_command_releases_that_pod() {
+fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     let sim = cassandra();
+    // An older snapshot with the name this run would use: an interrupted run must not touch it.
+    let first = pxsnap(&sim, &["snap", "cassandra-data", "--name", "weekly"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
     let child = spawn_pxsnap(
         &sim,
         &[
             "snap",
             "cassandra-data",
+            "--name",
+            "weekly",
             "--pre",
-            "sleep 20",
+            "sleep 1; echo flushed",
             "--post",
             "echo thawed",
         ],
     );
     wait_for("the pre command to start", || {
-        !started(&sim.sim.timeline(), "sleep 20").is_empty()
+        !started(&sim.sim.timeline(), "flushed").is_empty()
     });
     // SAFETY: plain kill(2) on our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("letting running pre commands finish"),
+        "{}",
+        stderr(&out)
+    );
+    let timeline = sim.sim.timeline();
+    // The pre command was not cut: it ended normally, and the post came after it.
+    let pre_end = execs(&timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .find(|e| command_of(e).contains("flushed"))
+        .expect("pre ended");
+    assert_eq!(pre_end.exit_code, Some(0));
+    let post = execs(&timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .find(|e| command_of(e).contains("thawed"))
+        .expect("post ran");
+    assert!(post.at_ns > pre_end.at_ns);
+    assert_eq!(
+        snapshots(&sim, "default"),
+        vec!["weekly"],
+        "the older snapshot must survive"
+    );
+}
+
+#[test]
+fn an_existing_name_is_a_clash_not_an_adoption() {
+    let sim = cassandra();
+    let first = pxsnap(&sim, &["snap", "cassandra-data", "--name", "nightly"]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let again = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--name",
+            "nightly",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&again), 2, "{}", stderr(&again));
+    assert!(
+        stderr(&again)
+            .contains(r#"a VolumeSnapshot named "nightly" already exists in namespace "default""#),
+        "{}",
+        stderr(&again)
+    );
+    assert!(
+        stderr(&again).contains("was not created by this run, so it was left alone"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(json(&again)["snapshot"]["deleted"], false);
+    assert_eq!(snapshots(&sim, "default"), vec!["nightly"]);
     assert_eq!(
         started(&sim.sim.timeline(), "echo thawed"),
         vec!["cassandra-app-0"]
     );
-    assert!(snapshots(&sim, "default").is_empty());
+}
+
+#[test]
+fn a_create_that_never_answers_is_bounded_by_the_timeout() {
+    let sim = cassandra();
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::DelayMs(4000),
+    ));
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--timeout",
+            "1s",
+            "--name",
+            "s1",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("waiting for the API server to accept snapshot \"s1\""),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+    // The delayed create lands after pxsnap gave up; the guarded delete ran before it, so the
+    // object may appear later, and pxsnap said it could not confirm it.
+    assert_eq!(json(&out)["error"]["step"], "snapshot");
 }
 
 #[test]

@@ -235,8 +235,10 @@ fn latest(events: &[Event]) -> Option<EventSummary> {
 
 /// Deletes a group pxsnap gave up on (STORK retries a failed group forever). Deleting it
 /// deletes its child VolumeSnapshots too. Already gone is fine.
-pub async fn delete(cluster: &Cluster, namespace: &str, name: &str) -> Result<()> {
-    super::delete::<GroupVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
+/// Deletes a group this run created and gave up on (see [`super::delete_own`]); STORK deletes
+/// its children with it.
+pub async fn delete_own(cluster: &Cluster, namespace: &str, name: &str) -> Result<super::Disposal> {
+    super::delete_own::<GroupVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
 }
 
 #[cfg(test)]

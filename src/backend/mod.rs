@@ -2,11 +2,12 @@
 //! an earlier attempt's object, watch one object to a verdict, delete.
 
 use std::fmt::Debug;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::NamespaceResourceScope;
-use kube::api::{DeleteParams, PostParams};
+use kube::api::{DeleteParams, PostParams, Preconditions};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
 use kube::{Api, Resource};
@@ -46,21 +47,47 @@ impl<K> Managed for K where
 {
 }
 
-/// Creates `object`. A 409 for an object of ours that `same_request` accepts means an earlier
-/// attempt of this very call got through (its response was lost), so that object is adopted; a
-/// 409 for anything else is a name clash the user must resolve.
+/// The annotation that names the pxsnap run which created an object. It is how a run tells
+/// its own object (created by an attempt whose response was lost) from one that merely has the
+/// same name: yesterday's snapshot, another run's, or someone else's.
+pub const RUN_ID_ANNOTATION: &str = "pxsnap/run-id";
+
+/// This process's run id: random, fixed for the life of the process.
+pub fn run_id() -> &'static str {
+    static RUN_ID: OnceLock<String> = OnceLock::new();
+    RUN_ID.get_or_init(|| format!("{:016x}", rand::random::<u64>()))
+}
+
+fn created_by_this_run<K: Managed>(object: &K) -> bool {
+    object
+        .meta()
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(RUN_ID_ANNOTATION))
+        .is_some_and(|id| id == run_id())
+}
+
+/// Creates `object`, marked with this run's id. A 409 for an object this very run created (an
+/// earlier attempt got through but its response was lost) that `same_request` accepts is
+/// adopted; a 409 for anything else is a name clash the user must resolve.
 pub async fn create_or_adopt<K: Managed>(
     cluster: &Cluster,
     resource: &str,
     object: &K,
     same_request: impl Fn(&K) -> bool,
 ) -> Result<K> {
+    let mut object = object.clone();
+    object
+        .meta_mut()
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(RUN_ID_ANNOTATION.to_string(), run_id().to_string());
     let meta = object.meta();
     let namespace = meta.namespace.clone().unwrap_or_default();
     let name = meta.name.clone().unwrap_or_default();
     let api: Api<K> = Api::namespaced(cluster.client.clone(), &namespace);
     let params = PostParams::default();
-    let created = retry_transient("create", resource, || api.create(&params, object)).await;
+    let created = retry_transient("create", resource, || api.create(&params, &object)).await;
     match created {
         Ok(created) => Ok(created),
         Err(kube::Error::Api(status)) if status.code == 409 => {
@@ -73,7 +100,7 @@ pub async fn create_or_adopt<K: Managed>(
                 .as_ref()
                 .and_then(|l| l.get(MANAGED_BY_LABEL))
                 .is_some_and(|v| v == MANAGED_BY_VALUE);
-            if ours && same_request(&existing) {
+            if ours && created_by_this_run(&existing) && same_request(&existing) {
                 tracing::info!(%name, "adopting the object an earlier attempt created");
                 Ok(existing)
             } else {
@@ -84,6 +111,67 @@ pub async fn create_or_adopt<K: Managed>(
             }
         }
         Err(err) => Err(cluster.error(err, "create", resource, Some(&namespace))),
+    }
+}
+
+/// Bounds an API call that has no deadline of its own (kube sets no read timeout): a create
+/// that never answers must not keep an application frozen past `--timeout`.
+pub async fn within<T>(
+    timeout: Duration,
+    what: impl FnOnce() -> String,
+    call: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                what: what(),
+                after: timeout,
+            })
+        })
+}
+
+/// What [`delete_own`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposal {
+    Deleted,
+    /// No object of that name: this run never created it.
+    Absent,
+    /// An object of that name exists but another run or someone else made it; left alone.
+    NotOurs,
+}
+
+/// Deletes an object this run gave up on — only if this run created it. A run interrupted
+/// before its create returned, or whose name clashed, must not delete an older snapshot of the
+/// same name (deleting a STORK snapshot deletes the Portworx snapshot or cloud backup too).
+pub async fn delete_own<K: Managed>(
+    cluster: &Cluster,
+    resource: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Disposal> {
+    let api: Api<K> = Api::namespaced(cluster.client.clone(), namespace);
+    let Some(existing) = cluster
+        .read("get", resource, Some(namespace), || api.get_opt(name))
+        .await?
+    else {
+        return Ok(Disposal::Absent);
+    };
+    if !created_by_this_run(&existing) {
+        return Ok(Disposal::NotOurs);
+    }
+    let params = DeleteParams {
+        preconditions: Some(Preconditions {
+            uid: existing.meta().uid.clone(),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    };
+    match retry_transient("delete", resource, || api.delete(name, &params)).await {
+        Ok(_) => Ok(Disposal::Deleted),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(Disposal::Absent),
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(Disposal::NotOurs),
+        Err(err) => Err(cluster.error(err, "delete", resource, Some(namespace))),
     }
 }
 

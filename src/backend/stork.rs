@@ -161,6 +161,11 @@ pub async fn delete(cluster: &Cluster, namespace: &str, name: &str) -> Result<()
     super::delete::<StorkVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
 }
 
+/// Deletes a snapshot this run created and gave up on (see [`super::delete_own`]).
+pub async fn delete_own(cluster: &Cluster, namespace: &str, name: &str) -> Result<super::Disposal> {
+    super::delete_own::<StorkVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -286,7 +286,12 @@ pub async fn run(
     }
     let group_step = async {
         progress.step(format!("creating group snapshot {}", request.name));
-        let created = group::create(&cluster, &object).await?;
+        let created = crate::backend::within(
+            timeout,
+            || format!("the API server to accept group snapshot {:?}", request.name),
+            group::create(&cluster, &object),
+        )
+        .await?;
         progress.step(format!("waiting for group snapshot {}", request.name));
         let end = group::wait(&cluster, &namespace, &request.name, timeout, |g| {
             progress.step(format!(
@@ -311,7 +316,12 @@ pub async fn run(
     }
     match run.value {
         None => {}
-        Some(Err(create_error)) => error = Some((Step::Snapshot, create_error)),
+        Some(Err(create_error)) => {
+            // The create may have reached the API server although no answer came back; an
+            // object this run made must not be cut after the release.
+            delete_reason = Some("could not be confirmed created");
+            error = Some((Step::Snapshot, create_error));
+        }
         Some(Ok((created, end))) => {
             result.fill(&created);
             let failure = settle_wait(&cluster, &mut result, end, timeout).await;
@@ -335,11 +345,11 @@ pub async fn run(
             &format!("group snapshot {:?}", request.name),
             reason,
             args.keep_failed,
-            group::delete(&cluster, &namespace, &request.name),
+            group::delete_own(&cluster, &namespace, &request.name),
         )
         .await;
         result.group.deleted = settled.deleted;
-        result.warnings.push(settled.warning);
+        result.warnings.extend(settled.warning);
     }
     if error.is_none()
         && let Some(failure) = run.released.post_failure

@@ -232,7 +232,12 @@ pub async fn run_job(
     }
     let snapshot_step = async {
         progress.step(format!("creating snapshot {}", request.name));
-        let created = stork::create(&cluster, &object).await?;
+        let created = crate::backend::within(
+            job.timeout,
+            || format!("the API server to accept snapshot {:?}", request.name),
+            stork::create(&cluster, &object),
+        )
+        .await?;
         if job.options.no_wait {
             return Ok(Ok(created));
         }
@@ -277,7 +282,12 @@ pub async fn run_job(
     }
     match run.value {
         None => {}
-        Some(Err(create_error)) => error = Some((Step::Snapshot, create_error)),
+        Some(Err(create_error)) => {
+            // The create may have reached the API server although no answer came back; an
+            // object this run made must not be cut after the release.
+            delete_reason = Some("could not be confirmed created");
+            error = Some((Step::Snapshot, create_error));
+        }
         Some(Ok(Ok(snapshot))) => fill_snapshot(&mut result.snapshot, &snapshot),
         Some(Ok(Err((created, failure)))) => {
             fill_snapshot(&mut result.snapshot, &created);
@@ -387,11 +397,11 @@ async fn settle_unfinished(
         &format!("snapshot {name:?}"),
         reason,
         keep,
-        stork::delete(cluster, namespace, name),
+        stork::delete_own(cluster, namespace, name),
     )
     .await;
     result.snapshot.deleted = settled.deleted;
-    result.warnings.push(settled.warning);
+    result.warnings.extend(settled.warning);
 }
 
 fn fill_snapshot(report: &mut SnapshotReport, snapshot: &StorkVolumeSnapshot) {
