@@ -114,8 +114,22 @@ fn pxsnap(env: &SimHandle, args: &[&str]) -> Output {
         .expect("pxsnap runs")
 }
 
+/// The pre and post commands of every snapshotting run here.
+const HOOKS: [&str; 4] = ["--pre", "nodetool flush", "--post", "echo thawed"];
+
+/// A command line split on whitespace (no argument here has a space), plus [`HOOKS`] when
+/// the line ends with ` +hooks`.
+fn args(line: &str) -> Vec<&str> {
+    match line.strip_suffix(" +hooks") {
+        Some(line) => line.split_whitespace().chain(HOOKS).collect(),
+        None => line.split_whitespace().collect(),
+    }
+}
+
 /// Runs pxsnap with `-o json`, asserts it succeeded, and returns the document.
-fn pxsnap_json(env: &SimHandle, args: &[&str]) -> Value {
+fn pxsnap_json(env: &SimHandle, line: &str) -> Value {
+    let args = args(line);
+    let args = args.as_slice();
     let out = pxsnap(env, &[args, &["-o", "json"]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -129,6 +143,14 @@ fn pxsnap_json(env: &SimHandle, args: &[&str]) -> Value {
             String::from_utf8_lossy(&out.stdout)
         )
     })
+}
+
+fn group_exists(env: &SimHandle, name: &str) -> bool {
+    env.sim
+        .shared()
+        .store
+        .get(id::GROUP_SNAPSHOTS, "cassandra", name)
+        .is_some()
 }
 
 fn snapshot_exists(env: &SimHandle, namespace: &str, name: &str) -> bool {
@@ -159,48 +181,16 @@ fn assert_hooks_ran(result: &Value, pods: usize) {
     }
 }
 
-/// Every subcommand that talks to a cluster, under exactly the ClusterRole's rules.
-#[test]
-fn the_clusterrole_is_enough_for_every_subcommand() {
-    let rules = manifest_rules("clusterrole.yaml");
-    let env = cluster_with(sim_rules(&rules, &["*"]));
-    let hooks = ["--pre", "nodetool flush", "--post", "echo thawed"];
-
-    let snap = pxsnap_json(
-        &env,
-        &[&["snap", "cassandra-data", "--name", "first"], &hooks[..]].concat(),
-    );
+/// `snap` of cassandra-data as "first" and `group-snap` of the cassandra pods as "nightly",
+/// both with pre/post commands, checked; returns the group result.
+fn snapshot_first_and_nightly(env: &SimHandle) -> Value {
+    let snap = pxsnap_json(env, "snap cassandra-data --name first +hooks");
     assert_eq!(snap["snapshot"]["status"], "Ready", "{snap}");
     assert_hooks_ran(&snap, 1);
-    assert!(snapshot_exists(&env, "default", "first"));
-
-    let cloud = pxsnap_json(
-        &env,
-        &[
-            &["cloud-snap", "cassandra-data", "--name", "offsite"],
-            &hooks[..],
-        ]
-        .concat(),
-    );
-    assert_eq!(cloud["snapshot"]["status"], "Ready", "{cloud}");
-    assert_eq!(cloud["snapshot"]["type"], "cloud", "{cloud}");
-    assert_hooks_ran(&cloud, 1);
-
+    assert!(snapshot_exists(env, "default", "first"));
     let group = pxsnap_json(
-        &env,
-        &[
-            &[
-                "group-snap",
-                "-n",
-                "cassandra",
-                "-l",
-                "app=cassandra",
-                "--name",
-                "nightly",
-            ],
-            &hooks[..],
-        ]
-        .concat(),
+        env,
+        "group-snap -n cassandra -l app=cassandra --name nightly +hooks",
     );
     assert_eq!(group["group"]["status"], "Successful", "{group}");
     assert_eq!(
@@ -209,61 +199,55 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
         "{group}"
     );
     assert_hooks_ran(&group, 3);
+    group
+}
 
-    let clone = pxsnap_json(&env, &["clone", "first", "first-restored"]);
+/// Every subcommand that talks to a cluster, under exactly the ClusterRole's rules.
+#[test]
+fn the_clusterrole_is_enough_for_every_subcommand() {
+    let rules = manifest_rules("clusterrole.yaml");
+    let env = cluster_with(sim_rules(&rules, &["*"]));
+
+    let group = snapshot_first_and_nightly(&env);
+    let cloud = pxsnap_json(&env, "cloud-snap cassandra-data --name offsite +hooks");
+    assert_eq!(cloud["snapshot"]["status"], "Ready", "{cloud}");
+    assert_eq!(cloud["snapshot"]["type"], "cloud", "{cloud}");
+    assert_hooks_ran(&cloud, 1);
+
+    let clone = pxsnap_json(&env, "clone first first-restored");
     assert_eq!(clone["clones"][0]["status"], "Bound", "{clone}");
     assert_eq!(clone["clones"][0]["sourcePvc"], "cassandra-data", "{clone}");
-    let clones = pxsnap_json(&env, &["clone", "-n", "cassandra", "--group", "nightly"]);
-    let bound: Vec<&Value> = clones["clones"]
+    let clones = pxsnap_json(&env, "clone -n cassandra --group nightly");
+    let bound = clones["clones"]
         .as_array()
         .expect("clones")
         .iter()
         .filter(|c| c["status"] == "Bound")
-        .collect();
-    assert_eq!(bound.len(), 3, "{clones}");
+        .count();
+    assert_eq!(bound, 3, "{clones}");
 
-    let here = pxsnap_json(&env, &["list"]);
+    let here = pxsnap_json(&env, "list");
     let mut names = listed_names(&here);
     names.sort_unstable();
     assert_eq!(names, ["first", "offsite"], "{here}");
-    let everywhere = pxsnap_json(&env, &["list", "-A"]);
+    let everywhere = pxsnap_json(&env, "list -A");
     assert_eq!(listed_names(&everywhere).len(), 5, "{everywhere}");
-    let groups = pxsnap_json(&env, &["list", "-n", "cassandra", "--groups"]);
+    let groups = pxsnap_json(&env, "list -n cassandra --groups");
     assert_eq!(listed_names(&groups), ["nightly"], "{groups}");
 
-    let by_name = pxsnap_json(&env, &["delete", "offsite"]);
+    let by_name = pxsnap_json(&env, "delete offsite");
     assert_eq!(by_name["items"][0]["action"], "deleted", "{by_name}");
     assert!(!snapshot_exists(&env, "default", "offsite"));
 
     // Retention: a second snapshot, the first made to look a day old; keep the newest one.
-    pxsnap_json(
-        &env,
-        &[
-            "snap",
-            "cassandra-data",
-            "--name",
-            "second",
-            "--pre",
-            "nodetool flush",
-        ],
-    );
+    pxsnap_json(&env, "snap cassandra-data --name second +hooks");
     let day_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
     env.sim
         .shared()
         .store
         .backdate(id::EXT_SNAPSHOTS, "default", "first", day_ago)
         .expect("backdate");
-    let pruned = pxsnap_json(
-        &env,
-        &[
-            "delete",
-            "--pvc",
-            "cassandra-data",
-            "--keep-last",
-            "1",
-            "--yes",
-        ],
-    );
+    let pruned = pxsnap_json(&env, "delete --pvc cassandra-data --keep-last 1 --yes");
     assert!(!snapshot_exists(&env, "default", "first"), "{pruned}");
     assert!(snapshot_exists(&env, "default", "second"), "{pruned}");
 
@@ -275,24 +259,9 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
         .collect();
     let deleted = pxsnap_json(
         &env,
-        &[
-            "delete",
-            "-n",
-            "cassandra",
-            "--group",
-            "nightly",
-            "--with-children",
-            "--yes",
-        ],
+        "delete -n cassandra --group nightly --with-children --yes",
     );
-    assert!(
-        env.sim
-            .shared()
-            .store
-            .get(id::GROUP_SNAPSHOTS, "cassandra", "nightly")
-            .is_none(),
-        "{deleted}"
-    );
+    assert!(!group_exists(&env, "nightly"), "{deleted}");
     for child in &children {
         assert!(
             !snapshot_exists(&env, "cassandra", child),
@@ -305,17 +274,12 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
     let users: std::collections::BTreeSet<_> =
         requests.iter().filter_map(|r| r.user.as_deref()).collect();
     assert_eq!(users.into_iter().collect::<Vec<_>>(), [USER]);
-    let execs = env
-        .sim
-        .timeline()
-        .iter()
-        .filter(|e| e.kind == TimelineKind::ExecEnd && e.exit_code == Some(0))
-        .count();
     assert_eq!(
-        execs,
-        2 + 2 + 6 + 1,
-        "pre/post of snap, cloud-snap, group-snap, second snap"
+        ran(&env, "nodetool flush"),
+        1 + 3 + 1 + 1,
+        "snap, group-snap, cloud-snap, second snap"
     );
+    assert_eq!(ran(&env, "echo thawed"), 1 + 3 + 1 + 1);
 
     // A group that never completes: pxsnap reads the group's Events to say why, releases the
     // pods and deletes the group it made, all under the same rules.
@@ -325,31 +289,19 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
     });
     let stuck = pxsnap(
         &env,
-        &[
-            &[
-                "group-snap",
-                "-n",
-                "cassandra",
-                "-l",
-                "app=cassandra",
-                "--name",
-                "stuck",
-            ],
-            &["--timeout", "1s"][..],
-            &hooks[..],
-        ]
-        .concat(),
+        &args("group-snap -n cassandra -l app=cassandra --name stuck --timeout 1s +hooks"),
     );
     let stderr = String::from_utf8_lossy(&stuck.stderr);
     assert_eq!(stuck.status.code(), Some(5), "{stderr}");
     assert!(!stderr.contains("forbidden"), "{stderr}");
     assert!(
-        env.sim
-            .shared()
-            .store
-            .get(id::GROUP_SNAPSHOTS, "cassandra", "stuck")
-            .is_none(),
+        !group_exists(&env, "stuck"),
         "the timed-out group was left behind: {stderr}"
+    );
+    assert_eq!(
+        ran(&env, "echo thawed"),
+        6 + 3,
+        "the stuck group's pods were released"
     );
 
     assert_every_rule_used(&rules, &env.sim.request_log());
@@ -411,47 +363,18 @@ fn the_role_plus_cluster_reads_is_enough_within_its_namespaces() {
         &["*"],
     ));
     let env = cluster_with(rules);
-    let hooks = ["--pre", "nodetool flush", "--post", "echo thawed"];
 
-    let snap = pxsnap_json(
-        &env,
-        &[&["snap", "cassandra-data", "--name", "first"], &hooks[..]].concat(),
-    );
-    assert_eq!(snap["snapshot"]["status"], "Ready", "{snap}");
-    let group = pxsnap_json(
-        &env,
-        &[
-            &[
-                "group-snap",
-                "-n",
-                "cassandra",
-                "-l",
-                "app=cassandra",
-                "--name",
-                "nightly",
-            ],
-            &hooks[..],
-        ]
-        .concat(),
-    );
-    assert_eq!(group["group"]["status"], "Successful", "{group}");
-    let clone = pxsnap_json(&env, &["clone", "first", "first-restored"]);
+    snapshot_first_and_nightly(&env);
+    let clone = pxsnap_json(&env, "clone first first-restored");
     assert_eq!(clone["clones"][0]["status"], "Bound", "{clone}");
-    let listed = pxsnap_json(&env, &["list", "-n", "cassandra", "--groups"]);
+    let listed = pxsnap_json(&env, "list -n cassandra --groups");
     assert_eq!(listed_names(&listed), ["nightly"], "{listed}");
     pxsnap_json(
         &env,
-        &[
-            "delete",
-            "-n",
-            "cassandra",
-            "--group",
-            "nightly",
-            "--with-children",
-            "--yes",
-        ],
+        "delete -n cassandra --group nightly --with-children --yes",
     );
-    pxsnap_json(&env, &["delete", "first"]);
+    assert!(!group_exists(&env, "nightly"));
+    pxsnap_json(&env, "delete first");
     assert!(!snapshot_exists(&env, "default", "first"));
 
     let everywhere = pxsnap(&env, &["list", "-A"]);
@@ -473,24 +396,24 @@ struct Refusal {
     warnings: Vec<String>,
 }
 
-/// Runs the `setup` commands as the admin, then `args` as a user with the ClusterRole's rules
-/// except `verb` on `resource`.
-fn refused_without(verb: &str, resource: &str, setup: &[&[&str]], args: &[&str]) -> Refusal {
+/// Runs the `setup` command line (if any) as the admin, then `line` as a user with the
+/// ClusterRole's rules except `verb` on `resource`.
+fn refused_without(verb: &str, resource: &str, setup: Option<&str>, line: &str) -> Refusal {
     let rules = without(&manifest_rules("clusterrole.yaml"), verb, resource);
     let env = cluster_with(sim_rules(&rules, &["*"]));
-    for step in setup {
+    if let Some(step) = setup {
         let out = assert_cmd::Command::cargo_bin("pxsnap")
             .expect("pxsnap binary")
             .arg("--kubeconfig")
             .arg(&env.kubeconfig_path)
-            .args(*step)
+            .args(args(step))
             .timeout(Duration::from_secs(60))
             .output()
             .expect("pxsnap runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "setup {step:?}: {stderr}");
     }
-    let out = pxsnap(&env, args);
+    let out = pxsnap(&env, &args(line));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let (errors, warnings): (Vec<&str>, Vec<&str>) =
         stderr.lines().partition(|l| l.starts_with("error: "));
@@ -529,20 +452,11 @@ fn ran(env: &SimHandle, command: &str) -> usize {
         .count()
 }
 
-const SNAP_WITH_HOOKS: &[&str] = &[
-    "snap",
-    "cassandra-data",
-    "--name",
-    "s1",
-    "--pre",
-    "nodetool flush",
-    "--post",
-    "echo thawed",
-];
+const SNAP_WITH_HOOKS: &str = "snap cassandra-data --name s1 +hooks";
 
 #[test]
 fn without_pods_exec_the_pre_command_cannot_run_and_nothing_is_snapshotted() {
-    let r = refused_without("create", "pods/exec", &[], SNAP_WITH_HOOKS);
+    let r = refused_without("create", "pods/exec", None, SNAP_WITH_HOOKS);
     assert_eq!(
         r.code,
         Some(3),
@@ -565,7 +479,7 @@ fn without_pods_exec_the_pre_command_cannot_run_and_nothing_is_snapshotted() {
 
 #[test]
 fn without_volumesnapshots_create_the_app_is_released_and_the_run_fails() {
-    let r = refused_without("create", "volumesnapshots", &[], SNAP_WITH_HOOKS);
+    let r = refused_without("create", "volumesnapshots", None, SNAP_WITH_HOOKS);
     assert_eq!(r.code, Some(1), "{}", r.line);
     assert!(
         r.line.contains(
@@ -580,7 +494,7 @@ fn without_volumesnapshots_create_the_app_is_released_and_the_run_fails() {
 
 #[test]
 fn without_volumesnapshots_watch_the_app_is_released_and_the_snapshot_not_left() {
-    let r = refused_without("watch", "volumesnapshots", &[], SNAP_WITH_HOOKS);
+    let r = refused_without("watch", "volumesnapshots", None, SNAP_WITH_HOOKS);
     assert_eq!(r.code, Some(1), "{}", r.line);
     assert!(
         r.line
@@ -604,7 +518,7 @@ fn without_volumesnapshots_watch_the_app_is_released_and_the_snapshot_not_left()
 
 #[test]
 fn without_persistentvolumes_get_nothing_is_frozen() {
-    let r = refused_without("get", "persistentvolumes", &[], SNAP_WITH_HOOKS);
+    let r = refused_without("get", "persistentvolumes", None, SNAP_WITH_HOOKS);
     assert_eq!(r.code, Some(1), "{}", r.line);
     assert!(
         r.line.contains("get persistentvolumes is forbidden"),
@@ -617,7 +531,7 @@ fn without_persistentvolumes_get_nothing_is_frozen() {
 
 #[test]
 fn without_pods_list_nothing_is_frozen() {
-    let r = refused_without("list", "pods", &[], SNAP_WITH_HOOKS);
+    let r = refused_without("list", "pods", None, SNAP_WITH_HOOKS);
     assert_eq!(r.code, Some(1), "{}", r.line);
     assert!(
         r.line
@@ -634,18 +548,8 @@ fn without_groupvolumesnapshots_create_the_pods_are_released() {
     let r = refused_without(
         "create",
         "groupvolumesnapshots",
-        &[],
-        &[
-            "group-snap",
-            "-n",
-            "cassandra",
-            "-l",
-            "app=cassandra",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-        ],
+        None,
+        "group-snap -n cassandra -l app=cassandra +hooks",
     );
     assert_eq!(r.code, Some(1), "{}", r.line);
     assert!(
@@ -667,8 +571,8 @@ fn without_persistentvolumeclaims_create_clone_fails_clearly() {
     let r = refused_without(
         "create",
         "persistentvolumeclaims",
-        &[&["snap", "cassandra-data", "--name", "s1"]],
-        &["clone", "s1", "restored"],
+        Some("snap cassandra-data --name s1"),
+        "clone s1 restored",
     );
     assert_eq!(r.code, Some(1), "{}", r.line);
     assert!(
@@ -684,8 +588,8 @@ fn without_volumesnapshots_delete_the_snapshot_stays_and_the_run_fails() {
     let r = refused_without(
         "delete",
         "volumesnapshots",
-        &[&["snap", "cassandra-data", "--name", "s1"]],
-        &["delete", "s1"],
+        Some("snap cassandra-data --name s1"),
+        "delete s1",
     );
     assert_eq!(r.code, Some(1), "{}", r.line);
     assert!(r.line.contains("delete volumesnapshots"), "{}", r.line);
