@@ -99,12 +99,14 @@ pub enum Command {
             The application stays quiesced until the upload is done: STORK shows no moment at which the \
             local point-in-time copy is cut, so pxsnap cannot release it earlier. The freeze time is \
             reported. For a short freeze, take a local snapshot with `pxsnap snap` instead.",
-        after_help = SNAP_HELP
+        after_help = CLOUD_SNAP_HELP
     )]
     CloudSnap(CloudSnapArgs),
     /// Run the main job against a simulated cluster started in-process (no cluster needed)
+    #[command(after_help = DEMO_HELP)]
     Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
     /// List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)
     #[command(after_help = LIST_HELP)]
@@ -149,6 +151,26 @@ Examples:
 Exit codes:
   0 ok, 1 other error, 2 usage, 3 pre command failed (nothing snapshotted), 4 snapshot failed,
   5 timed out, 6 post command failed (snapshot exists), 130/143 interrupted (post ran first)";
+
+const CLOUD_SNAP_HELP: &str = "\
+Examples:
+  pxsnap cloud-snap cassandra-data --pre 'nodetool flush' --cred-id 6b89...
+  pxsnap cloud-snap -n db mysql-data --incremental-count 7 -o json
+
+Exit codes: as for `pxsnap snap` (4: the upload failed, with STORK's message).";
+
+const DEMO_HELP: &str = "\
+Examples:
+  pxsnap demo                   snapshot cassandra-data around `nodetool flush`, show the timeline
+  pxsnap demo --keep-running    then try kubectl and pxsnap against the simulated cluster
+
+Exit codes: those of `pxsnap snap`.";
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  pxsnap completions bash > ~/.local/share/bash-completion/completions/pxsnap
+  pxsnap completions zsh > ~/.zfunc/_pxsnap          (with fpath+=~/.zfunc in .zshrc)
+  pxsnap completions fish > ~/.config/fish/completions/pxsnap.fish";
 
 /// Options shared by every command that freezes an application around a snapshot.
 #[derive(Debug, Clone, Args)]

@@ -58,7 +58,7 @@ pub enum Error {
     Unauthorized,
 
     #[error(
-        "{verb} {resource} is forbidden{scope}: {message} (README.md lists the RBAC rules pxsnap needs; rbac/ holds them as manifests)"
+        "{verb} {resource} is forbidden{scope}: {message} (the RBAC section of README.md lists the rules pxsnap needs; rbac/ holds them as manifests)"
     )]
     Forbidden {
         verb: String,
@@ -394,6 +394,6 @@ mod tests {
             line.starts_with("list pods is forbidden in namespace \"db\""),
             "{line}"
         );
-        assert!(line.contains("RBAC"), "{line}");
+        assert!(line.contains("the RBAC section of README.md"), "{line}");
     }
 }

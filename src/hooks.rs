@@ -120,7 +120,7 @@ pub async fn run_hook(
                 kube::Error::Api(status) => status.code >= 500,
                 _ => true,
             };
-            record.error = Some(describe_exec_error(err));
+            record.error = Some(describe_exec_error(err, &target.namespace));
         }
         Ok(Ok(done)) => {
             record.stdout = done.stdout;
@@ -278,8 +278,20 @@ pub fn exit_code(status: Option<&Status>) -> Result<i32, String> {
     })
 }
 
-fn describe_exec_error(err: kube::Error) -> String {
+/// Why an exec did not start. A 403 gets pxsnap's Forbidden wording (the verb, `pods/exec`, and
+/// where the RBAC rules are), as every other refused request does: exec is the one rule users
+/// forget, and the server's own message does not say what to change.
+fn describe_exec_error(err: kube::Error, namespace: &str) -> String {
     match err {
+        kube::Error::Api(status) if status.code == 403 => format!(
+            "exec refused: {}",
+            crate::error::Error::from_kube(
+                kube::Error::Api(status),
+                "create",
+                "pods/exec",
+                Some(namespace)
+            )
+        ),
         kube::Error::Api(status) => format!("exec refused: {} ({})", status.message, status.code),
         kube::Error::UpgradeConnection(e) => {
             format!("exec refused: {}", crate::error::root_cause(&e))
