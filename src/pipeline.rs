@@ -11,7 +11,7 @@ use kube::api::ListParams;
 use crate::backend::Disposal;
 use crate::cli::HookArgs;
 use crate::cluster::Cluster;
-use crate::error::{Error, Result, Signal};
+use crate::error::{Error, Result, Signal, Step};
 use crate::locate::{Located, check_pvc, locate};
 use crate::quiesce::{HookPlan, Released, freeze};
 use crate::signals::Signals;
@@ -195,6 +195,60 @@ where
         pre_failure,
         interrupted,
         released,
+    }
+}
+
+/// How a frozen run ends, decided in the same order by every snapshotting command: a failed
+/// pre command, then the snapshot step's own failure, then a signal (which overrides both),
+/// then — only when nothing else went wrong — a failed post command.
+pub struct Verdict {
+    error: Option<(Step, Error)>,
+    /// Why the object this run created must be settled (deleted unless `--keep-failed`).
+    pub settle: Option<&'static str>,
+}
+
+impl Verdict {
+    pub fn new(pre_failure: Option<String>) -> Verdict {
+        Verdict {
+            error: pre_failure.map(|failure| (Step::Pre, Error::PreFailed(failure))),
+            settle: None,
+        }
+    }
+
+    /// The snapshot step failed at `step`; `settle` says why its object must go, if it must.
+    pub fn failed(&mut self, step: Step, error: Error, settle: Option<&'static str>) {
+        self.error = Some((step, error));
+        if settle.is_some() {
+            self.settle = settle;
+        }
+    }
+
+    /// The create failed. It may still have reached the API server although no answer came
+    /// back, and an object this run made must not be cut after the release, so it is settled.
+    pub fn create_failed(&mut self, error: Error) {
+        self.failed(
+            Step::Snapshot,
+            error,
+            Some("could not be confirmed created"),
+        );
+    }
+
+    /// A signal ended the run. Unless the snapshot was already known good, pxsnap can no longer
+    /// vouch that the cut came before the release: returns true when the caller must report
+    /// it as interrupted (it is then settled).
+    pub fn interrupted(&mut self, signal: Option<Signal>, known_good: bool) -> bool {
+        let Some(signal) = signal else { return false };
+        self.error = Some((Step::Interrupted, Error::Interrupted(signal)));
+        if !known_good {
+            self.settle = Some("was interrupted");
+        }
+        !known_good
+    }
+
+    /// The error that ends the run, if any.
+    pub fn into_error(self, post_failure: Option<String>) -> Option<(Step, Error)> {
+        self.error
+            .or_else(|| post_failure.map(|failure| (Step::Post, Error::PostFailed(failure))))
     }
 }
 

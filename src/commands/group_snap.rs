@@ -17,7 +17,9 @@ use crate::cluster::Cluster;
 use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
 use crate::locate::Located;
-use crate::pipeline::{check_selected, hook_plan, locate_targets, run_frozen, settle_unfinished};
+use crate::pipeline::{
+    Verdict, check_selected, hook_plan, locate_targets, run_frozen, settle_unfinished,
+};
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
 use crate::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, plain_table, summary};
@@ -309,38 +311,23 @@ pub async fn run(
     result.hooks = run.released.records;
     result.freeze = run.released.window;
 
-    let mut error: Option<(Step, Error)> = None;
-    let mut delete_reason: Option<&str> = None;
-    if let Some(failure) = run.pre_failure {
-        error = Some((Step::Pre, Error::PreFailed(failure)));
-    }
+    let mut verdict = Verdict::new(run.pre_failure);
     match run.value {
         None => {}
-        Some(Err(create_error)) => {
-            // The create may have reached the API server although no answer came back; an
-            // object this run made must not be cut after the release.
-            delete_reason = Some("could not be confirmed created");
-            error = Some((Step::Snapshot, create_error));
-        }
+        Some(Err(create_error)) => verdict.create_failed(create_error),
         Some(Ok((created, end))) => {
             result.fill(&created);
-            let failure = settle_wait(&cluster, &mut result, end, timeout).await;
-            if let Some((step, err, reason)) = failure {
-                error = Some((step, err));
-                delete_reason = reason;
+            if let Some((step, err, reason)) =
+                settle_wait(&cluster, &mut result, end, timeout).await
+            {
+                verdict.failed(step, err, reason);
             }
         }
     }
-    if let Some(signal) = run.interrupted {
-        // Cut short before the group was known to be Successful: pxsnap can no longer vouch
-        // that the cut came before the release.
-        if result.group.status != "Successful" {
-            result.group.status = "Interrupted".to_string();
-            delete_reason = Some("was interrupted");
-        }
-        error = Some((Step::Interrupted, Error::Interrupted(signal)));
+    if verdict.interrupted(run.interrupted, result.group.status == "Successful") {
+        result.group.status = "Interrupted".to_string();
     }
-    if let Some(reason) = delete_reason {
+    if let Some(reason) = verdict.settle {
         let settled = settle_unfinished(
             &format!("group snapshot {:?}", request.name),
             reason,
@@ -351,12 +338,7 @@ pub async fn run(
         result.group.deleted = settled.deleted;
         result.warnings.extend(settled.warning);
     }
-    if error.is_none()
-        && let Some(failure) = run.released.post_failure
-    {
-        error = Some((Step::Post, Error::PostFailed(failure)));
-    }
-    match error {
+    match verdict.into_error(run.released.post_failure) {
         Some((step, err)) => result.fail(step, err),
         None => result.done(),
     }

@@ -8,7 +8,7 @@ use crate::cluster::Cluster;
 use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
 use crate::locate::Located;
-use crate::pipeline::{check_snapshottable, hook_plan, locate_targets, run_frozen};
+use crate::pipeline::{Verdict, check_snapshottable, hook_plan, locate_targets, run_frozen};
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
 use crate::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
@@ -275,75 +275,53 @@ pub async fn run_job(
     result.hooks = run.released.records;
     result.freeze = run.released.window;
 
-    let mut error: Option<(Step, Error)> = None;
-    let mut delete_reason: Option<&str> = None;
-    if let Some(failure) = run.pre_failure {
-        error = Some((Step::Pre, Error::PreFailed(failure)));
-    }
+    let mut verdict = Verdict::new(run.pre_failure);
     match run.value {
         None => {}
-        Some(Err(create_error)) => {
-            // The create may have reached the API server although no answer came back; an
-            // object this run made must not be cut after the release.
-            delete_reason = Some("could not be confirmed created");
-            error = Some((Step::Snapshot, create_error));
-        }
+        Some(Err(create_error)) => verdict.create_failed(create_error),
         Some(Ok(Ok(snapshot))) => fill_snapshot(&mut result.snapshot, &snapshot),
         Some(Ok(Err((created, failure)))) => {
             fill_snapshot(&mut result.snapshot, &created);
+            let name = request.name.clone();
             match failure {
                 WaitFailure::Failed { snapshot, message } => {
                     fill_snapshot(&mut result.snapshot, &snapshot);
-                    delete_reason = Some("failed");
-                    error = Some((
+                    verdict.failed(
                         Step::Snapshot,
-                        Error::SnapshotFailed {
-                            name: request.name.clone(),
-                            message,
-                        },
-                    ));
+                        Error::SnapshotFailed { name, message },
+                        Some("failed"),
+                    );
                 }
                 WaitFailure::TimedOut { last } => {
                     if let Some(last) = last {
                         fill_snapshot(&mut result.snapshot, &last);
                     }
                     result.snapshot.status = "TimedOut".to_string();
-                    delete_reason = Some("timed out");
-                    error = Some((
+                    let what = format!("snapshot {name:?} to be Ready");
+                    verdict.failed(
                         Step::Wait,
                         Error::Timeout {
-                            what: format!("snapshot {:?} to be Ready", request.name),
+                            what,
                             after: job.timeout,
                         },
-                    ));
+                        Some("timed out"),
+                    );
                 }
                 WaitFailure::Deleted => {
                     result.snapshot.status = "Deleted".to_string();
-                    error = Some((
-                        Step::Wait,
-                        Error::SnapshotFailed {
-                            name: request.name.clone(),
-                            message: "it was deleted while pxsnap waited for it".into(),
-                        },
-                    ));
+                    let message = "it was deleted while pxsnap waited for it".to_string();
+                    verdict.failed(Step::Wait, Error::SnapshotFailed { name, message }, None);
                 }
                 WaitFailure::Api(err) => {
-                    delete_reason = Some("could not be watched");
-                    error = Some((Step::Wait, err));
+                    verdict.failed(Step::Wait, err, Some("could not be watched"))
                 }
             }
         }
     }
-    if let Some(signal) = run.interrupted {
-        // The run was cut short before the snapshot was known to be Ready: pxsnap can no
-        // longer vouch that the cut came before the release.
-        if result.snapshot.status != "Ready" {
-            result.snapshot.status = "Interrupted".to_string();
-            delete_reason = Some("was interrupted");
-        }
-        error = Some((Step::Interrupted, Error::Interrupted(signal)));
+    if verdict.interrupted(run.interrupted, result.snapshot.status == "Ready") {
+        result.snapshot.status = "Interrupted".to_string();
     }
-    if let Some(reason) = delete_reason {
+    if let Some(reason) = verdict.settle {
         settle_unfinished(
             &cluster,
             &namespace,
@@ -354,12 +332,7 @@ pub async fn run_job(
         )
         .await;
     }
-    if error.is_none()
-        && let Some(failure) = run.released.post_failure
-    {
-        error = Some((Step::Post, Error::PostFailed(failure)));
-    }
-    match error {
+    match verdict.into_error(run.released.post_failure) {
         Some((step, err)) => result.fail(step, err),
         None => Outcome {
             result,
