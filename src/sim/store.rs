@@ -191,11 +191,17 @@ impl Store {
             {
                 break;
             }
-            if !keep(&obj.value) {
+            if limit > 0 && items.len() >= limit {
+                // Past the page: one more match decides whether there is a next page; after
+                // that the rest is only counted, without filtering, since remainingItemCount
+                // is reported only for unfiltered lists (as the real API server does). So a
+                // page costs its own size, not the size of the namespace.
+                if remaining > 0 || keep(&obj.value) {
+                    remaining += 1;
+                }
                 continue;
             }
-            if limit > 0 && items.len() >= limit {
-                remaining += 1;
+            if !keep(&obj.value) {
                 continue;
             }
             items.push(obj.clone());
