@@ -122,6 +122,12 @@ class Sim:
     def version(self):
         return self.request("GET", "/version")
 
+    def cpu_seconds(self):
+        """CPU time of the simulator plus the commands it exec'd and reaped (user + system)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.conn:
             self.conn.close()
@@ -170,21 +176,32 @@ class Timer:
         args += [cmd for _, cmd in commands]
         subprocess.run(args, check=True, env=self.env, stdout=sys.stderr)
         results = json.loads(export.read_text())["results"]
+        self.cpu_ms = {name: (r["user"] + r["system"]) * 1000
+                       for (name, _), r in zip(commands, results)}
         return {name: r["times"] for (name, _), r in zip(commands, results)}
 
     def _loop(self, commands, runs, warmup, shell):
         times = {}
+        self.cpu_ms = {}
         for name, cmd in commands:
             argv = ["sh", "-c", cmd] if shell else shlex.split(cmd)
             samples = []
+            cpu = children_cpu_seconds()
             for i in range(warmup + runs):
                 t0 = time.perf_counter()
                 subprocess.run(argv, check=True, env=self.env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 if i >= warmup:
                     samples.append(time.perf_counter() - t0)
+            self.cpu_ms[name] = (children_cpu_seconds() - cpu) * 1000 / (warmup + runs)
             times[name] = samples
         return times
+
+
+def children_cpu_seconds():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def peak_rss_mib(cmd, env, runs=3):
@@ -459,10 +476,23 @@ class Bench:
                 times = self.timer.measure(cmds, runs=self.runs(runs), warmup=2, shell=False)
                 rss = {name: peak_rss_mib(cmd, self.env) for name, cmd in cmds}
                 out[n] = {"wall": {k: median_ms(v) for k, v in times.items()}, "rss": rss,
+                          "cpu": dict(self.timer.cpu_ms),
                           "server": server_costs(sim, ns)}
+            out["empty"] = self.empty_list(sim)
             self.results["case2"] = out
         finally:
             sim.stop()
+
+    def empty_list(self, sim):
+        """Start-up plus one request: both tools listing an empty namespace."""
+        url = f"{sim.url}/apis/{STORK_GROUP}/v1/namespaces/default/volumesnapshots"
+        cmds = [("pxsnap list (empty)", f"{self.pxsnap} --kubeconfig {sim.kubeconfig} list"),
+                ("curl GET (empty)",
+                 f"curl -sS --fail --cacert {sim.ca} -H @{sim.auth_header} {url}")]
+        for name, cmd in cmds:
+            self.commands[f"case2 {name}"] = cmd
+        times = self.timer.measure(cmds, runs=self.runs(20), warmup=3, shell=False)
+        return {k: median_ms(v) for k, v in times.items()}
 
     def check_counts(self, cmds, n):
         """Every contender must see all n objects, or the comparison is meaningless."""
@@ -496,9 +526,13 @@ class Bench:
                         shlex.join(cmd[:-1] + ["g<N>-<run>"])
                     before_t = len(sim.timeline())
                     before_r = len(sim.requests())
+                    sim_cpu = sim.cpu_seconds()
+                    own_cpu = children_cpu_seconds()
                     t0 = time.perf_counter()
                     p = subprocess.run(cmd, env=self.env, capture_output=True, text=True)
                     wall = time.perf_counter() - t0
+                    own_cpu = children_cpu_seconds() - own_cpu
+                    sim_cpu = sim.cpu_seconds() - sim_cpu
                     if p.returncode != 0:
                         raise SystemExit(f"group-snap failed ({p.returncode}): {p.stderr[-800:]}")
                     result = json.loads(p.stdout)
@@ -514,6 +548,7 @@ class Bench:
                         "json_overall_ms": result["freeze"]["durationMs"],
                         "timeline": group_windows(events),
                         "requests": by_kind, "total_requests": len(reqs),
+                        "pxsnap_cpu_ms": own_cpu * 1000, "sim_cpu_ms": sim_cpu * 1000,
                     })
             self.results["case3"] = out
         finally:
@@ -663,15 +698,16 @@ def render_case2(bench, c):
         "in chunks of 500 (its default). Every contender's output was checked to hold all "
         "the snapshots before timing.",
         "",
-        "| snapshots | command | wall (median) | ÷ curl | peak RSS |",
-        "|---|---|---|---|---|",
+        "| snapshots | command | wall (median) | ÷ curl | CPU user+sys (mean) | peak RSS |",
+        "|---|---|---|---|---|---|",
     ]
     checks = []
-    for n, d in c.items():
+    sizes = {n: d for n, d in c.items() if n != "empty"}
+    for n, d in sizes.items():
         curl = d["wall"]["curl GET"]
         for name, wall in d["wall"].items():
             lines.append(f"| {int(n):,} | `{name}` | {ms(wall)} | {wall / curl:.2f}× | "
-                         f"{d['rss'][name]:.1f} MiB |")
+                         f"{ms(d['cpu'][name])} | {d['rss'][name]:.1f} MiB |")
         for fmt, kube in (("pxsnap list", "kubectl get"),
                           ("pxsnap list -o json", "kubectl get -o json")):
             ours = d["wall"][fmt]
@@ -685,9 +721,12 @@ def render_case2(bench, c):
                    if int(n) == 10000 else "") + ".")
     lines += ["", "The simulator's own cost per request (Python, plain HTTP, kept-alive connection, "
               "request to last byte, median of 10):", ""]
-    for n, d in c.items():
+    for n, d in sizes.items():
         lines.append(f"- {int(n):,} snapshots: " + "; ".join(
             f"{label} {ms(v)}" for label, v in d["server"].items()))
+    if "empty" in c:
+        lines += ["", "Start-up plus one request (an empty namespace, same credentials): "
+                  + "; ".join(f"`{k}` {ms(v)}" for k, v in c["empty"].items()) + "."]
     return lines + ["", "Targets:", ""] + checks + [""] + notes_for("case2") + [""]
 
 
@@ -702,11 +741,13 @@ def render_case3(bench, c):
         "pre start to its post end, so it includes the 0.2 s sleep); from the timeline: "
         "\"frozen\" = the worst pod's pre end to post start, \"overall\" = first pre start to "
         "last post end. \"Cut inside\" says every pre ended before the group cut and every "
-        "post started after it. Requests are pxsnap's, from `/sim/requests` (API paths only).",
+        "post started after it. Requests are pxsnap's, from `/sim/requests` (API paths only). "
+        "CPU: user + system seconds of the pxsnap process, and of the simulator together with "
+        "the `sh`/`sleep` processes it exec'd, during the run (both share the 2 cores).",
         "",
         "| PVCs | flags | wall | pxsnap longest | timeline frozen | timeline overall | cut "
-        "inside | pod lists | PVC lists | all requests |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "inside | pod lists | PVC lists | all requests | CPU pxsnap | CPU sim + commands |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in c:
         t = row["timeline"]
@@ -716,7 +757,7 @@ def render_case3(bench, c):
             f"{ms(row['wall_ms'])} | {ms(row['json_longest_ms'])} | {ms(t['inner'])} | "
             f"{ms(t['overall'])} | {'yes' if t['ordered'] else 'NO'} | "
             f"{rq.get('list pods', 0)} | {rq.get('list persistentvolumeclaims', 0)} | "
-            f"{row['total_requests']} |")
+            f"{row['total_requests']} | {ms(row['pxsnap_cpu_ms'])} | {ms(row['sim_cpu_ms'])} |")
     lines += ["", "Requests by kind (last run of each row group):", ""]
     seen = {}
     for row in c:
