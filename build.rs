@@ -2,7 +2,7 @@
 use std::path::Path;
 use std::process::Command;
 
-/// The trimmed stdout of a successful `git ARGS`, if any.
+/// One line of `git` output, or None when git is missing or says no.
 fn git(args: &[&str]) -> Option<String> {
     Command::new("git")
         .args(args)
@@ -17,15 +17,22 @@ fn git(args: &[&str]) -> Option<String> {
 fn main() {
     let commit = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=PXSNAP_GIT_COMMIT={commit}");
+    // Rerun only when this checkout's commit can have changed: HEAD, its reflog (appended on every
+    // commit, checkout or reset here, even when the branch ref is packed) and the current branch's
+    // ref, wherever git keeps them. In a worktree `.git` is a file, so a fixed `.git/HEAD` does not
+    // exist and cargo reran this script (and rebuilt pxsnap) on every build; watching all of
+    // refs/heads reran it whenever any branch moved. A path that does not exist would do the same,
+    // so only existing ones are named.
     println!("cargo:rerun-if-changed=build.rs");
-    // Run again when HEAD moves: HEAD itself (a checkout), the branch it names (a commit) and
-    // packed-refs. The paths come from git because in a worktree `.git` is a file, not a
-    // directory, and a watched path that does not exist makes cargo rerun this script, and
-    // recompile the whole crate, on every build.
-    let mut refs = vec!["HEAD".to_string(), "packed-refs".to_string()];
-    refs.extend(git(&["symbolic-ref", "-q", "HEAD"]));
-    for name in refs {
-        if let Some(path) = git(&["rev-parse", "--git-path", &name])
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+    let watched = [
+        "HEAD",
+        "logs/HEAD",
+        branch.as_deref().unwrap_or("HEAD"),
+        "packed-refs",
+    ];
+    for name in watched {
+        if let Some(path) = git(&["rev-parse", "--git-path", name])
             && Path::new(&path).exists()
         {
             println!("cargo:rerun-if-changed={path}");
