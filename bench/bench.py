@@ -217,6 +217,15 @@ def peak_rss_mib(cmd, env, runs=3):
     return statistics.median(values)
 
 
+def peak_rss_of_pid_mib(pid):
+    """The high-water mark of a running process's resident memory (VmHWM), in MiB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def median_ms(samples):
     return statistics.median(samples) * 1000
 
@@ -477,7 +486,8 @@ class Bench:
                 rss = {name: peak_rss_mib(cmd, self.env) for name, cmd in cmds}
                 out[n] = {"wall": {k: median_ms(v) for k, v in times.items()}, "rss": rss,
                           "cpu": dict(self.timer.cpu_ms),
-                          "server": server_costs(sim, ns)}
+                          "server": server_costs(sim, ns),
+                          "sim_peak": peak_rss_of_pid_mib(sim.proc.pid)}
             out["empty"] = self.empty_list(sim)
             self.results["case2"] = out
         finally:
@@ -723,7 +733,9 @@ def render_case2(bench, c):
               "request to last byte, median of 10):", ""]
     for n, d in sizes.items():
         lines.append(f"- {int(n):,} snapshots: " + "; ".join(
-            f"{label} {ms(v)}" for label, v in d["server"].items()))
+            f"{label} {ms(v)}" for label, v in d["server"].items())
+            + f"; the simulator's peak resident memory so far (VmHWM: holding these objects and "
+              f"having served every list above) {d['sim_peak']:.1f} MiB")
     if "empty" in c:
         lines += ["", "Start-up plus one request (an empty namespace, same credentials): "
                   + "; ".join(f"`{k}` {ms(v)}" for k, v in c["empty"].items()) + "."]
