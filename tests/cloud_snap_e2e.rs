@@ -246,8 +246,7 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
             .iter()
             .any(|e| e.kind == TimelineKind::SnapshotCut)
     });
-    // SAFETY: plain kill(2) on our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
     let result = json(&out);
@@ -280,8 +279,7 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
         snapshots(&sim, "default") == vec!["c2"]
     });
     std::thread::sleep(std::time::Duration::from_millis(200));
-    // SAFETY: plain kill(2) on our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    send_signal(&child, libc::SIGTERM);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 143, "{}", stderr(&out));
     assert!(

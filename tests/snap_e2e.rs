@@ -764,9 +764,7 @@ fn signal_during_wait(signal: i32, expected_code: i32) {
     wait_for("the snapshot to be created", || {
         snapshots(&sim, "default") == vec!["s1"]
     });
-    // SAFETY: plain kill(2) on our own child.
-    let rc = unsafe { libc::kill(child.id() as i32, signal) };
-    assert_eq!(rc, 0);
+    send_signal(&child, signal);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), expected_code, "{}", stderr(&out));
     let result = json(&out);
@@ -812,8 +810,7 @@ fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     wait_for("the pre command to start", || {
         !started(&sim.sim.timeline(), "flushed").is_empty()
     });
-    // SAFETY: plain kill(2) on our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
     assert!(
@@ -1048,13 +1045,11 @@ fn a_second_ctrl_c_during_the_release_says_what_is_still_frozen() {
     wait_for("the snapshot to be created", || {
         snapshots(&sim, "default") == vec!["s1"]
     });
-    // SAFETY: plain kill(2) on our own child.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    send_signal(&child, libc::SIGINT);
     wait_for("the post command to start", || {
         !started(&sim.sim.timeline(), "echo thawed").is_empty()
     });
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
     let err = stderr(&out);

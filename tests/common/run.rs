@@ -152,3 +152,12 @@ pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Sends `signal` (e.g. `libc::SIGINT`) to a pxsnap child, as a user's Ctrl-C or a CI runner's
+/// SIGTERM would; the one place the tests call kill(2).
+pub fn send_signal(child: &std::process::Child, signal: i32) {
+    let pid = i32::try_from(child.id()).expect("pid fits in i32");
+    // SAFETY: kill(2) on a child we spawned and have not reaped; no memory is involved.
+    let rc = unsafe { libc::kill(pid, signal) };
+    assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
+}
