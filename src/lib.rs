@@ -13,6 +13,7 @@ pub mod duration;
 pub mod error;
 pub mod exit_codes;
 pub mod hooks;
+pub mod kubectl_json;
 pub mod locate;
 pub mod manpages;
 pub mod paged_list;

@@ -302,9 +302,13 @@ fn wide_adds_group_data_completion_and_message() {
 fn json_is_what_kubectl_gets() {
     let cluster = Cluster::start();
     store_mix(&cluster);
-    // A field pxsnap has no struct member for must survive.
+    // A field pxsnap has no struct member for must survive, and the text kubectl re-encodes
+    // (HTML characters, control characters, floats, big integers) must come out as it prints it.
     let mut odd = Snap::ready("odd", "cassandra-data", 60);
-    odd.conditions = json!([{"type": "Ready", "status": "True", "futureField": {"x": [1, 2]}}]);
+    odd.conditions = json!([{"type": "Ready", "status": "True",
+        "message": "flush <ok> & done\tat\u{2028}line\u{1}",
+        "futureField": {"x": [1, 2], "ratio": 1.0, "tiny": 1.5e-7, "huge": 1e21,
+                        "big": 12345678901234567890u64, "empty": {}, "none": []}}]);
     cluster.snapshot(odd);
     let ours = cluster.pxsnap(&["list", "-o", "json"]);
     assert!(ours.status.success(), "{}", stderr(&ours));
@@ -332,8 +336,18 @@ fn json_is_what_kubectl_gets() {
         );
         assert_eq!(item["kind"], "VolumeSnapshot");
     }
-    // Same indentation as kubectl, so the two diff cleanly.
+    // Same bytes as kubectl, so the two diff cleanly.
     assert_eq!(stdout(&ours), stdout(&theirs));
+    for printed in [
+        r#""flush \u003cok\u003e \u0026 done\tat\u2028line\u0001""#,
+        "\"huge\": 1e+21",
+    ] {
+        assert!(
+            stdout(&ours).contains(printed),
+            "{printed} in {}",
+            stdout(&ours)
+        );
+    }
 }
 
 #[test]

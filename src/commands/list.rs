@@ -7,14 +7,16 @@
 
 use std::io::Write;
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::cli::{GlobalArgs, ListArgs, OutputFormat, SnapshotTypeFilter, SortBy, StatusFilter};
 use crate::cluster::Cluster;
 use crate::duration::age;
 use crate::error::{Error, Result};
+use crate::kubectl_json;
 use crate::paged_list::{ListScope, PagedList};
 use crate::report::StreamingTable;
 use crate::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
@@ -49,9 +51,9 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     };
     let shown = match (args.groups, raw_objects(global.output)) {
         (false, false) => print_list::<StorkVolumeSnapshot, Typed<_>>(&cluster, scope, &view).await,
-        (false, true) => print_list::<StorkVolumeSnapshot, Value>(&cluster, scope, &view).await,
+        (false, true) => print_list::<StorkVolumeSnapshot, Raw>(&cluster, scope, &view).await,
         (true, false) => print_list::<GroupVolumeSnapshot, Typed<_>>(&cluster, scope, &view).await,
-        (true, true) => print_list::<GroupVolumeSnapshot, Value>(&cluster, scope, &view).await,
+        (true, true) => print_list::<GroupVolumeSnapshot, Raw>(&cluster, scope, &view).await,
     }?;
     if shown == 0 {
         let kind = if args.groups {
@@ -67,8 +69,8 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-/// `-o json|yaml` print the objects as the API server returned them, so they are read as raw
-/// JSON values; the other formats only need a few fields and read typed structs.
+/// `-o json|yaml` print the objects as the API server returned them, so their text is kept;
+/// the other formats only need a few fields and read typed structs.
 fn raw_objects(format: OutputFormat) -> bool {
     matches!(format, OutputFormat::Json | OutputFormat::Yaml)
 }
@@ -80,6 +82,18 @@ struct View {
     sort_by: Option<SortBy>,
     filter: Filter,
     now: jiff::Timestamp,
+}
+
+impl View {
+    /// Whether an object's fields must be read before it is shown. `-o json|yaml` with no
+    /// filter and no sorting copy the text through without decoding it.
+    fn reads_fields(&self) -> bool {
+        let filter = &self.filter;
+        self.sort_by.is_some()
+            || filter.pvc.is_some()
+            || filter.type_.is_some()
+            || filter.status.is_some()
+    }
 }
 
 /// Client-side filters (the API cannot select on spec fields or conditions).
@@ -175,10 +189,11 @@ fn or_none(value: &str) -> String {
     }
 }
 
-/// How a page item becomes the typed view (for filters and columns) and, for `-o json|yaml`,
-/// the untouched object.
+/// How a page item becomes an entry: the typed view decides filters, columns and sort order;
+/// for `-o json|yaml` the object's text is kept to be printed as it was sent.
 trait Item<K>: DeserializeOwned {
-    fn split(self) -> Result<(K, Option<Value>), serde_json::Error>;
+    /// `None` when a filter leaves the object out.
+    fn into_entry(self, view: &View) -> Result<Option<Entry>, serde_json::Error>;
 }
 
 /// A page item read straight into `K`: nothing else is kept.
@@ -186,28 +201,47 @@ trait Item<K>: DeserializeOwned {
 #[serde(transparent)]
 struct Typed<K>(K);
 
-impl<K: DeserializeOwned> Item<K> for Typed<K> {
-    fn split(self) -> Result<(K, Option<Value>), serde_json::Error> {
-        Ok((self.0, None))
+impl<K: Listable> Item<K> for Typed<K> {
+    fn into_entry(self, view: &View) -> Result<Option<Entry>, serde_json::Error> {
+        let Typed(object) = self;
+        Ok(object
+            .matches(&view.filter)
+            .then(|| entry(&object, None, view)))
     }
 }
 
-impl<K: DeserializeOwned> Item<K> for Value {
-    fn split(self) -> Result<(K, Option<Value>), serde_json::Error> {
-        Ok((K::deserialize(&self)?, Some(self)))
+/// A page item as the text the API server sent.
+type Raw = Box<RawValue>;
+
+impl<K: Listable> Item<K> for Raw {
+    fn into_entry(self, view: &View) -> Result<Option<Entry>, serde_json::Error> {
+        if !view.reads_fields() {
+            return Ok(Some(Entry {
+                namespace: String::new(),
+                name: String::new(),
+                created: None,
+                cells: Vec::new(),
+                object: Some(self),
+            }));
+        }
+        let object: K = serde_json::from_str(self.get())?;
+        Ok(object
+            .matches(&view.filter)
+            .then(|| entry(&object, Some(self), view)))
     }
 }
 
-/// One object to print: what sorting needs, its table cells, and the raw object for json/yaml.
+/// One object to print: what sorting needs, its table cells, and the object's text for
+/// json/yaml. Only the text is filled in when nothing reads the rest (see `View::reads_fields`).
 struct Entry {
     namespace: String,
     name: String,
     created: Option<jiff::Timestamp>,
     cells: Vec<String>,
-    object: Option<Value>,
+    object: Option<Raw>,
 }
 
-fn entry<K: Listable>(object: &K, raw: Option<Value>, view: &View) -> Entry {
+fn entry<K: Listable>(object: &K, raw: Option<Raw>, view: &View) -> Entry {
     let meta = object.meta();
     let namespace = meta.namespace.clone().unwrap_or_default();
     let name = meta.name.clone().unwrap_or_default();
@@ -232,20 +266,38 @@ fn entry<K: Listable>(object: &K, raw: Option<Value>, view: &View) -> Entry {
         name,
         created,
         cells,
-        object: raw.map(|raw| with_type_meta::<K>(raw)),
+        object: raw,
     }
 }
 
 /// Every item of a `List` carries `apiVersion` and `kind`; the API server leaves them out of
 /// list items for some resources, so they are filled in (as kubectl does) when missing.
-fn with_type_meta<K: kube::Resource<DynamicType = ()>>(mut raw: Value) -> Value {
-    if let Value::Object(map) = &mut raw {
-        map.entry("apiVersion")
-            .or_insert_with(|| Value::String(K::api_version(&()).into_owned()));
-        map.entry("kind")
-            .or_insert_with(|| Value::String(K::kind(&()).into_owned()));
+struct TypeMeta {
+    api_version: String,
+    kind: String,
+}
+
+impl TypeMeta {
+    fn of<K: kube::Resource<DynamicType = ()>>() -> TypeMeta {
+        TypeMeta {
+            api_version: K::api_version(&()).into_owned(),
+            kind: K::kind(&()).into_owned(),
+        }
     }
-    raw
+
+    /// In key order, as `kubectl_json::write_indented` wants them.
+    fn members(&self) -> [(&str, &str); 2] {
+        [("apiVersion", &self.api_version), ("kind", &self.kind)]
+    }
+
+    fn fill_in(&self, object: &mut Value) {
+        if let Value::Object(map) = object {
+            for (key, value) in self.members() {
+                map.entry(key)
+                    .or_insert_with(|| Value::String(value.to_string()));
+            }
+        }
+    }
 }
 
 /// Fetches page after page and prints each, or holds them all when sorting. Returns how many
@@ -263,13 +315,11 @@ async fn print_list<K: Listable, T: Item<K>>(
         while let Some(page) = pages.next_page().await? {
             let mut entries = Vec::with_capacity(page.len());
             for item in page {
-                let (object, raw) = item.split().map_err(|err| Error::Api {
+                let shown_entry = item.into_entry(view).map_err(|err| Error::Api {
                     context: format!("read {}", K::plural(&())),
                     message: err.to_string(),
                 })?;
-                if object.matches(&view.filter) {
-                    entries.push(entry(&object, raw, view));
-                }
+                entries.extend(shown_entry);
             }
             shown += entries.len();
             match view.sort_by {
@@ -308,6 +358,7 @@ fn sort(entries: &mut [Entry], sort_by: SortBy) {
 struct Output {
     out: std::io::BufWriter<std::io::Stdout>,
     format: Format,
+    type_meta: TypeMeta,
     broken: bool,
 }
 
@@ -318,9 +369,6 @@ enum Format {
     Json(usize),
     Yaml(usize),
 }
-
-/// kubectl indents `-o json` by four spaces; so does pxsnap, so the two can be diffed.
-const JSON_INDENT: &[u8] = b"    ";
 
 impl Output {
     fn start<K: Listable>(view: &View) -> Output {
@@ -347,25 +395,27 @@ impl Output {
         Output {
             out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
             format,
+            type_meta: TypeMeta::of::<K>(),
             broken: false,
         }
     }
 
     fn write(&mut self, entries: &[Entry]) {
-        let text = match &mut self.format {
+        let text: Vec<u8> = match &mut self.format {
             Format::Table(_) if entries.is_empty() => return,
             Format::Table(table) => {
                 let rows: Vec<&[String]> = entries.iter().map(|e| e.cells.as_slice()).collect();
-                table.page(&rows)
+                table.page(&rows).into_bytes()
             }
             Format::Names(prefix) => entries
                 .iter()
                 .map(|e| format!("{prefix}/{}\n", e.name))
-                .collect(),
-            Format::Json(count) => json_items(entries, count),
-            Format::Yaml(count) => yaml_items(entries, count),
+                .collect::<String>()
+                .into_bytes(),
+            Format::Json(count) => json_items(entries, count, &self.type_meta),
+            Format::Yaml(count) => yaml_items(entries, count, &self.type_meta).into_bytes(),
         };
-        self.put(text.as_bytes());
+        self.put(&text);
     }
 
     /// Closes the `List` document (json/yaml) and flushes.
@@ -401,31 +451,20 @@ impl Output {
     }
 }
 
-/// The `items` of a JSON `List`, four-space indented like kubectl's. The document head is
-/// written with the first item.
-fn json_items(entries: &[Entry], count: &mut usize) -> String {
-    let mut text = String::new();
+/// The `items` of a JSON `List`, as kubectl prints them. The document head is written with
+/// the first item.
+fn json_items(entries: &[Entry], count: &mut usize, type_meta: &TypeMeta) -> Vec<u8> {
+    let mut text = Vec::new();
     for object in entries.iter().filter_map(|e| e.object.as_ref()) {
-        text.push_str(match *count {
-            0 => "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n",
-            _ => ",\n",
+        let mark = text.len();
+        text.extend_from_slice(match *count {
+            0 => b"{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        ",
+            _ => b",\n        ",
         });
-        *count += 1;
-        let mut buffer = Vec::new();
-        let formatter = serde_json::ser::PrettyFormatter::with_indent(JSON_INDENT);
-        let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
-        if object.serialize(&mut serializer).is_err() {
-            continue;
-        }
-        // Pretty JSON has no raw newline inside strings, so indenting by lines is safe.
-        let pretty = String::from_utf8_lossy(&buffer);
-        let mut lines = pretty.lines().peekable();
-        while let Some(line) = lines.next() {
-            text.push_str("        ");
-            text.push_str(line);
-            if lines.peek().is_some() {
-                text.push('\n');
-            }
+        // Items sit two levels deep: in the List, in its `items`.
+        match kubectl_json::write_indented(object.get(), 2, &type_meta.members(), &mut text) {
+            Ok(()) => *count += 1,
+            Err(_) => text.truncate(mark),
         }
     }
     text
@@ -433,16 +472,20 @@ fn json_items(entries: &[Entry], count: &mut usize) -> String {
 
 /// The `items` of a YAML `List`: each object as a block sequence entry. The document head is
 /// written with the first item.
-fn yaml_items(entries: &[Entry], count: &mut usize) -> String {
+fn yaml_items(entries: &[Entry], count: &mut usize, type_meta: &TypeMeta) -> String {
     let mut text = String::new();
-    for object in entries.iter().filter_map(|e| e.object.as_ref()) {
+    for raw in entries.iter().filter_map(|e| e.object.as_ref()) {
+        let Ok(mut object) = serde_json::from_str::<Value>(raw.get()) else {
+            continue;
+        };
+        type_meta.fill_in(&mut object);
+        let Ok(yaml) = serde_norway::to_string(&object) else {
+            continue;
+        };
         if *count == 0 {
             text.push_str("apiVersion: v1\nitems:\n");
         }
         *count += 1;
-        let Ok(yaml) = serde_norway::to_string(object) else {
-            continue;
-        };
         // Indenting every line of a block-style document by the same amount keeps it valid.
         for (index, line) in yaml.lines().enumerate() {
             text.push_str(if index == 0 { "- " } else { "  " });
@@ -465,9 +508,13 @@ mod tests {
                 name: String::new(),
                 created: None,
                 cells: Vec::new(),
-                object: Some(object),
+                object: Some(RawValue::from_string(object.to_string()).expect("JSON")),
             })
             .collect()
+    }
+
+    fn type_meta() -> TypeMeta {
+        TypeMeta::of::<StorkVolumeSnapshot>()
     }
 
     #[test]
@@ -475,22 +522,28 @@ mod tests {
         let mut count = 0;
         let mut text = json_items(
             &entries(vec![
-                serde_json::json!({"a": 1}),
+                serde_json::json!({"apiVersion": "v9", "kind": "K", "a": 1}),
                 serde_json::json!({"b": "x\ny"}),
             ]),
             &mut count,
+            &type_meta(),
         );
-        text.push_str(&json_items(
+        text.extend(json_items(
             &entries(vec![serde_json::json!({"c": []})]),
             &mut count,
+            &type_meta(),
         ));
         assert_eq!(count, 3);
-        text.push_str("\n    ],\n    \"kind\": \"List\"}");
+        text.extend_from_slice(b"\n    ],\n    \"kind\": \"List\"}");
+        let text = String::from_utf8(text).expect("UTF-8");
         let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(parsed["items"][1]["b"], "x\ny");
+        assert_eq!(parsed["items"][1]["kind"], "VolumeSnapshot");
         assert_eq!(parsed["items"].as_array().map(Vec::len), Some(3));
         assert!(
-            text.contains("\n        {\n            \"a\": 1\n        },\n"),
+            text.contains(
+                "\n        {\n            \"a\": 1,\n            \"apiVersion\": \"v9\",\n            \"kind\": \"K\"\n        },\n"
+            ),
             "{text}"
         );
     }
@@ -504,12 +557,17 @@ mod tests {
                 serde_json::json!({"message": "line one\nline two", "list": [1, 2]}),
             ]),
             &mut count,
+            &type_meta(),
         );
         text.push_str("kind: List\n");
         let parsed: Value = serde_norway::from_str(&text).expect("valid YAML");
         assert_eq!(parsed["items"][0]["metadata"]["labels"]["x"], "1");
         assert_eq!(parsed["items"][1]["message"], "line one\nline two");
         assert_eq!(parsed["items"][1]["list"][1], 2);
+        assert_eq!(
+            parsed["items"][0]["apiVersion"],
+            "volumesnapshot.external-storage.k8s.io/v1"
+        );
     }
 
     #[test]
