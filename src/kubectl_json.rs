@@ -102,36 +102,23 @@ impl<'a> Writer<'a> {
                 }
                 while let Some(((name, value), rest)) = pending.split_first() {
                     match name.as_bytes().cmp(key) {
-                        Ordering::Less => {
-                            self.member_start(&mut members, depth);
-                            write_go_string(name.as_bytes(), self.out);
-                            self.out.extend_from_slice(b": ");
-                            write_go_string(value.as_bytes(), self.out);
-                        }
+                        Ordering::Less => self.added_member(&mut members, depth, name, value),
                         Ordering::Equal => {}
                         Ordering::Greater => break,
                     }
                     pending = rest;
                 }
-                self.member_start(&mut members, depth);
-                write_go_string(key, self.out);
-                self.out.extend_from_slice(b": ");
+                self.member_key(&mut members, depth, key);
                 self.skip_whitespace();
                 self.pos += 1; // ':'
                 self.value(depth + 1, &[])?;
-                self.skip_whitespace();
-                let separator = self.src.get(self.pos).copied();
-                self.pos += 1;
-                if separator != Some(b',') {
+                if !self.more_follow() {
                     break;
                 }
             }
         }
         for (name, value) in pending {
-            self.member_start(&mut members, depth);
-            write_go_string(name.as_bytes(), self.out);
-            self.out.extend_from_slice(b": ");
-            write_go_string(value.as_bytes(), self.out);
+            self.added_member(&mut members, depth, name, value);
         }
         match members {
             0 => self.out.extend_from_slice(b"{}"),
@@ -155,10 +142,7 @@ impl<'a> Writer<'a> {
         loop {
             self.newline(depth + 1);
             self.value(depth + 1, &[])?;
-            self.skip_whitespace();
-            let separator = self.src.get(self.pos).copied();
-            self.pos += 1;
-            if separator != Some(b',') {
+            if !self.more_follow() {
                 break;
             }
             self.out.push(b',');
@@ -168,11 +152,27 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Opens the next member of an object: `{` or `,`, then its line.
-    fn member_start(&mut self, members: &mut usize, depth: usize) {
+    /// Opens the next member of an object (`{` or `,`, then its line) and writes its key.
+    fn member_key(&mut self, members: &mut usize, depth: usize, key: &[u8]) {
         self.out.push(if *members == 0 { b'{' } else { b',' });
         *members += 1;
         self.newline(depth + 1);
+        write_go_string(key, self.out);
+        self.out.extend_from_slice(b": ");
+    }
+
+    /// A member the text lacks, with a string value.
+    fn added_member(&mut self, members: &mut usize, depth: usize, name: &str, value: &str) {
+        self.member_key(members, depth, name.as_bytes());
+        write_go_string(value.as_bytes(), self.out);
+    }
+
+    /// Reads the separator after a member or element: whether another one follows.
+    fn more_follow(&mut self) -> bool {
+        self.skip_whitespace();
+        let separator = self.src.get(self.pos).copied();
+        self.pos += 1;
+        separator == Some(b',')
     }
 
     fn newline(&mut self, depth: usize) {
