@@ -18,7 +18,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
     }
     var completions = [
         &'pxsnap'= {
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -54,7 +54,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --timeout 'How long to wait for the snapshot to be cut'
             cand --name 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)'
             cand --label 'Extra label on the snapshot (repeatable)'
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -89,7 +89,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --name 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)'
             cand --label 'Extra label on the snapshot (repeatable)'
             cand --heartbeat 'How often to print a "still uploading" line when stderr is not a terminal'
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -113,7 +113,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --version 'Print version'
         }
         &'pxsnap;demo'= {
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -132,7 +132,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --version 'Print version'
         }
         &'pxsnap;completions'= {
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -156,7 +156,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --status 'Only snapshots in this state'
             cand --sort-by 'Sort the output (default: the API server''s order, printed as it arrives)'
             cand --chunk-size 'Objects fetched per API request; memory stays flat however many there are'
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -183,7 +183,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --keep-last 'Keep the N newest Ready snapshots of each PVC, delete the others'
             cand --older-than 'Delete only snapshots older than this (e.g. 36h, 30d)'
             cand --group 'Delete this GroupVolumeSnapshot'
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -219,7 +219,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --max-retries 'How often STORK retries the group when some of its cloud snapshots report failure'
             cand --cred-id 'Portworx cloud credential ID (with --cloud)'
             cand --timeout 'How long to wait for the group to be Successful (default: 5m, 1h with --cloud)'
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
@@ -249,7 +249,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand --storage-class 'StorageClass of the new PVC; its provisioner must be stork-snapshot'
             cand --label 'Extra label on the new PVC (repeatable)'
             cand --timeout 'How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot)'
-            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
             cand --context 'The kubeconfig context to use'
             cand -n 'Namespace (default: the current context''s namespace, then `default`)'
             cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'

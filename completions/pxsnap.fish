@@ -24,7 +24,7 @@ function __fish_pxsnap_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c pxsnap -n "__fish_pxsnap_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -57,7 +57,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -89,7 +89,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l heartbeat -d 'How often to print a "still uploading" line when stderr is not a terminal' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -111,7 +111,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s q -l quiet 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s V -l version -d 'Print version'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -128,7 +128,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s q -l quiet -d 'Pr
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand completions" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -154,7 +154,7 @@ error\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l sort-by -d 'Sort the output (default: the API server\'s order, printed as it arrives)' -r -f -a "name\t'By namespace, then name'
 age\t'Newest first (smallest AGE at the top)'"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l chunk-size -d 'Objects fetched per API request; memory stays flat however many there are' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -177,7 +177,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s l -l selector -
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l keep-last -d 'Keep the N newest Ready snapshots of each PVC, delete the others' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l older-than -d 'Delete only snapshots older than this (e.g. 36h, 30d)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l group -d 'Delete this GroupVolumeSnapshot' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -208,7 +208,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l restore-nam
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l max-retries -d 'How often STORK retries the group when some of its cloud snapshots report failure' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l cred-id -d 'Portworx cloud credential ID (with --cloud)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l timeout -d 'How long to wait for the group to be Successful (default: 5m, 1h with --cloud)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s o -l output -d 'Output format' -r -f -a "table\t''
@@ -236,7 +236,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l access-mode -d '
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l storage-class -d 'StorageClass of the new PVC; its provisioner must be stork-snapshot' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l label -d 'Extra label on the new PVC (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l timeout -d 'How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s o -l output -d 'Output format' -r -f -a "table\t''

@@ -44,7 +44,8 @@ pub struct Cli {
 /// Flags every subcommand understands.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config)
+    /// Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then
+    /// ~/.kube/config; in a pod without either, its service account)
     #[arg(long, global = true, value_name = "PATH")]
     pub kubeconfig: Option<std::path::PathBuf>,
     /// The kubeconfig context to use

@@ -29,40 +29,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 impl Cluster {
     /// Reads the kubeconfig the way kubectl does (`--kubeconfig`, else every file in
-    /// `$KUBECONFIG` merged, else `~/.kube/config`) and picks the context.
+    /// `$KUBECONFIG` merged, else `~/.kube/config`) and picks the context. Inside a pod with
+    /// no kubeconfig at all, the pod's service account is used, as kubectl does: that is how a
+    /// CI job running in the cluster (a Tekton step, a GitLab runner pod) needs no setup.
     pub async fn connect(global: &GlobalArgs) -> Result<Cluster> {
-        let kubeconfig = match &global.kubeconfig {
-            Some(path) => Kubeconfig::read_from(path).map_err(|e| {
-                Error::Kubeconfig(format!("cannot read {}: {}", path.display(), crate::error::root_cause(&e)))
-            })?,
-            None => Kubeconfig::read().map_err(|e| {
-                Error::Kubeconfig(format!(
-                    "cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config): {}; pass --kubeconfig",
-                    crate::error::root_cause(&e)
-                ))
-            })?,
-        };
-        if let Some(context) = &global.context
-            && !kubeconfig.contexts.iter().any(|c| &c.name == context)
-        {
-            let known: Vec<&str> = kubeconfig
-                .contexts
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
-            return Err(Error::Kubeconfig(format!(
-                "context {context:?} not found (known: {})",
-                known.join(", ")
-            )));
-        }
-        let options = KubeConfigOptions {
-            context: global.context.clone(),
-            cluster: None,
-            user: None,
-        };
-        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?;
+        let mut config = load_config(global).await?;
         config.default_retry = false;
         config.connect_timeout = Some(Duration::from_secs(10));
         let server = config.cluster_url.to_string();
@@ -132,6 +103,63 @@ impl Cluster {
             Err(other) => Err(self.error(other, "discover", group_version, None)),
         }
     }
+}
+
+/// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).
+async fn load_config(global: &GlobalArgs) -> Result<Config> {
+    let kubeconfig = match &global.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path).map_err(|e| {
+            Error::Kubeconfig(format!(
+                "cannot read {}: {}",
+                path.display(),
+                crate::error::root_cause(&e)
+            ))
+        })?,
+        None => match Kubeconfig::read() {
+            Ok(kubeconfig) => kubeconfig,
+            Err(_) if global.context.is_none() && in_a_pod() => {
+                return Config::incluster().map_err(|e| {
+                    Error::Kubeconfig(format!(
+                        "no kubeconfig, and the pod's service account cannot be used: {}; pass --kubeconfig",
+                        crate::error::root_cause(&e)
+                    ))
+                });
+            }
+            Err(e) => {
+                return Err(Error::Kubeconfig(format!(
+                    "cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config): {}; pass --kubeconfig",
+                    crate::error::root_cause(&e)
+                )));
+            }
+        },
+    };
+    if let Some(context) = &global.context
+        && !kubeconfig.contexts.iter().any(|c| &c.name == context)
+    {
+        let known: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        return Err(Error::Kubeconfig(format!(
+            "context {context:?} not found (known: {})",
+            known.join(", ")
+        )));
+    }
+    let options = KubeConfigOptions {
+        context: global.context.clone(),
+        cluster: None,
+        user: None,
+    };
+    Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))
+}
+
+/// kubelet sets this variable in every container; its absence means pxsnap runs outside a
+/// cluster, where a missing kubeconfig is the error to report.
+fn in_a_pod() -> bool {
+    std::env::var_os("KUBERNETES_SERVICE_HOST").is_some_and(|host| !host.is_empty())
 }
 
 /// Retries `op` while it fails with a transient error, up to [`READ_ATTEMPTS`] times.
