@@ -52,6 +52,12 @@ pub struct Frozen {
     pub pre_failure: Option<String>,
     pub interrupted: Option<Signal>,
     started_at: Option<Mark>,
+    /// Indices into `plan.targets` in the order their pre commands finished. The release
+    /// starts post commands in this order, so the pod frozen first is thawed first: with many
+    /// pods the posts cannot all start at the same instant (each is its own exec stream), and
+    /// in target order a pod whose pre command ended early could wait behind the pods that
+    /// ended late, its window growing by the whole spread of the pre phase.
+    finish_order: Vec<usize>,
 }
 
 type StartedPods = Arc<Mutex<BTreeMap<usize, Mark>>>;
@@ -149,6 +155,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
         pre_failure: None,
         interrupted: None,
         started_at: None,
+        finish_order: Vec::new(),
     };
     if plan.pre.is_empty() || plan.targets.is_empty() {
         // Nothing quiesces the app, but post commands still run everywhere (they may be
@@ -174,10 +181,10 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                 (plan.clone(), started.clone(), failed.clone(), limit.clone());
             async move {
                 let Ok(_permit) = limit.acquire().await else {
-                    return Vec::new();
+                    return (index, Vec::new());
                 };
                 if failed.load(Ordering::SeqCst) {
-                    return Vec::new();
+                    return (index, Vec::new());
                 }
                 lock(&started).insert(index, Mark::now());
                 let target = &plan.targets[index];
@@ -192,7 +199,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                         break;
                     }
                 }
-                records
+                (index, records)
             }
         })
         .collect();
@@ -200,7 +207,10 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
     loop {
         tokio::select! {
             next = jobs.next() => match next {
-                Some(done) => records.extend(done),
+                Some((index, done)) => {
+                    frozen.finish_order.push(index);
+                    records.extend(done);
+                }
                 None => break,
             },
             signal = signals.recv(), if frozen.interrupted.is_none() => {
@@ -256,8 +266,16 @@ impl Frozen {
 
     async fn release_now(&mut self, frozen: &StillFrozen) -> Released {
         let plan = self.plan.clone();
-        let to_release: Vec<(usize, Mark)> =
+        let mut to_release: Vec<(usize, Mark)> =
             lock(&self.started).iter().map(|(&i, &m)| (i, m)).collect();
+        // Pods without a finished pre command (none ran) keep target order, after the others.
+        let rank: BTreeMap<usize, usize> = self
+            .finish_order
+            .iter()
+            .enumerate()
+            .map(|(rank, &index)| (index, rank))
+            .collect();
+        to_release.sort_by_key(|&(index, _)| rank.get(&index).copied().unwrap_or(usize::MAX));
         for &(index, _) in &to_release {
             frozen.add(index, &plan.targets[index]);
         }

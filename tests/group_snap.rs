@@ -645,6 +645,46 @@ fn locating_pods_costs_the_same_requests_for_3_and_30_pvcs() {
     assert_eq!(counts[0], 3, "one PVC list, one PV list, one pod list");
 }
 
+/// Pods are released in the order their pre commands finished, not in target order: with
+/// `--parallel 2` over three pods, app-1 (short pre) and app-2 (no wait) finish before app-0
+/// (long pre), so their post commands take the two exec slots and app-0's comes last, although
+/// app-0 comes first by name. app-0 was quiesced last, so it is the one that can wait.
+#[test]
+fn posts_start_in_the_order_the_pre_commands_finished() {
+    let sim = SimHandle::start(one_pod_per_pvc(3));
+    let pre = r#"case "$HOSTNAME" in app-0) sleep 0.6 ;; app-1) sleep 0.2 ;; esac"#;
+    let (code, _, stderr) = group_snap(
+        &sim,
+        &[
+            "-n",
+            "bench",
+            "-l",
+            "app=bench",
+            "--pre",
+            pre,
+            "--post",
+            "echo thawed",
+            "--parallel",
+            "2",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let timeline = sim.sim.timeline();
+    let pods = |kind, needle| -> Vec<String> {
+        execs(&timeline, kind, needle)
+            .into_iter()
+            .filter_map(|e| e.pod)
+            .collect()
+    };
+    assert_eq!(
+        pods(TimelineKind::ExecEnd, "HOSTNAME"),
+        ["app-1", "app-2", "app-0"]
+    );
+    let posts = pods(TimelineKind::ExecStart, "echo thawed");
+    assert_eq!(posts.len(), 3);
+    assert_eq!(posts.last().map(String::as_str), Some("app-0"), "{posts:?}");
+}
+
 /// The benchmark of the issue (not a timed test): 200 PVCs, one pod each, `sleep 0.2` pre,
 /// at the default `--parallel 32` (7 waves of exec streams) and at `--parallel 200` (one wave).
 /// Run with `cargo test --release --test group_snap bench -- --ignored --nocapture`.

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -577,18 +577,54 @@ fn build_command(target: &ExecTarget) -> Result<Command, SpawnFailure> {
             target.cwd.display().to_string()
         )));
     }
-    let mut command = Command::new(program);
+    let env = child_env(target);
+    let search = env.get("PATH").map(String::as_str).unwrap_or_default();
+    let Some(executable) = look_path(program, search, &target.cwd) else {
+        return Err(runtime_failure(&format!(
+            "exec: {program:?}: executable file not found in $PATH"
+        )));
+    };
+    let mut command = Command::new(executable);
     command
+        .arg0(program)
         .args(args)
         .current_dir(&target.cwd)
         .env_clear()
-        .envs(child_env(target))
+        .envs(env)
         .process_group(0)
         .kill_on_drop(true)
         .stdin(piped_if(target.stdin))
         .stdout(piped_if(target.stdout))
         .stderr(piped_if(target.stderr || (target.tty && target.stdout)));
     Ok(command)
+}
+
+/// Finds the executable as runc does before it execs (Go's `exec.LookPath` over the
+/// container's PATH): a name with a slash is used as given, a bare name is the first regular
+/// file with an execute bit in PATH's directories (an empty entry and relative ones count from
+/// the pod's working directory). `None` when no directory has it.
+///
+/// Resolving here, rather than leaving it to `execvp` in the child, also decides how the child
+/// is started: std uses `posix_spawn` (a vfork) only when the program needs no lookup in a PATH
+/// of the child's own, and otherwise falls back to `fork`, which copies the simulator's page
+/// tables for every exec. With hundreds of execs at once that copying was most of the
+/// simulator's CPU and stretched every pod's freeze window.
+fn look_path(program: &str, path: &str, cwd: &Path) -> Option<PathBuf> {
+    if program.contains('/') {
+        return Some(PathBuf::from(program));
+    }
+    path.split(':')
+        .map(|dir| {
+            cwd.join(if dir.is_empty() { "." } else { dir })
+                .join(program)
+        })
+        .find(|candidate| is_executable(candidate))
+}
+
+/// A regular file (after symlinks) that someone may execute, as Go's `findExecutable` checks.
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 fn piped_if(wanted: bool) -> Stdio {
@@ -875,6 +911,35 @@ mod tests {
         assert_eq!(env.get("PATH").map(String::as_str), Some("/shims:/x"));
         assert_eq!(env.get("HOME").map(String::as_str), Some("/pod"));
         assert_eq!(env.get("A").map(String::as_str), Some("1"));
+    }
+
+    #[test]
+    fn look_path_searches_path_in_order_from_the_pod_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        let pod = tempfile::tempdir().unwrap();
+        let make = |rel: &str, mode: u32| {
+            let file = pod.path().join(rel);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+        };
+        make("shims/tool", 0o755);
+        make("plain/tool", 0o644);
+        make("bin/other", 0o755);
+        let cwd = pod.path();
+        let found = |path: &str, program: &str| look_path(program, path, cwd);
+        // Not executable is skipped, the shim dir is relative to the pod dir.
+        assert_eq!(found("plain:shims", "tool"), Some(cwd.join("shims/tool")));
+        assert_eq!(found("bin::shims", "tool"), Some(cwd.join("shims/tool")));
+        // An empty entry is the pod dir itself.
+        make("here", 0o755);
+        assert_eq!(found("bin:", "here"), Some(cwd.join("here")));
+        assert_eq!(found("plain", "tool"), None);
+        assert_eq!(found("/usr/bin:/bin", "no-such-tool-here"), None);
+        // A directory is not an executable.
+        assert_eq!(found("", "bin"), None);
+        // With a slash it is used as given, found or not.
+        assert_eq!(found("", "./x/y"), Some(PathBuf::from("./x/y")));
     }
 
     #[test]

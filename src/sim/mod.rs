@@ -185,13 +185,31 @@ pub struct Simulator {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// Connections the kernel may queue before the simulator accepts them; Linux caps it at
+/// `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds the API port with the accept queue a real API server has: Go's `net.Listen` asks for
+/// `net.core.somaxconn` (4096 on current kernels). std's `bind` asks for 128, so a client
+/// opening a few hundred exec streams at once overflowed the queue; the kernel then drops the
+/// SYNs and each of those connections waits out a 1 s retransmit, which put whole seconds into
+/// group freeze windows that a real cluster would not have.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As std and Go do for listeners: a restarted simulator can reuse a port in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 impl Simulator {
     /// Seed the scenario, bind, and start serving and the controllers.
     pub async fn start(opts: SimOptions) -> Result<Simulator, SimError> {
         let addr = SocketAddr::new(opts.bind, opts.port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| SimError::Bind { addr, source })?;
+        let listener = listen(addr).map_err(|source| SimError::Bind { addr, source })?;
         let addr = listener
             .local_addr()
             .map_err(|source| SimError::Bind { addr, source })?;
