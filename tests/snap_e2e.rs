@@ -6,27 +6,28 @@
 
 mod common;
 
+use std::process::Output;
+
 use common::SimHandle;
 use common::run::*;
 use pxsnap::sim::{Fault, FaultAction, Scenario, TimelineKind};
 use serde_json::Value;
 
+/// `pxsnap snap cassandra-data --pre PRE --post POST` and `extra`.
+fn snap_cassandra_data(sim: &SimHandle, pre: &str, post: &str, extra: &[&str]) -> Output {
+    let base = ["snap", "cassandra-data", "--pre", pre, "--post", post];
+    pxsnap(sim, &[&base[..], extra].concat())
+}
+
+/// The run most tests vary one condition around: flush, snapshot, thaw.
+fn flush_and_thaw(sim: &SimHandle, extra: &[&str]) -> Output {
+    snap_cassandra_data(sim, "nodetool flush", "echo thawed", extra)
+}
+
 #[test]
 fn snap_freezes_snapshots_and_releases_in_order() {
     let sim = cassandra();
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &["-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let result = json(&out);
     assert_eq!(result["kind"], "SnapResult");
@@ -53,18 +54,11 @@ fn snap_freezes_snapshots_and_releases_in_order() {
 #[test]
 fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
     let sim = cassandra();
-    let out = pxsnap(
+    let out = snap_cassandra_data(
         &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "echo flushing; exit 7",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        "echo flushing; exit 7",
+        "echo thawed",
+        &["-o", "json"],
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let result = json(&out);
@@ -91,21 +85,7 @@ fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
 #[test]
 fn a_snapshot_error_runs_post_then_deletes_the_snapshot() {
     let sim = cassandra_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data".into()]);
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--name",
-            "s1",
-            "-o",
-            "json",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &["--name", "s1", "-o", "json"]);
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let result = json(&out);
     assert_eq!(result["error"]["step"], "snapshot");
@@ -152,21 +132,7 @@ fn keep_failed_keeps_the_failed_snapshot() {
 #[test]
 fn a_timeout_runs_post_deletes_and_exits_5() {
     let sim = cassandra_with(|c| c.hang = true);
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--timeout",
-            "1s",
-            "-o",
-            "json",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &["--timeout", "1s", "-o", "json"]);
     assert_eq!(code(&out), 5, "{}", stderr(&out));
     let result = json(&out);
     assert_eq!(result["error"]["step"], "wait");
@@ -187,20 +153,11 @@ fn a_timeout_runs_post_deletes_and_exits_5() {
 #[test]
 fn a_failing_post_command_keeps_the_snapshot_and_exits_6() {
     let sim = cassandra();
-    let out = pxsnap(
+    let out = snap_cassandra_data(
         &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo cannot thaw >&2; exit 2",
-            "--name",
-            "s1",
-            "-o",
-            "json",
-        ],
+        "nodetool flush",
+        "echo cannot thaw >&2; exit 2",
+        &["--name", "s1", "-o", "json"],
     );
     assert_eq!(code(&out), 6, "{}", stderr(&out));
     let result = json(&out);
@@ -218,20 +175,11 @@ fn a_failing_post_command_keeps_the_snapshot_and_exits_6() {
 #[test]
 fn a_hung_pre_command_is_killed_at_the_hook_timeout() {
     let sim = cassandra();
-    let out = pxsnap(
+    let out = snap_cassandra_data(
         &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "sleep 30",
-            "--post",
-            "echo thawed",
-            "--hook-timeout",
-            "1s",
-            "-o",
-            "json",
-        ],
+        "sleep 30",
+        "echo thawed",
+        &["--hook-timeout", "1s", "-o", "json"],
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let result = json(&out);
@@ -475,20 +423,7 @@ fn no_running_pod_with_commands_is_refused_unless_allowed() {
 #[test]
 fn dry_run_prints_the_plan_and_changes_nothing() {
     let sim = cassandra();
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--name",
-            "s1",
-            "--dry-run",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &["--name", "s1", "--dry-run"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("pre   PVC cassandra-data -> pod cassandra-app-0 -> container cassandra -> sh -c \"nodetool flush\""), "{text}");
@@ -607,19 +542,7 @@ fn transient_api_errors_are_retried() {
         Some("volumesnapshots"),
         FaultAction::Status(503),
     ));
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--name",
-            "s1",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &["--name", "s1"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
     let creates = sim
@@ -641,19 +564,7 @@ fn a_dropped_watch_resumes() {
     );
     fault.times = 0;
     sim.sim.add_fault(fault);
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &["-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["snapshot"]["status"], "Ready");
     let watches = sim
@@ -676,18 +587,11 @@ fn a_post_command_whose_stream_is_cut_is_retried() {
     let mut fault = Fault::new(Some("exec"), Some("pods"), FaultAction::CutExecAfterMs(100));
     fault.nth = 2;
     sim.sim.add_fault(fault);
-    let out = pxsnap(
+    let out = snap_cassandra_data(
         &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "sleep 0.5; echo thawed",
-            "-o",
-            "json",
-        ],
+        "nodetool flush",
+        "sleep 0.5; echo thawed",
+        &["-o", "json"],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let posts = started(&sim.sim.timeline(), "echo thawed");
@@ -708,17 +612,7 @@ fn exec_refused_by_a_5xx_fails_the_pre_step() {
         Some("pods"),
         FaultAction::Status(500),
     ));
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &[]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert!(stderr(&out).contains("exec refused"), "{}", stderr(&out));
     // The pre exec was attempted, so the pod gets its post command.
@@ -885,23 +779,7 @@ fn a_create_that_never_answers_is_bounded_by_the_timeout() {
         Some("volumesnapshots"),
         FaultAction::DelayMs(4000),
     ));
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--timeout",
-            "1s",
-            "--name",
-            "s1",
-            "-o",
-            "json",
-        ],
-    );
+    let out = flush_and_thaw(&sim, &["--timeout", "1s", "--name", "s1", "-o", "json"]);
     assert_eq!(code(&out), 5, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("waiting for the API server to accept snapshot \"s1\""),
@@ -922,18 +800,23 @@ fn connection_and_credential_errors_are_one_line() {
     let sim = cassandra();
     let dir = tempfile::tempdir().expect("tempdir");
 
+    // A kubeconfig of its own: the simulator's with `from` replaced by `to`.
+    let run_with = |name: &str, from: &str, to: &str, args: &[&str]| {
+        let text = std::fs::read_to_string(&sim.kubeconfig_path).expect("kubeconfig");
+        let path = dir.path().join(name);
+        std::fs::write(&path, text.replace(from, to)).expect("write");
+        assert_cmd::Command::cargo_bin("pxsnap")
+            .expect("bin")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(&path)
+            .output()
+            .expect("runs")
+    };
+
     // Unreachable: a kubeconfig pointing at a closed port.
-    let closed = std::fs::read_to_string(&sim.kubeconfig_path)
-        .expect("kubeconfig")
-        .replace(&sim.sim.addr().port().to_string(), "1");
-    let path = dir.path().join("closed");
-    std::fs::write(&path, closed).expect("write");
-    let out = assert_cmd::Command::cargo_bin("pxsnap")
-        .expect("bin")
-        .args(["snap", "x", "--kubeconfig"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let port = sim.sim.addr().port().to_string();
+    let out = run_with("closed", &port, "1", &["snap", "x"]);
     assert_eq!(code(&out), 1);
     assert!(
         stderr(&out).contains("cannot reach the Kubernetes API server at https://127.0.0.1:1"),
@@ -942,14 +825,8 @@ fn connection_and_credential_errors_are_one_line() {
     );
 
     // Bad kubeconfig file and unknown context.
-    let path = dir.path().join("garbage");
-    std::fs::write(&path, "not: [a kubeconfig").expect("write");
-    let out = assert_cmd::Command::cargo_bin("pxsnap")
-        .expect("bin")
-        .args(["snap", "x", "--kubeconfig"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let whole = std::fs::read_to_string(&sim.kubeconfig_path).expect("kubeconfig");
+    let out = run_with("garbage", &whole, "not: [a kubeconfig", &["snap", "x"]);
     assert_eq!(code(&out), 1);
     assert!(
         stderr(&out).contains("error: kubeconfig: cannot read"),
@@ -965,17 +842,13 @@ fn connection_and_credential_errors_are_one_line() {
     );
 
     // 401: a wrong token.
-    let wrong = std::fs::read_to_string(&sim.kubeconfig_path)
-        .expect("kubeconfig")
-        .replace(sim.sim.admin_token(), "wrong-token");
-    let path = dir.path().join("wrong-token");
-    std::fs::write(&path, wrong).expect("write");
-    let out = assert_cmd::Command::cargo_bin("pxsnap")
-        .expect("bin")
-        .args(["snap", "cassandra-data", "--kubeconfig"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let token = sim.sim.admin_token();
+    let out = run_with(
+        "wrong-token",
+        token,
+        "wrong-token",
+        &["snap", "cassandra-data"],
+    );
     assert_eq!(code(&out), 1);
     assert!(
         stderr(&out).contains("401 Unauthorized"),
