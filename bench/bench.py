@@ -158,11 +158,24 @@ class Timer:
             return v.stdout.strip()
         return "the harness's own loop (hyperfine not installed): median of the runs"
 
-    def measure(self, commands, runs, warmup, shell=True):
-        """commands: [(name, command string)] -> {name: [seconds...]} (warm-up runs excluded)."""
-        if self.hyperfine:
-            return self._hyperfine(commands, runs, warmup, shell)
-        return self._loop(commands, runs, warmup, shell)
+    def measure(self, commands, runs, warmup, shell=True, rounds=1):
+        """commands: [(name, command string)] -> {name: [seconds...]} (warm-up runs excluded).
+
+        With rounds > 1 the commands take turns: each round runs every command `runs` times and
+        the samples are pooled, so a burst of load on the shared machine falls on all of them
+        instead of on whichever command happened to be running then."""
+        pooled = {name: [] for name, _ in commands}
+        cpu = {name: [] for name, _ in commands}
+        for _ in range(rounds):
+            if self.hyperfine:
+                times = self._hyperfine(commands, runs, warmup, shell)
+            else:
+                times = self._loop(commands, runs, warmup, shell)
+            for name, _ in commands:
+                pooled[name] += times[name]
+                cpu[name].append(self.cpu_ms[name])
+        self.cpu_ms = {name: sum(v) / len(v) for name, v in cpu.items()}
+        return pooled
 
     def _hyperfine(self, commands, runs, warmup, shell):
         self.count += 1
@@ -482,8 +495,9 @@ class Bench:
                 for name, cmd in cmds:
                     self.commands[f"case2 {n} {name}"] = cmd
                 self.check_counts(cmds, n)
-                runs = 15 if n == 2000 else 8
-                times = self.timer.measure(cmds, runs=self.runs(runs), warmup=2, shell=False)
+                runs = 10 if n == 2000 else 5
+                times = self.timer.measure(cmds, runs=self.runs(runs), warmup=2, shell=False,
+                                           rounds=3)
                 rss = {name: peak_rss_mib(cmd, self.env) for name, cmd in cmds}
                 out[n] = {"wall": {k: median_ms(v) for k, v in times.items()}, "rss": rss,
                           "cpu": dict(self.timer.cpu_ms),
@@ -622,8 +636,9 @@ def render(bench, started, finished, load_before, load_after, command_line):
         f"- Load average (1/5/15 min) before: {' '.join(load_before)}, after: "
         f"{' '.join(load_after)} (other builds may share the machine; medians damp this, "
         "they do not remove it)",
-        f"- Timing: {bench.timer.describe()}; wall times are medians of whole processes; "
-        "peak memory is the median of three `/usr/bin/time -v` \"Maximum resident set size\".",
+        f"- Timing: {bench.timer.describe()}; wall times are medians of whole processes "
+        "(case 2's contenders take turns: three rounds in which each runs in turn, samples "
+        "pooled); peak memory is the median of three `/usr/bin/time -v` \"Maximum resident set size\".",
         f"- kubectl: `{bench.kubectl_path}` ({bench.kubectl_version}), the binary the "
         "`kubectl` dispatcher on PATH picks for the simulator's version, run directly so the "
         "dispatcher's extra /version request is not counted against kubectl; its own HOME and "
