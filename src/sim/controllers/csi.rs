@@ -8,45 +8,21 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::stork::volume_id;
-use super::{Ctx, ObjKey, quantity_bytes};
+use super::{Attempt, Ctx, ObjKey, quantity_bytes, snapshot_delay};
 use crate::sim::resources::{def, id};
 use crate::sim::scenario::{PX_CSI_DRIVER, PX_CSI_DRIVER_OLD};
 use crate::sim::status::ApiError;
 use crate::sim::timeline::{TimelineEvent, TimelineKind};
 use crate::sim::util;
 
-enum Attempt {
-    Done,
-    Retry,
-}
-
 pub async fn run(ctx: &Ctx, k: &ObjKey) {
-    let mut first = true;
-    loop {
-        if !ctx.wait_unhung().await {
-            return;
-        }
-        let delay = if first {
-            Duration::from_millis(ctx.settings().snapshot_delay_ms)
-        } else {
-            ctx.retry_interval()
-        };
-        first = false;
-        if !ctx.sleep(delay).await {
-            return;
-        }
-        if ctx.settings().hang {
-            continue;
-        }
-        let Some(vs) = ctx.current(k) else { return };
+    ctx.reconcile(k, snapshot_delay, |vs| async move {
         if vs.value.pointer("/status/readyToUse") == Some(&json!(true)) {
-            return;
+            return Attempt::Done;
         }
-        match attempt(ctx, k, &vs.value).await {
-            Attempt::Done => return,
-            Attempt::Retry => continue,
-        }
-    }
+        attempt(ctx, k, &vs.value).await
+    })
+    .await
 }
 
 fn find_class(ctx: &Ctx, vs: &Value) -> Result<Value, String> {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::stork::{READY_MESSAGE, volume_id, volume_provisioner};
-use super::{Ctx, ObjKey, record_event, stork_condition};
+use super::{Attempt, Ctx, ObjKey, record_event, stork_condition};
 use crate::sim::resources::{def, id};
 use crate::sim::seed::pv_is_portworx;
 use crate::sim::status::ApiError;
@@ -22,40 +22,29 @@ use crate::sim::util;
 
 const COMPONENT: &str = "stork";
 
+/// A group's first pass starts at once: its delay is spent inside `take`, once the
+/// pre-checks pass.
 pub async fn run(ctx: &Ctx, k: &ObjKey) {
-    let mut first = true;
-    loop {
-        if !ctx.wait_unhung().await {
-            return;
-        }
-        let delay = if first {
-            Duration::ZERO
-        } else {
-            ctx.retry_interval()
-        };
-        first = false;
-        if !ctx.sleep(delay).await {
-            return;
-        }
-        if ctx.settings().hang {
-            continue;
-        }
-        let Some(g) = ctx.current(k) else { return };
-        if util::str_at(&g.value, "/status/stage") == "Final" {
-            return;
-        }
-        match precheck(ctx, k, &g.value) {
-            Err(msg) => {
-                record_event(&ctx.sh, &g.value, "Warning", "Failed", &msg, COMPONENT);
-                continue;
+    ctx.reconcile(
+        k,
+        |_| Duration::ZERO,
+        |g| async move {
+            if util::str_at(&g.value, "/status/stage") == "Final" {
+                return Attempt::Done;
             }
-            Ok(pvcs) => {
-                if take(ctx, k, &g.value, pvcs).await {
-                    return;
+            match precheck(ctx, k, &g.value) {
+                Err(msg) => {
+                    record_event(&ctx.sh, &g.value, "Warning", "Failed", &msg, COMPONENT);
+                    Attempt::Retry
                 }
+                Ok(pvcs) => match take(ctx, k, &g.value, pvcs).await {
+                    true => Attempt::Done,
+                    false => Attempt::Retry,
+                },
             }
-        }
-    }
+        },
+    )
+    .await
 }
 
 /// A PVC in the group with its PV.

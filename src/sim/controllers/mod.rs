@@ -239,6 +239,59 @@ impl Ctx {
     pub fn retry_interval(&self) -> Duration {
         Duration::from_millis(self.settings().retry_interval_ms.max(10))
     }
+
+    /// One object's reconcile loop, as every simulated controller runs it: wait out a hang,
+    /// wait `first_delay` (read from the settings at that moment) before the first pass and
+    /// the retry interval before each later one, and stop on shutdown, when the object is gone
+    /// (or replaced: another uid) or when `pass` says it is done. A hang set during a wait
+    /// makes the loop wait again rather than act, as a hung controller would.
+    pub async fn reconcile<Pass, PassDone>(
+        &self,
+        k: &ObjKey,
+        first_delay: fn(&ControllerSettings) -> Duration,
+        mut pass: Pass,
+    ) where
+        Pass: FnMut(Arc<StoredObject>) -> PassDone,
+        PassDone: Future<Output = Attempt>,
+    {
+        let mut first = true;
+        loop {
+            if !self.wait_unhung().await {
+                return;
+            }
+            let delay = if first {
+                first_delay(&self.settings())
+            } else {
+                self.retry_interval()
+            };
+            first = false;
+            if !self.sleep(delay).await {
+                return;
+            }
+            if self.settings().hang {
+                continue;
+            }
+            let Some(object) = self.current(k) else {
+                return;
+            };
+            if let Attempt::Done = pass(object).await {
+                return;
+            }
+        }
+    }
+}
+
+/// What one reconcile pass decided.
+pub enum Attempt {
+    /// Nothing left to do for this object.
+    Done,
+    /// Try again after the retry interval.
+    Retry,
+}
+
+/// The first pass of a snapshot controller waits the configured snapshot delay.
+fn snapshot_delay(settings: &ControllerSettings) -> Duration {
+    Duration::from_millis(settings.snapshot_delay_ms)
 }
 
 /// A condition in the STORK shape (all fields present, as Go writes them).

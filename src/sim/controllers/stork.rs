@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Ctx, ObjKey, last_condition_type, push_condition, stork_condition};
+use super::{
+    Attempt, Ctx, ObjKey, last_condition_type, push_condition, snapshot_delay, stork_condition,
+};
 use crate::sim::resources::id;
 use crate::sim::seed::pv_is_portworx;
 use crate::sim::timeline::{TimelineEvent, TimelineKind};
@@ -20,38 +22,14 @@ pub const READY_MESSAGE: &str = "Snapshot created successfully and it is ready";
 /// Prefix STORK puts before every snapshot failure.
 pub const ERROR_PREFIX: &str = "snapshot failed due to err: ";
 
-enum Attempt {
-    Done,
-    Retry,
-}
-
 pub async fn run(ctx: &Ctx, k: &ObjKey) {
-    let mut first = true;
-    loop {
-        if !ctx.wait_unhung().await {
-            return;
-        }
-        let delay = if first {
-            Duration::from_millis(ctx.settings().snapshot_delay_ms)
-        } else {
-            ctx.retry_interval()
-        };
-        first = false;
-        if !ctx.sleep(delay).await {
-            return;
-        }
-        if ctx.settings().hang {
-            continue;
-        }
-        let Some(vs) = ctx.current(k) else { return };
+    ctx.reconcile(k, snapshot_delay, |vs| async move {
         if is_done(&vs.value) {
-            return;
+            return Attempt::Done;
         }
-        match attempt(ctx, k, &vs.value).await {
-            Attempt::Done => return,
-            Attempt::Retry => continue,
-        }
-    }
+        attempt(ctx, k, &vs.value).await
+    })
+    .await
 }
 
 /// Ready with its data written: nothing left to do.
