@@ -227,6 +227,38 @@ impl Store {
         self.list(res, ns, None, 0, |_| true).items
     }
 
+    /// Stores `object` at `rv` in place of `previous` (none: a new object), logs the ADDED or
+    /// MODIFIED event and wakes the watchers, after releasing the lock.
+    fn commit(
+        &self,
+        mut g: MutexGuard<'_, Inner>,
+        res: ResId,
+        key: (String, String),
+        object: Value,
+        rv: u64,
+        previous: Option<Arc<StoredObject>>,
+    ) -> Arc<StoredObject> {
+        let stored = StoredObject::new(object, rv);
+        let namespace = key.0.clone();
+        g.maps[res].insert(key, stored.clone());
+        let event = match previous {
+            Some(_) => EventType::Modified,
+            None => EventType::Added,
+        };
+        Self::push_event(
+            &mut g,
+            self.log_cap,
+            res,
+            &namespace,
+            event,
+            stored.clone(),
+            previous,
+        );
+        drop(g);
+        self.changed.send_replace(rv);
+        stored
+    }
+
     fn push_event(
         g: &mut Inner,
         cap: usize,
@@ -311,20 +343,7 @@ impl Store {
             map.insert("apiVersion".into(), Value::String(d.api_version()));
             map.insert("kind".into(), Value::String(d.kind.to_string()));
         }
-        let stored = StoredObject::new(obj, rv);
-        g.maps[res].insert(key, stored.clone());
-        Self::push_event(
-            &mut g,
-            self.log_cap,
-            res,
-            map_ns,
-            EventType::Added,
-            stored.clone(),
-            None,
-        );
-        drop(g);
-        self.changed.send_replace(rv);
-        Ok(stored)
+        Ok(self.commit(g, res, key, obj, rv, None))
     }
 
     /// Test support: make an object look as if it had been created at `created`. A real API
@@ -354,20 +373,7 @@ impl Store {
             Value::String(created.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
         );
         meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
-        let stored = StoredObject::new(new, rv);
-        g.maps[res].insert(key, stored.clone());
-        Self::push_event(
-            &mut g,
-            self.log_cap,
-            res,
-            map_ns,
-            EventType::Modified,
-            stored.clone(),
-            Some(old),
-        );
-        drop(g);
-        self.changed.send_replace(rv);
-        Ok(stored)
+        Ok(self.commit(g, res, key, new, rv, Some(old)))
     }
 
     /// Read-modify-write under the lock. `f` sees the current object and returns the
@@ -426,20 +432,7 @@ impl Store {
         let rv = g.rv;
         util::obj_entry(&mut new, "metadata")
             .insert("resourceVersion".into(), Value::String(rv.to_string()));
-        let stored = StoredObject::new(new, rv);
-        g.maps[res].insert(key, stored.clone());
-        Self::push_event(
-            &mut g,
-            self.log_cap,
-            res,
-            map_ns,
-            EventType::Modified,
-            stored.clone(),
-            Some(old),
-        );
-        drop(g);
-        self.changed.send_replace(rv);
-        Ok(stored)
+        Ok(self.commit(g, res, key, new, rv, Some(old)))
     }
 
     /// Delete an object, returning its final state (with the deletion's resourceVersion).

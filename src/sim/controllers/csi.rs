@@ -9,9 +9,8 @@ use serde_json::{Value, json};
 
 use super::stork::volume_id;
 use super::{Attempt, Ctx, ObjKey, quantity_bytes, snapshot_delay};
-use crate::sim::resources::{def, id};
+use crate::sim::resources::id;
 use crate::sim::scenario::{PX_CSI_DRIVER, PX_CSI_DRIVER_OLD};
-use crate::sim::status::ApiError;
 use crate::sim::timeline::{TimelineEvent, TimelineKind};
 use crate::sim::util;
 
@@ -50,26 +49,8 @@ fn find_class(ctx: &Ctx, vs: &Value) -> Result<Value, String> {
         .ok_or_else(|| format!("Failed to get snapshot class with error volumesnapshotclass.snapshot.storage.k8s.io \"{name}\" not found"))
 }
 
-fn write_status(
-    ctx: &Ctx,
-    k: &ObjKey,
-    f: impl FnOnce(&mut serde_json::Map<String, Value>),
-) -> bool {
-    ctx.sh
-        .store
-        .update_with(id::CSI_SNAPSHOTS, &k.namespace, &k.name, |cur| {
-            if cur.uid() != k.uid {
-                return Err(ApiError::not_found(def(k.res), &k.name));
-            }
-            let mut v = cur.value.clone();
-            f(util::obj_entry(&mut v, "status"));
-            Ok(v)
-        })
-        .is_ok()
-}
-
 fn set_error(ctx: &Ctx, k: &ObjKey, msg: &str) -> Attempt {
-    let ok = write_status(ctx, k, |s| {
+    let ok = ctx.modify_status(k, |s| {
         s.insert("readyToUse".into(), json!(false));
         s.insert(
             "error".into(),
@@ -177,7 +158,7 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
     cut.object = Some(format!("volumesnapshots/{}", k.name));
     cut.pvc = Some(pvc_name.clone());
     sh.timeline.record(cut);
-    let created = write_status(ctx, k, |s| {
+    let created = ctx.modify_status(k, |s| {
         s.insert("boundVolumeSnapshotContentName".into(), json!(content_name));
         s.insert("creationTime".into(), json!(util::now_rfc3339()));
         s.insert("readyToUse".into(), json!(false));
@@ -204,7 +185,7 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
                 Ok(v)
             });
     }
-    if !write_status(ctx, k, |s| {
+    if !ctx.modify_status(k, |s| {
         s.insert("readyToUse".into(), json!(true));
     }) {
         return Attempt::Done;

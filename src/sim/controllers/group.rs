@@ -14,9 +14,8 @@ use serde_json::{Value, json};
 
 use super::stork::{READY_MESSAGE, volume_id, volume_provisioner};
 use super::{Attempt, Ctx, ObjKey, record_event, stork_condition};
-use crate::sim::resources::{def, id};
+use crate::sim::resources::id;
 use crate::sim::seed::pv_is_portworx;
-use crate::sim::status::ApiError;
 use crate::sim::timeline::{TimelineEvent, TimelineKind};
 use crate::sim::util;
 
@@ -129,26 +128,12 @@ fn precheck(ctx: &Ctx, k: &ObjKey, g: &Value) -> Result<Vec<Member>, String> {
     Ok(members)
 }
 
-fn set_status(ctx: &Ctx, k: &ObjKey, f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> bool {
-    ctx.sh
-        .store
-        .update_with(id::GROUP_SNAPSHOTS, &k.namespace, &k.name, |cur| {
-            if cur.uid() != k.uid {
-                return Err(ApiError::not_found(def(k.res), &k.name));
-            }
-            let mut v = cur.value.clone();
-            f(util::obj_entry(&mut v, "status"));
-            Ok(v)
-        })
-        .is_ok()
-}
-
 /// Take the group snapshot; true when the group reached a final state (or vanished).
 async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
     let settings = ctx.settings();
     let has_pre = !util::str_at(g, "/spec/preExecRule").is_empty();
     let stage = if has_pre { "PreSnapshot" } else { "Snapshot" };
-    if !set_status(ctx, k, |s| {
+    if !ctx.modify_status(k, |s| {
         s.insert("stage".into(), json!(stage));
         s.insert("status".into(), json!("InProgress"));
         s.entry("numRetries").or_insert(json!(0));
@@ -157,7 +142,7 @@ async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
         return true;
     }
     if has_pre
-        && !set_status(ctx, k, |s| {
+        && !ctx.modify_status(k, |s| {
             s.insert("stage".into(), json!("Snapshot"));
         })
     {
@@ -202,7 +187,7 @@ async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
         ev.pvc = Some(bad.pvc.clone());
         ev.detail = Some(msg);
         ctx.sh.timeline.record(ev);
-        set_status(ctx, k, |s| {
+        ctx.modify_status(k, |s| {
             s.insert("stage".into(), json!("Final"));
             s.insert("status".into(), json!("Failed"));
         });
@@ -283,7 +268,7 @@ async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
             "Conditions": [ready],
         }));
     }
-    if !set_status(ctx, k, |s| {
+    if !ctx.modify_status(k, |s| {
         s.insert("stage".into(), json!("Final"));
         s.insert("status".into(), json!("Successful"));
         s.insert("volumeSnapshots".into(), Value::Array(entries));

@@ -16,11 +16,12 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
-use super::resources::{ResId, id};
+use super::resources::{ResId, def, id};
 use super::scenario::ControllerSettings;
+use super::status::ApiError;
 use super::store::{EventType, StoredObject};
 use super::{Shared, util};
 
@@ -234,6 +235,28 @@ impl Ctx {
                 }
             }
         }
+    }
+
+    /// Edits the object this task owns: `change` gets a copy to modify. False when the object
+    /// is gone or was replaced by a new one of the same name (another uid), which ends the
+    /// task's work on it, as a deleted object ends a controller's.
+    pub fn modify(&self, k: &ObjKey, change: impl FnOnce(&mut Value)) -> bool {
+        self.sh
+            .store
+            .update_with(k.res, &k.namespace, &k.name, |current| {
+                if current.uid() != k.uid {
+                    return Err(ApiError::not_found(def(k.res), &k.name));
+                }
+                let mut edited = current.value.clone();
+                change(&mut edited);
+                Ok(edited)
+            })
+            .is_ok()
+    }
+
+    /// `modify` for the status alone.
+    pub fn modify_status(&self, k: &ObjKey, change: impl FnOnce(&mut Map<String, Value>)) -> bool {
+        self.modify(k, |object| change(util::obj_entry(object, "status")))
     }
 
     pub fn retry_interval(&self) -> Duration {

@@ -123,25 +123,15 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
     }
     // STORK labels the snapshot right before taking it.
     let stamp = jiff::Timestamp::now().as_nanosecond().to_string();
-    let labelled = sh
-        .store
-        .update_with(id::EXT_SNAPSHOTS, &k.namespace, &k.name, |cur| {
-            if cur.uid() != k.uid {
-                return Err(crate::sim::status::ApiError::not_found(
-                    crate::sim::resources::def(k.res),
-                    &k.name,
-                ));
-            }
-            let mut v = cur.value.clone();
-            let meta = util::obj_entry(&mut v, "metadata");
-            let labels = meta.entry("labels").or_insert_with(|| json!({}));
-            if let Some(l) = labels.as_object_mut() {
-                l.insert("SnapshotMetadata-Timestamp".into(), json!(stamp));
-                l.insert("SnapshotMetadata-PVName".into(), json!(pv_name));
-            }
-            Ok(v)
-        });
-    if labelled.is_err() {
+    let labelled = ctx.modify(k, |v| {
+        let meta = util::obj_entry(v, "metadata");
+        let labels = meta.entry("labels").or_insert_with(|| json!({}));
+        if let Some(l) = labels.as_object_mut() {
+            l.insert("SnapshotMetadata-Timestamp".into(), json!(stamp));
+            l.insert("SnapshotMetadata-PVName".into(), json!(pv_name));
+        }
+    });
+    if !labelled {
         return Attempt::Done;
     }
     timeline(
@@ -188,26 +178,16 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
     if sh.store.create(id::EXT_SNAPSHOTDATAS, "", data).is_err() {
         return Attempt::Retry;
     }
-    let updated = sh
-        .store
-        .update_with(id::EXT_SNAPSHOTS, &k.namespace, &k.name, |cur| {
-            if cur.uid() != k.uid {
-                return Err(crate::sim::status::ApiError::not_found(
-                    crate::sim::resources::def(k.res),
-                    &k.name,
-                ));
-            }
-            let mut v = cur.value.clone();
-            v["spec"]["snapshotDataName"] = json!(data_name);
-            let status = util::obj_entry(&mut v, "status");
-            status.entry("creationTimestamp").or_insert(Value::Null);
-            status.insert(
-                "conditions".into(),
-                json!([stork_condition("Ready", READY_MESSAGE)]),
-            );
-            Ok(v)
-        });
-    if updated.is_err() {
+    let updated = ctx.modify(k, |v| {
+        v["spec"]["snapshotDataName"] = json!(data_name);
+        let status = util::obj_entry(v, "status");
+        status.entry("creationTimestamp").or_insert(Value::Null);
+        status.insert(
+            "conditions".into(),
+            json!([stork_condition("Ready", READY_MESSAGE)]),
+        );
+    });
+    if !updated {
         // Deleted meanwhile: nothing would ever clean the data up, so do it now.
         let _ = sh
             .store
@@ -224,27 +204,15 @@ async fn upload(ctx: &Ctx, k: &ObjKey, total_ms: u64) -> bool {
     const STEPS: u64 = 4;
     for step in 0..STEPS {
         let pct = step * 100 / STEPS;
-        let ok = ctx
-            .sh
-            .store
-            .update_with(id::EXT_SNAPSHOTS, &k.namespace, &k.name, |cur| {
-                if cur.uid() != k.uid {
-                    return Err(crate::sim::status::ApiError::not_found(
-                        crate::sim::resources::def(k.res),
-                        &k.name,
-                    ));
-                }
-                let mut v = cur.value.clone();
-                let status = util::obj_entry(&mut v, "status");
-                let mut cond = stork_condition(
-                    "Pending",
-                    &format!("Cloud snapshot upload in progress: {pct}% done"),
-                );
-                cond["status"] = json!("Unknown");
-                push_condition(status, cond);
-                Ok(v)
-            });
-        if ok.is_err() {
+        let ok = ctx.modify_status(k, |status| {
+            let mut cond = stork_condition(
+                "Pending",
+                &format!("Cloud snapshot upload in progress: {pct}% done"),
+            );
+            cond["status"] = json!("Unknown");
+            push_condition(status, cond);
+        });
+        if !ok {
             return false;
         }
         if !ctx.sleep(Duration::from_millis(total_ms / STEPS)).await {
@@ -259,23 +227,11 @@ async fn upload(ctx: &Ctx, k: &ObjKey, total_ms: u64) -> bool {
 
 fn fail(ctx: &Ctx, k: &ObjKey, pvc: &str, cause: &str) -> Attempt {
     let message = format!("{ERROR_PREFIX}{cause}");
-    let res = ctx
-        .sh
-        .store
-        .update_with(id::EXT_SNAPSHOTS, &k.namespace, &k.name, |cur| {
-            if cur.uid() != k.uid {
-                return Err(crate::sim::status::ApiError::not_found(
-                    crate::sim::resources::def(k.res),
-                    &k.name,
-                ));
-            }
-            let mut v = cur.value.clone();
-            let status = util::obj_entry(&mut v, "status");
-            status.entry("creationTimestamp").or_insert(Value::Null);
-            push_condition(status, stork_condition("Error", &message));
-            Ok(v)
-        });
-    if res.is_err() {
+    let failed = ctx.modify_status(k, |status| {
+        status.entry("creationTimestamp").or_insert(Value::Null);
+        push_condition(status, stork_condition("Error", &message));
+    });
+    if !failed {
         return Attempt::Done;
     }
     timeline(ctx, TimelineKind::SnapshotError, k, pvc, Some(message));
