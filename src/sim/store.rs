@@ -233,7 +233,7 @@ impl Store {
         &self,
         mut g: MutexGuard<'_, Inner>,
         res: ResId,
-        key: (String, String),
+        key: Key,
         object: Value,
         rv: u64,
         previous: Option<Arc<StoredObject>>,
@@ -280,6 +280,24 @@ impl Store {
             if let Some(old) = g.log.pop_front() {
                 g.floor = old.rv;
             }
+        }
+    }
+
+    /// Takes the lock and finds an existing object: the guard, its key in the maps (cluster
+    /// objects under the empty namespace) and the object; not found if there is none.
+    fn locked_existing(
+        &self,
+        res: ResId,
+        ns: &str,
+        name: &str,
+    ) -> Result<(MutexGuard<'_, Inner>, Key, Arc<StoredObject>), ApiError> {
+        let d = def(res);
+        let map_ns = if d.namespaced { ns } else { "" };
+        let key = (map_ns.to_string(), name.to_string());
+        let g = self.lock();
+        match g.maps[res].get(&key).cloned() {
+            Some(object) => Ok((g, key, object)),
+            None => Err(ApiError::not_found(d, name)),
         }
     }
 
@@ -357,13 +375,7 @@ impl Store {
         name: &str,
         created: jiff::Timestamp,
     ) -> Result<Arc<StoredObject>, ApiError> {
-        let d = def(res);
-        let map_ns = if d.namespaced { ns } else { "" };
-        let key = (map_ns.to_string(), name.to_string());
-        let mut g = self.lock();
-        let Some(old) = g.maps[res].get(&key).cloned() else {
-            return Err(ApiError::not_found(d, name));
-        };
+        let (mut g, key, old) = self.locked_existing(res, ns, name)?;
         let mut new = old.value.clone();
         g.rv += 1;
         let rv = g.rv;
@@ -387,12 +399,7 @@ impl Store {
         f: impl FnOnce(&StoredObject) -> Result<Value, ApiError>,
     ) -> Result<Arc<StoredObject>, ApiError> {
         let d = def(res);
-        let map_ns = if d.namespaced { ns } else { "" };
-        let key = (map_ns.to_string(), name.to_string());
-        let mut g = self.lock();
-        let Some(old) = g.maps[res].get(&key).cloned() else {
-            return Err(ApiError::not_found(d, name));
-        };
+        let (mut g, key, old) = self.locked_existing(res, ns, name)?;
         let mut new = f(&old)?;
         // Identity and server-owned metadata come from the stored object.
         let old_meta = old.value.get("metadata").cloned().unwrap_or(Value::Null);
@@ -445,12 +452,7 @@ impl Store {
         precondition: (Option<&str>, Option<&str>),
     ) -> Result<Arc<StoredObject>, ApiError> {
         let d = def(res);
-        let map_ns = if d.namespaced { ns } else { "" };
-        let key = (map_ns.to_string(), name.to_string());
-        let mut g = self.lock();
-        let Some(old) = g.maps[res].get(&key).cloned() else {
-            return Err(ApiError::not_found(d, name));
-        };
+        let (mut g, key, old) = self.locked_existing(res, ns, name)?;
         if let Some(uid) = precondition.0
             && uid != old.uid()
         {
@@ -472,7 +474,7 @@ impl Store {
             &mut g,
             self.log_cap,
             res,
-            map_ns,
+            &key.0,
             EventType::Deleted,
             stored.clone(),
             None,
