@@ -619,17 +619,8 @@ fn create(
     let d = def(r.res);
     let mut obj = decode_object(d, headers, body)?;
     check_namespace(r, &obj)?;
-    if d.status_subresource
-        && let Some(m) = obj.as_object_mut()
-    {
-        match initial_status(r.res) {
-            Some(s) => {
-                m.insert("status".into(), s);
-            }
-            None => {
-                m.remove("status");
-            }
-        }
+    if d.status_subresource {
+        replace_status(&mut obj, initial_status(r.res));
     }
     if r.res == id::NAMESPACES {
         let name = util::name_of(&obj).to_string();
@@ -652,22 +643,22 @@ fn apply_status_rules(d: &ResourceDef, sub: &str, cur: &Value, new: Value) -> Va
     }
     if sub == "status" {
         let mut out = cur.clone();
-        if let Some(m) = out.as_object_mut() {
-            match new.get("status") {
-                Some(s) => m.insert("status".into(), s.clone()),
-                None => m.remove("status"),
-            };
-        }
+        replace_status(&mut out, new.get("status").cloned());
         out
     } else {
         let mut out = new;
-        if let Some(m) = out.as_object_mut() {
-            match cur.get("status") {
-                Some(s) => m.insert("status".into(), s.clone()),
-                None => m.remove("status"),
-            };
-        }
+        replace_status(&mut out, cur.get("status").cloned());
         out
+    }
+}
+
+/// Sets an object's `status`, or removes it for `None`.
+fn replace_status(object: &mut Value, status: Option<Value>) {
+    if let Some(map) = object.as_object_mut() {
+        match status {
+            Some(status) => map.insert("status".into(), status),
+            None => map.remove("status"),
+        };
     }
 }
 
