@@ -31,6 +31,21 @@ fn snapshot(name: &str, pvc: &str) -> DynamicObject {
     .expect("snapshot")
 }
 
+/// The Rules of the cassandra namespace and the list's resourceVersion: where every watch
+/// test starts from.
+async fn rules_and_version(h: &SimHandle) -> (Api<DynamicObject>, String) {
+    let rules: Api<DynamicObject> =
+        Api::namespaced_with(h.client().await, "cassandra", &res::rule());
+    let rv = rules
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .metadata
+        .resource_version
+        .expect("rv");
+    (rules, rv)
+}
+
 /// The next event that is not a bookmark.
 async fn next_event(
     stream: &mut futures::stream::BoxStream<'static, kube::Result<WatchEvent<DynamicObject>>>,
@@ -56,15 +71,7 @@ fn name_of(ev: &WatchEvent<DynamicObject>) -> String {
 #[tokio::test]
 async fn watch_replays_from_a_resource_version_then_streams_live() {
     let h = SimHandle::cassandra();
-    let rules: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    let rv = rules
-        .list(&ListParams::default())
-        .await
-        .expect("list")
-        .metadata
-        .resource_version
-        .expect("rv");
+    let (rules, rv) = rules_and_version(&h).await;
     rules
         .create(&PostParams::default(), &rule("before", json!({})))
         .await
@@ -120,15 +127,7 @@ async fn watch_without_resource_version_starts_with_the_current_state() {
 #[tokio::test]
 async fn watch_from_a_compacted_version_gets_410_expired() {
     let h = SimHandle::cassandra();
-    let rules: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    let rv = rules
-        .list(&ListParams::default())
-        .await
-        .expect("list")
-        .metadata
-        .resource_version
-        .expect("rv");
+    let (rules, rv) = rules_and_version(&h).await;
     rules
         .create(&PostParams::default(), &rule("x", json!({})))
         .await
@@ -160,15 +159,7 @@ async fn watch_from_a_compacted_version_gets_410_expired() {
 #[tokio::test]
 async fn bookmarks_arrive_and_timeout_ends_the_stream() {
     let h = SimHandle::cassandra();
-    let rules: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    let rv = rules
-        .list(&ListParams::default())
-        .await
-        .expect("list")
-        .metadata
-        .resource_version
-        .expect("rv");
+    let (rules, rv) = rules_and_version(&h).await;
     let started = Instant::now();
     let events: Vec<_> = rules
         .watch(&WatchParams::default().timeout(2), &rv)
@@ -198,15 +189,7 @@ async fn bookmarks_arrive_and_timeout_ends_the_stream() {
 #[tokio::test]
 async fn label_selector_watch_sees_objects_enter_and_leave() {
     let h = SimHandle::cassandra();
-    let rules: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    let rv = rules
-        .list(&ListParams::default())
-        .await
-        .expect("list")
-        .metadata
-        .resource_version
-        .expect("rv");
+    let (rules, rv) = rules_and_version(&h).await;
     let mut stream = rules
         .watch(&WatchParams::default().labels("tier=db").timeout(10), &rv)
         .await
