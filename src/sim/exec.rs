@@ -566,10 +566,15 @@ impl Process {
 /// Builds the local process: clean env, pod cwd, own process group, pipes for the requested
 /// streams (anything not requested is /dev/null, as in a container).
 fn build_command(target: &ExecTarget) -> Result<Command, SpawnFailure> {
+    // runc's wording for a program it cannot find, empty or not, comes from `exec_error`.
+    let not_found = || {
+        runtime_failure(&exec_error(
+            &target.command,
+            &io::ErrorKind::NotFound.into(),
+        ))
+    };
     let Some((program, args)) = target.command.split_first() else {
-        return Err(runtime_failure(
-            "exec: \"\": executable file not found in $PATH",
-        ));
+        return Err(not_found());
     };
     if !target.cwd.is_dir() {
         return Err(runtime_failure(&format!(
@@ -580,9 +585,7 @@ fn build_command(target: &ExecTarget) -> Result<Command, SpawnFailure> {
     let env = child_env(target);
     let search = env.get("PATH").map(String::as_str).unwrap_or_default();
     let Some(executable) = look_path(program, search, &target.cwd) else {
-        return Err(runtime_failure(&format!(
-            "exec: {program:?}: executable file not found in $PATH"
-        )));
+        return Err(not_found());
     };
     let mut command = Command::new(executable);
     command
