@@ -10,10 +10,9 @@ use serde_json::{Value, json};
 
 use super::stork::is_done as stork_snapshot_ready;
 use super::{Ctx, ObjKey, record_event};
-use crate::sim::resources::{def, id};
+use crate::sim::resources::id;
 use crate::sim::scenario::{PX_CSI_DRIVER, PX_CSI_DRIVER_OLD, PX_IN_TREE};
 use crate::sim::seed::{bound_pvc, persistent_volume};
-use crate::sim::status::ApiError;
 use crate::sim::timeline::{TimelineEvent, TimelineKind};
 use crate::sim::util;
 
@@ -329,16 +328,8 @@ fn bind(ctx: &Ctx, k: &ObjKey, pvc: &Value, driver: &str) {
     if ctx.sh.store.create(id::PVS, "", pv).is_err() {
         return;
     }
-    let ok = ctx
-        .sh
-        .store
-        .update_with(id::PVCS, &k.namespace, &k.name, |cur| {
-            if cur.uid() != k.uid {
-                return Err(ApiError::not_found(def(k.res), &k.name));
-            }
-            Ok(bound_pvc(&cur.value, &pv_name, driver))
-        });
-    if ok.is_err() {
+    let bound = ctx.modify(k, |pvc| *pvc = bound_pvc(pvc, &pv_name, driver));
+    if !bound {
         let _ = ctx.sh.store.delete(id::PVS, "", &pv_name, (None, None));
         return;
     }
