@@ -30,6 +30,9 @@ SNAPSHOTS = f"volumesnapshots.{STORK_GROUP}"
 PRE = "echo frozen > .frozen"
 POST = "rm -f .frozen"
 SNAPSHOT_DELAY_MS = 200
+# Case 1 again for one pod with other controller delays: the freeze window holds the delay, so
+# its ratio to the script's depends on it; these rows show by how much.
+SWEEP_DELAYS_MS = (0, 50, 100)
 GROUP_SNAPSHOT_DELAY_MS = 300
 
 
@@ -258,25 +261,27 @@ def pod(ns, name, labels, pvc_name):
                 {"volume": "data", "pvc": pvc_name, "path": "/data"}]}]}
 
 
-def base_scenario(namespaces, stork=True):
+def base_scenario(namespaces, stork=True, snapshot_delay_ms=SNAPSHOT_DELAY_MS):
     return {
         "namespaces": namespaces,
         "storageClasses": [{"name": "px-csi-db", "provisioner": "pxd.portworx.com"}],
         "pvcs": [], "pods": [],
-        "controller": {"snapshotDelayMs": SNAPSHOT_DELAY_MS,
+        "controller": {"snapshotDelayMs": snapshot_delay_ms,
                        "groupSnapshotDelayMs": GROUP_SNAPSHOT_DELAY_MS},
         "stork": stork,
     }
 
 
-def snap_scenario():
+def snap_scenario(snapshot_delay_ms=SNAPSHOT_DELAY_MS, with_20_pods=True):
     """Case 1: one pod on its own PVC; 20 pods mounting one shared (RWX) PVC."""
-    s = base_scenario(["bench-1pod", "bench-20pods"])
+    namespaces = ["bench-1pod", "bench-20pods"] if with_20_pods else ["bench-1pod"]
+    s = base_scenario(namespaces, snapshot_delay_ms=snapshot_delay_ms)
     s["pvcs"].append(pvc("bench-1pod", "data"))
     s["pods"].append(pod("bench-1pod", "app-0", {"app": "bench"}, "data"))
-    s["pvcs"].append(pvc("bench-20pods", "shared"))
-    for i in range(20):
-        s["pods"].append(pod("bench-20pods", f"app-{i}", {"app": "bench"}, "shared"))
+    if with_20_pods:
+        s["pvcs"].append(pvc("bench-20pods", "shared"))
+        for i in range(20):
+            s["pods"].append(pod("bench-20pods", f"app-{i}", {"app": "bench"}, "shared"))
     return s
 
 
@@ -438,33 +443,49 @@ class Bench:
     # -- case 1 --------------------------------------------------------------------------------
     def case_snap(self):
         log("case 1: snap vs the kubectl script")
+        out = {}
         sim = Sim(self.sim_bin, snap_scenario(), self.work, "case1")
         try:
-            kubectl = self.kubectl_for(sim)
-            script = self.repo / "bench" / "kubectl-snap.sh"
-            out = {}
             for label, ns, pvc_name, runs in (("1 pod", "bench-1pod", "data", 10),
                                               ("20 pods", "bench-20pods", "shared", 6)):
-                ours = (f"{self.pxsnap} --kubeconfig {sim.kubeconfig} -n {ns} snap {pvc_name} "
-                        f"--name px-$(date +%s%N) --pre {shlex.quote(PRE)} "
-                        f"--post {shlex.quote(POST)}")
-                theirs = (f"KUBECONFIG={sim.kubeconfig} KUBECTL={kubectl} "
-                          f"KUBECTL_CACHE_DIR={self.kube_cache} {script} {ns} app=bench "
-                          f"{pvc_name} sh-$(date +%s%N) {shlex.quote(PRE)} {shlex.quote(POST)}")
-                self.commands[f"case1 {label} pxsnap"] = ours
-                self.commands[f"case1 {label} kubectl script"] = theirs
-                times = self.timer.measure([("pxsnap", ours), ("kubectl script", theirs)],
-                                           runs=self.runs(runs), warmup=1)
-                timeline = sim.timeline()
-                # The first run of each tool is hyperfine's warm-up (cold discovery cache).
-                out[label] = {
-                    "wall": {k: median_ms(v) for k, v in times.items()},
-                    "freeze": {"pxsnap": snap_windows(timeline, ns, "px-")[1:],
-                               "kubectl script": snap_windows(timeline, ns, "sh-")[1:]},
-                }
-            self.results["case1"] = out
+                out[label] = self.snap_side_by_side(sim, f"case1 {label}", ns, pvc_name, runs)
         finally:
             sim.stop()
+        sweep = {}
+        for delay in SWEEP_DELAYS_MS:
+            log(f"case 1: one pod, controller delay {delay} ms")
+            sim = Sim(self.sim_bin, snap_scenario(delay, with_20_pods=False), self.work,
+                      f"case1-delay-{delay}")
+            try:
+                sweep[delay] = self.snap_side_by_side(
+                    sim, f"case1 1 pod, delay {delay} ms", "bench-1pod", "data", 6)
+            finally:
+                sim.stop()
+        self.results["case1"] = out
+        self.results["case1_sweep"] = sweep
+
+    def snap_side_by_side(self, sim, key, ns, pvc_name, runs):
+        """Times pxsnap and the kubectl script taking one snapshot of `pvc_name`, in turns, and
+        reads each run's freeze windows from the simulator's timeline."""
+        kubectl = self.kubectl_for(sim)
+        script = self.repo / "bench" / "kubectl-snap.sh"
+        ours = (f"{self.pxsnap} --kubeconfig {sim.kubeconfig} -n {ns} snap {pvc_name} "
+                f"--name px-$(date +%s%N) --pre {shlex.quote(PRE)} "
+                f"--post {shlex.quote(POST)}")
+        theirs = (f"KUBECONFIG={sim.kubeconfig} KUBECTL={kubectl} "
+                  f"KUBECTL_CACHE_DIR={self.kube_cache} {script} {ns} app=bench "
+                  f"{pvc_name} sh-$(date +%s%N) {shlex.quote(PRE)} {shlex.quote(POST)}")
+        self.commands[f"{key} pxsnap"] = ours
+        self.commands[f"{key} kubectl script"] = theirs
+        times = self.timer.measure([("pxsnap", ours), ("kubectl script", theirs)],
+                                   runs=self.runs(runs), warmup=1)
+        timeline = sim.timeline()
+        # The first run of each tool is hyperfine's warm-up (cold discovery cache).
+        return {
+            "wall": {k: median_ms(v) for k, v in times.items()},
+            "freeze": {"pxsnap": snap_windows(timeline, ns, "px-")[1:],
+                       "kubectl script": snap_windows(timeline, ns, "sh-")[1:]},
+        }
 
     # -- case 2 --------------------------------------------------------------------------------
     def case_list(self):
@@ -645,13 +666,15 @@ def render(bench, started, finished, load_before, load_after, command_line):
         "`--cache-dir` (discovery cached after the warm-up runs).",
         "- Server: `pxsnap-sim serve --scenario <generated> --kubeconfig-out <path>` on "
         "loopback, HTTPS with the per-run CA from its kubeconfig; pxsnap, kubectl and curl all "
-        f"use HTTPS with that CA and the admin bearer token. `snapshotDelayMs: {SNAPSHOT_DELAY_MS}`, "
+        f"use HTTPS with that CA and the admin bearer token. `snapshotDelayMs: {SNAPSHOT_DELAY_MS}` "
+        "(the simulator's default; case 1's delay sweep also uses "
+        f"{', '.join(str(d) for d in SWEEP_DELAYS_MS)} ms), "
         f"`groupSnapshotDelayMs: {GROUP_SNAPSHOT_DELAY_MS}`.",
         "",
     ]
     if bench.quick:
         lines += ["**Quick run (`--quick`): fewer repetitions, figures are indicative only.**", ""]
-    lines += render_case1(bench, r.get("case1"))
+    lines += render_case1(bench, r.get("case1"), r.get("case1_sweep"))
     lines += render_case2(bench, r.get("case2"))
     lines += render_case3(bench, r.get("case3"))
     lines += render_case4(bench, r.get("case4"))
@@ -668,7 +691,25 @@ def med(values):
     return statistics.median(values) if values else float("nan")
 
 
-def render_case1(bench, c):
+def snap_row(d, delay_ms):
+    """Case 1 figures of one tool's runs in ms: wall, beyond the delay, freeze windows."""
+    out = {}
+    for tool in ("pxsnap", "kubectl script"):
+        wall = d["wall"][tool]
+        runs = d["freeze"][tool]
+        longest = med([x["longest"] for x in runs])
+        out[tool] = {"wall": wall, "beyond": wall - delay_ms, "longest": longest,
+                     "freeze_beyond": longest - delay_ms,
+                     "overall": med([x["overall"] for x in runs])}
+    return out
+
+
+def ratios(row):
+    return {k: row["pxsnap"][k] / row["kubectl script"][k]
+            for k in ("beyond", "longest", "freeze_beyond", "overall")}
+
+
+def render_case1(bench, c, sweep):
     if not c:
         return []
     lines = [
@@ -691,25 +732,45 @@ def render_case1(bench, c):
     ]
     checks = []
     for label, d in c.items():
-        row = {}
-        for tool in ("pxsnap", "kubectl script"):
-            wall = d["wall"][tool]
-            runs = d["freeze"][tool]
-            longest = med([x["longest"] for x in runs])
-            row[tool] = {"beyond": wall - SNAPSHOT_DELAY_MS, "longest": longest,
-                         "freeze_beyond": longest - SNAPSHOT_DELAY_MS,
-                         "overall": med([x["overall"] for x in runs])}
-            x = row[tool]
-            lines.append(f"| {label} | {tool} | {ms(wall)} | {ms(x['beyond'])} | "
-                         f"{ms(longest)} | {ms(x['freeze_beyond'])} | {ms(x['overall'])} |")
-        ratio = {k: row["pxsnap"][k] / row["kubectl script"][k] for k in row["pxsnap"]}
+        row = snap_row(d, SNAPSHOT_DELAY_MS)
+        for tool, x in row.items():
+            lines.append(f"| {label} | {tool} | {ms(x['wall'])} | {ms(x['beyond'])} | "
+                         f"{ms(x['longest'])} | {ms(x['freeze_beyond'])} | {ms(x['overall'])} |")
+        ratio = ratios(row)
         checks.append(
             f"- {label}: time beyond the delay {ratio['beyond']:.2f}× the script's (target ≤ "
             f"0.20: {verdict(ratio['beyond'] <= 0.2)}); longest freeze {ratio['longest']:.2f}× "
             f"(target ≤ 0.50: {verdict(ratio['longest'] <= 0.5)}); the freeze beyond the "
             f"delay {ratio['freeze_beyond']:.2f}×; overall freeze {ratio['overall']:.2f}×.")
-    return lines + ["", "Ratios, pxsnap ÷ script:", ""] + checks + [""] + \
-        notes_for("case1") + [""]
+    lines += ["", "Ratios, pxsnap ÷ script:", ""] + checks + [""]
+    if sweep and "1 pod" in c:
+        lines += render_case1_sweep({**sweep, SNAPSHOT_DELAY_MS: c["1 pod"]})
+    return lines + notes_for("case1") + [""]
+
+
+def render_case1_sweep(by_delay):
+    """One pod, the same two commands, under several controller delays: both freeze windows
+    contain the delay, so the ratio of the two moves with it while what each tool adds does not."""
+    runs = {len(d["freeze"]["pxsnap"]) for k, d in by_delay.items() if k != SNAPSHOT_DELAY_MS}
+    lines = [
+        "One pod again, each controller delay in a simulator of its own (the "
+        f"{SNAPSHOT_DELAY_MS} ms row is the table's above; "
+        f"{'/'.join(str(n) for n in sorted(runs))} measured runs per tool for the others):",
+        "",
+        "| controller delay | pxsnap freeze longest | script freeze longest | ratio (target ≤ 0.50) "
+        "| pxsnap beyond delay | script beyond delay | ratio beyond delay |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for delay in sorted(by_delay):
+        row = snap_row(by_delay[delay], delay)
+        ratio = ratios(row)
+        px, sh = row["pxsnap"], row["kubectl script"]
+        lines.append(
+            f"| {delay} ms | {ms(px['longest'])} | {ms(sh['longest'])} | "
+            f"{ratio['longest']:.2f}× ({verdict(ratio['longest'] <= 0.5)}) | "
+            f"{ms(px['freeze_beyond'])} | {ms(sh['freeze_beyond'])} | "
+            f"{ratio['freeze_beyond']:.2f}× |")
+    return lines + [""]
 
 
 def render_case2(bench, c):
