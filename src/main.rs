@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let runtime = match runtime_for(&cli.command) {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("pxsnap: cannot start the async runtime: {err}");
+            pxsnap::stderr_line!("pxsnap: cannot start the async runtime: {err}");
             return ExitCode::from(1);
         }
     };

@@ -216,7 +216,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
             signal = signals.recv(), if frozen.interrupted.is_none() => {
                 frozen.interrupted = Some(signal);
                 failed.store(true, Ordering::SeqCst);
-                eprintln!(
+                crate::stderr_line!(
                     "pxsnap: {} received; letting running pre commands finish (at most {}), then releasing",
                     signal.name(),
                     crate::duration::human(plan.timeout)
@@ -254,7 +254,7 @@ impl Frozen {
                 }
                 signal = signals.recv() => {
                     first_signal.get_or_insert(signal);
-                    eprintln!(
+                    crate::stderr_line!(
                         "pxsnap: {} received while releasing; still running post commands for: {}",
                         signal.name(),
                         frozen.describe()
@@ -413,18 +413,18 @@ impl Drop for Frozen {
             }
             _ => {
                 // block_in_place needs a multi-thread runtime; pxsnap's binary always has one.
-                eprintln!(
+                crate::stderr_line!(
                     "pxsnap: cannot run post commands outside a multi-thread runtime; pods may still be frozen"
                 );
                 return;
             }
         };
-        eprintln!("pxsnap: releasing frozen pods before exiting");
+        crate::stderr_line!("pxsnap: releasing frozen pods before exiting");
         let released = tokio::task::block_in_place(|| {
             handle.block_on(self.release_now(&StillFrozen::default()))
         });
         if let Some(failure) = released.post_failure {
-            eprintln!("pxsnap: {failure}");
+            crate::stderr_line!("pxsnap: {failure}");
         }
     }
 }

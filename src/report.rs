@@ -61,10 +61,7 @@ pub fn exit_code(error: Option<Error>) -> i32 {
     match error {
         None => 0,
         Some(err) => {
-            eprintln!(
-                "{} {err}",
-                console::style("error:").for_stderr().red().bold()
-            );
+            crate::stderr::error_line(&err);
             err.exit_code()
         }
     }

@@ -78,10 +78,7 @@ impl CloneResult {
         let failed = failures.len();
         // The summary names the first failure; the others get a line each so none is hidden.
         for (_, other) in failures.iter().skip(1) {
-            eprintln!(
-                "{} {other}",
-                console::style("error:").for_stderr().red().bold()
-            );
+            crate::stderr::error_line(&other);
         }
         let mut failures = failures.into_iter();
         match failures.next() {

@@ -151,7 +151,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
         Err(err) => return result.fail(Step::Delete, err),
     }
     if result.items.is_empty() {
-        eprintln!(
+        crate::stderr_line!(
             "No VolumeSnapshots matched in namespace {:?}; nothing to delete.",
             result.namespace
         );
@@ -173,7 +173,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
             }
             Ok(false) => {
                 result.mark_planned(Action::NotConfirmed);
-                eprintln!("Nothing deleted.");
+                crate::stderr_line!("Nothing deleted.");
             }
             Err(err) => {
                 result.mark_planned(Action::NotConfirmed);
@@ -396,7 +396,7 @@ async fn confirm(result: &DeleteResult, yes: bool) -> Result<bool> {
         question.push_str(&format!("  {}/{}\n", item.resource, item.name));
     }
     question.push_str("Delete them? [y/N] ");
-    eprint!("{question}");
+    crate::stderr::write(format_args!("{question}"));
     let answer = tokio::task::spawn_blocking(|| {
         let mut line = String::new();
         std::io::stdin().read_line(&mut line).map(|_| line)

@@ -18,10 +18,7 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) ->
     match demo(global, args, signals).await {
         Ok(code) => code,
         Err(err) => {
-            eprintln!(
-                "{} {err}",
-                console::style("error:").for_stderr().red().bold()
-            );
+            crate::stderr::error_line(&err);
             err.exit_code()
         }
     }
@@ -41,7 +38,7 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
         .map_err(|e| Error::Kubeconfig(format!("cannot write {}: {e}", kubeconfig.display())))?;
     let say = |line: String| {
         if !global.quiet {
-            eprintln!("{}", console::style(line).for_stderr().dim());
+            crate::stderr_line!("{}", console::style(line).for_stderr().dim());
         }
     };
     say(format!(

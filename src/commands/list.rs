@@ -62,8 +62,8 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             "VolumeSnapshots"
         };
         match args.all_namespaces {
-            true => eprintln!("No {kind} found in any namespace."),
-            false => eprintln!("No {kind} found in namespace {:?}.", cluster.namespace),
+            true => crate::stderr_line!("No {kind} found in any namespace."),
+            false => crate::stderr_line!("No {kind} found in namespace {:?}.", cluster.namespace),
         }
     }
     Ok(())

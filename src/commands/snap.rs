@@ -257,7 +257,7 @@ pub async fn run_job(
             Some(every) => {
                 let started = std::time::Instant::now();
                 with_heartbeat(wait, every, || {
-                    eprintln!(
+                    crate::stderr_line!(
                         "pxsnap: still waiting for snapshot {} ({} elapsed) {}",
                         request.name,
                         crate::duration::human(started.elapsed()),
