@@ -189,7 +189,13 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                 lock(&started).insert(index, Mark::now());
                 let target = &plan.targets[index];
                 let mut records = Vec::new();
-                for command in &plan.pre {
+                for (nth, command) in plan.pre.iter().enumerate() {
+                    // Another pod's failure or a signal ends the quiesce phase: the command
+                    // running now may finish, but no further one starts, so the release waits
+                    // for one hook timeout at most.
+                    if nth > 0 && failed.load(Ordering::SeqCst) {
+                        break;
+                    }
                     let record =
                         run_hook(&pods, target, HookPhase::Pre, command, plan.timeout).await;
                     let ok = record.succeeded();

@@ -85,3 +85,74 @@ fn ctrl_c_with_stderr_closed_still_releases() {
         vec!["cassandra-app-0"]
     );
 }
+
+#[test]
+fn a_signal_during_the_first_pre_command_starts_no_second_one() {
+    let sim = cassandra();
+    let child = spawn_pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "sleep 0.5; echo first-pre",
+            "--pre",
+            "echo second-pre",
+            "--post",
+            "echo thawed",
+        ],
+    );
+    wait_for_pre(&sim, "first-pre");
+    send_signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let timeline = sim.sim.timeline();
+    assert!(
+        started(&timeline, "second-pre").is_empty(),
+        "a pre command started after the signal: {timeline:#?}"
+    );
+    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert!(snapshots(&sim, "default").is_empty());
+}
+
+#[test]
+fn a_failed_pre_command_stops_the_pod_s_later_ones_on_every_pod() {
+    // Two pods on one volume, one pre command each at a time: once the first pod's first pre
+    // command fails, the other pod (already started) must not go on to its second one.
+    let sim = scenario(serde_json::json!({
+        "namespaces": ["default"],
+        "storageClasses": [{"name": "px", "provisioner": "pxd.portworx.com"}],
+        "pvcs": [{"namespace": "default", "name": "shared", "phase": "Bound",
+                  "storageClass": "px", "driver": "pxd.portworx.com"}],
+        "pods": [
+            {"namespace": "default", "name": "fails", "labels": {}, "phase": "Running",
+             "env": {"FAIL": "1"},
+             "containers": [{"name": "app", "mounts": [{"volume": "d", "pvc": "shared", "path": "/d"}]}]},
+            {"namespace": "default", "name": "slow", "labels": {}, "phase": "Running",
+             "containers": [{"name": "app", "mounts": [{"volume": "d", "pvc": "shared", "path": "/d"}]}]}
+        ],
+        "stork": true
+    }));
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "shared",
+            "--pre",
+            "if [ -n \"$FAIL\" ]; then exit 3; fi; sleep 0.5; echo first-pre",
+            "--pre",
+            "echo second-pre",
+            "--post",
+            "echo thawed",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let timeline = sim.sim.timeline();
+    assert!(
+        started(&timeline, "second-pre").is_empty(),
+        "a pre command started after another pod's failed: {timeline:#?}"
+    );
+    let mut thawed = started(&timeline, "echo thawed");
+    thawed.sort();
+    assert_eq!(thawed, vec!["fails", "slow"]);
+}
