@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::Api;
-use kube::api::AttachParams;
+use kube::api::{AttachParams, AttachedProcess};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -50,8 +50,9 @@ pub struct HookRecord {
     /// Why the command did not complete, when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The exec stream broke before the command reported (connection lost, API 5xx), so
-    /// trying again may reach it; a timeout or a refusal will not get better.
+    /// The exec stream broke before the command reported (connection lost, API 5xx) or never
+    /// opened in time, so trying again may reach it; a timeout of a running command or a
+    /// refusal will not get better.
     #[serde(skip)]
     pub stream_lost: bool,
 }
@@ -95,7 +96,15 @@ pub async fn run_hook(
     timeout: Duration,
 ) -> HookRecord {
     let started = Instant::now();
-    let outcome = tokio::time::timeout(timeout, exec(pods, target, command)).await;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let outcome = match tokio::time::timeout_at(deadline, open(pods, target, command)).await {
+        Err(_elapsed) => Run::NotOpened,
+        Ok(Err(err)) => Run::Failed(err),
+        Ok(Ok(process)) => match tokio::time::timeout_at(deadline, collect(process)).await {
+            Err(_elapsed) => Run::TimedOut,
+            Ok(output) => Run::Done(Box::new(output)),
+        },
+    };
     let mut record = HookRecord {
         phase,
         pod: target.pod.clone(),
@@ -109,20 +118,28 @@ pub async fn run_hook(
         stream_lost: false,
     };
     match outcome {
-        Err(_elapsed) => {
+        Run::NotOpened => {
+            // No session, so no command: the pod is as it was, and trying again may reach it.
+            record.stream_lost = true;
+            record.error = Some(format!(
+                "could not start: no exec session within {}",
+                crate::duration::human(timeout)
+            ));
+        }
+        Run::TimedOut => {
             record.error = Some(format!(
                 "timed out after {} and was killed",
                 crate::duration::human(timeout)
             ));
         }
-        Ok(Err(err)) => {
+        Run::Failed(err) => {
             record.stream_lost = match &err {
                 kube::Error::Api(status) => status.code >= 500,
                 _ => true,
             };
             record.error = Some(describe_exec_error(err, &target.namespace));
         }
-        Ok(Ok(done)) => {
+        Run::Done(done) => {
             record.stdout = done.stdout;
             record.stderr = done.stderr;
             match exit_code(done.status.as_ref()) {
@@ -139,26 +156,37 @@ pub async fn run_hook(
     record
 }
 
+/// How one exec went. Not opening a session is kept apart from timing out in one: only the
+/// second can have left a command running, so only the first is safe to retry as it is.
+enum Run {
+    NotOpened,
+    Failed(kube::Error),
+    TimedOut,
+    Done(Box<ExecOutput>),
+}
+
 struct ExecOutput {
     stdout: String,
     stderr: String,
     status: Option<Status>,
 }
 
-async fn exec(
+async fn open(
     pods: &Api<Pod>,
     target: &HookTarget,
     command: &str,
-) -> Result<ExecOutput, kube::Error> {
+) -> Result<AttachedProcess, kube::Error> {
     let params = AttachParams::default()
         .container(target.container.clone())
         .stdin(false)
         .stdout(true)
         .stderr(true);
-    // Dropping `process` (on timeout) aborts the stream task, closing the connection.
-    let mut process = pods
-        .exec(&target.pod, ["sh", "-c", command], &params)
-        .await?;
+    pods.exec(&target.pod, ["sh", "-c", command], &params).await
+}
+
+/// Reads the command's output and exit status. Dropping `process` (on timeout) aborts the
+/// stream task, closing the connection, which makes the API server kill the command.
+async fn collect(mut process: AttachedProcess) -> ExecOutput {
     let stdout = process.stdout();
     let stderr = process.stderr();
     let status_rx = process.take_status();
@@ -201,11 +229,11 @@ async fn exec(
         // The status is already in hand; a late stream error changes nothing.
         tracing::debug!(error = %err, "exec stream ended with an error");
     }
-    Ok(ExecOutput {
+    ExecOutput {
         stdout: out.into_text(),
         stderr: err.into_text(),
         status,
-    })
+    }
 }
 
 /// How long to wait for output still in flight once the exit status arrived.

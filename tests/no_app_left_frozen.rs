@@ -8,6 +8,7 @@ use std::process::{Child, Stdio};
 
 use common::SimHandle;
 use common::run::*;
+use pxsnap::sim::{Fault, FaultAction, TimelineKind};
 
 /// pxsnap with its stderr on a pipe whose reader is already gone, as after `2>&1 | tee log`
 /// once `tee` was killed by the same Ctrl-C: every write to stderr fails with EPIPE.
@@ -155,4 +156,45 @@ fn a_failed_pre_command_stops_the_pod_s_later_ones_on_every_pod() {
     let mut thawed = started(&timeline, "echo thawed");
     thawed.sort();
     assert_eq!(thawed, vec!["fails", "slow"]);
+}
+
+#[test]
+fn a_post_command_whose_exec_session_opens_too_late_is_retried() {
+    let sim = cassandra();
+    // The 2nd exec (the post command) is answered only after the hook timeout: the command
+    // never started, so the app is still frozen and a second attempt must reach it.
+    let mut fault = Fault::new(Some("exec"), Some("pods"), FaultAction::DelayMs(3000));
+    fault.nth = 2;
+    sim.sim.add_fault(fault);
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "--hook-timeout",
+            "1s",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let timeline = sim.sim.timeline();
+    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    let ended: Vec<_> = execs(&timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains("echo thawed"))
+        .collect();
+    assert_eq!(ended.len(), 1, "{timeline:#?}");
+    let result = json(&out);
+    let post = result["hooks"]
+        .as_array()
+        .expect("hooks")
+        .iter()
+        .find(|h| h["phase"] == "post")
+        .expect("a post record");
+    assert_eq!(post["exitCode"], 0, "{result}");
 }
