@@ -9,7 +9,6 @@ mod common;
 use common::SimHandle;
 use common::run::*;
 use pxsnap::sim::{TimelineEvent, TimelineKind};
-use serde_json::Value;
 
 fn uploading_cluster(upload_ms: u64) -> SimHandle {
     cassandra_with(|c| {
@@ -83,7 +82,7 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
     );
     assert!(err.contains("Cloud snapshot upload in progress"), "{err}");
 
-    let object = get_snapshot(&sim, "c1");
+    let object = serde_json::to_value(get_snapshot(&sim, "default", "c1")).expect("json");
     let annotations = &object["metadata"]["annotations"];
     assert_eq!(annotations["portworx/snapshot-type"], "cloud");
     assert_eq!(annotations["portworx/cloud-cred-id"], "good-cred");
@@ -92,21 +91,6 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
         annotations["portworx.io/cloudsnap-delete-local-snap"],
         "true"
     );
-}
-
-fn get_snapshot(sim: &SimHandle, name: &str) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-            sim.client().await,
-            "default",
-            &common::res::stork_snapshot(),
-        );
-        serde_json::to_value(api.get(name).await.expect("snapshot exists")).expect("json")
-    })
 }
 
 #[test]

@@ -484,18 +484,7 @@ fn labels_and_annotations_reach_the_object() {
         ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let object = rt.block_on(async {
-        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-            sim.client().await,
-            "default",
-            &common::res::stork_snapshot(),
-        );
-        api.get("s1").await.expect("snapshot exists")
-    });
+    let object = get_snapshot(&sim, "default", "s1");
     let labels = object.metadata.labels.expect("labels");
     assert_eq!(labels["team"], "dba");
     assert_eq!(labels["app.kubernetes.io/managed-by"], "pxsnap");

@@ -25,25 +25,47 @@ pub fn scenario(value: Value) -> SimHandle {
     SimHandle::start(serde_json::from_value(value).expect("valid scenario"))
 }
 
-/// STORK VolumeSnapshots currently in `namespace`, by name.
-pub fn snapshots(sim: &SimHandle, namespace: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// Runs `future` on a fresh current-thread runtime: how these synchronous tests read the
+/// simulator through kube-rs while the simulator serves from its own runtime.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-            sim.client().await,
-            namespace,
-            &super::res::stork_snapshot(),
-        );
-        api.list(&Default::default())
+        .expect("runtime")
+        .block_on(future)
+}
+
+/// The admin's API for the STORK VolumeSnapshots of `namespace`.
+async fn stork_snapshots_api(
+    sim: &SimHandle,
+    namespace: &str,
+) -> kube::Api<kube::api::DynamicObject> {
+    kube::Api::namespaced_with(sim.client().await, namespace, &super::res::stork_snapshot())
+}
+
+/// STORK VolumeSnapshots currently in `namespace`, by name.
+pub fn snapshots(sim: &SimHandle, namespace: &str) -> Vec<String> {
+    block_on(async {
+        stork_snapshots_api(sim, namespace)
+            .await
+            .list(&Default::default())
             .await
             .expect("list snapshots")
             .items
             .into_iter()
             .filter_map(|o| o.metadata.name)
             .collect()
+    })
+}
+
+/// STORK VolumeSnapshot `name` in `namespace`; panics when it does not exist.
+pub fn get_snapshot(sim: &SimHandle, namespace: &str, name: &str) -> kube::api::DynamicObject {
+    block_on(async {
+        stork_snapshots_api(sim, namespace)
+            .await
+            .get(name)
+            .await
+            .expect("snapshot exists")
     })
 }
 
