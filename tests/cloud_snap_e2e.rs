@@ -121,10 +121,7 @@ fn a_failed_upload_shows_storks_message_runs_post_and_deletes() {
     assert_eq!(result["snapshot"]["status"], "Error");
     assert_eq!(result["snapshot"]["deleted"], true);
     assert!(snapshots(&sim, "default").is_empty());
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -144,16 +141,9 @@ fn an_upload_longer_than_the_timeout_is_abandoned_after_post() {
         ],
     );
     assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("deleted it (use --keep-failed to keep it)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "deleted it (use --keep-failed to keep it)");
     assert!(snapshots(&sim, "default").is_empty());
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -164,11 +154,7 @@ fn no_wait_creates_and_returns_and_is_refused_with_commands() {
         args.extend(hooks);
         let out = pxsnap(&sim, &args);
         assert_eq!(code(&out), 2, "{args:?}");
-        assert!(
-            stderr(&out).contains("release the application before the snapshot is cut"),
-            "{}",
-            stderr(&out)
-        );
+        assert_stderr_contains(&out, "release the application before the snapshot is cut");
     }
     assert!(sim.sim.timeline().is_empty());
     let out = pxsnap(
@@ -236,15 +222,8 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     let result = json(&out);
     assert_eq!(result["snapshot"]["status"], "Interrupted");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert!(
-        stderr(&out).contains("snapshot \"c1\" was interrupted; deleted it"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_stderr_contains(&out, "snapshot \"c1\" was interrupted; deleted it");
+    assert_cassandra_app_thawed(&sim.sim.timeline());
     assert!(snapshots(&sim, "default").is_empty());
 
     let child = spawn_pxsnap(
@@ -266,10 +245,6 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     send_signal(&child, libc::SIGTERM);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 143, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("kept because of --keep-failed"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "kept because of --keep-failed");
     assert_eq!(snapshots(&sim, "default"), vec!["c2"]);
 }

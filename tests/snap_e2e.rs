@@ -77,7 +77,7 @@ fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
     assert!(snapshots(&sim, "default").is_empty());
     let timeline = sim.sim.timeline();
     assert!(timeline.iter().all(|e| e.kind != TimelineKind::SnapshotCut));
-    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert_cassandra_app_thawed(&timeline);
     let pre_end = execs(&timeline, TimelineKind::ExecEnd)[0].at_ns;
     assert!(execs(&timeline, TimelineKind::ExecStart)[1].at_ns > pre_end);
 }
@@ -91,11 +91,7 @@ fn a_snapshot_error_runs_post_then_deletes_the_snapshot() {
     assert_eq!(result["error"]["step"], "snapshot");
     assert_eq!(result["snapshot"]["status"], "Error");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert!(
-        stderr(&out).contains("snapshot \"s1\" failed: snapshot failed due to err"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "snapshot \"s1\" failed: snapshot failed due to err");
     assert!(
         snapshots(&sim, "default").is_empty(),
         "failed snapshot must be deleted"
@@ -122,11 +118,7 @@ fn keep_failed_keeps_the_failed_snapshot() {
     );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
-    assert!(
-        stderr(&out).contains("kept because of --keep-failed"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "kept because of --keep-failed");
 }
 
 #[test]
@@ -138,16 +130,9 @@ fn a_timeout_runs_post_deletes_and_exits_5() {
     assert_eq!(result["error"]["step"], "wait");
     assert_eq!(result["snapshot"]["status"], "TimedOut");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert!(
-        stderr(&out).contains("timed out after 1.0s waiting for snapshot"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "timed out after 1.0s waiting for snapshot");
     assert!(snapshots(&sim, "default").is_empty());
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -163,11 +148,7 @@ fn a_failing_post_command_keeps_the_snapshot_and_exits_6() {
     let result = json(&out);
     assert_eq!(result["snapshot"]["status"], "Ready");
     assert_eq!(result["error"]["step"], "post");
-    assert!(
-        stderr(&out).contains("exited with code 2: cannot thaw"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "exited with code 2: cannot thaw");
     assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
     assert_ordered(&sim.sim.timeline(), "nodetool flush", "cannot thaw");
 }
@@ -196,7 +177,7 @@ fn a_hung_pre_command_is_killed_at_the_hook_timeout() {
         .find(|e| command_of(e).contains("sleep 30"))
         .expect("sleep ended");
     assert_eq!(end.exit_code, Some(137));
-    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert_cassandra_app_thawed(&timeline);
     assert!(snapshots(&sim, "default").is_empty());
 }
 
@@ -303,17 +284,12 @@ fn pvc_problems_are_one_clear_line_each() {
     );
     let out = pxsnap(&sim, &["snap", "-n", "db", "missing"]);
     assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains(r#"PVC "missing" not found in namespace "db""#),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, r#"PVC "missing" not found in namespace "db""#);
     let out = pxsnap(&sim, &["snap", "-n", "db", "pending"]);
     assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains(r#"PVC "pending" in namespace "db" is not bound (phase Pending)"#),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        r#"PVC "pending" in namespace "db" is not bound (phase Pending)"#,
     );
 
     let sim = one_pvc_scenario(
@@ -322,10 +298,9 @@ fn pvc_problems_are_one_clear_line_each() {
     );
     let out = pxsnap(&sim, &["snap", "-n", "db", "ebs", "-o", "json"]);
     assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("is not a Portworx volume (CSI driver \"ebs.csi.aws.com\")"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "is not a Portworx volume (CSI driver \"ebs.csi.aws.com\")",
     );
     assert_eq!(json(&out)["error"]["step"], "pvc");
 }
@@ -341,22 +316,16 @@ fn container_choice_is_explicit_when_ambiguous() {
     );
     let out = pxsnap(&sim, &["snap", "-n", "db", "data", "--pre", "true"]);
     assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out)
-            .contains("several containers mounting PVC \"data\" (db, backup); choose one with -c"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "several containers mounting PVC \"data\" (db, backup); choose one with -c",
     );
     let out = pxsnap(
         &sim,
         &["snap", "-n", "db", "data", "--pre", "true", "-c", "nope"],
     );
     assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("has no container \"nope\" (it has: db, backup)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "has no container \"nope\" (it has: db, backup)");
     let out = pxsnap(
         &sim,
         &[
@@ -448,7 +417,7 @@ fn no_wait_with_pre_needs_force() {
         &["snap", "cassandra-data", "--pre", "true", "--no-wait"],
     );
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("add --force"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "add --force");
     assert!(sim.sim.timeline().is_empty());
     let out = pxsnap(
         &sim,
@@ -603,12 +572,9 @@ fn exec_refused_by_a_5xx_fails_the_pre_step() {
     ));
     let out = flush_and_thaw(&sim, &[]);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("exec refused"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "exec refused");
     // The pre exec was attempted, so the pod gets its post command.
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -619,12 +585,8 @@ fn command_not_found_is_reported_from_the_shell() {
         &["snap", "cassandra-data", "--pre", "no-such-tool --flush"],
     );
     assert_eq!(code(&out), 3);
-    assert!(
-        stderr(&out).contains("exited with code 127"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(stderr(&out).contains("not found"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "exited with code 127");
+    assert_stderr_contains(&out, "not found");
 }
 
 fn signal_during_wait(signal: i32, expected_code: i32) {
@@ -654,10 +616,7 @@ fn signal_during_wait(signal: i32, expected_code: i32) {
     assert_eq!(result["error"]["step"], "interrupted");
     assert_eq!(result["snapshot"]["status"], "Interrupted");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
     assert!(snapshots(&sim, "default").is_empty());
 }
 
@@ -696,11 +655,7 @@ fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("letting running pre commands finish"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "letting running pre commands finish");
     let timeline = sim.sim.timeline();
     // The pre command was not cut: it ended normally, and the post came after it.
     let pre_end = execs(&timeline, TimelineKind::ExecEnd)
@@ -741,23 +696,14 @@ fn an_existing_name_is_a_clash_not_an_adoption() {
         ],
     );
     assert_eq!(code(&again), 2, "{}", stderr(&again));
-    assert!(
-        stderr(&again)
-            .contains(r#"a VolumeSnapshot named "nightly" already exists in namespace "default""#),
-        "{}",
-        stderr(&again)
+    assert_stderr_contains(
+        &again,
+        r#"a VolumeSnapshot named "nightly" already exists in namespace "default""#,
     );
-    assert!(
-        stderr(&again).contains("was not created by this run, so it was left alone"),
-        "{}",
-        stderr(&again)
-    );
+    assert_stderr_contains(&again, "was not created by this run, so it was left alone");
     assert_eq!(json(&again)["snapshot"]["deleted"], false);
     assert_eq!(snapshots(&sim, "default"), vec!["nightly"]);
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -770,15 +716,8 @@ fn a_create_that_never_answers_is_bounded_by_the_timeout() {
     ));
     let out = flush_and_thaw(&sim, &["--timeout", "1s", "--name", "s1", "-o", "json"]);
     assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("waiting for the API server to accept snapshot \"s1\""),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_stderr_contains(&out, "waiting for the API server to accept snapshot \"s1\"");
+    assert_cassandra_app_thawed(&sim.sim.timeline());
     // The delayed create lands after pxsnap gave up; the guarded delete ran before it, so the
     // object may appear later, and pxsnap said it could not confirm it.
     assert_eq!(json(&out)["error"]["step"], "snapshot");
@@ -807,28 +746,19 @@ fn connection_and_credential_errors_are_one_line() {
     let port = sim.sim.addr().port().to_string();
     let out = run_with("closed", &port, "1", &["snap", "x"]);
     assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("cannot reach the Kubernetes API server at https://127.0.0.1:1"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "cannot reach the Kubernetes API server at https://127.0.0.1:1",
     );
 
     // Bad kubeconfig file and unknown context.
     let whole = std::fs::read_to_string(&sim.kubeconfig_path).expect("kubeconfig");
     let out = run_with("garbage", &whole, "not: [a kubeconfig", &["snap", "x"]);
     assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("error: kubeconfig: cannot read"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "error: kubeconfig: cannot read");
     let out = pxsnap(&sim, &["snap", "x", "--context", "nope"]);
     assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("context \"nope\" not found (known: pxsnap-sim"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "context \"nope\" not found (known: pxsnap-sim");
 
     // 401: a wrong token.
     let token = sim.sim.admin_token();
@@ -839,11 +769,7 @@ fn connection_and_credential_errors_are_one_line() {
         &["snap", "cassandra-data"],
     );
     assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("401 Unauthorized"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "401 Unauthorized");
 }
 
 #[test]
@@ -867,7 +793,7 @@ fn forbidden_names_the_verb_and_resource() {
         ],
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("exec refused"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "exec refused");
     let out = pxsnap(
         &sim,
         &["snap", "cassandra-data", "--context", "pxsnap-sim-reader"],
@@ -885,7 +811,10 @@ fn a_cluster_without_stork_says_so() {
     let sim = SimHandle::start(scenario);
     let out = pxsnap(&sim, &["snap", "cassandra-data"]);
     assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?"), "{}", stderr(&out));
+    assert_stderr_contains(
+        &out,
+        "volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?",
+    );
 }
 
 #[test]

@@ -102,6 +102,21 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Asserts that pxsnap's stderr contains `needle`, printing all of it when it does not.
+#[track_caller]
+pub fn assert_stderr_contains(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert!(err.contains(needle), "{err}");
+}
+
+/// Asserts that the post command most tests use, `echo thawed`, started once and only in
+/// cassandra-app-0: the release of the cassandra scenario's one pod that mounts
+/// `cassandra-data`, which every failure path must still do.
+#[track_caller]
+pub fn assert_cassandra_app_thawed(timeline: &[TimelineEvent]) {
+    assert_eq!(started(timeline, "echo thawed"), vec!["cassandra-app-0"]);
+}
+
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
