@@ -10,13 +10,59 @@ use std::process::Output;
 
 use common::SimHandle;
 use common::run::*;
-use pxsnap::sim::{Fault, FaultAction, Scenario, TimelineKind};
+use pxsnap::sim::{Fault, FaultAction, Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
+
+/// `snap TARGET --pre PRE --post POST` and `extra`, where `target` is the PVC, after `-n NS`
+/// when it is not in namespace default: the arguments of every run with both hooks.
+fn snap_args<'a>(
+    target: &[&'a str],
+    pre: &'a str,
+    post: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let hooks = ["--pre", pre, "--post", post];
+    [&["snap"][..], target, &hooks, extra].concat()
+}
 
 /// `pxsnap snap cassandra-data --pre PRE --post POST` and `extra`.
 fn snap_cassandra_data(sim: &SimHandle, pre: &str, post: &str, extra: &[&str]) -> Output {
-    let base = ["snap", "cassandra-data", "--pre", pre, "--post", post];
-    pxsnap(sim, &[&base[..], extra].concat())
+    pxsnap(sim, &snap_args(&["cassandra-data"], pre, post, extra))
+}
+
+/// A plain snapshot of cassandra-data named `name`, made before the run under test: an
+/// object with that name which the later run did not create.
+fn earlier_snapshot(sim: &SimHandle, name: &str) {
+    let first = pxsnap(sim, &["snap", "cassandra-data", "--name", name]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+}
+
+/// Waits until the run under test created snapshot `s1` in namespace default.
+fn wait_for_s1(sim: &SimHandle) {
+    wait_for("the snapshot to be created", || {
+        snapshots(sim, "default") == vec!["s1"]
+    });
+}
+
+/// The first exec event of `kind` whose command line contains `needle`.
+fn first_exec<'a>(
+    timeline: &'a [TimelineEvent],
+    kind: TimelineKind,
+    needle: &str,
+) -> &'a TimelineEvent {
+    execs(timeline, kind)
+        .into_iter()
+        .find(|e| command_of(e).contains(needle))
+        .unwrap_or_else(|| panic!("no {kind:?} of a command with {needle:?}"))
+}
+
+/// The exit codes of the commands containing `needle`, in the order they ended.
+fn exit_codes(timeline: &[TimelineEvent], needle: &str) -> Vec<Option<i32>> {
+    execs(timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains(needle))
+        .map(|e| e.exit_code)
+        .collect()
 }
 
 /// The run most tests vary one condition around: flush, snapshot, thaw.
@@ -102,10 +148,7 @@ fn a_snapshot_error_runs_post_then_deletes_the_snapshot() {
         .find(|e| e.kind == TimelineKind::SnapshotError)
         .expect("error recorded")
         .at_ns;
-    let post = execs(&timeline, TimelineKind::ExecStart)
-        .into_iter()
-        .find(|e| command_of(e).contains("thawed"))
-        .expect("post ran");
+    let post = first_exec(&timeline, TimelineKind::ExecStart, "thawed");
     assert!(post.at_ns > error_at);
 }
 
@@ -172,10 +215,7 @@ fn a_hung_pre_command_is_killed_at_the_hook_timeout() {
     );
     let timeline = sim.sim.timeline();
     // The simulator saw the stream close and killed the command (137).
-    let end = execs(&timeline, TimelineKind::ExecEnd)
-        .into_iter()
-        .find(|e| command_of(e).contains("sleep 30"))
-        .expect("sleep ended");
+    let end = first_exec(&timeline, TimelineKind::ExecEnd, "sleep 30");
     assert_eq!(end.exit_code, Some(137));
     assert_cassandra_app_thawed(&timeline);
     assert!(snapshots(&sim, "default").is_empty());
@@ -187,20 +227,10 @@ fn every_pod_whose_pre_started_gets_post_when_one_pod_fails() {
     // A StatefulSet-style app: three pods, three PVCs. Freeze cassandra-0's volume with a
     // command that fails only in cassandra-1 — impossible here (one PVC, one pod), so use
     // the group of three through one PVC each and check per-pod release via the namespace.
+    let target = ["-n", "cassandra", "cassandra-data-cassandra-1"];
     let out = pxsnap(
         &sim,
-        &[
-            "snap",
-            "-n",
-            "cassandra",
-            "cassandra-data-cassandra-1",
-            "--pre",
-            "exit 1",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &snap_args(&target, "exit 1", "echo thawed", &["-o", "json"]),
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert_eq!(
@@ -226,20 +256,10 @@ fn pods_sharing_a_pvc_are_frozen_together_and_all_released() {
     }));
     // web-1 fails its pre command; web-0 and web-2 were frozen concurrently and must thaw.
     let pre = r#"[ "$HOSTNAME" = web-1 ] && exit 9; echo frozen"#;
+    let shared = ["-n", "db", "shared"];
     let out = pxsnap(
         &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "shared",
-            "--pre",
-            pre,
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &snap_args(&shared, pre, "echo thawed", &["-o", "json"]),
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let mut thawed = started(&sim.sim.timeline(), "echo thawed");
@@ -254,16 +274,7 @@ fn pods_sharing_a_pvc_are_frozen_together_and_all_released() {
 
     let ok = pxsnap(
         &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "shared",
-            "--pre",
-            "echo frozen",
-            "--post",
-            "echo thawed2",
-        ],
+        &snap_args(&shared, "echo frozen", "echo thawed2", &[]),
     );
     assert_eq!(code(&ok), 0, "{}", stderr(&ok));
     let mut thawed2 = started(&sim.sim.timeline(), "echo thawed2");
@@ -274,6 +285,14 @@ fn pods_sharing_a_pvc_are_frozen_together_and_all_released() {
 
 fn one_pvc_scenario(pvc: Value, pods: Value) -> SimHandle {
     scenario(serde_json::json!({"namespaces": ["db"], "pvcs": [pvc], "pods": pods}))
+}
+
+/// `pxsnap snap -n db data --pre PRE` and `extra`: PVC `data` of a `one_pvc_scenario`.
+fn snap_db_data(sim: &SimHandle, pre: &str, extra: &[&str]) -> Output {
+    pxsnap(
+        sim,
+        &[&["snap", "-n", "db", "data", "--pre", pre][..], extra].concat(),
+    )
 }
 
 #[test]
@@ -314,33 +333,16 @@ fn container_choice_is_explicit_when_ambiguous() {
             {"name": "backup", "mounts": [{"volume": "d", "pvc": "data", "path": "/backup"}]}
         ]}]),
     );
-    let out = pxsnap(&sim, &["snap", "-n", "db", "data", "--pre", "true"]);
+    let out = snap_db_data(&sim, "true", &[]);
     assert_eq!(code(&out), 2);
     assert_stderr_contains(
         &out,
         "several containers mounting PVC \"data\" (db, backup); choose one with -c",
     );
-    let out = pxsnap(
-        &sim,
-        &["snap", "-n", "db", "data", "--pre", "true", "-c", "nope"],
-    );
+    let out = snap_db_data(&sim, "true", &["-c", "nope"]);
     assert_eq!(code(&out), 2);
     assert_stderr_contains(&out, "has no container \"nope\" (it has: db, backup)");
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "data",
-            "--pre",
-            "echo in $0",
-            "-c",
-            "backup",
-            "-o",
-            "json",
-        ],
-    );
+    let out = snap_db_data(&sim, "echo in $0", &["-c", "backup", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["hooks"][0]["container"], "backup");
     assert!(
@@ -358,7 +360,7 @@ fn no_running_pod_with_commands_is_refused_unless_allowed() {
         serde_json::json!([{"namespace": "db", "name": "app-0", "phase": "Pending",
             "containers": [{"name": "db", "mounts": [{"volume": "d", "pvc": "data", "path": "/data"}]}]}]),
     );
-    let out = pxsnap(&sim, &["snap", "-n", "db", "data", "--pre", "true"]);
+    let out = snap_db_data(&sim, "true", &[]);
     assert_eq!(code(&out), 3);
     let err = stderr(&out);
     assert!(
@@ -370,20 +372,7 @@ fn no_running_pod_with_commands_is_refused_unless_allowed() {
         "{err}"
     );
     assert!(snapshots(&sim, "db").is_empty());
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "data",
-            "--pre",
-            "true",
-            "--allow-no-pods",
-            "-o",
-            "json",
-        ],
-    );
+    let out = snap_db_data(&sim, "true", &["--allow-no-pods", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["snapshot"]["status"], "Ready");
     assert!(json(&out)["hooks"].as_array().is_some_and(Vec::is_empty));
@@ -554,11 +543,7 @@ fn a_post_command_whose_stream_is_cut_is_retried() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let posts = started(&sim.sim.timeline(), "echo thawed");
     assert_eq!(posts.len(), 2, "the cut post command ran again");
-    let ends: Vec<_> = execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
-        .into_iter()
-        .filter(|e| command_of(e).contains("echo thawed"))
-        .map(|e| e.exit_code)
-        .collect();
+    let ends = exit_codes(&sim.sim.timeline(), "echo thawed");
     assert_eq!(ends, vec![Some(137), Some(0)]);
 }
 
@@ -591,24 +576,14 @@ fn command_not_found_is_reported_from_the_shell() {
 
 fn signal_during_wait(signal: i32, expected_code: i32) {
     let sim = cassandra_with(|c| c.hang = true);
-    let child = spawn_pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--name",
-            "s1",
-            "-o",
-            "json",
-        ],
+    let args = snap_args(
+        &["cassandra-data"],
+        "nodetool flush",
+        "echo thawed",
+        &["--name", "s1", "-o", "json"],
     );
-    wait_for("the snapshot to be created", || {
-        snapshots(&sim, "default") == vec!["s1"]
-    });
+    let child = spawn_pxsnap(&sim, &args);
+    wait_for_s1(&sim);
     send_signal(&child, signal);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), expected_code, "{}", stderr(&out));
@@ -634,21 +609,14 @@ fn sigterm_while_frozen_releases_first_then_exits_143() {
 fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     let sim = cassandra();
     // An older snapshot with the name this run would use: an interrupted run must not touch it.
-    let first = pxsnap(&sim, &["snap", "cassandra-data", "--name", "weekly"]);
-    assert_eq!(code(&first), 0, "{}", stderr(&first));
-    let child = spawn_pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--name",
-            "weekly",
-            "--pre",
-            "sleep 1; echo flushed",
-            "--post",
-            "echo thawed",
-        ],
+    earlier_snapshot(&sim, "weekly");
+    let args = snap_args(
+        &["cassandra-data"],
+        "sleep 1; echo flushed",
+        "echo thawed",
+        &["--name", "weekly"],
     );
+    let child = spawn_pxsnap(&sim, &args);
     wait_for("the pre command to start", || {
         !started(&sim.sim.timeline(), "flushed").is_empty()
     });
@@ -658,15 +626,9 @@ fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     assert_stderr_contains(&out, "letting running pre commands finish");
     let timeline = sim.sim.timeline();
     // The pre command was not cut: it ended normally, and the post came after it.
-    let pre_end = execs(&timeline, TimelineKind::ExecEnd)
-        .into_iter()
-        .find(|e| command_of(e).contains("flushed"))
-        .expect("pre ended");
+    let pre_end = first_exec(&timeline, TimelineKind::ExecEnd, "flushed");
     assert_eq!(pre_end.exit_code, Some(0));
-    let post = execs(&timeline, TimelineKind::ExecStart)
-        .into_iter()
-        .find(|e| command_of(e).contains("thawed"))
-        .expect("post ran");
+    let post = first_exec(&timeline, TimelineKind::ExecStart, "thawed");
     assert!(post.at_ns > pre_end.at_ns);
     assert_eq!(
         snapshots(&sim, "default"),
@@ -678,23 +640,8 @@ fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
 #[test]
 fn an_existing_name_is_a_clash_not_an_adoption() {
     let sim = cassandra();
-    let first = pxsnap(&sim, &["snap", "cassandra-data", "--name", "nightly"]);
-    assert_eq!(code(&first), 0, "{}", stderr(&first));
-    let again = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--name",
-            "nightly",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
-    );
+    earlier_snapshot(&sim, "nightly");
+    let again = flush_and_thaw(&sim, &["--name", "nightly", "-o", "json"]);
     assert_eq!(code(&again), 2, "{}", stderr(&again));
     assert_stderr_contains(
         &again,
@@ -820,22 +767,14 @@ fn a_cluster_without_stork_says_so() {
 #[test]
 fn a_second_ctrl_c_during_the_release_says_what_is_still_frozen() {
     let sim = cassandra_with(|c| c.hang = true);
-    let child = spawn_pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "sleep 1; echo thawed",
-            "--name",
-            "s1",
-        ],
+    let args = snap_args(
+        &["cassandra-data"],
+        "nodetool flush",
+        "sleep 1; echo thawed",
+        &["--name", "s1"],
     );
-    wait_for("the snapshot to be created", || {
-        snapshots(&sim, "default") == vec!["s1"]
-    });
+    let child = spawn_pxsnap(&sim, &args);
+    wait_for_s1(&sim);
     send_signal(&child, libc::SIGINT);
     wait_for("the post command to start", || {
         !started(&sim.sim.timeline(), "echo thawed").is_empty()
@@ -849,10 +788,6 @@ fn a_second_ctrl_c_during_the_release_says_what_is_still_frozen() {
         "{err}"
     );
     // The second Ctrl-C did not cut the release short.
-    let ends: Vec<_> = execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
-        .into_iter()
-        .filter(|e| command_of(e).contains("echo thawed"))
-        .map(|e| e.exit_code)
-        .collect();
+    let ends = exit_codes(&sim.sim.timeline(), "echo thawed");
     assert_eq!(ends, vec![Some(0)]);
 }
