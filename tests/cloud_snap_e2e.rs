@@ -17,6 +17,18 @@ fn uploading_cluster(upload_ms: u64) -> SimHandle {
     })
 }
 
+/// `cloud-snap cassandra-data` and `args`.
+fn cloud_snap_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    [&["cloud-snap", "cassandra-data"][..], args].concat()
+}
+
+/// `cloud-snap cassandra-data --pre "nodetool flush" --post "echo thawed"` and `extra`: the
+/// quiesced upload most tests here vary one condition around.
+fn flush_and_thaw_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let hooks = ["--pre", "nodetool flush", "--post", "echo thawed"];
+    cloud_snap_args(&[&hooks[..], extra].concat())
+}
+
 fn ready_at(timeline: &[TimelineEvent]) -> u64 {
     timeline
         .iter()
@@ -30,15 +42,9 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
     let sim = uploading_cluster(1200);
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
+        &flush_and_thaw_args(&[
             "--cred-id",
             "good-cred",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
             "--incremental-count",
             "0",
             "--delete-local",
@@ -48,7 +54,7 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
             "300ms",
             "-o",
             "json",
-        ],
+        ]),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let result = json(&out);
@@ -98,18 +104,7 @@ fn a_failed_upload_shows_storks_message_runs_post_and_deletes() {
     let sim = uploading_cluster(300);
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--cred-id",
-            "bad-cred",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &flush_and_thaw_args(&["--cred-id", "bad-cred", "-o", "json"]),
     );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let err = stderr(&out);
@@ -127,19 +122,7 @@ fn a_failed_upload_shows_storks_message_runs_post_and_deletes() {
 #[test]
 fn an_upload_longer_than_the_timeout_is_abandoned_after_post() {
     let sim = uploading_cluster(10_000);
-    let out = pxsnap(
-        &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--timeout",
-            "1s",
-        ],
-    );
+    let out = pxsnap(&sim, &flush_and_thaw_args(&["--timeout", "1s"]));
     assert_eq!(code(&out), 5, "{}", stderr(&out));
     assert_stderr_contains(&out, "deleted it (use --keep-failed to keep it)");
     assert!(snapshots(&sim, "default").is_empty());
@@ -150,8 +133,7 @@ fn an_upload_longer_than_the_timeout_is_abandoned_after_post() {
 fn no_wait_creates_and_returns_and_is_refused_with_commands() {
     let sim = uploading_cluster(5_000);
     for hooks in [["--pre", "nodetool flush"], ["--post", "echo thawed"]] {
-        let mut args = vec!["cloud-snap", "cassandra-data", "--no-wait"];
-        args.extend(hooks);
+        let args = cloud_snap_args(&[&["--no-wait"][..], &hooks].concat());
         let out = pxsnap(&sim, &args);
         assert_eq!(code(&out), 2, "{args:?}");
         assert_stderr_contains(&out, "release the application before the snapshot is cut");
@@ -159,15 +141,7 @@ fn no_wait_creates_and_returns_and_is_refused_with_commands() {
     assert!(sim.sim.timeline().is_empty());
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--no-wait",
-            "--name",
-            "c1",
-            "-o",
-            "name",
-        ],
+        &cloud_snap_args(&["--no-wait", "--name", "c1", "-o", "name"]),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
@@ -178,16 +152,7 @@ fn no_wait_creates_and_returns_and_is_refused_with_commands() {
     // `--force` accepts the early release.
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--no-wait",
-            "--force",
-            "--pre",
-            "true",
-            "--name",
-            "c2",
-        ],
+        &cloud_snap_args(&["--no-wait", "--force", "--pre", "true", "--name", "c2"]),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
@@ -195,21 +160,7 @@ fn no_wait_creates_and_returns_and_is_refused_with_commands() {
 #[test]
 fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     let sim = uploading_cluster(20_000);
-    let child = spawn_pxsnap(
-        &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--name",
-            "c1",
-            "-o",
-            "json",
-        ],
-    );
+    let child = spawn_pxsnap(&sim, &flush_and_thaw_args(&["--name", "c1", "-o", "json"]));
     wait_for("the upload to start", || {
         sim.sim
             .timeline()
@@ -228,15 +179,7 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
 
     let child = spawn_pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--pre",
-            "true",
-            "--name",
-            "c2",
-            "--keep-failed",
-        ],
+        &cloud_snap_args(&["--pre", "true", "--name", "c2", "--keep-failed"]),
     );
     wait_for("the second upload to start", || {
         snapshots(&sim, "default") == vec!["c2"]
