@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, Request};
-use common::{SimHandle, api_error, res};
+use common::{SimHandle, api_error, create, res};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use pxsnap::sim::scenario::{RuleSpec, UserSpec};
@@ -204,10 +204,7 @@ async fn create_fills_metadata_and_refuses_duplicates_and_missing_namespaces() {
     let h = SimHandle::cassandra();
     let client = h.client().await;
     let rules: Api<DynamicObject> = Api::namespaced_with(client.clone(), "cassandra", &res::rule());
-    let created = rules
-        .create(&PostParams::default(), &rule("presnap"))
-        .await
-        .expect("create");
+    let created = create(&rules, &rule("presnap")).await;
     assert!(created.metadata.uid.is_some());
     assert!(created.metadata.resource_version.is_some());
     assert!(created.metadata.creation_timestamp.is_some());
@@ -256,10 +253,7 @@ async fn update_with_a_stale_resource_version_conflicts() {
     let h = SimHandle::cassandra();
     let rules: Api<DynamicObject> =
         Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    let v1 = rules
-        .create(&PostParams::default(), &rule("r"))
-        .await
-        .expect("create");
+    let v1 = create(&rules, &rule("r")).await;
     let mut v2 = v1.clone();
     v2.metadata.labels = Some([("step".to_string(), "2".to_string())].into());
     let saved = rules
@@ -295,10 +289,7 @@ async fn merge_strategic_and_json_patches() {
     let h = SimHandle::cassandra();
     let client = h.client().await;
     let rules: Api<DynamicObject> = Api::namespaced_with(client.clone(), "cassandra", &res::rule());
-    rules
-        .create(&PostParams::default(), &rule("r"))
-        .await
-        .expect("create");
+    create(&rules, &rule("r")).await;
     let patched = rules
         .patch(
             "r",
@@ -412,10 +403,7 @@ async fn delete_returns_the_object_and_then_404() {
     let h = SimHandle::cassandra();
     let rules: Api<DynamicObject> =
         Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    rules
-        .create(&PostParams::default(), &rule("r"))
-        .await
-        .expect("create");
+    create(&rules, &rule("r")).await;
     let gone = rules
         .delete("r", &DeleteParams::default())
         .await

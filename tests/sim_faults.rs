@@ -5,12 +5,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, Request};
-use common::{SimHandle, api_error, eventually, res};
+use common::{SimHandle, api_error, eventually, snapshot_cassandra_0, status_of};
 use futures::TryStreamExt;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{
-    Api, AttachParams, DynamicObject, ListParams, PostParams, WatchEvent, WatchParams,
-};
+use kube::api::{Api, AttachParams, ListParams, WatchEvent, WatchParams};
 use pxsnap::sim::{Fault, FaultAction, TimelineKind};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
@@ -110,17 +108,8 @@ async fn faults_can_target_a_group_and_a_name() {
     f.group = Some("snapshot.storage.k8s.io".into());
     h.sim.add_fault(f);
     let client = h.client().await;
-    let stork: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "s"}, "spec": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"},
-    }))
-    .expect("obj");
-    stork
-        .create(&PostParams::default(), &obj)
-        .await
-        .expect("the STORK group is not matched");
+    // The fault is for the CSI group: the STORK create passes.
+    snapshot_cassandra_0(client.clone(), "s").await;
     let mut by_name = Fault::new(Some("get"), None, FaultAction::Status(500));
     by_name.name = Some("cassandra-2".into());
     by_name.times = 0;
@@ -223,28 +212,9 @@ async fn control_endpoint_adds_and_clears_faults_and_controller_settings() {
         ))
         .await
         .expect("hang");
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "s"}, "spec": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"},
-    }))
-    .expect("obj");
-    snaps
-        .create(&PostParams::default(), &obj)
-        .await
-        .expect("create");
+    let snaps = snapshot_cassandra_0(client.clone(), "s").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        snaps
-            .get("s")
-            .await
-            .expect("get")
-            .data
-            .get("status")
-            .is_none(),
-        "hung"
-    );
+    assert!(status_of(&snaps, "s").await.is_none(), "hung");
     let settings: Value = client
         .request(sim_request(
             Method::POST,
@@ -318,17 +288,7 @@ async fn exec_runs_in_the_pod_dir_and_lands_on_the_timeline_before_the_cut() {
     .expect("file in pod dir");
     assert!(flushed.starts_with("nodetool flush"), "{flushed}");
     // Then a snapshot: its cut is after the exec ended.
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "s"}, "spec": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"},
-    }))
-    .expect("obj");
-    snaps
-        .create(&PostParams::default(), &obj)
-        .await
-        .expect("create");
+    snapshot_cassandra_0(client.clone(), "s").await;
     let tl = eventually(5, "snapshot cut", || async {
         let tl = h.sim.timeline();
         tl.iter()
