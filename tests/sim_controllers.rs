@@ -49,7 +49,14 @@ fn scenario() -> Scenario {
 }
 
 fn start() -> SimHandle {
-    SimHandle::start_with(SimOptions::new(scenario()))
+    start_with(|_| {})
+}
+
+/// `scenario()` with its controllers changed by `settings`, e.g. to fail or hang.
+fn start_with(settings: impl FnOnce(&mut ControllerSettings)) -> SimHandle {
+    let mut s = scenario();
+    settings(&mut s.controller);
+    SimHandle::start_with(SimOptions::new(s))
 }
 
 /// A STORK VolumeSnapshot of `pvc` with `annotations`, which choose cloud and restore
@@ -64,6 +71,14 @@ fn last_condition(o: &DynamicObject) -> Option<Value> {
     o.data["status"]["conditions"]
         .as_array()
         .and_then(|c| c.last().cloned())
+}
+
+/// The message of `o`'s last condition ("" when that condition has no message).
+fn last_message(o: &DynamicObject) -> String {
+    last_condition(o).expect("condition")["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
 async fn wait_condition(api: &Api<DynamicObject>, name: &str, ctype: &str) -> DynamicObject {
@@ -179,15 +194,10 @@ async fn unbound_missing_or_non_portworx_pvcs_never_get_a_condition() {
 
 #[tokio::test]
 async fn failing_snapshots_get_error_and_are_retried_until_they_succeed() {
-    let mut s = scenario();
-    s.controller.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-0".into()];
-    let h = SimHandle::start_with(SimOptions::new(s));
+    let h = start_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-0".into()]);
     let snaps = snapshot_cassandra_0(h.client().await, "s").await;
     let failed = wait_condition(&snaps, "s", "Error").await;
-    let msg = last_condition(&failed).expect("condition")["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let msg = last_message(&failed);
     assert!(msg.starts_with("snapshot failed due to err: "), "{msg}");
     assert!(failed.data["spec"]["snapshotDataName"].is_null());
     eventually(5, "retries", || async {
@@ -229,10 +239,7 @@ async fn cloud_snapshots_report_progress_and_bad_credentials_fail() {
     )
     .await;
     let pending = wait_condition(&snaps, "c", "Pending").await;
-    let msg = last_condition(&pending).expect("condition")["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let msg = last_message(&pending);
     assert!(msg.contains("% done"), "{msg}");
     let ready = wait_condition(&snaps, "c", "Ready").await;
     let data: Api<DynamicObject> = Api::all_with(h.client().await, &res::stork_snapshot_data());
@@ -264,10 +271,7 @@ async fn cloud_snapshots_report_progress_and_bad_credentials_fail() {
     )
     .await;
     let failed = wait_condition(&snaps, "b", "Error").await;
-    let msg = last_condition(&failed).expect("condition")["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let msg = last_message(&failed);
     assert!(
         msg.starts_with("snapshot failed due to err: ") && msg.contains("bad-cred"),
         "{msg}"
@@ -295,23 +299,37 @@ fn group(name: &str, selector: Value) -> DynamicObject {
     .expect("group")
 }
 
+/// GroupVolumeSnapshots in namespace cassandra.
+fn cassandra_groups(client: kube::Client) -> Api<DynamicObject> {
+    Api::namespaced_with(client, "cassandra", &res::group_snapshot())
+}
+
+/// Creates group `name` of the three cassandra PVCs (`app=cassandra`).
+async fn create_cassandra_group(groups: &Api<DynamicObject>, name: &str) -> DynamicObject {
+    create(
+        groups,
+        &group(name, json!({"matchLabels": {"app": "cassandra"}})),
+    )
+    .await
+}
+
+/// Waits until group `name` reached its Final stage, and returns it.
+async fn wait_final(groups: &Api<DynamicObject>, name: &str) -> DynamicObject {
+    eventually(10, "group Final", || async {
+        let o = groups.get(name).await.ok()?;
+        (o.data["status"]["stage"] == "Final").then_some(o)
+    })
+    .await
+}
+
 #[tokio::test]
 async fn group_snapshot_walks_its_stages_and_names_children_as_stork_does() {
     let h = start();
     let client = h.client().await;
-    let groups: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::group_snapshot());
-    let g = create(
-        &groups,
-        &group("g", json!({"matchLabels": {"app": "cassandra"}})),
-    )
-    .await;
+    let groups = cassandra_groups(client.clone());
+    let g = create_cassandra_group(&groups, "g").await;
     let uid = g.metadata.uid.clone().expect("uid");
-    let done = eventually(10, "group Final", || async {
-        let o = groups.get("g").await.ok()?;
-        (o.data["status"]["stage"] == "Final").then_some(o)
-    })
-    .await;
+    let done = wait_final(&groups, "g").await;
     assert_eq!(done.data["status"]["status"], "Successful");
     let entries = done.data["status"]["volumeSnapshots"]
         .as_array()
@@ -377,8 +395,7 @@ async fn group_snapshot_walks_its_stages_and_names_children_as_stork_does() {
 async fn group_prechecks_failures_leave_an_empty_stage_and_warning_events() {
     let h = start();
     let client = h.client().await;
-    let groups: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::group_snapshot());
+    let groups = cassandra_groups(client.clone());
     let expr =
         json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["cassandra"]}]});
     create(&groups, &group("expr", expr)).await;
@@ -428,21 +445,10 @@ async fn group_prechecks_failures_leave_an_empty_stage_and_warning_events() {
 
 #[tokio::test]
 async fn group_with_a_failing_pvc_ends_failed() {
-    let mut s = scenario();
-    s.controller.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-1".into()];
-    let h = SimHandle::start_with(SimOptions::new(s));
-    let groups: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::group_snapshot());
-    create(
-        &groups,
-        &group("g", json!({"matchLabels": {"app": "cassandra"}})),
-    )
-    .await;
-    let done = eventually(10, "group Final", || async {
-        let o = groups.get("g").await.ok()?;
-        (o.data["status"]["stage"] == "Final").then_some(o)
-    })
-    .await;
+    let h = start_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-1".into()]);
+    let groups = cassandra_groups(h.client().await);
+    create_cassandra_group(&groups, "g").await;
+    let done = wait_final(&groups, "g").await;
     assert_eq!(done.data["status"]["status"], "Failed");
 }
 
@@ -580,9 +586,7 @@ async fn csi_snapshot_gets_content_creation_time_ready_and_restores() {
 
 #[tokio::test]
 async fn hung_controllers_do_nothing_until_released() {
-    let mut s = scenario();
-    s.controller.hang = true;
-    let h = SimHandle::start_with(SimOptions::new(s));
+    let h = start_with(|c| c.hang = true);
     let snaps = snapshot_cassandra_0(h.client().await, "s").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(status_of(&snaps, "s").await.is_none());
