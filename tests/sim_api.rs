@@ -4,10 +4,9 @@
 mod common;
 
 use axum::http::{Method, Request};
-use common::{SimHandle, api_error, create, res};
+use common::{SimHandle, api_error, cassandra_pod_reader, create, res};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use pxsnap::sim::scenario::{RuleSpec, UserSpec};
 use pxsnap::sim::{Scenario, SimOptions};
 use serde_json::{Value, json};
 
@@ -429,17 +428,7 @@ async fn delete_returns_the_object_and_then_404() {
 
 fn restricted_scenario() -> Scenario {
     let mut s = Scenario::builtin("cassandra").expect("builtin");
-    s.users.push(UserSpec {
-        name: "snapper".into(),
-        token: None,
-        rules: vec![RuleSpec {
-            verbs: vec!["get".into(), "list".into()],
-            api_groups: vec!["".into()],
-            resources: vec!["pods".into()],
-            namespaces: vec!["cassandra".into()],
-            resource_names: vec![],
-        }],
-    });
+    s.users.push(cassandra_pod_reader("snapper"));
     s
 }
 

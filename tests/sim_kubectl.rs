@@ -7,8 +7,7 @@ use std::io::Read;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{SimHandle, find_on_path};
-use pxsnap::sim::scenario::{RuleSpec, UserSpec};
+use common::{SimHandle, cassandra_pod_reader, find_on_path};
 use pxsnap::sim::{ControllerSettings, Scenario, SimOptions};
 
 fn fast_cassandra() -> SimHandle {
@@ -17,17 +16,7 @@ fn fast_cassandra() -> SimHandle {
         snapshot_delay_ms: 50,
         ..ControllerSettings::default()
     };
-    s.users.push(UserSpec {
-        name: "viewer".into(),
-        token: None,
-        rules: vec![RuleSpec {
-            verbs: vec!["get".into(), "list".into()],
-            api_groups: vec!["".into()],
-            resources: vec!["pods".into()],
-            namespaces: vec!["cassandra".into()],
-            resource_names: vec![],
-        }],
-    });
+    s.users.push(cassandra_pod_reader("viewer"));
     SimHandle::start_with(SimOptions::new(s))
 }
 

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use pxsnap::sim::scenario::{RuleSpec, UserSpec};
 use pxsnap::sim::{Scenario, SimOptions, Simulator};
 use tempfile::TempDir;
 
@@ -271,6 +272,22 @@ pub mod res {
             "VolumeSnapshotContent",
             "volumesnapshotcontents",
         )
+    }
+}
+
+/// A user who may only get and list pods in namespace cassandra: what the tests of
+/// Forbidden answers add to a scenario.
+pub fn cassandra_pod_reader(name: &str) -> UserSpec {
+    UserSpec {
+        name: name.into(),
+        token: None,
+        rules: vec![RuleSpec {
+            verbs: vec!["get".into(), "list".into()],
+            api_groups: vec!["".into()],
+            resources: vec!["pods".into()],
+            namespaces: vec!["cassandra".into()],
+            resource_names: vec![],
+        }],
     }
 }
 
