@@ -102,7 +102,7 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// Asserts that pxsnap's stderr contains `needle`, printing all of it when it does not.
+/// Asserts that a command's stderr contains `needle`, printing all of it when it does not.
 #[track_caller]
 pub fn assert_stderr_contains(out: &Output, needle: &str) {
     let err = stderr(out);
