@@ -19,6 +19,16 @@ fn raw(method: Method, path: &str, content_type: &str, body: &str) -> Request<Ve
         .expect("request")
 }
 
+/// A bodiless GET of `path`: how the tests read discovery and the control endpoints.
+fn get_request(path: &str) -> Request<Vec<u8>> {
+    raw(Method::GET, path, "application/json", "")
+}
+
+/// A POST of the JSON `body` to `path`.
+fn post_json(path: &str, body: &str) -> Request<Vec<u8>> {
+    raw(Method::POST, path, "application/json", body)
+}
+
 fn rule(name: &str) -> DynamicObject {
     serde_json::from_value(json!({
         "apiVersion": "stork.libopenstorage.org/v1alpha1",
@@ -36,11 +46,8 @@ async fn discovery_reports_version_groups_scope_and_short_names() {
     let v = client.apiserver_version().await.expect("version");
     assert_eq!(v.git_version, "v1.33.0");
     let ext: Value = client
-        .request(raw(
-            Method::GET,
+        .request(get_request(
             "/apis/volumesnapshot.external-storage.k8s.io/v1",
-            "application/json",
-            "",
         ))
         .await
         .expect("ext discovery");
@@ -55,7 +62,7 @@ async fn discovery_reports_version_groups_scope_and_short_names() {
     assert_eq!(svs["shortNames"][0], "svs");
     assert_eq!(find(&ext, "volumesnapshotdatas")["namespaced"], false);
     let core: Value = client
-        .request(raw(Method::GET, "/api/v1", "application/json", ""))
+        .request(get_request("/api/v1"))
         .await
         .expect("core discovery");
     assert_eq!(find(&core, "pods/exec")["verbs"], json!(["create", "get"]));
@@ -64,12 +71,7 @@ async fn discovery_reports_version_groups_scope_and_short_names() {
         json!(["pvc"])
     );
     let csi: Value = client
-        .request(raw(
-            Method::GET,
-            "/apis/snapshot.storage.k8s.io/v1",
-            "application/json",
-            "",
-        ))
+        .request(get_request("/apis/snapshot.storage.k8s.io/v1"))
         .await
         .expect("csi discovery");
     assert_eq!(find(&csi, "volumesnapshots")["shortNames"], json!(["vs"]));
@@ -473,10 +475,8 @@ async fn wrong_token_is_401_and_restricted_user_gets_real_403_wording() {
         "volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden: User \"snapper\" cannot list resource \"volumesnapshots\" in API group \"volumesnapshot.external-storage.k8s.io\" in the namespace \"cassandra\""
     );
     let err = user
-        .request::<Value>(raw(
-            Method::POST,
+        .request::<Value>(post_json(
             "/api/v1/namespaces/cassandra/pods/cassandra-0/exec?command=true&stdout=true",
-            "application/json",
             "",
         ))
         .await
@@ -486,7 +486,7 @@ async fn wrong_token_is_401_and_restricted_user_gets_real_403_wording() {
         "pods \"cassandra-0\" is forbidden: User \"snapper\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"cassandra\""
     );
     let err = user
-        .request::<Value>(raw(Method::GET, "/sim/timeline", "application/json", ""))
+        .request::<Value>(get_request("/sim/timeline"))
         .await
         .unwrap_err();
     assert_eq!(
@@ -503,83 +503,49 @@ async fn bad_input_gets_status_errors() {
     let svs =
         "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/cassandra/volumesnapshots";
     let cases: Vec<(Request<Vec<u8>>, u16, &str)> = vec![
-        (
-            raw(Method::POST, svs, "application/json", "{not json"),
-            400,
-            "BadRequest",
-        ),
-        (
-            raw(Method::POST, svs, "application/json", "[1,2]"),
-            400,
-            "BadRequest",
-        ),
+        (post_json(svs, "{not json"), 400, "BadRequest"),
+        (post_json(svs, "[1,2]"), 400, "BadRequest"),
         (
             raw(Method::POST, svs, "text/plain", "{}"),
             415,
             "UnsupportedMediaType",
         ),
         (
-            raw(
-                Method::POST,
+            post_json(
                 "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/nope/volumesnapshots",
-                "application/json",
                 r#"{"metadata":{"name":"x"},"spec":{"persistentVolumeClaimName":"p"}}"#,
             ),
             404,
             "NotFound",
         ),
         (
-            raw(
-                Method::POST,
-                svs,
-                "application/json",
-                r#"{"metadata":{"name":"x","namespace":"other"}}"#,
-            ),
+            post_json(svs, r#"{"metadata":{"name":"x","namespace":"other"}}"#),
             400,
             "BadRequest",
         ),
         (
-            raw(
-                Method::POST,
+            post_json(
                 svs,
-                "application/json",
                 r#"{"apiVersion":"v1","kind":"VolumeSnapshot","metadata":{"name":"x"}}"#,
             ),
             400,
             "BadRequest",
         ),
+        (post_json(svs, r#"{"metadata":{}}"#), 422, "Invalid"),
         (
-            raw(Method::POST, svs, "application/json", r#"{"metadata":{}}"#),
-            422,
-            "Invalid",
-        ),
-        (
-            raw(
-                Method::GET,
+            get_request(
                 "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/cassandra/widgets",
-                "application/json",
-                "",
             ),
             404,
             "NotFound",
         ),
         (
-            raw(
-                Method::GET,
-                "/apis/nope.example.com/v1/things",
-                "application/json",
-                "",
-            ),
+            get_request("/apis/nope.example.com/v1/things"),
             404,
             "NotFound",
         ),
         (
-            raw(
-                Method::GET,
-                "/api/v1/namespaces/cassandra/pods/cassandra-0/log",
-                "application/json",
-                "",
-            ),
+            get_request("/api/v1/namespaces/cassandra/pods/cassandra-0/log"),
             404,
             "NotFound",
         ),
@@ -604,32 +570,17 @@ async fn bad_input_gets_status_errors() {
             "BadRequest",
         ),
         (
-            raw(
-                Method::POST,
-                "/api/v1/namespaces/cassandra/pods/cassandra-0",
-                "application/json",
-                "{}",
-            ),
+            post_json("/api/v1/namespaces/cassandra/pods/cassandra-0", "{}"),
             405,
             "MethodNotAllowed",
         ),
         (
-            raw(
-                Method::GET,
-                "/api/v1/namespaces/cassandra/pods?labelSelector=a%20in%20b",
-                "application/json",
-                "",
-            ),
+            get_request("/api/v1/namespaces/cassandra/pods?labelSelector=a%20in%20b"),
             400,
             "BadRequest",
         ),
         (
-            raw(
-                Method::GET,
-                "/api/v1/namespaces/cassandra/pods?limit=abc",
-                "application/json",
-                "",
-            ),
+            get_request("/api/v1/namespaces/cassandra/pods?limit=abc"),
             400,
             "BadRequest",
         ),
