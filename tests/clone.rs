@@ -32,6 +32,14 @@ impl Run {
         assert!(self.stderr.contains(needle), "{}", self.stderr);
     }
 
+    /// Asserts that the run exited with `code` and said `needle` on stderr: how a refusal or
+    /// failure is checked.
+    #[track_caller]
+    fn assert_fails_with(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, code, "{}", self.stderr);
+        self.assert_stderr_contains(needle);
+    }
+
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
@@ -324,24 +332,22 @@ async fn cross_namespace_clone_refused_shows_the_patterns() {
         "clone -n cassandra limited x --target-namespace default",
     )
     .await;
-    assert_eq!(run.code, 1);
-    run.assert_stderr_contains("VolumeSnapshot \"limited\" in namespace \"cassandra\" may not be cloned into namespace \"default\": its restore-namespaces patterns ^prod-.*$, ^staging$ do not match \"default\"");
+    run.assert_fails_with(1, "VolumeSnapshot \"limited\" in namespace \"cassandra\" may not be cloned into namespace \"default\": its restore-namespaces patterns ^prod-.*$, ^staging$ do not match \"default\"");
     // A prefix is not enough: the patterns are anchored, as STORK anchors them.
     let partial = pxsnap(
         &env,
         "clone -n cassandra prefix x --target-namespace default",
     )
     .await;
-    assert_eq!(partial.code, 1);
-    partial.assert_stderr_contains("patterns ^defaul$ do not match");
+    partial.assert_fails_with(1, "patterns ^defaul$ do not match");
 
     let none = pxsnap(
         &env,
         "clone -n cassandra private x --target-namespace default",
     )
     .await;
-    assert_eq!(none.code, 1);
-    none.assert_stderr_contains(
+    none.assert_fails_with(
+        1,
         "it has no stork.libopenstorage.org/snapshot-restore-namespaces annotation",
     );
     assert_nothing_created(&env);
@@ -351,16 +357,17 @@ async fn cross_namespace_clone_refused_shows_the_patterns() {
 async fn snapshot_missing_not_ready_or_in_error_is_refused() {
     let env = SimHandle::cassandra();
     let missing = pxsnap(&env, "clone -n default nope x").await;
-    assert_eq!(missing.code, 1);
-    missing.assert_stderr_contains("VolumeSnapshot \"nope\" not found in namespace \"default\"");
+    missing.assert_fails_with(
+        1,
+        "VolumeSnapshot \"nope\" not found in namespace \"default\"",
+    );
 
     let mut settings = env.sim.controller();
     settings.hang = true;
     env.sim.set_controller(settings.clone());
     snapshot(&env, "default", "uncut", "cassandra-data", &[]).await;
     let pending = pxsnap(&env, "clone -n default uncut x -o json").await;
-    assert_eq!(pending.code, 1);
-    pending.assert_stderr_contains("VolumeSnapshot \"uncut\" in namespace \"default\" is not Ready yet (no status yet: STORK has not cut it); wait for it, or pass --wait-snapshot");
+    pending.assert_fails_with(1, "VolumeSnapshot \"uncut\" in namespace \"default\" is not Ready yet (no status yet: STORK has not cut it); wait for it, or pass --wait-snapshot");
     let json = pending.json();
     assert_eq!(json["error"]["step"], "snapshot");
     assert_eq!(json["clones"][0]["status"], "NotCreated");
@@ -431,8 +438,8 @@ async fn target_checks_name_namespace_size_and_storage_class() {
     let env = with_data_snap().await;
 
     let taken = pxsnap(&env, "clone -n default data-snap cassandra-data").await;
-    assert_eq!(taken.code, 2);
-    taken.assert_stderr_contains(
+    taken.assert_fails_with(
+        2,
         "PVC \"cassandra-data\" already exists in namespace \"default\"; choose another name",
     );
 
@@ -441,20 +448,17 @@ async fn target_checks_name_namespace_size_and_storage_class() {
         "clone -n default data-snap x --target-namespace nowhere",
     )
     .await;
-    assert_eq!(no_ns.code, 1);
-    no_ns.assert_stderr_contains("namespace \"nowhere\" not found; create it first");
+    no_ns.assert_fails_with(1, "namespace \"nowhere\" not found; create it first");
 
     let small = pxsnap(&env, "clone -n default data-snap x --size 10G").await;
-    assert_eq!(small.code, 2);
-    small.assert_stderr_contains("--size 10G is smaller than the snapshot (10Gi, the request of source PVC \"cassandra-data\")");
+    small.assert_fails_with(2, "--size 10G is smaller than the snapshot (10Gi, the request of source PVC \"cassandra-data\")");
 
     let foreign = pxsnap(
         &env,
         "clone -n default data-snap x --storage-class px-csi-db",
     )
     .await;
-    assert_eq!(foreign.code, 2);
-    foreign.assert_stderr_contains("would create an empty volume");
+    foreign.assert_fails_with(2, "would create an empty volume");
 
     let classes: Api<StorageClass> = Api::all(env.client().await);
     classes
@@ -462,8 +466,7 @@ async fn target_checks_name_namespace_size_and_storage_class() {
         .await
         .expect("delete class");
     let no_class = pxsnap(&env, "clone -n default data-snap x").await;
-    assert_eq!(no_class.code, 1);
-    no_class.assert_stderr_contains("StorageClass \"stork-snapshot-sc\" not found: STORK's install spec (specs/stork-deployment.yaml) creates it");
+    no_class.assert_fails_with(1, "StorageClass \"stork-snapshot-sc\" not found: STORK's install spec (specs/stork-deployment.yaml) creates it");
     assert_nothing_created(&env);
 }
 
@@ -514,8 +517,7 @@ async fn source_pvc_and_pv_gone_needs_size() {
     delete_pvc(&env, "default", "cassandra-data", false).await;
 
     let unsized_run = pxsnap(&env, "clone -n default data-snap x").await;
-    assert_eq!(unsized_run.code, 2, "{}", unsized_run.stderr);
-    unsized_run.assert_stderr_contains("the source PVC of snapshot \"data-snap\" is gone and no size is recorded for it; pass --size");
+    unsized_run.assert_fails_with(2, "the source PVC of snapshot \"data-snap\" is gone and no size is recorded for it; pass --size");
     let run = pxsnap(&env, "clone -n default data-snap sized --size 5Gi -o json").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
@@ -567,8 +569,7 @@ async fn bind_timeout_leaves_the_pvc_and_names_it() {
         "clone -n default data-snap stuck --timeout 1s -o json",
     )
     .await;
-    assert_eq!(run.code, 5, "{}", run.stderr);
-    run.assert_stderr_contains("timed out after 1.0s waiting for PVC \"stuck\" in namespace \"default\" to be Bound; it is left in place");
+    run.assert_fails_with(5, "timed out after 1.0s waiting for PVC \"stuck\" in namespace \"default\" to be Bound; it is left in place");
     let json = run.json();
     assert_eq!(json["clones"][0]["status"], "TimedOut");
     assert_eq!(json["error"]["step"], "wait");
@@ -678,8 +679,8 @@ async fn group_clones_every_child_in_parallel() {
         "clone -n cassandra --group cass-group --name-template r-{pvc}",
     )
     .await;
-    assert_eq!(again.code, 2);
-    again.assert_stderr_contains(
+    again.assert_fails_with(
+        2,
         "3 of 3 clones failed; the first: PVC \"r-cassandra-data-cassandra-0\"",
     );
     for other in [
@@ -709,8 +710,8 @@ async fn group_with_a_refused_child_creates_nothing() {
     let before = pvc_creates(&env).len();
 
     let run = pxsnap(&env, "clone -n cassandra --group cass-group -o json").await;
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    run.assert_stderr_contains(
+    run.assert_fails_with(
+        2,
         "1 of 3 clones failed; the first: PVC \"cassandra-data-cassandra-1-clone\" already exists",
     );
     let json = run.json();
@@ -728,12 +729,11 @@ async fn group_with_a_refused_child_creates_nothing() {
         "clone -n cassandra --group cass-group --name-template same",
     )
     .await;
-    assert_eq!(same.code, 2);
-    same.assert_stderr_contains("gives two clones the name \"same\"");
+    same.assert_fails_with(2, "gives two clones the name \"same\"");
 
     let missing = pxsnap(&env, "clone -n cassandra --group nope").await;
-    assert_eq!(missing.code, 1);
-    missing.assert_stderr_contains(
+    missing.assert_fails_with(
+        1,
         "GroupVolumeSnapshot \"nope\" not found in namespace \"cassandra\"",
     );
 }

@@ -123,8 +123,7 @@ fn a_failed_upload_shows_storks_message_runs_post_and_deletes() {
 fn an_upload_longer_than_the_timeout_is_abandoned_after_post() {
     let sim = uploading_cluster(10_000);
     let out = pxsnap(&sim, &flush_and_thaw_args(&["--timeout", "1s"]));
-    assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert_stderr_contains(&out, "deleted it (use --keep-failed to keep it)");
+    assert_fails_with(&out, 5, "deleted it (use --keep-failed to keep it)");
     assert!(snapshots(&sim, "default").is_empty());
     assert_cassandra_app_thawed(&sim.sim.timeline());
 }
@@ -187,7 +186,6 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     send_signal(&child, libc::SIGTERM);
     let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 143, "{}", stderr(&out));
-    assert_stderr_contains(&out, "kept because of --keep-failed");
+    assert_fails_with(&out, 143, "kept because of --keep-failed");
     assert_eq!(snapshots(&sim, "default"), vec!["c2"]);
 }

@@ -302,12 +302,11 @@ fn pvc_problems_are_one_clear_line_each() {
         serde_json::json!([]),
     );
     let out = pxsnap(&sim, &["snap", "-n", "db", "missing"]);
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(&out, r#"PVC "missing" not found in namespace "db""#);
+    assert_fails_with(&out, 1, r#"PVC "missing" not found in namespace "db""#);
     let out = pxsnap(&sim, &["snap", "-n", "db", "pending"]);
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(
+    assert_fails_with(
         &out,
+        1,
         r#"PVC "pending" in namespace "db" is not bound (phase Pending)"#,
     );
 
@@ -316,9 +315,9 @@ fn pvc_problems_are_one_clear_line_each() {
         serde_json::json!([]),
     );
     let out = pxsnap(&sim, &["snap", "-n", "db", "ebs", "-o", "json"]);
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(
+    assert_fails_with(
         &out,
+        1,
         "is not a Portworx volume (CSI driver \"ebs.csi.aws.com\")",
     );
     assert_eq!(json(&out)["error"]["step"], "pvc");
@@ -334,14 +333,13 @@ fn container_choice_is_explicit_when_ambiguous() {
         ]}]),
     );
     let out = snap_db_data(&sim, "true", &[]);
-    assert_eq!(code(&out), 2);
-    assert_stderr_contains(
+    assert_fails_with(
         &out,
+        2,
         "several containers mounting PVC \"data\" (db, backup); choose one with -c",
     );
     let out = snap_db_data(&sim, "true", &["-c", "nope"]);
-    assert_eq!(code(&out), 2);
-    assert_stderr_contains(&out, "has no container \"nope\" (it has: db, backup)");
+    assert_fails_with(&out, 2, "has no container \"nope\" (it has: db, backup)");
     let out = snap_db_data(&sim, "echo in $0", &["-c", "backup", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["hooks"][0]["container"], "backup");
@@ -405,8 +403,7 @@ fn no_wait_with_pre_needs_force() {
         &sim,
         &["snap", "cassandra-data", "--pre", "true", "--no-wait"],
     );
-    assert_eq!(code(&out), 2);
-    assert_stderr_contains(&out, "add --force");
+    assert_fails_with(&out, 2, "add --force");
     assert!(sim.sim.timeline().is_empty());
     let out = pxsnap(
         &sim,
@@ -556,8 +553,7 @@ fn exec_refused_by_a_5xx_fails_the_pre_step() {
         FaultAction::Status(500),
     ));
     let out = flush_and_thaw(&sim, &[]);
-    assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert_stderr_contains(&out, "exec refused");
+    assert_fails_with(&out, 3, "exec refused");
     // The pre exec was attempted, so the pod gets its post command.
     assert_cassandra_app_thawed(&sim.sim.timeline());
 }
@@ -569,8 +565,7 @@ fn command_not_found_is_reported_from_the_shell() {
         &sim,
         &["snap", "cassandra-data", "--pre", "no-such-tool --flush"],
     );
-    assert_eq!(code(&out), 3);
-    assert_stderr_contains(&out, "exited with code 127");
+    assert_fails_with(&out, 3, "exited with code 127");
     assert_stderr_contains(&out, "not found");
 }
 
@@ -622,8 +617,7 @@ fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     });
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 130, "{}", stderr(&out));
-    assert_stderr_contains(&out, "letting running pre commands finish");
+    assert_fails_with(&out, 130, "letting running pre commands finish");
     let timeline = sim.sim.timeline();
     // The pre command was not cut: it ended normally, and the post came after it.
     let pre_end = first_exec(&timeline, TimelineKind::ExecEnd, "flushed");
@@ -642,9 +636,9 @@ fn an_existing_name_is_a_clash_not_an_adoption() {
     let sim = cassandra();
     earlier_snapshot(&sim, "nightly");
     let again = flush_and_thaw(&sim, &["--name", "nightly", "-o", "json"]);
-    assert_eq!(code(&again), 2, "{}", stderr(&again));
-    assert_stderr_contains(
+    assert_fails_with(
         &again,
+        2,
         r#"a VolumeSnapshot named "nightly" already exists in namespace "default""#,
     );
     assert_stderr_contains(&again, "was not created by this run, so it was left alone");
@@ -662,8 +656,11 @@ fn a_create_that_never_answers_is_bounded_by_the_timeout() {
         FaultAction::DelayMs(4000),
     ));
     let out = flush_and_thaw(&sim, &["--timeout", "1s", "--name", "s1", "-o", "json"]);
-    assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert_stderr_contains(&out, "waiting for the API server to accept snapshot \"s1\"");
+    assert_fails_with(
+        &out,
+        5,
+        "waiting for the API server to accept snapshot \"s1\"",
+    );
     assert_cassandra_app_thawed(&sim.sim.timeline());
     // The delayed create lands after pxsnap gave up; the guarded delete ran before it, so the
     // object may appear later, and pxsnap said it could not confirm it.
@@ -692,20 +689,18 @@ fn connection_and_credential_errors_are_one_line() {
     // Unreachable: a kubeconfig pointing at a closed port.
     let port = sim.sim.addr().port().to_string();
     let out = run_with("closed", &port, "1", &["snap", "x"]);
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(
+    assert_fails_with(
         &out,
+        1,
         "cannot reach the Kubernetes API server at https://127.0.0.1:1",
     );
 
     // Bad kubeconfig file and unknown context.
     let whole = std::fs::read_to_string(&sim.kubeconfig_path).expect("kubeconfig");
     let out = run_with("garbage", &whole, "not: [a kubeconfig", &["snap", "x"]);
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(&out, "error: kubeconfig: cannot read");
+    assert_fails_with(&out, 1, "error: kubeconfig: cannot read");
     let out = pxsnap(&sim, &["snap", "x", "--context", "nope"]);
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(&out, "context \"nope\" not found (known: pxsnap-sim");
+    assert_fails_with(&out, 1, "context \"nope\" not found (known: pxsnap-sim");
 
     // 401: a wrong token.
     let token = sim.sim.admin_token();
@@ -715,8 +710,7 @@ fn connection_and_credential_errors_are_one_line() {
         "wrong-token",
         &["snap", "cassandra-data"],
     );
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(&out, "401 Unauthorized");
+    assert_fails_with(&out, 1, "401 Unauthorized");
 }
 
 #[test]
@@ -739,8 +733,7 @@ fn forbidden_names_the_verb_and_resource() {
             "nodetool flush",
         ],
     );
-    assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert_stderr_contains(&out, "exec refused");
+    assert_fails_with(&out, 3, "exec refused");
     let out = pxsnap(
         &sim,
         &["snap", "cassandra-data", "--context", "pxsnap-sim-reader"],
@@ -757,9 +750,9 @@ fn a_cluster_without_stork_says_so() {
     scenario.stork_crds = false;
     let sim = SimHandle::start(scenario);
     let out = pxsnap(&sim, &["snap", "cassandra-data"]);
-    assert_eq!(code(&out), 1);
-    assert_stderr_contains(
+    assert_fails_with(
         &out,
+        1,
         "volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?",
     );
 }

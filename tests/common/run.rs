@@ -109,6 +109,14 @@ pub fn assert_stderr_contains(out: &Output, needle: &str) {
     assert!(err.contains(needle), "{err}");
 }
 
+/// Asserts that pxsnap exited with `expected` and said `needle` on stderr: how a refusal or
+/// failure is checked.
+#[track_caller]
+pub fn assert_fails_with(out: &Output, expected: i32, needle: &str) {
+    assert_eq!(code(out), expected, "{}", stderr(out));
+    assert_stderr_contains(out, needle);
+}
+
 /// Asserts that the post command most tests use, `echo thawed`, started once and only in
 /// cassandra-app-0: the release of the cassandra scenario's one pod that mounts
 /// `cassandra-data`, which every failure path must still do.
