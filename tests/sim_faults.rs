@@ -21,6 +21,16 @@ fn must_fail<T>(r: kube::Result<T>, what: &str) -> kube::Error {
     }
 }
 
+/// The cassandra scenario with one fault on `verb` of pods, and the admin's pods of namespace
+/// cassandra to meet it through. Keep the handle alive: dropping it stops the simulator.
+async fn pods_with_fault(verb: &str, action: FaultAction) -> (SimHandle, Api<Pod>) {
+    let h = SimHandle::cassandra();
+    h.sim
+        .add_fault(Fault::new(Some(verb), Some("pods"), action));
+    let pods = Api::namespaced(h.client().await, "cassandra");
+    (h, pods)
+}
+
 fn sim_request(method: Method, path: &str, body: Value) -> Request<Vec<u8>> {
     Request::builder()
         .method(method)
@@ -76,13 +86,7 @@ async fn nth_request_fails_with_the_chosen_status_then_recovers() {
 
 #[tokio::test]
 async fn kube_rs_default_client_retries_a_single_503() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("get"),
-        Some("pods"),
-        FaultAction::Status(503),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (h, pods) = pods_with_fault("get", FaultAction::Status(503)).await;
     assert!(
         pods.get("cassandra-0").await.is_ok(),
         "retried transparently"
@@ -129,13 +133,7 @@ async fn faults_can_target_a_group_and_a_name() {
 
 #[tokio::test]
 async fn delay_slows_the_response() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("get"),
-        Some("pods"),
-        FaultAction::DelayMs(400),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (_sim, pods) = pods_with_fault("get", FaultAction::DelayMs(400)).await;
     let t = Instant::now();
     pods.get("cassandra-0").await.expect("get");
     assert!(
@@ -150,13 +148,7 @@ async fn delay_slows_the_response() {
 
 #[tokio::test]
 async fn watch_is_dropped_after_k_events() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("watch"),
-        Some("pods"),
-        FaultAction::DropWatchAfterEvents(2),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (_sim, pods) = pods_with_fault("watch", FaultAction::DropWatchAfterEvents(2)).await;
     let events: Vec<_> = tokio::time::timeout(
         Duration::from_secs(5),
         pods.watch(&WatchParams::default().timeout(30), "0")
@@ -338,13 +330,7 @@ async fn exec_runs_in_the_pod_dir_and_lands_on_the_timeline_before_the_cut() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_exec_kills_the_command_and_records_137() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("exec"),
-        Some("pods"),
-        FaultAction::CutExecAfterMs(200),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (h, pods) = pods_with_fault("exec", FaultAction::CutExecAfterMs(200)).await;
     let ap = AttachParams::default()
         .container("cassandra")
         .stdout(true)
