@@ -93,6 +93,14 @@ async fn wait_condition(api: &Api<DynamicObject>, name: &str, ctype: &str) -> Dy
     .await
 }
 
+/// Waits until `name` is gone from `api`: a deletion's cascade, as the controllers do it.
+async fn wait_gone(api: &Api<DynamicObject>, name: &str) {
+    eventually(5, &format!("{name} deleted"), || async {
+        api.get(name).await.is_err().then_some(())
+    })
+    .await
+}
+
 fn kinds_for(h: &SimHandle, object: &str) -> Vec<TimelineKind> {
     h.sim
         .timeline()
@@ -158,10 +166,7 @@ async fn local_snapshot_gets_data_ready_condition_and_timeline() {
         .delete("s1", &DeleteParams::default())
         .await
         .expect("delete");
-    eventually(5, "VolumeSnapshotData deleted", || async {
-        datas.get(&data_name).await.is_err().then_some(())
-    })
-    .await;
+    wait_gone(&datas, &data_name).await;
 }
 
 #[tokio::test]
@@ -578,10 +583,7 @@ async fn csi_snapshot_gets_content_creation_time_ready_and_restores() {
     vs.delete("v1", &DeleteParams::default())
         .await
         .expect("delete");
-    eventually(5, "content deleted", || async {
-        contents.get(&content_name).await.is_err().then_some(())
-    })
-    .await;
+    wait_gone(&contents, &content_name).await;
 }
 
 #[tokio::test]
