@@ -30,6 +30,16 @@ fn snap_cassandra_data(sim: &SimHandle, pre: &str, post: &str, extra: &[&str]) -
     pxsnap(sim, &snap_args(&["cassandra-data"], pre, post, extra))
 }
 
+/// `snap_cassandra_data`, spawned: for the tests that signal the run while it works.
+fn spawn_snap_cassandra_data(
+    sim: &SimHandle,
+    pre: &str,
+    post: &str,
+    extra: &[&str],
+) -> std::process::Child {
+    spawn_pxsnap(sim, &snap_args(&["cassandra-data"], pre, post, extra))
+}
+
 /// A plain snapshot of cassandra-data named `name`, made before the run under test: an
 /// object with that name which the later run did not create.
 fn earlier_snapshot(sim: &SimHandle, name: &str) {
@@ -42,6 +52,11 @@ fn wait_for_s1(sim: &SimHandle) {
     wait_for("the snapshot to be created", || {
         snapshots(sim, "default") == vec!["s1"]
     });
+}
+
+/// Waits until a command containing `needle` started in a pod: the moment `what` names.
+fn wait_until_started(sim: &SimHandle, what: &str, needle: &str) {
+    wait_for(what, || !started(&sim.sim.timeline(), needle).is_empty());
 }
 
 /// The first exec event of `kind` whose command line contains `needle`.
@@ -571,13 +586,12 @@ fn command_not_found_is_reported_from_the_shell() {
 
 fn signal_during_wait(signal: i32, expected_code: i32) {
     let sim = cassandra_with(|c| c.hang = true);
-    let args = snap_args(
-        &["cassandra-data"],
+    let child = spawn_snap_cassandra_data(
+        &sim,
         "nodetool flush",
         "echo thawed",
         &["--name", "s1", "-o", "json"],
     );
-    let child = spawn_pxsnap(&sim, &args);
     wait_for_s1(&sim);
     send_signal(&child, signal);
     let out = child.wait_with_output().expect("pxsnap exits");
@@ -605,16 +619,13 @@ fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     let sim = cassandra();
     // An older snapshot with the name this run would use: an interrupted run must not touch it.
     earlier_snapshot(&sim, "weekly");
-    let args = snap_args(
-        &["cassandra-data"],
+    let child = spawn_snap_cassandra_data(
+        &sim,
         "sleep 1; echo flushed",
         "echo thawed",
         &["--name", "weekly"],
     );
-    let child = spawn_pxsnap(&sim, &args);
-    wait_for("the pre command to start", || {
-        !started(&sim.sim.timeline(), "flushed").is_empty()
-    });
+    wait_until_started(&sim, "the pre command to start", "flushed");
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_fails_with(&out, 130, "letting running pre commands finish");
@@ -760,18 +771,15 @@ fn a_cluster_without_stork_says_so() {
 #[test]
 fn a_second_ctrl_c_during_the_release_says_what_is_still_frozen() {
     let sim = cassandra_with(|c| c.hang = true);
-    let args = snap_args(
-        &["cassandra-data"],
+    let child = spawn_snap_cassandra_data(
+        &sim,
         "nodetool flush",
         "sleep 1; echo thawed",
         &["--name", "s1"],
     );
-    let child = spawn_pxsnap(&sim, &args);
     wait_for_s1(&sim);
     send_signal(&child, libc::SIGINT);
-    wait_for("the post command to start", || {
-        !started(&sim.sim.timeline(), "echo thawed").is_empty()
-    });
+    wait_until_started(&sim, "the post command to start", "echo thawed");
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
