@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{DeleteParams, Patch, PatchParams};
 use pxsnap::resources::{
     GroupVolumeSnapshot, SnapshotPhase, StorkSnapshotSpec, StorkVolumeSnapshot,
 };
@@ -16,7 +16,7 @@ use pxsnap::sim::TimelineKind;
 use serde_json::Value;
 
 mod common;
-use common::SimHandle;
+use common::{SimHandle, create, eventually};
 
 /// The pxsnap run's outcome: exit code, stdout, stderr.
 struct Run {
@@ -26,6 +26,20 @@ struct Run {
 }
 
 impl Run {
+    /// Asserts that stderr contains `needle`, printing all of it when it does not.
+    #[track_caller]
+    fn assert_stderr_contains(&self, needle: &str) {
+        assert!(self.stderr.contains(needle), "{}", self.stderr);
+    }
+
+    /// Asserts that the run exited with `code` and said `needle` on stderr: how a refusal or
+    /// failure is checked.
+    #[track_caller]
+    fn assert_fails_with(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, code, "{}", self.stderr);
+        self.assert_stderr_contains(needle);
+    }
+
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
@@ -92,23 +106,7 @@ async fn snapshot(
         },
         ..Default::default()
     };
-    api.create(&PostParams::default(), &object)
-        .await
-        .expect("create snapshot")
-}
-
-/// Polls `check` every 50ms until it returns a value; panics after 10s naming `what`.
-async fn eventually<T, Fut>(what: &str, mut check: impl FnMut() -> Fut) -> T
-where
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    for _ in 0..200 {
-        if let Some(value) = check().await {
-            return value;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what} never happened");
+    create(&api, &object).await
 }
 
 /// Waits until the snapshot's phase satisfies `wanted`.
@@ -119,10 +117,14 @@ async fn wait_phase(
     wanted: fn(&SnapshotPhase) -> bool,
 ) {
     let api: Api<StorkVolumeSnapshot> = Api::namespaced(env.client().await, namespace);
-    eventually(&format!("snapshot {namespace}/{name} settling"), || async {
-        let phase = api.get(name).await.expect("get snapshot").phase();
-        wanted(&phase).then_some(())
-    })
+    eventually(
+        10,
+        &format!("snapshot {namespace}/{name} settling"),
+        || async {
+            let phase = api.get(name).await.expect("get snapshot").phase();
+            wanted(&phase).then_some(())
+        },
+    )
     .await
 }
 
@@ -135,6 +137,14 @@ async fn ready_snapshot(
 ) {
     snapshot(env, namespace, name, pvc, annotations).await;
     wait_phase(env, namespace, name, |p| *p == SnapshotPhase::Ready).await;
+}
+
+/// The cassandra scenario with data-snap, a Ready snapshot of PVC cassandra-data in namespace
+/// default: the source most clone tests start from.
+async fn with_data_snap() -> SimHandle {
+    let env = SimHandle::cassandra();
+    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
+    env
 }
 
 async fn get_pvc(env: &SimHandle, namespace: &str, name: &str) -> Option<PersistentVolumeClaim> {
@@ -150,6 +160,13 @@ fn annotation<'a>(pvc: &'a PersistentVolumeClaim, key: &str) -> Option<&'a str> 
         .map(String::as_str)
 }
 
+/// Hangs (or releases) the simulated controllers: nothing gets cut or bound while they hang.
+fn set_hang(env: &SimHandle, hang: bool) {
+    let mut settings = env.sim.controller();
+    settings.hang = hang;
+    env.sim.set_controller(settings);
+}
+
 /// The PVC creates the simulator saw: nothing may be created when a check refuses.
 fn pvc_creates(env: &SimHandle) -> Vec<String> {
     env.sim
@@ -160,12 +177,17 @@ fn pvc_creates(env: &SimHandle) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that no PVC was created: what every refused clone must leave behind.
+#[track_caller]
+fn assert_nothing_created(env: &SimHandle) {
+    assert_eq!(pvc_creates(env), Vec::<String>::new(), "nothing is created");
+}
+
 const RESTORE_NS: &str = "stork.libopenstorage.org/snapshot-restore-namespaces";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clone_binds_and_prints_the_volume_and_a_pod_snippet() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
+    let env = with_data_snap().await;
 
     let run = pxsnap(&env, "clone -n default data-snap data-restore").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -223,8 +245,7 @@ async fn clone_binds_and_prints_the_volume_and_a_pod_snippet() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_output_options_and_labels() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
+    let env = with_data_snap().await;
 
     let run = pxsnap(&env, "clone -n default data-snap big-copy --size 20Gi --access-mode RWX --label team=dba -o json")
     .await;
@@ -311,57 +332,34 @@ async fn cross_namespace_clone_refused_shows_the_patterns() {
         "clone -n cassandra limited x --target-namespace default",
     )
     .await;
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains(
-            "VolumeSnapshot \"limited\" in namespace \"cassandra\" may not be cloned into namespace \"default\": its restore-namespaces patterns ^prod-.*$, ^staging$ do not match \"default\""
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_fails_with(1, "VolumeSnapshot \"limited\" in namespace \"cassandra\" may not be cloned into namespace \"default\": its restore-namespaces patterns ^prod-.*$, ^staging$ do not match \"default\"");
     // A prefix is not enough: the patterns are anchored, as STORK anchors them.
     let partial = pxsnap(
         &env,
         "clone -n cassandra prefix x --target-namespace default",
     )
     .await;
-    assert_eq!(partial.code, 1);
-    assert!(
-        partial.stderr.contains("patterns ^defaul$ do not match"),
-        "{}",
-        partial.stderr
-    );
+    partial.assert_fails_with(1, "patterns ^defaul$ do not match");
 
     let none = pxsnap(
         &env,
         "clone -n cassandra private x --target-namespace default",
     )
     .await;
-    assert_eq!(none.code, 1);
-    assert!(
-        none.stderr
-            .contains("it has no stork.libopenstorage.org/snapshot-restore-namespaces annotation"),
-        "{}",
-        none.stderr
+    none.assert_fails_with(
+        1,
+        "it has no stork.libopenstorage.org/snapshot-restore-namespaces annotation",
     );
-    assert_eq!(
-        pvc_creates(&env),
-        Vec::<String>::new(),
-        "nothing is created"
-    );
+    assert_nothing_created(&env);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_missing_not_ready_or_in_error_is_refused() {
     let env = SimHandle::cassandra();
     let missing = pxsnap(&env, "clone -n default nope x").await;
-    assert_eq!(missing.code, 1);
-    assert!(
-        missing
-            .stderr
-            .contains("VolumeSnapshot \"nope\" not found in namespace \"default\""),
-        "{}",
-        missing.stderr
+    missing.assert_fails_with(
+        1,
+        "VolumeSnapshot \"nope\" not found in namespace \"default\"",
     );
 
     let mut settings = env.sim.controller();
@@ -369,14 +367,7 @@ async fn snapshot_missing_not_ready_or_in_error_is_refused() {
     env.sim.set_controller(settings.clone());
     snapshot(&env, "default", "uncut", "cassandra-data", &[]).await;
     let pending = pxsnap(&env, "clone -n default uncut x -o json").await;
-    assert_eq!(pending.code, 1);
-    assert!(
-        pending.stderr.contains(
-            "VolumeSnapshot \"uncut\" in namespace \"default\" is not Ready yet (no status yet: STORK has not cut it); wait for it, or pass --wait-snapshot"
-        ),
-        "{}",
-        pending.stderr
-    );
+    pending.assert_fails_with(1, "VolumeSnapshot \"uncut\" in namespace \"default\" is not Ready yet (no status yet: STORK has not cut it); wait for it, or pass --wait-snapshot");
     let json = pending.json();
     assert_eq!(json["error"]["step"], "snapshot");
     assert_eq!(json["clones"][0]["status"], "NotCreated");
@@ -405,19 +396,13 @@ async fn snapshot_missing_not_ready_or_in_error_is_refused() {
         "{}",
         failed.stderr
     );
-    assert_eq!(
-        pvc_creates(&env),
-        Vec::<String>::new(),
-        "nothing is created"
-    );
+    assert_nothing_created(&env);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_snapshot_waits_for_the_cut_then_clones() {
     let env = SimHandle::cassandra();
-    let mut settings = env.sim.controller();
-    settings.hang = true;
-    env.sim.set_controller(settings.clone());
+    set_hang(&env, true);
     snapshot(&env, "default", "later", "cassandra-data", &[]).await;
 
     let run = pxsnap(
@@ -426,8 +411,7 @@ async fn wait_snapshot_waits_for_the_cut_then_clones() {
     );
     let release = async {
         tokio::time::sleep(Duration::from_millis(800)).await;
-        settings.hang = false;
-        env.sim.set_controller(settings);
+        set_hang(&env, false);
     };
     let (run, ()) = tokio::join!(run, release);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -451,17 +435,12 @@ async fn wait_snapshot_waits_for_the_cut_then_clones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn target_checks_name_namespace_size_and_storage_class() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
+    let env = with_data_snap().await;
 
     let taken = pxsnap(&env, "clone -n default data-snap cassandra-data").await;
-    assert_eq!(taken.code, 2);
-    assert!(
-        taken.stderr.contains(
-            "PVC \"cassandra-data\" already exists in namespace \"default\"; choose another name"
-        ),
-        "{}",
-        taken.stderr
+    taken.assert_fails_with(
+        2,
+        "PVC \"cassandra-data\" already exists in namespace \"default\"; choose another name",
     );
 
     let no_ns = pxsnap(
@@ -469,36 +448,17 @@ async fn target_checks_name_namespace_size_and_storage_class() {
         "clone -n default data-snap x --target-namespace nowhere",
     )
     .await;
-    assert_eq!(no_ns.code, 1);
-    assert!(
-        no_ns
-            .stderr
-            .contains("namespace \"nowhere\" not found; create it first"),
-        "{}",
-        no_ns.stderr
-    );
+    no_ns.assert_fails_with(1, "namespace \"nowhere\" not found; create it first");
 
     let small = pxsnap(&env, "clone -n default data-snap x --size 10G").await;
-    assert_eq!(small.code, 2);
-    assert!(
-        small.stderr.contains(
-            "--size 10G is smaller than the snapshot (10Gi, the request of source PVC \"cassandra-data\")"
-        ),
-        "{}",
-        small.stderr
-    );
+    small.assert_fails_with(2, "--size 10G is smaller than the snapshot (10Gi, the request of source PVC \"cassandra-data\")");
 
     let foreign = pxsnap(
         &env,
         "clone -n default data-snap x --storage-class px-csi-db",
     )
     .await;
-    assert_eq!(foreign.code, 2);
-    assert!(
-        foreign.stderr.contains("would create an empty volume"),
-        "{}",
-        foreign.stderr
-    );
+    foreign.assert_fails_with(2, "would create an empty volume");
 
     let classes: Api<StorageClass> = Api::all(env.client().await);
     classes
@@ -506,19 +466,8 @@ async fn target_checks_name_namespace_size_and_storage_class() {
         .await
         .expect("delete class");
     let no_class = pxsnap(&env, "clone -n default data-snap x").await;
-    assert_eq!(no_class.code, 1);
-    assert!(
-        no_class.stderr.contains(
-            "StorageClass \"stork-snapshot-sc\" not found: STORK's install spec (specs/stork-deployment.yaml) creates it"
-        ),
-        "{}",
-        no_class.stderr
-    );
-    assert_eq!(
-        pvc_creates(&env),
-        Vec::<String>::new(),
-        "nothing is created"
-    );
+    no_class.assert_fails_with(1, "StorageClass \"stork-snapshot-sc\" not found: STORK's install spec (specs/stork-deployment.yaml) creates it");
+    assert_nothing_created(&env);
 }
 
 /// Deletes a PVC; with `retain`, its PV is switched to Retain first so it outlives the claim.
@@ -543,8 +492,7 @@ async fn delete_pvc(env: &SimHandle, namespace: &str, name: &str, retain: bool) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_pvc_gone_uses_the_size_of_its_pv() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
+    let env = with_data_snap().await;
     delete_pvc(&env, "default", "cassandra-data", true).await;
 
     let small = pxsnap(&env, "clone -n default data-snap x --size 1Gi").await;
@@ -565,17 +513,11 @@ async fn source_pvc_gone_uses_the_size_of_its_pv() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_pvc_and_pv_gone_needs_size() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
+    let env = with_data_snap().await;
     delete_pvc(&env, "default", "cassandra-data", false).await;
 
     let unsized_run = pxsnap(&env, "clone -n default data-snap x").await;
-    assert_eq!(unsized_run.code, 2, "{}", unsized_run.stderr);
-    assert!(
-        unsized_run.stderr.contains("the source PVC of snapshot \"data-snap\" is gone and no size is recorded for it; pass --size"),
-        "{}",
-        unsized_run.stderr
-    );
+    unsized_run.assert_fails_with(2, "the source PVC of snapshot \"data-snap\" is gone and no size is recorded for it; pass --size");
     let run = pxsnap(&env, "clone -n default data-snap sized --size 5Gi -o json").await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json = run.json();
@@ -594,8 +536,7 @@ async fn source_pvc_and_pv_gone_needs_size() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_and_no_wait() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
+    let env = with_data_snap().await;
 
     let dry = pxsnap(&env, "clone -n default data-snap planned --dry-run -o json").await;
     assert_eq!(dry.code, 0, "{}", dry.stderr);
@@ -611,9 +552,7 @@ async fn dry_run_and_no_wait() {
         "a dry run creates nothing"
     );
 
-    let mut settings = env.sim.controller();
-    settings.hang = true;
-    env.sim.set_controller(settings);
+    set_hang(&env, true);
     let quick = pxsnap(&env, "clone -n default data-snap quick --no-wait -o json").await;
     assert_eq!(quick.code, 0, "{}", quick.stderr);
     assert_eq!(quick.json()["clones"][0]["status"], "Pending");
@@ -622,25 +561,15 @@ async fn dry_run_and_no_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bind_timeout_leaves_the_pvc_and_names_it() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
-    let mut settings = env.sim.controller();
-    settings.hang = true;
-    env.sim.set_controller(settings);
+    let env = with_data_snap().await;
+    set_hang(&env, true);
 
     let run = pxsnap(
         &env,
         "clone -n default data-snap stuck --timeout 1s -o json",
     )
     .await;
-    assert_eq!(run.code, 5, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(
-            "timed out after 1.0s waiting for PVC \"stuck\" in namespace \"default\" to be Bound; it is left in place"
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_fails_with(5, "timed out after 1.0s waiting for PVC \"stuck\" in namespace \"default\" to be Bound; it is left in place");
     let json = run.json();
     assert_eq!(json["clones"][0]["status"], "TimedOut");
     assert_eq!(json["error"]["step"], "wait");
@@ -664,18 +593,20 @@ async fn cassandra_group(env: &SimHandle, name: &str) -> Vec<String> {
     group.metadata.name = Some(name.into());
     group.metadata.namespace = Some("cassandra".into());
     group.spec.pvc_selector.match_labels = BTreeMap::from([("app".into(), "cassandra".into())]);
-    api.create(&PostParams::default(), &group)
-        .await
-        .expect("create group");
-    eventually(&format!("group {name} listing its children"), || async {
-        let group = api.get(name).await.expect("get group");
-        let children: Vec<String> = group
-            .children()
-            .iter()
-            .map(|c| c.volume_snapshot_name.clone())
-            .collect();
-        (children.len() == 3).then_some(children)
-    })
+    create(&api, &group).await;
+    eventually(
+        10,
+        &format!("group {name} listing its children"),
+        || async {
+            let group = api.get(name).await.expect("get group");
+            let children: Vec<String> = group
+                .children()
+                .iter()
+                .map(|c| c.volume_snapshot_name.clone())
+                .collect();
+            (children.len() == 3).then_some(children)
+        },
+    )
     .await
 }
 
@@ -748,25 +679,15 @@ async fn group_clones_every_child_in_parallel() {
         "clone -n cassandra --group cass-group --name-template r-{pvc}",
     )
     .await;
-    assert_eq!(again.code, 2);
-    assert!(
-        again
-            .stderr
-            .contains("3 of 3 clones failed; the first: PVC \"r-cassandra-data-cassandra-0\""),
-        "{}",
-        again.stderr
+    again.assert_fails_with(
+        2,
+        "3 of 3 clones failed; the first: PVC \"r-cassandra-data-cassandra-0\"",
     );
     for other in [
         "r-cassandra-data-cassandra-1",
         "r-cassandra-data-cassandra-2",
     ] {
-        assert!(
-            again
-                .stderr
-                .contains(&format!("error: PVC \"{other}\" already exists")),
-            "{}",
-            again.stderr
-        );
+        again.assert_stderr_contains(&format!("error: PVC \"{other}\" already exists"));
     }
 }
 
@@ -785,17 +706,13 @@ async fn group_with_a_refused_child_creates_nothing() {
         ..Default::default()
     };
     squatter.status = None;
-    pvcs.create(&PostParams::default(), &squatter)
-        .await
-        .expect("squat");
+    create(&pvcs, &squatter).await;
     let before = pvc_creates(&env).len();
 
     let run = pxsnap(&env, "clone -n cassandra --group cass-group -o json").await;
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("1 of 3 clones failed; the first: PVC \"cassandra-data-cassandra-1-clone\" already exists"),
-        "{}",
-        run.stderr
+    run.assert_fails_with(
+        2,
+        "1 of 3 clones failed; the first: PVC \"cassandra-data-cassandra-1-clone\" already exists",
     );
     let json = run.json();
     let statuses: Vec<&str> = json["clones"]
@@ -812,31 +729,19 @@ async fn group_with_a_refused_child_creates_nothing() {
         "clone -n cassandra --group cass-group --name-template same",
     )
     .await;
-    assert_eq!(same.code, 2);
-    assert!(
-        same.stderr.contains("gives two clones the name \"same\""),
-        "{}",
-        same.stderr
-    );
+    same.assert_fails_with(2, "gives two clones the name \"same\"");
 
     let missing = pxsnap(&env, "clone -n cassandra --group nope").await;
-    assert_eq!(missing.code, 1);
-    assert!(
-        missing
-            .stderr
-            .contains("GroupVolumeSnapshot \"nope\" not found in namespace \"cassandra\""),
-        "{}",
-        missing.stderr
+    missing.assert_fails_with(
+        1,
+        "GroupVolumeSnapshot \"nope\" not found in namespace \"cassandra\"",
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_while_waiting_prints_the_result_and_leaves_the_pvc() {
-    let env = SimHandle::cassandra();
-    ready_snapshot(&env, "default", "data-snap", "cassandra-data", &[]).await;
-    let mut settings = env.sim.controller();
-    settings.hang = true;
-    env.sim.set_controller(settings);
+    let env = with_data_snap().await;
+    set_hang(&env, true);
 
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pxsnap"))
         .arg("--kubeconfig")
@@ -854,7 +759,7 @@ async fn ctrl_c_while_waiting_prints_the_result_and_leaves_the_pvc() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    eventually("the clone PVC to be created", || async {
+    eventually(10, "the clone PVC to be created", || async {
         get_pvc(&env, "default", "waiting").await.map(|_| ())
     })
     .await;

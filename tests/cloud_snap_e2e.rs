@@ -9,13 +9,24 @@ mod common;
 use common::SimHandle;
 use common::run::*;
 use pxsnap::sim::{TimelineEvent, TimelineKind};
-use serde_json::Value;
 
 fn uploading_cluster(upload_ms: u64) -> SimHandle {
     cassandra_with(|c| {
         c.cloud_snapshot_delay_ms = upload_ms;
         c.bad_cloud_cred_ids = vec!["bad-cred".into()];
     })
+}
+
+/// `cloud-snap cassandra-data` and `args`.
+fn cloud_snap_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    [&["cloud-snap", "cassandra-data"][..], args].concat()
+}
+
+/// `cloud-snap cassandra-data --pre "nodetool flush" --post "echo thawed"` and `extra`: the
+/// quiesced upload most tests here vary one condition around.
+fn flush_and_thaw_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let hooks = ["--pre", "nodetool flush", "--post", "echo thawed"];
+    cloud_snap_args(&[&hooks[..], extra].concat())
 }
 
 fn ready_at(timeline: &[TimelineEvent]) -> u64 {
@@ -31,15 +42,9 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
     let sim = uploading_cluster(1200);
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
+        &flush_and_thaw_args(&[
             "--cred-id",
             "good-cred",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
             "--incremental-count",
             "0",
             "--delete-local",
@@ -49,7 +54,7 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
             "300ms",
             "-o",
             "json",
-        ],
+        ]),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let result = json(&out);
@@ -83,7 +88,7 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
     );
     assert!(err.contains("Cloud snapshot upload in progress"), "{err}");
 
-    let object = get_snapshot(&sim, "c1");
+    let object = serde_json::to_value(get_snapshot(&sim, "default", "c1")).expect("json");
     let annotations = &object["metadata"]["annotations"];
     assert_eq!(annotations["portworx/snapshot-type"], "cloud");
     assert_eq!(annotations["portworx/cloud-cred-id"], "good-cred");
@@ -94,38 +99,12 @@ fn the_app_stays_quiesced_until_the_upload_is_done() {
     );
 }
 
-fn get_snapshot(sim: &SimHandle, name: &str) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-            sim.client().await,
-            "default",
-            &common::res::stork_snapshot(),
-        );
-        serde_json::to_value(api.get(name).await.expect("snapshot exists")).expect("json")
-    })
-}
-
 #[test]
 fn a_failed_upload_shows_storks_message_runs_post_and_deletes() {
     let sim = uploading_cluster(300);
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--cred-id",
-            "bad-cred",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &flush_and_thaw_args(&["--cred-id", "bad-cred", "-o", "json"]),
     );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     let err = stderr(&out);
@@ -137,67 +116,31 @@ fn a_failed_upload_shows_storks_message_runs_post_and_deletes() {
     assert_eq!(result["snapshot"]["status"], "Error");
     assert_eq!(result["snapshot"]["deleted"], true);
     assert!(snapshots(&sim, "default").is_empty());
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
 fn an_upload_longer_than_the_timeout_is_abandoned_after_post() {
     let sim = uploading_cluster(10_000);
-    let out = pxsnap(
-        &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--timeout",
-            "1s",
-        ],
-    );
-    assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("deleted it (use --keep-failed to keep it)"),
-        "{}",
-        stderr(&out)
-    );
+    let out = pxsnap(&sim, &flush_and_thaw_args(&["--timeout", "1s"]));
+    assert_fails_with(&out, 5, "deleted it (use --keep-failed to keep it)");
     assert!(snapshots(&sim, "default").is_empty());
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
 fn no_wait_creates_and_returns_and_is_refused_with_commands() {
     let sim = uploading_cluster(5_000);
     for hooks in [["--pre", "nodetool flush"], ["--post", "echo thawed"]] {
-        let mut args = vec!["cloud-snap", "cassandra-data", "--no-wait"];
-        args.extend(hooks);
+        let args = cloud_snap_args(&[&["--no-wait"][..], &hooks].concat());
         let out = pxsnap(&sim, &args);
         assert_eq!(code(&out), 2, "{args:?}");
-        assert!(
-            stderr(&out).contains("release the application before the snapshot is cut"),
-            "{}",
-            stderr(&out)
-        );
+        assert_stderr_contains(&out, "release the application before the snapshot is cut");
     }
     assert!(sim.sim.timeline().is_empty());
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--no-wait",
-            "--name",
-            "c1",
-            "-o",
-            "name",
-        ],
+        &cloud_snap_args(&["--no-wait", "--name", "c1", "-o", "name"]),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
@@ -208,16 +151,7 @@ fn no_wait_creates_and_returns_and_is_refused_with_commands() {
     // `--force` accepts the early release.
     let out = pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--no-wait",
-            "--force",
-            "--pre",
-            "true",
-            "--name",
-            "c2",
-        ],
+        &cloud_snap_args(&["--no-wait", "--force", "--pre", "true", "--name", "c2"]),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
@@ -225,21 +159,7 @@ fn no_wait_creates_and_returns_and_is_refused_with_commands() {
 #[test]
 fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     let sim = uploading_cluster(20_000);
-    let child = spawn_pxsnap(
-        &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--name",
-            "c1",
-            "-o",
-            "json",
-        ],
-    );
+    let child = spawn_pxsnap(&sim, &flush_and_thaw_args(&["--name", "c1", "-o", "json"]));
     wait_for("the upload to start", || {
         sim.sim
             .timeline()
@@ -252,28 +172,13 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     let result = json(&out);
     assert_eq!(result["snapshot"]["status"], "Interrupted");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert!(
-        stderr(&out).contains("snapshot \"c1\" was interrupted; deleted it"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_stderr_contains(&out, "snapshot \"c1\" was interrupted; deleted it");
+    assert_cassandra_app_thawed(&sim.sim.timeline());
     assert!(snapshots(&sim, "default").is_empty());
 
     let child = spawn_pxsnap(
         &sim,
-        &[
-            "cloud-snap",
-            "cassandra-data",
-            "--pre",
-            "true",
-            "--name",
-            "c2",
-            "--keep-failed",
-        ],
+        &cloud_snap_args(&["--pre", "true", "--name", "c2", "--keep-failed"]),
     );
     wait_for("the second upload to start", || {
         snapshots(&sim, "default") == vec!["c2"]
@@ -281,11 +186,6 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     send_signal(&child, libc::SIGTERM);
     let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 143, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("kept because of --keep-failed"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails_with(&out, 143, "kept because of --keep-failed");
     assert_eq!(snapshots(&sim, "default"), vec!["c2"]);
 }

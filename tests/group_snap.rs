@@ -14,6 +14,10 @@ use pxsnap::sim::{Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
 
 use common::SimHandle;
+use common::run::{cassandra_with, command_of};
+
+/// The three cassandra pods' PVCs, by namespace and label.
+const CASSANDRA: &[&str] = &["-n", "cassandra", "-l", "app=cassandra"];
 
 /// The cassandra selector with a flush before and a marker command after the cut.
 const FLUSH_AND_THAW: &[&str] = &[
@@ -55,14 +59,10 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn command_line(event: &TimelineEvent) -> String {
-    event.command.clone().unwrap_or_default().join(" ")
-}
-
 fn execs(timeline: &[TimelineEvent], kind: TimelineKind, needle: &str) -> Vec<TimelineEvent> {
     timeline
         .iter()
-        .filter(|e| e.kind == kind && command_line(e).contains(needle))
+        .filter(|e| e.kind == kind && command_of(e).contains(needle))
         .cloned()
         .collect()
 }
@@ -128,7 +128,7 @@ fn created_groups(sim: &SimHandle) -> usize {
 
 #[test]
 fn cassandra_group_flushes_every_node_and_cuts_inside_the_freeze() {
-    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::cassandra();
     let (code, json, stderr) =
         group_snap(&sim, &[FLUSH_AND_THAW, &["--name", "cass-group"]].concat());
     assert_eq!(code, 0, "{stderr}\n{json:#}");
@@ -330,9 +330,7 @@ fn one_failing_pre_releases_every_started_pod_and_creates_nothing() {
 
 #[test]
 fn a_hung_controller_times_out_releases_and_deletes_the_group() {
-    let mut scenario = Scenario::builtin("cassandra").expect("builtin");
-    scenario.controller.hang = true;
-    let sim = SimHandle::start(scenario);
+    let sim = cassandra_with(|c| c.hang = true);
     let (code, json, stderr) = group_snap(
         &sim,
         &[FLUSH_AND_THAW, &["--timeout", "1s", "--name", "stuck"]].concat(),
@@ -372,22 +370,14 @@ fn a_hung_controller_times_out_releases_and_deletes_the_group() {
 
 #[test]
 fn keep_failed_keeps_a_timed_out_group() {
-    let mut scenario = Scenario::builtin("cassandra").expect("builtin");
-    scenario.controller.hang = true;
-    let sim = SimHandle::start(scenario);
+    let sim = cassandra_with(|c| c.hang = true);
     let (code, json, _) = group_snap(
         &sim,
         &[
-            "-n",
-            "cassandra",
-            "-l",
-            "app=cassandra",
-            "--timeout",
-            "500ms",
-            "--keep-failed",
-            "--name",
-            "kept",
-        ],
+            CASSANDRA,
+            &["--timeout", "500ms", "--keep-failed", "--name", "kept"],
+        ]
+        .concat(),
     );
     assert_eq!(code, 5);
     assert_eq!(json["group"]["deleted"], false);
@@ -398,9 +388,8 @@ fn keep_failed_keeps_a_timed_out_group() {
 #[test]
 fn a_group_failing_in_the_controller_surfaces_the_event_and_is_deleted() {
     // STORK says why a group failed only in a Warning Event on it; the error must quote it.
-    let mut scenario = Scenario::builtin("cassandra").expect("builtin");
-    scenario.controller.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-2".into()];
-    let sim = SimHandle::start(scenario);
+    let sim =
+        cassandra_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-2".into()]);
     let (code, json, stderr) = group_snap(
         &sim,
         &[FLUSH_AND_THAW, &["--timeout", "20s", "--name", "broken"]].concat(),
@@ -419,24 +408,24 @@ fn a_group_failing_in_the_controller_surfaces_the_event_and_is_deleted() {
 
 #[test]
 fn a_cloud_group_carries_type_and_credential_options() {
-    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::cassandra();
     let (code, json, stderr) = group_snap(
         &sim,
         &[
-            "-n",
-            "cassandra",
-            "-l",
-            "app=cassandra",
-            "--cloud",
-            "--cred-id",
-            "cred-1",
-            "--max-retries",
-            "2",
-            "--restore-namespaces",
-            "restore-a,restore-b",
-            "--name",
-            "up",
-        ],
+            CASSANDRA,
+            &[
+                "--cloud",
+                "--cred-id",
+                "cred-1",
+                "--max-retries",
+                "2",
+                "--restore-namespaces",
+                "restore-a,restore-b",
+                "--name",
+                "up",
+            ],
+        ]
+        .concat(),
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(json["group"]["type"], "cloud");
@@ -461,27 +450,17 @@ fn a_cloud_group_carries_type_and_credential_options() {
 
 #[test]
 fn a_failed_cloud_group_exits_4_and_is_deleted() {
-    let mut scenario = Scenario::builtin("cassandra").expect("builtin");
-    scenario.controller.bad_cloud_cred_ids = vec!["bad-cred".into()];
-    scenario.controller.cloud_snapshot_delay_ms = 100;
-    let sim = SimHandle::start(scenario);
+    let sim = cassandra_with(|c| {
+        c.bad_cloud_cred_ids = vec!["bad-cred".into()];
+        c.cloud_snapshot_delay_ms = 100;
+    });
     let (code, json, stderr) = group_snap(
         &sim,
         &[
-            "-n",
-            "cassandra",
-            "-l",
-            "app=cassandra",
-            "--cloud",
-            "--cred-id",
-            "bad-cred",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--timeout",
-            "20s",
-        ],
+            FLUSH_AND_THAW,
+            &["--cloud", "--cred-id", "bad-cred", "--timeout", "20s"],
+        ]
+        .concat(),
     );
     assert_eq!(code, 4, "{stderr}\n{json:#}");
     assert_eq!(json["group"]["status"], "Failed");
@@ -496,7 +475,7 @@ fn a_failed_cloud_group_exits_4_and_is_deleted() {
 
 #[test]
 fn selectors_stork_cannot_express_are_refused_before_any_request() {
-    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::cassandra();
     for (selector, what) in [
         ("app!=cassandra", "`!=`"),
         ("app in (cassandra)", "in"),
@@ -529,7 +508,7 @@ fn selectors_stork_cannot_express_are_refused_before_any_request() {
 
 #[test]
 fn no_matching_pvc_is_a_clear_error() {
-    let sim = SimHandle::start(Scenario::builtin("cassandra").expect("builtin"));
+    let sim = SimHandle::cassandra();
     let (code, json, stderr) = group_snap(&sim, &["-n", "cassandra", "-l", "app=nothing"]);
     assert_eq!(code, 1);
     assert!(

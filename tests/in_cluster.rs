@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::SimHandle;
-use common::run::{cassandra, code, json, snapshots, stderr};
+use common::run::{assert_fails_with, cassandra, code, json, snapshots, stderr};
 
 /// Where kubelet mounts a pod's service account.
 const SERVICE_ACCOUNT_DIR: &str = "secrets/kubernetes.io/serviceaccount";
@@ -99,8 +99,7 @@ fn in_a_pod_a_wrong_token_is_refused_by_the_server() {
     let mut files = service_account(&sim, "cassandra");
     files[0].1 = "not-the-token";
     let out = pxsnap_in_pod(&sim, &files, &["list"]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+    assert_fails_with(&out, 1, "401");
 }
 
 #[test]
@@ -126,10 +125,9 @@ fn outside_a_pod_no_kubeconfig_is_still_an_error() {
         .env("HOME", home.path())
         .output()
         .expect("pxsnap runs");
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config)"),
-        "{}",
-        stderr(&out)
+    assert_fails_with(
+        &out,
+        1,
+        "cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config)",
     );
 }

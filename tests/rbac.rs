@@ -396,20 +396,22 @@ struct Refusal {
     warnings: Vec<String>,
 }
 
+impl Refusal {
+    /// Asserts that the run exited 1 and that its error line says `needle`.
+    #[track_caller]
+    fn assert_exit_1_saying(&self, needle: &str) {
+        assert_eq!(self.code, Some(1), "{}", self.line);
+        assert!(self.line.contains(needle), "{}", self.line);
+    }
+}
+
 /// Runs the `setup` command line (if any) as the admin, then `line` as a user with the
 /// ClusterRole's rules except `verb` on `resource`.
 fn refused_without(verb: &str, resource: &str, setup: Option<&str>, line: &str) -> Refusal {
     let rules = without(&manifest_rules("clusterrole.yaml"), verb, resource);
     let env = cluster_with(sim_rules(&rules, &["*"]));
     if let Some(step) = setup {
-        let out = assert_cmd::Command::cargo_bin("pxsnap")
-            .expect("pxsnap binary")
-            .arg("--kubeconfig")
-            .arg(&env.kubeconfig_path)
-            .args(args(step))
-            .timeout(Duration::from_secs(60))
-            .output()
-            .expect("pxsnap runs");
+        let out = common::run::pxsnap(&env, &args(step));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "setup {step:?}: {stderr}");
     }
@@ -480,14 +482,7 @@ fn without_pods_exec_the_pre_command_cannot_run_and_nothing_is_snapshotted() {
 #[test]
 fn without_volumesnapshots_create_the_app_is_released_and_the_run_fails() {
     let r = refused_without("create", "volumesnapshots", None, SNAP_WITH_HOOKS);
-    assert_eq!(r.code, Some(1), "{}", r.line);
-    assert!(
-        r.line.contains(
-            "create volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden in namespace \"default\""
-        ),
-        "{}",
-        r.line
-    );
+    r.assert_exit_1_saying("create volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden in namespace \"default\"");
     assert_eq!(ran(&r.env, "nodetool flush"), 1);
     assert_eq!(ran(&r.env, "echo thawed"), 1, "the frozen app was released");
 }
@@ -495,12 +490,8 @@ fn without_volumesnapshots_create_the_app_is_released_and_the_run_fails() {
 #[test]
 fn without_volumesnapshots_watch_the_app_is_released_and_the_snapshot_not_left() {
     let r = refused_without("watch", "volumesnapshots", None, SNAP_WITH_HOOKS);
-    assert_eq!(r.code, Some(1), "{}", r.line);
-    assert!(
-        r.line
-            .contains("watch volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden"),
-        "{}",
-        r.line
+    r.assert_exit_1_saying(
+        "watch volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden",
     );
     assert_eq!(ran(&r.env, "echo thawed"), 1, "the frozen app was released");
     assert!(
@@ -519,12 +510,7 @@ fn without_volumesnapshots_watch_the_app_is_released_and_the_snapshot_not_left()
 #[test]
 fn without_persistentvolumes_get_nothing_is_frozen() {
     let r = refused_without("get", "persistentvolumes", None, SNAP_WITH_HOOKS);
-    assert_eq!(r.code, Some(1), "{}", r.line);
-    assert!(
-        r.line.contains("get persistentvolumes is forbidden"),
-        "{}",
-        r.line
-    );
+    r.assert_exit_1_saying("get persistentvolumes is forbidden");
     assert!(r.line.contains("at the cluster scope"), "{}", r.line);
     assert_eq!(ran(&r.env, "nodetool flush"), 0);
 }
@@ -532,13 +518,7 @@ fn without_persistentvolumes_get_nothing_is_frozen() {
 #[test]
 fn without_pods_list_nothing_is_frozen() {
     let r = refused_without("list", "pods", None, SNAP_WITH_HOOKS);
-    assert_eq!(r.code, Some(1), "{}", r.line);
-    assert!(
-        r.line
-            .contains("list pods is forbidden in namespace \"default\""),
-        "{}",
-        r.line
-    );
+    r.assert_exit_1_saying("list pods is forbidden in namespace \"default\"");
     assert_eq!(ran(&r.env, "nodetool flush"), 0);
     assert!(!snapshot_exists(&r.env, "default", "s1"));
 }
@@ -551,14 +531,7 @@ fn without_groupvolumesnapshots_create_the_pods_are_released() {
         None,
         "group-snap -n cassandra -l app=cassandra +hooks",
     );
-    assert_eq!(r.code, Some(1), "{}", r.line);
-    assert!(
-        r.line.contains(
-            "create groupvolumesnapshots.stork.libopenstorage.org is forbidden in namespace \"cassandra\""
-        ),
-        "{}",
-        r.line
-    );
+    r.assert_exit_1_saying("create groupvolumesnapshots.stork.libopenstorage.org is forbidden in namespace \"cassandra\"");
     assert_eq!(
         ran(&r.env, "echo thawed"),
         3,
@@ -574,13 +547,7 @@ fn without_persistentvolumeclaims_create_clone_fails_clearly() {
         Some("snap cassandra-data --name s1"),
         "clone s1 restored",
     );
-    assert_eq!(r.code, Some(1), "{}", r.line);
-    assert!(
-        r.line
-            .contains("create persistentvolumeclaims is forbidden in namespace \"default\""),
-        "{}",
-        r.line
-    );
+    r.assert_exit_1_saying("create persistentvolumeclaims is forbidden in namespace \"default\"");
 }
 
 #[test]
@@ -591,7 +558,6 @@ fn without_volumesnapshots_delete_the_snapshot_stays_and_the_run_fails() {
         Some("snap cassandra-data --name s1"),
         "delete s1",
     );
-    assert_eq!(r.code, Some(1), "{}", r.line);
-    assert!(r.line.contains("delete volumesnapshots"), "{}", r.line);
+    r.assert_exit_1_saying("delete volumesnapshots");
     assert!(snapshot_exists(&r.env, "default", "s1"));
 }

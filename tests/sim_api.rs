@@ -4,10 +4,9 @@
 mod common;
 
 use axum::http::{Method, Request};
-use common::{SimHandle, api_error, res};
+use common::{SimHandle, api_error, cassandra_pod_reader, create, res};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use pxsnap::sim::scenario::{RuleSpec, UserSpec};
 use pxsnap::sim::{Scenario, SimOptions};
 use serde_json::{Value, json};
 
@@ -18,6 +17,16 @@ fn raw(method: Method, path: &str, content_type: &str, body: &str) -> Request<Ve
         .header("Content-Type", content_type)
         .body(body.as_bytes().to_vec())
         .expect("request")
+}
+
+/// A bodiless GET of `path`: how the tests read discovery and the control endpoints.
+fn get_request(path: &str) -> Request<Vec<u8>> {
+    raw(Method::GET, path, "application/json", "")
+}
+
+/// A POST of the JSON `body` to `path`.
+fn post_json(path: &str, body: &str) -> Request<Vec<u8>> {
+    raw(Method::POST, path, "application/json", body)
 }
 
 fn rule(name: &str) -> DynamicObject {
@@ -37,11 +46,8 @@ async fn discovery_reports_version_groups_scope_and_short_names() {
     let v = client.apiserver_version().await.expect("version");
     assert_eq!(v.git_version, "v1.33.0");
     let ext: Value = client
-        .request(raw(
-            Method::GET,
+        .request(get_request(
             "/apis/volumesnapshot.external-storage.k8s.io/v1",
-            "application/json",
-            "",
         ))
         .await
         .expect("ext discovery");
@@ -56,7 +62,7 @@ async fn discovery_reports_version_groups_scope_and_short_names() {
     assert_eq!(svs["shortNames"][0], "svs");
     assert_eq!(find(&ext, "volumesnapshotdatas")["namespaced"], false);
     let core: Value = client
-        .request(raw(Method::GET, "/api/v1", "application/json", ""))
+        .request(get_request("/api/v1"))
         .await
         .expect("core discovery");
     assert_eq!(find(&core, "pods/exec")["verbs"], json!(["create", "get"]));
@@ -65,12 +71,7 @@ async fn discovery_reports_version_groups_scope_and_short_names() {
         json!(["pvc"])
     );
     let csi: Value = client
-        .request(raw(
-            Method::GET,
-            "/apis/snapshot.storage.k8s.io/v1",
-            "application/json",
-            "",
-        ))
+        .request(get_request("/apis/snapshot.storage.k8s.io/v1"))
         .await
         .expect("csi discovery");
     assert_eq!(find(&csi, "volumesnapshots")["shortNames"], json!(["vs"]));
@@ -204,10 +205,7 @@ async fn create_fills_metadata_and_refuses_duplicates_and_missing_namespaces() {
     let h = SimHandle::cassandra();
     let client = h.client().await;
     let rules: Api<DynamicObject> = Api::namespaced_with(client.clone(), "cassandra", &res::rule());
-    let created = rules
-        .create(&PostParams::default(), &rule("presnap"))
-        .await
-        .expect("create");
+    let created = create(&rules, &rule("presnap")).await;
     assert!(created.metadata.uid.is_some());
     assert!(created.metadata.resource_version.is_some());
     assert!(created.metadata.creation_timestamp.is_some());
@@ -256,10 +254,7 @@ async fn update_with_a_stale_resource_version_conflicts() {
     let h = SimHandle::cassandra();
     let rules: Api<DynamicObject> =
         Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    let v1 = rules
-        .create(&PostParams::default(), &rule("r"))
-        .await
-        .expect("create");
+    let v1 = create(&rules, &rule("r")).await;
     let mut v2 = v1.clone();
     v2.metadata.labels = Some([("step".to_string(), "2".to_string())].into());
     let saved = rules
@@ -295,10 +290,7 @@ async fn merge_strategic_and_json_patches() {
     let h = SimHandle::cassandra();
     let client = h.client().await;
     let rules: Api<DynamicObject> = Api::namespaced_with(client.clone(), "cassandra", &res::rule());
-    rules
-        .create(&PostParams::default(), &rule("r"))
-        .await
-        .expect("create");
+    create(&rules, &rule("r")).await;
     let patched = rules
         .patch(
             "r",
@@ -412,10 +404,7 @@ async fn delete_returns_the_object_and_then_404() {
     let h = SimHandle::cassandra();
     let rules: Api<DynamicObject> =
         Api::namespaced_with(h.client().await, "cassandra", &res::rule());
-    rules
-        .create(&PostParams::default(), &rule("r"))
-        .await
-        .expect("create");
+    create(&rules, &rule("r")).await;
     let gone = rules
         .delete("r", &DeleteParams::default())
         .await
@@ -441,17 +430,7 @@ async fn delete_returns_the_object_and_then_404() {
 
 fn restricted_scenario() -> Scenario {
     let mut s = Scenario::builtin("cassandra").expect("builtin");
-    s.users.push(UserSpec {
-        name: "snapper".into(),
-        token: None,
-        rules: vec![RuleSpec {
-            verbs: vec!["get".into(), "list".into()],
-            api_groups: vec!["".into()],
-            resources: vec!["pods".into()],
-            namespaces: vec!["cassandra".into()],
-            resource_names: vec![],
-        }],
-    });
+    s.users.push(cassandra_pod_reader("snapper"));
     s
 }
 
@@ -496,10 +475,8 @@ async fn wrong_token_is_401_and_restricted_user_gets_real_403_wording() {
         "volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden: User \"snapper\" cannot list resource \"volumesnapshots\" in API group \"volumesnapshot.external-storage.k8s.io\" in the namespace \"cassandra\""
     );
     let err = user
-        .request::<Value>(raw(
-            Method::POST,
+        .request::<Value>(post_json(
             "/api/v1/namespaces/cassandra/pods/cassandra-0/exec?command=true&stdout=true",
-            "application/json",
             "",
         ))
         .await
@@ -509,7 +486,7 @@ async fn wrong_token_is_401_and_restricted_user_gets_real_403_wording() {
         "pods \"cassandra-0\" is forbidden: User \"snapper\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"cassandra\""
     );
     let err = user
-        .request::<Value>(raw(Method::GET, "/sim/timeline", "application/json", ""))
+        .request::<Value>(get_request("/sim/timeline"))
         .await
         .unwrap_err();
     assert_eq!(
@@ -526,83 +503,49 @@ async fn bad_input_gets_status_errors() {
     let svs =
         "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/cassandra/volumesnapshots";
     let cases: Vec<(Request<Vec<u8>>, u16, &str)> = vec![
-        (
-            raw(Method::POST, svs, "application/json", "{not json"),
-            400,
-            "BadRequest",
-        ),
-        (
-            raw(Method::POST, svs, "application/json", "[1,2]"),
-            400,
-            "BadRequest",
-        ),
+        (post_json(svs, "{not json"), 400, "BadRequest"),
+        (post_json(svs, "[1,2]"), 400, "BadRequest"),
         (
             raw(Method::POST, svs, "text/plain", "{}"),
             415,
             "UnsupportedMediaType",
         ),
         (
-            raw(
-                Method::POST,
+            post_json(
                 "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/nope/volumesnapshots",
-                "application/json",
                 r#"{"metadata":{"name":"x"},"spec":{"persistentVolumeClaimName":"p"}}"#,
             ),
             404,
             "NotFound",
         ),
         (
-            raw(
-                Method::POST,
-                svs,
-                "application/json",
-                r#"{"metadata":{"name":"x","namespace":"other"}}"#,
-            ),
+            post_json(svs, r#"{"metadata":{"name":"x","namespace":"other"}}"#),
             400,
             "BadRequest",
         ),
         (
-            raw(
-                Method::POST,
+            post_json(
                 svs,
-                "application/json",
                 r#"{"apiVersion":"v1","kind":"VolumeSnapshot","metadata":{"name":"x"}}"#,
             ),
             400,
             "BadRequest",
         ),
+        (post_json(svs, r#"{"metadata":{}}"#), 422, "Invalid"),
         (
-            raw(Method::POST, svs, "application/json", r#"{"metadata":{}}"#),
-            422,
-            "Invalid",
-        ),
-        (
-            raw(
-                Method::GET,
+            get_request(
                 "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/cassandra/widgets",
-                "application/json",
-                "",
             ),
             404,
             "NotFound",
         ),
         (
-            raw(
-                Method::GET,
-                "/apis/nope.example.com/v1/things",
-                "application/json",
-                "",
-            ),
+            get_request("/apis/nope.example.com/v1/things"),
             404,
             "NotFound",
         ),
         (
-            raw(
-                Method::GET,
-                "/api/v1/namespaces/cassandra/pods/cassandra-0/log",
-                "application/json",
-                "",
-            ),
+            get_request("/api/v1/namespaces/cassandra/pods/cassandra-0/log"),
             404,
             "NotFound",
         ),
@@ -627,32 +570,17 @@ async fn bad_input_gets_status_errors() {
             "BadRequest",
         ),
         (
-            raw(
-                Method::POST,
-                "/api/v1/namespaces/cassandra/pods/cassandra-0",
-                "application/json",
-                "{}",
-            ),
+            post_json("/api/v1/namespaces/cassandra/pods/cassandra-0", "{}"),
             405,
             "MethodNotAllowed",
         ),
         (
-            raw(
-                Method::GET,
-                "/api/v1/namespaces/cassandra/pods?labelSelector=a%20in%20b",
-                "application/json",
-                "",
-            ),
+            get_request("/api/v1/namespaces/cassandra/pods?labelSelector=a%20in%20b"),
             400,
             "BadRequest",
         ),
         (
-            raw(
-                Method::GET,
-                "/api/v1/namespaces/cassandra/pods?limit=abc",
-                "application/json",
-                "",
-            ),
+            get_request("/api/v1/namespaces/cassandra/pods?limit=abc"),
             400,
             "BadRequest",
         ),

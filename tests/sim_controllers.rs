@@ -4,9 +4,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{SimHandle, eventually, res};
+use common::{
+    SimHandle, cassandra_snapshots, create, eventually, new_stork_snapshot, res,
+    snapshot_cassandra_0, status_of,
+};
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim};
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
 use pxsnap::sim::scenario::PvcSpec;
 use pxsnap::sim::{ControllerSettings, Scenario, SimOptions, TimelineKind};
 use serde_json::{Value, json};
@@ -46,22 +49,36 @@ fn scenario() -> Scenario {
 }
 
 fn start() -> SimHandle {
-    SimHandle::start_with(SimOptions::new(scenario()))
+    start_with(|_| {})
 }
 
-fn stork_snapshot(name: &str, pvc: &str, annotations: Value) -> DynamicObject {
-    serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": name, "annotations": annotations},
-        "spec": {"persistentVolumeClaimName": pvc},
-    }))
-    .expect("snapshot")
+/// `scenario()` with its controllers changed by `settings`, e.g. to fail or hang.
+fn start_with(settings: impl FnOnce(&mut ControllerSettings)) -> SimHandle {
+    let mut s = scenario();
+    settings(&mut s.controller);
+    SimHandle::start_with(SimOptions::new(s))
+}
+
+/// A STORK VolumeSnapshot of `pvc` with `annotations`, which choose cloud and restore
+/// namespaces.
+fn annotated_snapshot(name: &str, pvc: &str, annotations: Value) -> DynamicObject {
+    let mut snapshot = new_stork_snapshot(name, pvc);
+    snapshot.metadata.annotations = Some(serde_json::from_value(annotations).expect("annotations"));
+    snapshot
 }
 
 fn last_condition(o: &DynamicObject) -> Option<Value> {
     o.data["status"]["conditions"]
         .as_array()
         .and_then(|c| c.last().cloned())
+}
+
+/// The message of `o`'s last condition ("" when that condition has no message).
+fn last_message(o: &DynamicObject) -> String {
+    last_condition(o).expect("condition")["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }
 
 async fn wait_condition(api: &Api<DynamicObject>, name: &str, ctype: &str) -> DynamicObject {
@@ -73,6 +90,14 @@ async fn wait_condition(api: &Api<DynamicObject>, name: &str, ctype: &str) -> Dy
             (last_condition(&o)?["type"] == ctype).then_some(o)
         },
     )
+    .await
+}
+
+/// Waits until `name` is gone from `api`: a deletion's cascade, as the controllers do it.
+async fn wait_gone(api: &Api<DynamicObject>, name: &str) {
+    eventually(5, &format!("{name} deleted"), || async {
+        api.get(name).await.is_err().then_some(())
+    })
     .await
 }
 
@@ -89,15 +114,12 @@ fn kinds_for(h: &SimHandle, object: &str) -> Vec<TimelineKind> {
 async fn local_snapshot_gets_data_ready_condition_and_timeline() {
     let h = start();
     let client = h.client().await;
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    let created = snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("s1", "cassandra-data-cassandra-0", json!({})),
-        )
-        .await
-        .expect("create");
+    let snaps: Api<DynamicObject> = cassandra_snapshots(client.clone());
+    let created = create(
+        &snaps,
+        &new_stork_snapshot("s1", "cassandra-data-cassandra-0"),
+    )
+    .await;
     let uid = created.metadata.uid.clone().expect("uid");
     let ready = wait_condition(&snaps, "s1", "Ready").await;
     let conds = ready.data["status"]["conditions"]
@@ -144,37 +166,21 @@ async fn local_snapshot_gets_data_ready_condition_and_timeline() {
         .delete("s1", &DeleteParams::default())
         .await
         .expect("delete");
-    eventually(5, "VolumeSnapshotData deleted", || async {
-        datas.get(&data_name).await.is_err().then_some(())
-    })
-    .await;
+    wait_gone(&datas, &data_name).await;
 }
 
 #[tokio::test]
 async fn unbound_missing_or_non_portworx_pvcs_never_get_a_condition() {
     let h = start();
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::stork_snapshot());
+    let snaps: Api<DynamicObject> = cassandra_snapshots(h.client().await);
     for (name, pvc) in [
         ("pending", "pending-data"),
         ("missing", "no-such-pvc"),
         ("ebs", "ebs-data"),
     ] {
-        snaps
-            .create(
-                &PostParams::default(),
-                &stork_snapshot(name, pvc, json!({})),
-            )
-            .await
-            .expect("create");
+        create(&snaps, &new_stork_snapshot(name, pvc)).await;
     }
-    snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("intree", "intree-data", json!({})),
-        )
-        .await
-        .expect("create");
+    create(&snaps, &new_stork_snapshot("intree", "intree-data")).await;
     let intree = wait_condition(&snaps, "intree", "Ready").await;
     assert!(
         intree.data["spec"]["snapshotDataName"].is_string(),
@@ -193,23 +199,10 @@ async fn unbound_missing_or_non_portworx_pvcs_never_get_a_condition() {
 
 #[tokio::test]
 async fn failing_snapshots_get_error_and_are_retried_until_they_succeed() {
-    let mut s = scenario();
-    s.controller.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-0".into()];
-    let h = SimHandle::start_with(SimOptions::new(s));
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::stork_snapshot());
-    snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("s", "cassandra-data-cassandra-0", json!({})),
-        )
-        .await
-        .expect("create");
+    let h = start_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-0".into()]);
+    let snaps = snapshot_cassandra_0(h.client().await, "s").await;
     let failed = wait_condition(&snaps, "s", "Error").await;
-    let msg = last_condition(&failed).expect("condition")["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let msg = last_message(&failed);
     assert!(msg.starts_with("snapshot failed due to err: "), "{msg}");
     assert!(failed.data["spec"]["snapshotDataName"].is_null());
     eventually(5, "retries", || async {
@@ -243,21 +236,15 @@ async fn failing_snapshots_get_error_and_are_retried_until_they_succeed() {
 #[tokio::test]
 async fn cloud_snapshots_report_progress_and_bad_credentials_fail() {
     let h = start();
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::stork_snapshot());
+    let snaps: Api<DynamicObject> = cassandra_snapshots(h.client().await);
     let cloud = json!({"portworx/snapshot-type": "cloud", "portworx/cloud-cred-id": "good-cred"});
-    let created = snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("c", "cassandra-data-cassandra-1", cloud),
-        )
-        .await
-        .expect("create");
+    let created = create(
+        &snaps,
+        &annotated_snapshot("c", "cassandra-data-cassandra-1", cloud),
+    )
+    .await;
     let pending = wait_condition(&snaps, "c", "Pending").await;
-    let msg = last_condition(&pending).expect("condition")["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let msg = last_message(&pending);
     assert!(msg.contains("% done"), "{msg}");
     let ready = wait_condition(&snaps, "c", "Ready").await;
     let data: Api<DynamicObject> = Api::all_with(h.client().await, &res::stork_snapshot_data());
@@ -283,31 +270,24 @@ async fn cloud_snapshots_report_progress_and_bad_credentials_fail() {
     settings.bad_cloud_cred_ids = vec!["bad-cred".into()];
     h.sim.set_controller(settings);
     let bad = json!({"portworx/snapshot-type": "cloud", "portworx/cloud-cred-id": "bad-cred"});
-    snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("b", "cassandra-data-cassandra-2", bad),
-        )
-        .await
-        .expect("create");
+    create(
+        &snaps,
+        &annotated_snapshot("b", "cassandra-data-cassandra-2", bad),
+    )
+    .await;
     let failed = wait_condition(&snaps, "b", "Error").await;
-    let msg = last_condition(&failed).expect("condition")["message"]
-        .as_str()
-        .unwrap_or("")
-        .to_string();
+    let msg = last_message(&failed);
     assert!(
         msg.starts_with("snapshot failed due to err: ") && msg.contains("bad-cred"),
         "{msg}"
     );
 
     let weird = json!({"portworx/snapshot-type": "weird"});
-    snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("w", "cassandra-data-cassandra-2", weird),
-        )
-        .await
-        .expect("create");
+    create(
+        &snaps,
+        &annotated_snapshot("w", "cassandra-data-cassandra-2", weird),
+    )
+    .await;
     let failed = wait_condition(&snaps, "w", "Error").await;
     assert_eq!(
         last_condition(&failed).expect("condition")["message"],
@@ -324,33 +304,44 @@ fn group(name: &str, selector: Value) -> DynamicObject {
     .expect("group")
 }
 
+/// GroupVolumeSnapshots in namespace cassandra.
+fn cassandra_groups(client: kube::Client) -> Api<DynamicObject> {
+    Api::namespaced_with(client, "cassandra", &res::group_snapshot())
+}
+
+/// Creates group `name` of the three cassandra PVCs (`app=cassandra`).
+async fn create_cassandra_group(groups: &Api<DynamicObject>, name: &str) -> DynamicObject {
+    create(
+        groups,
+        &group(name, json!({"matchLabels": {"app": "cassandra"}})),
+    )
+    .await
+}
+
+/// Waits until group `name` reached its Final stage, and returns it.
+async fn wait_final(groups: &Api<DynamicObject>, name: &str) -> DynamicObject {
+    eventually(10, "group Final", || async {
+        let o = groups.get(name).await.ok()?;
+        (o.data["status"]["stage"] == "Final").then_some(o)
+    })
+    .await
+}
+
 #[tokio::test]
 async fn group_snapshot_walks_its_stages_and_names_children_as_stork_does() {
     let h = start();
     let client = h.client().await;
-    let groups: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::group_snapshot());
-    let g = groups
-        .create(
-            &PostParams::default(),
-            &group("g", json!({"matchLabels": {"app": "cassandra"}})),
-        )
-        .await
-        .expect("create");
+    let groups = cassandra_groups(client.clone());
+    let g = create_cassandra_group(&groups, "g").await;
     let uid = g.metadata.uid.clone().expect("uid");
-    let done = eventually(10, "group Final", || async {
-        let o = groups.get("g").await.ok()?;
-        (o.data["status"]["stage"] == "Final").then_some(o)
-    })
-    .await;
+    let done = wait_final(&groups, "g").await;
     assert_eq!(done.data["status"]["status"], "Successful");
     let entries = done.data["status"]["volumeSnapshots"]
         .as_array()
         .cloned()
         .unwrap_or_default();
     assert_eq!(entries.len(), 3);
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
+    let snaps: Api<DynamicObject> = cassandra_snapshots(client.clone());
     let datas: Api<DynamicObject> = Api::all_with(client, &res::stork_snapshot_data());
     for (i, e) in entries.iter().enumerate() {
         let child = format!("g-cassandra-data-cassandra-{i}-{uid}");
@@ -409,21 +400,15 @@ async fn group_snapshot_walks_its_stages_and_names_children_as_stork_does() {
 async fn group_prechecks_failures_leave_an_empty_stage_and_warning_events() {
     let h = start();
     let client = h.client().await;
-    let groups: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::group_snapshot());
+    let groups = cassandra_groups(client.clone());
     let expr =
         json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["cassandra"]}]});
-    groups
-        .create(&PostParams::default(), &group("expr", expr))
-        .await
-        .expect("create");
-    groups
-        .create(
-            &PostParams::default(),
-            &group("none", json!({"matchLabels": {"app": "nothing"}})),
-        )
-        .await
-        .expect("create");
+    create(&groups, &group("expr", expr)).await;
+    create(
+        &groups,
+        &group("none", json!({"matchLabels": {"app": "nothing"}})),
+    )
+    .await;
     let events: Api<Event> = Api::namespaced(client, "cassandra");
     for (name, text) in [
         (
@@ -465,23 +450,10 @@ async fn group_prechecks_failures_leave_an_empty_stage_and_warning_events() {
 
 #[tokio::test]
 async fn group_with_a_failing_pvc_ends_failed() {
-    let mut s = scenario();
-    s.controller.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-1".into()];
-    let h = SimHandle::start_with(SimOptions::new(s));
-    let groups: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::group_snapshot());
-    groups
-        .create(
-            &PostParams::default(),
-            &group("g", json!({"matchLabels": {"app": "cassandra"}})),
-        )
-        .await
-        .expect("create");
-    let done = eventually(10, "group Final", || async {
-        let o = groups.get("g").await.ok()?;
-        (o.data["status"]["stage"] == "Final").then_some(o)
-    })
-    .await;
+    let h = start_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data-cassandra-1".into()]);
+    let groups = cassandra_groups(h.client().await);
+    create_cassandra_group(&groups, "g").await;
+    let done = wait_final(&groups, "g").await;
     assert_eq!(done.data["status"]["status"], "Failed");
 }
 
@@ -509,51 +481,31 @@ async fn wait_bound(api: &Api<PersistentVolumeClaim>, name: &str) -> PersistentV
 async fn stork_clones_bind_when_allowed_and_stay_pending_otherwise() {
     let h = start();
     let client = h.client().await;
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("open", "cassandra-data-cassandra-0", json!({})),
-        )
-        .await
-        .expect("create");
+    let snaps: Api<DynamicObject> = cassandra_snapshots(client.clone());
+    create(
+        &snaps,
+        &new_stork_snapshot("open", "cassandra-data-cassandra-0"),
+    )
+    .await;
     let allow = json!({"stork.libopenstorage.org/snapshot-restore-namespaces": "rest.*"});
-    snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("shared", "cassandra-data-cassandra-1", allow),
-        )
-        .await
-        .expect("create");
+    create(
+        &snaps,
+        &annotated_snapshot("shared", "cassandra-data-cassandra-1", allow),
+    )
+    .await;
     wait_condition(&snaps, "open", "Ready").await;
     wait_condition(&snaps, "shared", "Ready").await;
 
     let same_ns: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "cassandra");
-    same_ns
-        .create(&PostParams::default(), &clone_pvc("clone-1", "open", None))
-        .await
-        .expect("create");
+    create(&same_ns, &clone_pvc("clone-1", "open", None)).await;
     let bound = wait_bound(&same_ns, "clone-1").await;
     let pv = bound.spec.and_then(|s| s.volume_name).expect("volume name");
     assert!(pv.starts_with("pvc-"));
 
     let other: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "restore");
-    other
-        .create(
-            &PostParams::default(),
-            &clone_pvc("allowed", "shared", Some("cassandra")),
-        )
-        .await
-        .expect("create");
+    create(&other, &clone_pvc("allowed", "shared", Some("cassandra"))).await;
     wait_bound(&other, "allowed").await;
-    other
-        .create(
-            &PostParams::default(),
-            &clone_pvc("denied", "open", Some("cassandra")),
-        )
-        .await
-        .expect("create");
+    create(&other, &clone_pvc("denied", "open", Some("cassandra"))).await;
     let events: Api<Event> = Api::namespaced(client, "restore");
     let ev = eventually(5, "ProvisioningFailed event", || async {
         events
@@ -593,10 +545,7 @@ async fn csi_snapshot_gets_content_creation_time_ready_and_restores() {
         "status": {"readyToUse": true},
     }))
     .expect("vs");
-    let created = vs
-        .create(&PostParams::default(), &obj)
-        .await
-        .expect("create");
+    let created = create(&vs, &obj).await;
     assert!(
         created.data.get("status").is_none(),
         "status is dropped on create (status subresource)"
@@ -629,43 +578,20 @@ async fn csi_snapshot_gets_content_creation_time_ready_and_restores() {
         },
     }))
     .expect("pvc");
-    pvcs.create(&PostParams::default(), &restore)
-        .await
-        .expect("create");
+    create(&pvcs, &restore).await;
     wait_bound(&pvcs, "restored").await;
     vs.delete("v1", &DeleteParams::default())
         .await
         .expect("delete");
-    eventually(5, "content deleted", || async {
-        contents.get(&content_name).await.is_err().then_some(())
-    })
-    .await;
+    wait_gone(&contents, &content_name).await;
 }
 
 #[tokio::test]
 async fn hung_controllers_do_nothing_until_released() {
-    let mut s = scenario();
-    s.controller.hang = true;
-    let h = SimHandle::start_with(SimOptions::new(s));
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::stork_snapshot());
-    snaps
-        .create(
-            &PostParams::default(),
-            &stork_snapshot("s", "cassandra-data-cassandra-0", json!({})),
-        )
-        .await
-        .expect("create");
+    let h = start_with(|c| c.hang = true);
+    let snaps = snapshot_cassandra_0(h.client().await, "s").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(
-        snaps
-            .get("s")
-            .await
-            .expect("get")
-            .data
-            .get("status")
-            .is_none()
-    );
+    assert!(status_of(&snaps, "s").await.is_none());
     let mut settings = h.sim.controller();
     settings.hang = false;
     h.sim.set_controller(settings);

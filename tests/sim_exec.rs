@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use futures::{SinkExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Status, StatusCause};
 use kube::api::{AttachParams, AttachedProcess};
 use kube::{Api, Client};
 use pxsnap::sim::exec::{
@@ -105,6 +105,24 @@ impl TestServer {
 
     fn events(&self) -> Vec<ExecEvent> {
         self.state.events.lock().unwrap().clone()
+    }
+
+    /// Asserts what the server recorded of an exec that ran: it started, then exited with
+    /// `exit_code`.
+    async fn assert_exited(&self, exit_code: i32) {
+        assert_eq!(
+            self.final_events().await,
+            vec![ExecEvent::Started, ExecEvent::Exited { exit_code }]
+        );
+    }
+
+    /// Asserts what the server recorded of an exec it killed: it started, then was killed
+    /// for `reason`.
+    async fn assert_killed(&self, reason: KillReason) {
+        assert_eq!(
+            self.final_events().await,
+            vec![ExecEvent::Started, ExecEvent::Killed { reason }]
+        );
     }
 
     /// Waits until the exec reached a final event, then returns all events.
@@ -229,6 +247,11 @@ async fn run(
     (out, err, status)
 }
 
+/// The causes of an exec's failure Status, where the kubelet puts the exit code.
+fn status_causes(status: Status) -> Vec<StatusCause> {
+    status.details.and_then(|d| d.causes).unwrap()
+}
+
 fn out_err() -> AttachParams {
     AttachParams::default().stdout(true).stderr(true)
 }
@@ -249,14 +272,11 @@ async fn non_zero_exit_gives_both_streams_and_the_kubelet_status() {
             "command terminated with non-zero exit code: error executing command [sh -c echo out; echo err >&2; exit 3], exit code 3"
         )
     );
-    let causes = status.details.and_then(|d| d.causes).unwrap();
+    let causes = status_causes(status);
     assert_eq!(causes.len(), 1);
     assert_eq!(causes[0].reason.as_deref(), Some("ExitCode"));
     assert_eq!(causes[0].message.as_deref(), Some("3"));
-    assert_eq!(
-        server.final_events().await,
-        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 3 }]
-    );
+    server.assert_exited(3).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -267,10 +287,7 @@ async fn exit_zero_gives_success() {
     let status = status.unwrap();
     assert_eq!(status.status.as_deref(), Some("Success"));
     assert_eq!(status.message, None);
-    assert_eq!(
-        server.final_events().await,
-        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 0 }]
-    );
+    server.assert_exited(0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,12 +302,9 @@ async fn v4_client_gets_the_same_status() {
     assert_eq!((out.as_str(), err.as_str()), ("o\n", "e\n"));
     let status = status.unwrap();
     assert_eq!(status.reason.as_deref(), Some("NonZeroExitCode"));
-    let causes = status.details.and_then(|d| d.causes).unwrap();
+    let causes = status_causes(status);
     assert_eq!(causes[0].message.as_deref(), Some("7"));
-    assert_eq!(
-        server.final_events().await,
-        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 7 }]
-    );
+    server.assert_exited(7).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -354,10 +368,7 @@ async fn stdin_is_piped_and_closed_by_the_v5_signal() {
     .unwrap();
     assert_eq!(rest, "world\n");
     assert_eq!(status.unwrap().status.as_deref(), Some("Success"));
-    assert_eq!(
-        server.final_events().await,
-        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 0 }]
-    );
+    server.assert_exited(0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -473,15 +484,7 @@ async fn dropping_the_client_kills_the_whole_process_group() {
     let server = TestServer::start(ServerCfg::default()).await;
     let (attached, sh_pid, sleep_pid) = start_sleeper(&server).await;
     drop(attached);
-    assert_eq!(
-        server.final_events().await,
-        vec![
-            ExecEvent::Started,
-            ExecEvent::Killed {
-                reason: KillReason::ClientClosed
-            }
-        ]
-    );
+    server.assert_killed(KillReason::ClientClosed).await;
     // sh is ours: reaped, not a zombie. sleep was reparented, so its reaper is not us.
     assert!(wait_dead(sh_pid, false).await, "sh {sh_pid} still there");
     assert!(
@@ -508,15 +511,7 @@ async fn cut_after_drops_the_stream_without_a_status() {
     .expect("the cut must end the stream");
     assert!(status.is_none(), "no Status after a cut: {status:?}");
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(
-        server.final_events().await,
-        vec![
-            ExecEvent::Started,
-            ExecEvent::Killed {
-                reason: KillReason::Cut
-            }
-        ]
-    );
+    server.assert_killed(KillReason::Cut).await;
     assert!(wait_dead(sh_pid, false).await);
     assert!(wait_dead(sleep_pid, true).await);
 }
@@ -626,10 +621,7 @@ async fn raw_v5_stdin_only_gets_initial_error_frame_and_close_signal() {
         binary(3, br#"{"metadata":{},"status":"Success"}"#)
     );
     assert!(messages[2].is_close());
-    assert_eq!(
-        server.final_events().await,
-        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 0 }]
-    );
+    server.assert_exited(0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -649,15 +641,7 @@ async fn raw_v4_has_no_close_signal_and_closing_kills() {
     assert!(more.is_err(), "unexpected message under v4: {more:?}");
     assert_eq!(server.events(), vec![ExecEvent::Started]);
     socket.close(None).await.unwrap();
-    assert_eq!(
-        server.final_events().await,
-        vec![
-            ExecEvent::Started,
-            ExecEvent::Killed {
-                reason: KillReason::ClientClosed
-            }
-        ]
-    );
+    server.assert_killed(KillReason::ClientClosed).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -700,10 +684,7 @@ async fn kubectl_prints_both_streams_and_exits_with_the_code() {
         "{stderr}"
     );
     assert_eq!(output.status.code(), Some(3), "stderr: {stderr}");
-    assert_eq!(
-        server.final_events().await,
-        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 3 }]
-    );
+    server.assert_exited(3).await;
 }
 
 fn which(name: &str) -> Result<PathBuf, ()> {
@@ -718,10 +699,7 @@ fn which(name: &str) -> Result<PathBuf, ()> {
 async fn a_signalled_command_reports_128_plus_the_signal() {
     let server = TestServer::start(ServerCfg::default()).await;
     let (_, _, status) = run(&server.pods(), sh("kill -9 $$"), &out_err()).await;
-    let causes = status.unwrap().details.and_then(|d| d.causes).unwrap();
+    let causes = status_causes(status.unwrap());
     assert_eq!(causes[0].message.as_deref(), Some("137"));
-    assert_eq!(
-        server.final_events().await,
-        vec![ExecEvent::Started, ExecEvent::Exited { exit_code: 137 }]
-    );
+    server.assert_exited(137).await;
 }

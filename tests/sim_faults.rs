@@ -5,12 +5,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, Request};
-use common::{SimHandle, api_error, eventually, res};
+use common::{SimHandle, api_error, eventually, snapshot_cassandra_0, status_of};
 use futures::TryStreamExt;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{
-    Api, AttachParams, DynamicObject, ListParams, PostParams, WatchEvent, WatchParams,
-};
+use kube::api::{Api, AttachParams, ListParams, WatchEvent, WatchParams};
 use pxsnap::sim::{Fault, FaultAction, TimelineKind};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
@@ -21,6 +19,16 @@ fn must_fail<T>(r: kube::Result<T>, what: &str) -> kube::Error {
         Ok(_) => panic!("expected an error: {what}"),
         Err(e) => e,
     }
+}
+
+/// The cassandra scenario with one fault on `verb` of pods, and the admin's pods of namespace
+/// cassandra to meet it through. Keep the handle alive: dropping it stops the simulator.
+async fn pods_with_fault(verb: &str, action: FaultAction) -> (SimHandle, Api<Pod>) {
+    let h = SimHandle::cassandra();
+    h.sim
+        .add_fault(Fault::new(Some(verb), Some("pods"), action));
+    let pods = Api::namespaced(h.client().await, "cassandra");
+    (h, pods)
 }
 
 fn sim_request(method: Method, path: &str, body: Value) -> Request<Vec<u8>> {
@@ -78,13 +86,7 @@ async fn nth_request_fails_with_the_chosen_status_then_recovers() {
 
 #[tokio::test]
 async fn kube_rs_default_client_retries_a_single_503() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("get"),
-        Some("pods"),
-        FaultAction::Status(503),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (h, pods) = pods_with_fault("get", FaultAction::Status(503)).await;
     assert!(
         pods.get("cassandra-0").await.is_ok(),
         "retried transparently"
@@ -110,17 +112,8 @@ async fn faults_can_target_a_group_and_a_name() {
     f.group = Some("snapshot.storage.k8s.io".into());
     h.sim.add_fault(f);
     let client = h.client().await;
-    let stork: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "s"}, "spec": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"},
-    }))
-    .expect("obj");
-    stork
-        .create(&PostParams::default(), &obj)
-        .await
-        .expect("the STORK group is not matched");
+    // The fault is for the CSI group: the STORK create passes.
+    snapshot_cassandra_0(client.clone(), "s").await;
     let mut by_name = Fault::new(Some("get"), None, FaultAction::Status(500));
     by_name.name = Some("cassandra-2".into());
     by_name.times = 0;
@@ -140,13 +133,7 @@ async fn faults_can_target_a_group_and_a_name() {
 
 #[tokio::test]
 async fn delay_slows_the_response() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("get"),
-        Some("pods"),
-        FaultAction::DelayMs(400),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (_sim, pods) = pods_with_fault("get", FaultAction::DelayMs(400)).await;
     let t = Instant::now();
     pods.get("cassandra-0").await.expect("get");
     assert!(
@@ -161,13 +148,7 @@ async fn delay_slows_the_response() {
 
 #[tokio::test]
 async fn watch_is_dropped_after_k_events() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("watch"),
-        Some("pods"),
-        FaultAction::DropWatchAfterEvents(2),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (_sim, pods) = pods_with_fault("watch", FaultAction::DropWatchAfterEvents(2)).await;
     let events: Vec<_> = tokio::time::timeout(
         Duration::from_secs(5),
         pods.watch(&WatchParams::default().timeout(30), "0")
@@ -223,28 +204,9 @@ async fn control_endpoint_adds_and_clears_faults_and_controller_settings() {
         ))
         .await
         .expect("hang");
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "s"}, "spec": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"},
-    }))
-    .expect("obj");
-    snaps
-        .create(&PostParams::default(), &obj)
-        .await
-        .expect("create");
+    let snaps = snapshot_cassandra_0(client.clone(), "s").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        snaps
-            .get("s")
-            .await
-            .expect("get")
-            .data
-            .get("status")
-            .is_none(),
-        "hung"
-    );
+    assert!(status_of(&snaps, "s").await.is_none(), "hung");
     let settings: Value = client
         .request(sim_request(
             Method::POST,
@@ -318,17 +280,7 @@ async fn exec_runs_in_the_pod_dir_and_lands_on_the_timeline_before_the_cut() {
     .expect("file in pod dir");
     assert!(flushed.starts_with("nodetool flush"), "{flushed}");
     // Then a snapshot: its cut is after the exec ended.
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(client.clone(), "cassandra", &res::stork_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "s"}, "spec": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"},
-    }))
-    .expect("obj");
-    snaps
-        .create(&PostParams::default(), &obj)
-        .await
-        .expect("create");
+    snapshot_cassandra_0(client.clone(), "s").await;
     let tl = eventually(5, "snapshot cut", || async {
         let tl = h.sim.timeline();
         tl.iter()
@@ -378,13 +330,7 @@ async fn exec_runs_in_the_pod_dir_and_lands_on_the_timeline_before_the_cut() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cut_exec_kills_the_command_and_records_137() {
-    let h = SimHandle::cassandra();
-    h.sim.add_fault(Fault::new(
-        Some("exec"),
-        Some("pods"),
-        FaultAction::CutExecAfterMs(200),
-    ));
-    let pods: Api<Pod> = Api::namespaced(h.client().await, "cassandra");
+    let (h, pods) = pods_with_fault("exec", FaultAction::CutExecAfterMs(200)).await;
     let ap = AttachParams::default()
         .container("cassandra")
         .stdout(true)

@@ -7,8 +7,8 @@ use std::io::Read;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{SimHandle, find_on_path};
-use pxsnap::sim::scenario::{RuleSpec, UserSpec};
+use common::run::assert_stderr_contains;
+use common::{SimHandle, cassandra_pod_reader, find_on_path};
 use pxsnap::sim::{ControllerSettings, Scenario, SimOptions};
 
 fn fast_cassandra() -> SimHandle {
@@ -17,26 +17,18 @@ fn fast_cassandra() -> SimHandle {
         snapshot_delay_ms: 50,
         ..ControllerSettings::default()
     };
-    s.users.push(UserSpec {
-        name: "viewer".into(),
-        token: None,
-        rules: vec![RuleSpec {
-            verbs: vec!["get".into(), "list".into()],
-            api_groups: vec!["".into()],
-            resources: vec!["pods".into()],
-            namespaces: vec!["cassandra".into()],
-            resource_names: vec![],
-        }],
-    });
+    s.users.push(cassandra_pod_reader("viewer"));
     SimHandle::start_with(SimOptions::new(s))
 }
 
-fn have_kubectl() -> bool {
+/// The simulator for a kubectl test, or None (saying the test is skipped) when kubectl is
+/// not on PATH.
+fn sim_for_kubectl() -> Option<SimHandle> {
     if find_on_path("kubectl").is_some() {
-        true
+        Some(fast_cassandra())
     } else {
         eprintln!("skipped: kubectl not on PATH");
-        false
+        None
     }
 }
 
@@ -57,6 +49,29 @@ fn ok(h: &SimHandle, args: &[&str]) -> String {
 
 fn kubectl(h: &SimHandle, args: &[&str]) -> Output {
     h.run_kubectl(args).expect("kubectl on PATH (checked)")
+}
+
+/// `kubectl exec -n cassandra TARGET -- COMMAND`, where `target` is the pod and maybe `-c`.
+fn exec_in(h: &SimHandle, target: &[&str], command: &[&str]) -> Output {
+    kubectl(
+        h,
+        &[&["exec", "-n", "cassandra"][..], target, &["--"], command].concat(),
+    )
+}
+
+/// `kubectl wait` until snapshot snap-1 of `STORK_SNAPSHOT` is Ready.
+fn wait_for_snap_1(h: &SimHandle) -> String {
+    ok(
+        h,
+        &[
+            "wait",
+            "--for=condition=Ready",
+            "svs/snap-1",
+            "-n",
+            "cassandra",
+            "--timeout=20s",
+        ],
+    )
 }
 
 const STORK_SNAPSHOT: &str = r#"apiVersion: volumesnapshot.external-storage.k8s.io/v1
@@ -81,10 +96,9 @@ spec:
 
 #[test]
 fn get_pods_and_pvcs_across_namespaces() {
-    if !have_kubectl() {
+    let Some(h) = sim_for_kubectl() else {
         return;
-    }
-    let h = fast_cassandra();
+    };
     let out = ok(&h, &["get", "pods,pvc", "-A"]);
     for want in [
         "pod/cassandra-0",
@@ -106,10 +120,9 @@ fn get_pods_and_pvcs_across_namespaces() {
 
 #[test]
 fn create_wait_get_and_delete_a_stork_snapshot() {
-    if !have_kubectl() {
+    let Some(h) = sim_for_kubectl() else {
         return;
-    }
-    let h = fast_cassandra();
+    };
     let file = h.write_file("snap.yaml", STORK_SNAPSHOT);
     let file = file.to_str().expect("utf-8 path");
     let out = ok(&h, &["create", "-f", file]);
@@ -117,17 +130,7 @@ fn create_wait_get_and_delete_a_stork_snapshot() {
         out.contains("volumesnapshot.volumesnapshot.external-storage.k8s.io/snap-1 created"),
         "{out}"
     );
-    let out = ok(
-        &h,
-        &[
-            "wait",
-            "--for=condition=Ready",
-            "svs/snap-1",
-            "-n",
-            "cassandra",
-            "--timeout=20s",
-        ],
-    );
+    let out = wait_for_snap_1(&h);
     assert!(out.contains("condition met"), "{out}");
     let out = ok(&h, &["get", "svs", "-n", "cassandra"]);
     assert!(out.contains("snap-1"), "{out}");
@@ -148,28 +151,22 @@ fn create_wait_get_and_delete_a_stork_snapshot() {
     assert!(out.contains(&data), "{out}");
     let dup = kubectl(&h, &["create", "-f", file]);
     assert!(!dup.status.success());
-    assert!(
-        text(&dup.stderr).contains("AlreadyExists"),
-        "{}",
-        text(&dup.stderr)
-    );
+    assert_stderr_contains(&dup, "AlreadyExists");
     let out = ok(&h, &["delete", "-f", file]);
     assert!(out.contains("deleted"), "{out}");
     let gone = kubectl(&h, &["get", "svs", "snap-1", "-n", "cassandra"]);
     assert_eq!(gone.status.code(), Some(1));
-    assert!(
-        text(&gone.stderr).contains("Error from server (NotFound): volumesnapshots.volumesnapshot.external-storage.k8s.io \"snap-1\" not found"),
-        "{}",
-        text(&gone.stderr)
+    assert_stderr_contains(
+        &gone,
+        "Error from server (NotFound): volumesnapshots.volumesnapshot.external-storage.k8s.io \"snap-1\" not found",
     );
 }
 
 #[test]
 fn create_from_a_list_document_and_yaml_of_core_objects() {
-    if !have_kubectl() {
+    let Some(h) = sim_for_kubectl() else {
         return;
-    }
-    let h = fast_cassandra();
+    };
     let list = r#"{"apiVersion": "v1", "kind": "List", "items": [
         {"apiVersion": "stork.libopenstorage.org/v1alpha1", "kind": "Rule", "metadata": {"name": "pre", "namespace": "cassandra"},
          "rules": [{"podSelector": {"app": "cassandra"}, "actions": [{"type": "command", "value": "nodetool flush"}]}]},
@@ -197,10 +194,9 @@ fn create_from_a_list_document_and_yaml_of_core_objects() {
 
 #[test]
 fn csi_snapshot_by_short_name_and_jsonpath_wait() {
-    if !have_kubectl() {
+    let Some(h) = sim_for_kubectl() else {
         return;
-    }
-    let h = fast_cassandra();
+    };
     let file = h.write_file("vs.yaml", CSI_SNAPSHOT);
     ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
     let out = ok(
@@ -226,10 +222,9 @@ fn csi_snapshot_by_short_name_and_jsonpath_wait() {
 
 #[test]
 fn get_watch_streams_changes() {
-    if !have_kubectl() {
+    let Some(h) = sim_for_kubectl() else {
         return;
-    }
-    let h = fast_cassandra();
+    };
     let mut cmd = h.kubectl().expect("kubectl");
     let mut child = cmd
         .args([
@@ -247,17 +242,7 @@ fn get_watch_streams_changes() {
     std::thread::sleep(Duration::from_millis(800));
     let file = h.write_file("snap.yaml", STORK_SNAPSHOT);
     ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
-    ok(
-        &h,
-        &[
-            "wait",
-            "--for=condition=Ready",
-            "svs/snap-1",
-            "-n",
-            "cassandra",
-            "--timeout=20s",
-        ],
-    );
+    wait_for_snap_1(&h);
     ok(&h, &["delete", "svs", "snap-1", "-n", "cassandra"]);
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
@@ -280,24 +265,13 @@ fn get_watch_streams_changes() {
 
 #[test]
 fn exec_prints_both_streams_and_exits_with_the_command_code() {
-    if !have_kubectl() {
+    let Some(h) = sim_for_kubectl() else {
         return;
-    }
-    let h = fast_cassandra();
-    let out = kubectl(
+    };
+    let out = exec_in(
         &h,
-        &[
-            "exec",
-            "-n",
-            "cassandra",
-            "cassandra-0",
-            "-c",
-            "cassandra",
-            "--",
-            "sh",
-            "-c",
-            "echo out; echo err >&2; exit 3",
-        ],
+        &["cassandra-0", "-c", "cassandra"],
+        &["sh", "-c", "echo out; echo err >&2; exit 3"],
     );
     assert_eq!(out.status.code(), Some(3), "stderr: {}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "out\n");
@@ -306,36 +280,9 @@ fn exec_prints_both_streams_and_exits_with_the_command_code() {
         "{}",
         text(&out.stderr)
     );
-    let bad = kubectl(
-        &h,
-        &[
-            "exec",
-            "-n",
-            "cassandra",
-            "cassandra-0",
-            "-c",
-            "nope",
-            "--",
-            "true",
-        ],
-    );
-    assert!(
-        text(&bad.stderr).contains("container nope is not valid for pod cassandra-0"),
-        "{}",
-        text(&bad.stderr)
-    );
-    let flushed = kubectl(
-        &h,
-        &[
-            "exec",
-            "-n",
-            "cassandra",
-            "cassandra-1",
-            "--",
-            "nodetool",
-            "flush",
-        ],
-    );
+    let bad = exec_in(&h, &["cassandra-0", "-c", "nope"], &["true"]);
+    assert_stderr_contains(&bad, "container nope is not valid for pod cassandra-0");
+    let flushed = exec_in(&h, &["cassandra-1"], &["nodetool", "flush"]);
     assert_eq!(
         text(&flushed.stdout),
         "nodetool flush: ok\n",
@@ -345,10 +292,9 @@ fn exec_prints_both_streams_and_exits_with_the_command_code() {
 
 #[test]
 fn restricted_user_context_gets_forbidden() {
-    if !have_kubectl() {
+    let Some(h) = sim_for_kubectl() else {
         return;
-    }
-    let h = fast_cassandra();
+    };
     let out = ok(
         &h,
         &[
@@ -375,11 +321,8 @@ fn restricted_user_context_gets_forbidden() {
         ],
     );
     assert!(!denied.status.success());
-    assert!(
-        text(&denied.stderr).contains(
-            "Error from server (Forbidden): pods is forbidden: User \"viewer\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\""
-        ),
-        "{}",
-        text(&denied.stderr)
+    assert_stderr_contains(
+        &denied,
+        "Error from server (Forbidden): pods is forbidden: User \"viewer\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"",
     );
 }

@@ -5,11 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{SimHandle, res};
+use common::{SimHandle, cassandra_snapshots, create, new_stork_snapshot, res};
 use futures::{StreamExt, TryStreamExt};
-use kube::api::{
-    Api, DynamicObject, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
-};
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, WatchEvent, WatchParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::json;
 
@@ -20,15 +18,6 @@ fn rule(name: &str, labels: serde_json::Value) -> DynamicObject {
         "rules": [],
     }))
     .expect("rule")
-}
-
-fn snapshot(name: &str, pvc: &str) -> DynamicObject {
-    serde_json::from_value(json!({
-        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": name},
-        "spec": {"persistentVolumeClaimName": pvc},
-    }))
-    .expect("snapshot")
 }
 
 /// The Rules of the cassandra namespace and the list's resourceVersion: where every watch
@@ -72,10 +61,7 @@ fn name_of(ev: &WatchEvent<DynamicObject>) -> String {
 async fn watch_replays_from_a_resource_version_then_streams_live() {
     let h = SimHandle::cassandra();
     let (rules, rv) = rules_and_version(&h).await;
-    rules
-        .create(&PostParams::default(), &rule("before", json!({})))
-        .await
-        .expect("create");
+    create(&rules, &rule("before", json!({}))).await;
     let mut stream = rules
         .watch(&WatchParams::default().timeout(10), &rv)
         .await
@@ -84,10 +70,7 @@ async fn watch_replays_from_a_resource_version_then_streams_live() {
     let first = next_event(&mut stream).await;
     assert!(matches!(first, WatchEvent::Added(_)), "{first:?}");
     assert_eq!(name_of(&first), "before");
-    rules
-        .create(&PostParams::default(), &rule("after", json!({})))
-        .await
-        .expect("create");
+    create(&rules, &rule("after", json!({}))).await;
     let second = next_event(&mut stream).await;
     assert_eq!(name_of(&second), "after");
     rules
@@ -128,10 +111,7 @@ async fn watch_without_resource_version_starts_with_the_current_state() {
 async fn watch_from_a_compacted_version_gets_410_expired() {
     let h = SimHandle::cassandra();
     let (rules, rv) = rules_and_version(&h).await;
-    rules
-        .create(&PostParams::default(), &rule("x", json!({})))
-        .await
-        .expect("create");
+    create(&rules, &rule("x", json!({}))).await;
     h.sim.compact();
     let mut stream = rules
         .watch(&WatchParams::default().timeout(5), &rv)
@@ -195,17 +175,8 @@ async fn label_selector_watch_sees_objects_enter_and_leave() {
         .await
         .expect("watch")
         .boxed();
-    rules
-        .create(
-            &PostParams::default(),
-            &rule("other", json!({"tier": "web"})),
-        )
-        .await
-        .expect("create");
-    rules
-        .create(&PostParams::default(), &rule("r", json!({"tier": "db"})))
-        .await
-        .expect("create");
+    create(&rules, &rule("other", json!({"tier": "web"}))).await;
+    create(&rules, &rule("r", json!({"tier": "db"}))).await;
     let ev = next_event(&mut stream).await;
     assert!(
         matches!(ev, WatchEvent::Added(_)) && name_of(&ev) == "r",
@@ -235,8 +206,7 @@ async fn label_selector_watch_sees_objects_enter_and_leave() {
 #[tokio::test]
 async fn kube_runtime_watcher_and_await_condition_see_a_snapshot_become_ready() {
     let h = SimHandle::cassandra();
-    let snaps: Api<DynamicObject> =
-        Api::namespaced_with(h.client().await, "cassandra", &res::stork_snapshot());
+    let snaps: Api<DynamicObject> = cassandra_snapshots(h.client().await);
     let seen = tokio::spawn({
         let snaps = snaps.clone();
         async move {
@@ -255,13 +225,11 @@ async fn kube_runtime_watcher_and_await_condition_see_a_snapshot_become_ready() 
         }
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
-    snaps
-        .create(
-            &PostParams::default(),
-            &snapshot("s1", "cassandra-data-cassandra-0"),
-        )
-        .await
-        .expect("create");
+    create(
+        &snaps,
+        &new_stork_snapshot("s1", "cassandra-data-cassandra-0"),
+    )
+    .await;
     let ready = tokio::time::timeout(Duration::from_secs(10), seen)
         .await
         .expect("in time")
@@ -275,13 +243,11 @@ async fn kube_runtime_watcher_and_await_condition_see_a_snapshot_become_ready() 
             .is_some_and(|d| d.starts_with("k8s-volume-snapshot-"))
     );
 
-    snaps
-        .create(
-            &PostParams::default(),
-            &snapshot("s2", "cassandra-data-cassandra-1"),
-        )
-        .await
-        .expect("create");
+    create(
+        &snaps,
+        &new_stork_snapshot("s2", "cassandra-data-cassandra-1"),
+    )
+    .await;
     let cond =
         kube::runtime::wait::await_condition(snaps.clone(), "s2", |o: Option<&DynamicObject>| {
             o.and_then(|o| {

@@ -10,13 +10,74 @@ use std::process::Output;
 
 use common::SimHandle;
 use common::run::*;
-use pxsnap::sim::{Fault, FaultAction, Scenario, TimelineKind};
+use pxsnap::sim::{Fault, FaultAction, Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
+
+/// `snap TARGET --pre PRE --post POST` and `extra`, where `target` is the PVC, after `-n NS`
+/// when it is not in namespace default: the arguments of every run with both hooks.
+fn snap_args<'a>(
+    target: &[&'a str],
+    pre: &'a str,
+    post: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let hooks = ["--pre", pre, "--post", post];
+    [&["snap"][..], target, &hooks, extra].concat()
+}
 
 /// `pxsnap snap cassandra-data --pre PRE --post POST` and `extra`.
 fn snap_cassandra_data(sim: &SimHandle, pre: &str, post: &str, extra: &[&str]) -> Output {
-    let base = ["snap", "cassandra-data", "--pre", pre, "--post", post];
-    pxsnap(sim, &[&base[..], extra].concat())
+    pxsnap(sim, &snap_args(&["cassandra-data"], pre, post, extra))
+}
+
+/// `snap_cassandra_data`, spawned: for the tests that signal the run while it works.
+fn spawn_snap_cassandra_data(
+    sim: &SimHandle,
+    pre: &str,
+    post: &str,
+    extra: &[&str],
+) -> std::process::Child {
+    spawn_pxsnap(sim, &snap_args(&["cassandra-data"], pre, post, extra))
+}
+
+/// A plain snapshot of cassandra-data named `name`, made before the run under test: an
+/// object with that name which the later run did not create.
+fn earlier_snapshot(sim: &SimHandle, name: &str) {
+    let first = pxsnap(sim, &["snap", "cassandra-data", "--name", name]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+}
+
+/// Waits until the run under test created snapshot `s1` in namespace default.
+fn wait_for_s1(sim: &SimHandle) {
+    wait_for("the snapshot to be created", || {
+        snapshots(sim, "default") == vec!["s1"]
+    });
+}
+
+/// Waits until a command containing `needle` started in a pod: the moment `what` names.
+fn wait_until_started(sim: &SimHandle, what: &str, needle: &str) {
+    wait_for(what, || !started(&sim.sim.timeline(), needle).is_empty());
+}
+
+/// The first exec event of `kind` whose command line contains `needle`.
+fn first_exec<'a>(
+    timeline: &'a [TimelineEvent],
+    kind: TimelineKind,
+    needle: &str,
+) -> &'a TimelineEvent {
+    execs(timeline, kind)
+        .into_iter()
+        .find(|e| command_of(e).contains(needle))
+        .unwrap_or_else(|| panic!("no {kind:?} of a command with {needle:?}"))
+}
+
+/// The exit codes of the commands containing `needle`, in the order they ended.
+fn exit_codes(timeline: &[TimelineEvent], needle: &str) -> Vec<Option<i32>> {
+    execs(timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains(needle))
+        .map(|e| e.exit_code)
+        .collect()
 }
 
 /// The run most tests vary one condition around: flush, snapshot, thaw.
@@ -77,7 +138,7 @@ fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
     assert!(snapshots(&sim, "default").is_empty());
     let timeline = sim.sim.timeline();
     assert!(timeline.iter().all(|e| e.kind != TimelineKind::SnapshotCut));
-    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert_cassandra_app_thawed(&timeline);
     let pre_end = execs(&timeline, TimelineKind::ExecEnd)[0].at_ns;
     assert!(execs(&timeline, TimelineKind::ExecStart)[1].at_ns > pre_end);
 }
@@ -91,11 +152,7 @@ fn a_snapshot_error_runs_post_then_deletes_the_snapshot() {
     assert_eq!(result["error"]["step"], "snapshot");
     assert_eq!(result["snapshot"]["status"], "Error");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert!(
-        stderr(&out).contains("snapshot \"s1\" failed: snapshot failed due to err"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "snapshot \"s1\" failed: snapshot failed due to err");
     assert!(
         snapshots(&sim, "default").is_empty(),
         "failed snapshot must be deleted"
@@ -106,10 +163,7 @@ fn a_snapshot_error_runs_post_then_deletes_the_snapshot() {
         .find(|e| e.kind == TimelineKind::SnapshotError)
         .expect("error recorded")
         .at_ns;
-    let post = execs(&timeline, TimelineKind::ExecStart)
-        .into_iter()
-        .find(|e| command_of(e).contains("thawed"))
-        .expect("post ran");
+    let post = first_exec(&timeline, TimelineKind::ExecStart, "thawed");
     assert!(post.at_ns > error_at);
 }
 
@@ -122,11 +176,7 @@ fn keep_failed_keeps_the_failed_snapshot() {
     );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
-    assert!(
-        stderr(&out).contains("kept because of --keep-failed"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "kept because of --keep-failed");
 }
 
 #[test]
@@ -138,16 +188,9 @@ fn a_timeout_runs_post_deletes_and_exits_5() {
     assert_eq!(result["error"]["step"], "wait");
     assert_eq!(result["snapshot"]["status"], "TimedOut");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert!(
-        stderr(&out).contains("timed out after 1.0s waiting for snapshot"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "timed out after 1.0s waiting for snapshot");
     assert!(snapshots(&sim, "default").is_empty());
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -163,11 +206,7 @@ fn a_failing_post_command_keeps_the_snapshot_and_exits_6() {
     let result = json(&out);
     assert_eq!(result["snapshot"]["status"], "Ready");
     assert_eq!(result["error"]["step"], "post");
-    assert!(
-        stderr(&out).contains("exited with code 2: cannot thaw"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "exited with code 2: cannot thaw");
     assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
     assert_ordered(&sim.sim.timeline(), "nodetool flush", "cannot thaw");
 }
@@ -191,12 +230,9 @@ fn a_hung_pre_command_is_killed_at_the_hook_timeout() {
     );
     let timeline = sim.sim.timeline();
     // The simulator saw the stream close and killed the command (137).
-    let end = execs(&timeline, TimelineKind::ExecEnd)
-        .into_iter()
-        .find(|e| command_of(e).contains("sleep 30"))
-        .expect("sleep ended");
+    let end = first_exec(&timeline, TimelineKind::ExecEnd, "sleep 30");
     assert_eq!(end.exit_code, Some(137));
-    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert_cassandra_app_thawed(&timeline);
     assert!(snapshots(&sim, "default").is_empty());
 }
 
@@ -206,20 +242,10 @@ fn every_pod_whose_pre_started_gets_post_when_one_pod_fails() {
     // A StatefulSet-style app: three pods, three PVCs. Freeze cassandra-0's volume with a
     // command that fails only in cassandra-1 — impossible here (one PVC, one pod), so use
     // the group of three through one PVC each and check per-pod release via the namespace.
+    let target = ["-n", "cassandra", "cassandra-data-cassandra-1"];
     let out = pxsnap(
         &sim,
-        &[
-            "snap",
-            "-n",
-            "cassandra",
-            "cassandra-data-cassandra-1",
-            "--pre",
-            "exit 1",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &snap_args(&target, "exit 1", "echo thawed", &["-o", "json"]),
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     assert_eq!(
@@ -245,20 +271,10 @@ fn pods_sharing_a_pvc_are_frozen_together_and_all_released() {
     }));
     // web-1 fails its pre command; web-0 and web-2 were frozen concurrently and must thaw.
     let pre = r#"[ "$HOSTNAME" = web-1 ] && exit 9; echo frozen"#;
+    let shared = ["-n", "db", "shared"];
     let out = pxsnap(
         &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "shared",
-            "--pre",
-            pre,
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &snap_args(&shared, pre, "echo thawed", &["-o", "json"]),
     );
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let mut thawed = started(&sim.sim.timeline(), "echo thawed");
@@ -273,16 +289,7 @@ fn pods_sharing_a_pvc_are_frozen_together_and_all_released() {
 
     let ok = pxsnap(
         &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "shared",
-            "--pre",
-            "echo frozen",
-            "--post",
-            "echo thawed2",
-        ],
+        &snap_args(&shared, "echo frozen", "echo thawed2", &[]),
     );
     assert_eq!(code(&ok), 0, "{}", stderr(&ok));
     let mut thawed2 = started(&sim.sim.timeline(), "echo thawed2");
@@ -295,6 +302,14 @@ fn one_pvc_scenario(pvc: Value, pods: Value) -> SimHandle {
     scenario(serde_json::json!({"namespaces": ["db"], "pvcs": [pvc], "pods": pods}))
 }
 
+/// `pxsnap snap -n db data --pre PRE` and `extra`: PVC `data` of a `one_pvc_scenario`.
+fn snap_db_data(sim: &SimHandle, pre: &str, extra: &[&str]) -> Output {
+    pxsnap(
+        sim,
+        &[&["snap", "-n", "db", "data", "--pre", pre][..], extra].concat(),
+    )
+}
+
 #[test]
 fn pvc_problems_are_one_clear_line_each() {
     let sim = one_pvc_scenario(
@@ -302,18 +317,12 @@ fn pvc_problems_are_one_clear_line_each() {
         serde_json::json!([]),
     );
     let out = pxsnap(&sim, &["snap", "-n", "db", "missing"]);
-    assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains(r#"PVC "missing" not found in namespace "db""#),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails_with(&out, 1, r#"PVC "missing" not found in namespace "db""#);
     let out = pxsnap(&sim, &["snap", "-n", "db", "pending"]);
-    assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains(r#"PVC "pending" in namespace "db" is not bound (phase Pending)"#),
-        "{}",
-        stderr(&out)
+    assert_fails_with(
+        &out,
+        1,
+        r#"PVC "pending" in namespace "db" is not bound (phase Pending)"#,
     );
 
     let sim = one_pvc_scenario(
@@ -321,11 +330,10 @@ fn pvc_problems_are_one_clear_line_each() {
         serde_json::json!([]),
     );
     let out = pxsnap(&sim, &["snap", "-n", "db", "ebs", "-o", "json"]);
-    assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("is not a Portworx volume (CSI driver \"ebs.csi.aws.com\")"),
-        "{}",
-        stderr(&out)
+    assert_fails_with(
+        &out,
+        1,
+        "is not a Portworx volume (CSI driver \"ebs.csi.aws.com\")",
     );
     assert_eq!(json(&out)["error"]["step"], "pvc");
 }
@@ -339,39 +347,15 @@ fn container_choice_is_explicit_when_ambiguous() {
             {"name": "backup", "mounts": [{"volume": "d", "pvc": "data", "path": "/backup"}]}
         ]}]),
     );
-    let out = pxsnap(&sim, &["snap", "-n", "db", "data", "--pre", "true"]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out)
-            .contains("several containers mounting PVC \"data\" (db, backup); choose one with -c"),
-        "{}",
-        stderr(&out)
+    let out = snap_db_data(&sim, "true", &[]);
+    assert_fails_with(
+        &out,
+        2,
+        "several containers mounting PVC \"data\" (db, backup); choose one with -c",
     );
-    let out = pxsnap(
-        &sim,
-        &["snap", "-n", "db", "data", "--pre", "true", "-c", "nope"],
-    );
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("has no container \"nope\" (it has: db, backup)"),
-        "{}",
-        stderr(&out)
-    );
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "data",
-            "--pre",
-            "echo in $0",
-            "-c",
-            "backup",
-            "-o",
-            "json",
-        ],
-    );
+    let out = snap_db_data(&sim, "true", &["-c", "nope"]);
+    assert_fails_with(&out, 2, "has no container \"nope\" (it has: db, backup)");
+    let out = snap_db_data(&sim, "echo in $0", &["-c", "backup", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["hooks"][0]["container"], "backup");
     assert!(
@@ -389,7 +373,7 @@ fn no_running_pod_with_commands_is_refused_unless_allowed() {
         serde_json::json!([{"namespace": "db", "name": "app-0", "phase": "Pending",
             "containers": [{"name": "db", "mounts": [{"volume": "d", "pvc": "data", "path": "/data"}]}]}]),
     );
-    let out = pxsnap(&sim, &["snap", "-n", "db", "data", "--pre", "true"]);
+    let out = snap_db_data(&sim, "true", &[]);
     assert_eq!(code(&out), 3);
     let err = stderr(&out);
     assert!(
@@ -401,20 +385,7 @@ fn no_running_pod_with_commands_is_refused_unless_allowed() {
         "{err}"
     );
     assert!(snapshots(&sim, "db").is_empty());
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "data",
-            "--pre",
-            "true",
-            "--allow-no-pods",
-            "-o",
-            "json",
-        ],
-    );
+    let out = snap_db_data(&sim, "true", &["--allow-no-pods", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["snapshot"]["status"], "Ready");
     assert!(json(&out)["hooks"].as_array().is_some_and(Vec::is_empty));
@@ -447,8 +418,7 @@ fn no_wait_with_pre_needs_force() {
         &sim,
         &["snap", "cassandra-data", "--pre", "true", "--no-wait"],
     );
-    assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("add --force"), "{}", stderr(&out));
+    assert_fails_with(&out, 2, "add --force");
     assert!(sim.sim.timeline().is_empty());
     let out = pxsnap(
         &sim,
@@ -484,18 +454,7 @@ fn labels_and_annotations_reach_the_object() {
         ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let object = rt.block_on(async {
-        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-            sim.client().await,
-            "default",
-            &common::res::stork_snapshot(),
-        );
-        api.get("s1").await.expect("snapshot exists")
-    });
+    let object = get_snapshot(&sim, "default", "s1");
     let labels = object.metadata.labels.expect("labels");
     assert_eq!(labels["team"], "dba");
     assert_eq!(labels["app.kubernetes.io/managed-by"], "pxsnap");
@@ -596,11 +555,7 @@ fn a_post_command_whose_stream_is_cut_is_retried() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let posts = started(&sim.sim.timeline(), "echo thawed");
     assert_eq!(posts.len(), 2, "the cut post command ran again");
-    let ends: Vec<_> = execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
-        .into_iter()
-        .filter(|e| command_of(e).contains("echo thawed"))
-        .map(|e| e.exit_code)
-        .collect();
+    let ends = exit_codes(&sim.sim.timeline(), "echo thawed");
     assert_eq!(ends, vec![Some(137), Some(0)]);
 }
 
@@ -613,13 +568,9 @@ fn exec_refused_by_a_5xx_fails_the_pre_step() {
         FaultAction::Status(500),
     ));
     let out = flush_and_thaw(&sim, &[]);
-    assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("exec refused"), "{}", stderr(&out));
+    assert_fails_with(&out, 3, "exec refused");
     // The pre exec was attempted, so the pod gets its post command.
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -629,35 +580,19 @@ fn command_not_found_is_reported_from_the_shell() {
         &sim,
         &["snap", "cassandra-data", "--pre", "no-such-tool --flush"],
     );
-    assert_eq!(code(&out), 3);
-    assert!(
-        stderr(&out).contains("exited with code 127"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(stderr(&out).contains("not found"), "{}", stderr(&out));
+    assert_fails_with(&out, 3, "exited with code 127");
+    assert_stderr_contains(&out, "not found");
 }
 
 fn signal_during_wait(signal: i32, expected_code: i32) {
     let sim = cassandra_with(|c| c.hang = true);
-    let child = spawn_pxsnap(
+    let child = spawn_snap_cassandra_data(
         &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--name",
-            "s1",
-            "-o",
-            "json",
-        ],
+        "nodetool flush",
+        "echo thawed",
+        &["--name", "s1", "-o", "json"],
     );
-    wait_for("the snapshot to be created", || {
-        snapshots(&sim, "default") == vec!["s1"]
-    });
+    wait_for_s1(&sim);
     send_signal(&child, signal);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), expected_code, "{}", stderr(&out));
@@ -665,10 +600,7 @@ fn signal_during_wait(signal: i32, expected_code: i32) {
     assert_eq!(result["error"]["step"], "interrupted");
     assert_eq!(result["snapshot"]["status"], "Interrupted");
     assert_eq!(result["snapshot"]["deleted"], true);
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
     assert!(snapshots(&sim, "default").is_empty());
 }
 
@@ -686,43 +618,22 @@ fn sigterm_while_frozen_releases_first_then_exits_143() {
 fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
     let sim = cassandra();
     // An older snapshot with the name this run would use: an interrupted run must not touch it.
-    let first = pxsnap(&sim, &["snap", "cassandra-data", "--name", "weekly"]);
-    assert_eq!(code(&first), 0, "{}", stderr(&first));
-    let child = spawn_pxsnap(
+    earlier_snapshot(&sim, "weekly");
+    let child = spawn_snap_cassandra_data(
         &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--name",
-            "weekly",
-            "--pre",
-            "sleep 1; echo flushed",
-            "--post",
-            "echo thawed",
-        ],
+        "sleep 1; echo flushed",
+        "echo thawed",
+        &["--name", "weekly"],
     );
-    wait_for("the pre command to start", || {
-        !started(&sim.sim.timeline(), "flushed").is_empty()
-    });
+    wait_until_started(&sim, "the pre command to start", "flushed");
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 130, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("letting running pre commands finish"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails_with(&out, 130, "letting running pre commands finish");
     let timeline = sim.sim.timeline();
     // The pre command was not cut: it ended normally, and the post came after it.
-    let pre_end = execs(&timeline, TimelineKind::ExecEnd)
-        .into_iter()
-        .find(|e| command_of(e).contains("flushed"))
-        .expect("pre ended");
+    let pre_end = first_exec(&timeline, TimelineKind::ExecEnd, "flushed");
     assert_eq!(pre_end.exit_code, Some(0));
-    let post = execs(&timeline, TimelineKind::ExecStart)
-        .into_iter()
-        .find(|e| command_of(e).contains("thawed"))
-        .expect("post ran");
+    let post = first_exec(&timeline, TimelineKind::ExecStart, "thawed");
     assert!(post.at_ns > pre_end.at_ns);
     assert_eq!(
         snapshots(&sim, "default"),
@@ -734,41 +645,17 @@ fn sigint_during_a_pre_command_lets_it_finish_then_releases() {
 #[test]
 fn an_existing_name_is_a_clash_not_an_adoption() {
     let sim = cassandra();
-    let first = pxsnap(&sim, &["snap", "cassandra-data", "--name", "nightly"]);
-    assert_eq!(code(&first), 0, "{}", stderr(&first));
-    let again = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--name",
-            "nightly",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+    earlier_snapshot(&sim, "nightly");
+    let again = flush_and_thaw(&sim, &["--name", "nightly", "-o", "json"]);
+    assert_fails_with(
+        &again,
+        2,
+        r#"a VolumeSnapshot named "nightly" already exists in namespace "default""#,
     );
-    assert_eq!(code(&again), 2, "{}", stderr(&again));
-    assert!(
-        stderr(&again)
-            .contains(r#"a VolumeSnapshot named "nightly" already exists in namespace "default""#),
-        "{}",
-        stderr(&again)
-    );
-    assert!(
-        stderr(&again).contains("was not created by this run, so it was left alone"),
-        "{}",
-        stderr(&again)
-    );
+    assert_stderr_contains(&again, "was not created by this run, so it was left alone");
     assert_eq!(json(&again)["snapshot"]["deleted"], false);
     assert_eq!(snapshots(&sim, "default"), vec!["nightly"]);
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -780,16 +667,12 @@ fn a_create_that_never_answers_is_bounded_by_the_timeout() {
         FaultAction::DelayMs(4000),
     ));
     let out = flush_and_thaw(&sim, &["--timeout", "1s", "--name", "s1", "-o", "json"]);
-    assert_eq!(code(&out), 5, "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("waiting for the API server to accept snapshot \"s1\""),
-        "{}",
-        stderr(&out)
+    assert_fails_with(
+        &out,
+        5,
+        "waiting for the API server to accept snapshot \"s1\"",
     );
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
     // The delayed create lands after pxsnap gave up; the guarded delete ran before it, so the
     // object may appear later, and pxsnap said it could not confirm it.
     assert_eq!(json(&out)["error"]["step"], "snapshot");
@@ -817,29 +700,18 @@ fn connection_and_credential_errors_are_one_line() {
     // Unreachable: a kubeconfig pointing at a closed port.
     let port = sim.sim.addr().port().to_string();
     let out = run_with("closed", &port, "1", &["snap", "x"]);
-    assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("cannot reach the Kubernetes API server at https://127.0.0.1:1"),
-        "{}",
-        stderr(&out)
+    assert_fails_with(
+        &out,
+        1,
+        "cannot reach the Kubernetes API server at https://127.0.0.1:1",
     );
 
     // Bad kubeconfig file and unknown context.
     let whole = std::fs::read_to_string(&sim.kubeconfig_path).expect("kubeconfig");
     let out = run_with("garbage", &whole, "not: [a kubeconfig", &["snap", "x"]);
-    assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("error: kubeconfig: cannot read"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails_with(&out, 1, "error: kubeconfig: cannot read");
     let out = pxsnap(&sim, &["snap", "x", "--context", "nope"]);
-    assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("context \"nope\" not found (known: pxsnap-sim"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails_with(&out, 1, "context \"nope\" not found (known: pxsnap-sim");
 
     // 401: a wrong token.
     let token = sim.sim.admin_token();
@@ -849,12 +721,7 @@ fn connection_and_credential_errors_are_one_line() {
         "wrong-token",
         &["snap", "cassandra-data"],
     );
-    assert_eq!(code(&out), 1);
-    assert!(
-        stderr(&out).contains("401 Unauthorized"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails_with(&out, 1, "401 Unauthorized");
 }
 
 #[test]
@@ -877,8 +744,7 @@ fn forbidden_names_the_verb_and_resource() {
             "nodetool flush",
         ],
     );
-    assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("exec refused"), "{}", stderr(&out));
+    assert_fails_with(&out, 3, "exec refused");
     let out = pxsnap(
         &sim,
         &["snap", "cassandra-data", "--context", "pxsnap-sim-reader"],
@@ -895,33 +761,25 @@ fn a_cluster_without_stork_says_so() {
     scenario.stork_crds = false;
     let sim = SimHandle::start(scenario);
     let out = pxsnap(&sim, &["snap", "cassandra-data"]);
-    assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?"), "{}", stderr(&out));
+    assert_fails_with(
+        &out,
+        1,
+        "volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?",
+    );
 }
 
 #[test]
 fn a_second_ctrl_c_during_the_release_says_what_is_still_frozen() {
     let sim = cassandra_with(|c| c.hang = true);
-    let child = spawn_pxsnap(
+    let child = spawn_snap_cassandra_data(
         &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "sleep 1; echo thawed",
-            "--name",
-            "s1",
-        ],
+        "nodetool flush",
+        "sleep 1; echo thawed",
+        &["--name", "s1"],
     );
-    wait_for("the snapshot to be created", || {
-        snapshots(&sim, "default") == vec!["s1"]
-    });
+    wait_for_s1(&sim);
     send_signal(&child, libc::SIGINT);
-    wait_for("the post command to start", || {
-        !started(&sim.sim.timeline(), "echo thawed").is_empty()
-    });
+    wait_until_started(&sim, "the post command to start", "echo thawed");
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
@@ -931,10 +789,6 @@ fn a_second_ctrl_c_during_the_release_says_what_is_still_frozen() {
         "{err}"
     );
     // The second Ctrl-C did not cut the release short.
-    let ends: Vec<_> = execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
-        .into_iter()
-        .filter(|e| command_of(e).contains("echo thawed"))
-        .map(|e| e.exit_code)
-        .collect();
+    let ends = exit_codes(&sim.sim.timeline(), "echo thawed");
     assert_eq!(ends, vec![Some(0)]);
 }

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use kube::api::{Api, DynamicObject, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use pxsnap::sim::scenario::{RuleSpec, UserSpec};
 use pxsnap::sim::{Scenario, SimOptions, Simulator};
 use tempfile::TempDir;
 
@@ -168,6 +170,55 @@ where
     }
 }
 
+/// Creates `obj` through `api`, panicking when the server refuses: the setup step of the
+/// simulator tests, which check what happens after it.
+pub async fn create<K>(api: &Api<K>, obj: &K) -> K
+where
+    K: Clone + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned,
+{
+    api.create(&PostParams::default(), obj)
+        .await
+        .expect("create")
+}
+
+/// STORK VolumeSnapshots in namespace cassandra, where the built-in scenario's StatefulSet
+/// and its PVCs live.
+pub fn cassandra_snapshots(client: kube::Client) -> Api<DynamicObject> {
+    Api::namespaced_with(client, "cassandra", &res::stork_snapshot())
+}
+
+/// A new STORK VolumeSnapshot `name` of PVC `pvc`, to create through kube-rs.
+pub fn new_stork_snapshot(name: &str, pvc: &str) -> DynamicObject {
+    serde_json::from_value(serde_json::json!({
+        "apiVersion": "volumesnapshot.external-storage.k8s.io/v1", "kind": "VolumeSnapshot",
+        "metadata": {"name": name},
+        "spec": {"persistentVolumeClaimName": pvc},
+    }))
+    .expect("snapshot")
+}
+
+/// Creates STORK VolumeSnapshot `name` of cassandra-0's PVC and returns the snapshots of
+/// namespace cassandra: the one snapshot a test needs for a controller to act on.
+pub async fn snapshot_cassandra_0(client: kube::Client, name: &str) -> Api<DynamicObject> {
+    let snaps = cassandra_snapshots(client);
+    create(
+        &snaps,
+        &new_stork_snapshot(name, "cassandra-data-cassandra-0"),
+    )
+    .await;
+    snaps
+}
+
+/// The `status` of object `name` as stored now; None while no controller has written one.
+pub async fn status_of(api: &Api<DynamicObject>, name: &str) -> Option<serde_json::Value> {
+    api.get(name)
+        .await
+        .expect("get")
+        .data
+        .get("status")
+        .cloned()
+}
+
 /// `ApiResource`s for the snapshot CRDs, for `Api::<DynamicObject>`.
 pub mod res {
     use kube::api::{ApiResource, GroupVersionKind};
@@ -221,6 +272,22 @@ pub mod res {
             "VolumeSnapshotContent",
             "volumesnapshotcontents",
         )
+    }
+}
+
+/// A user who may only get and list pods in namespace cassandra: what the tests of
+/// Forbidden answers add to a scenario.
+pub fn cassandra_pod_reader(name: &str) -> UserSpec {
+    UserSpec {
+        name: name.into(),
+        token: None,
+        rules: vec![RuleSpec {
+            verbs: vec!["get".into(), "list".into()],
+            api_groups: vec!["".into()],
+            resources: vec!["pods".into()],
+            namespaces: vec!["cassandra".into()],
+            resource_names: vec![],
+        }],
     }
 }
 

@@ -25,25 +25,47 @@ pub fn scenario(value: Value) -> SimHandle {
     SimHandle::start(serde_json::from_value(value).expect("valid scenario"))
 }
 
-/// STORK VolumeSnapshots currently in `namespace`, by name.
-pub fn snapshots(sim: &SimHandle, namespace: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// Runs `future` on a fresh current-thread runtime: how these synchronous tests read the
+/// simulator through kube-rs while the simulator serves from its own runtime.
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
-            sim.client().await,
-            namespace,
-            &super::res::stork_snapshot(),
-        );
-        api.list(&Default::default())
+        .expect("runtime")
+        .block_on(future)
+}
+
+/// The admin's API for the STORK VolumeSnapshots of `namespace`.
+async fn stork_snapshots_api(
+    sim: &SimHandle,
+    namespace: &str,
+) -> kube::Api<kube::api::DynamicObject> {
+    kube::Api::namespaced_with(sim.client().await, namespace, &super::res::stork_snapshot())
+}
+
+/// STORK VolumeSnapshots currently in `namespace`, by name.
+pub fn snapshots(sim: &SimHandle, namespace: &str) -> Vec<String> {
+    block_on(async {
+        stork_snapshots_api(sim, namespace)
+            .await
+            .list(&Default::default())
             .await
             .expect("list snapshots")
             .items
             .into_iter()
             .filter_map(|o| o.metadata.name)
             .collect()
+    })
+}
+
+/// STORK VolumeSnapshot `name` in `namespace`; panics when it does not exist.
+pub fn get_snapshot(sim: &SimHandle, namespace: &str, name: &str) -> kube::api::DynamicObject {
+    block_on(async {
+        stork_snapshots_api(sim, namespace)
+            .await
+            .get(name)
+            .await
+            .expect("snapshot exists")
     })
 }
 
@@ -78,6 +100,29 @@ pub fn json(out: &Output) -> Value {
 
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that a command's stderr contains `needle`, printing all of it when it does not.
+#[track_caller]
+pub fn assert_stderr_contains(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert!(err.contains(needle), "{err}");
+}
+
+/// Asserts that pxsnap exited with `expected` and said `needle` on stderr: how a refusal or
+/// failure is checked.
+#[track_caller]
+pub fn assert_fails_with(out: &Output, expected: i32, needle: &str) {
+    assert_eq!(code(out), expected, "{}", stderr(out));
+    assert_stderr_contains(out, needle);
+}
+
+/// Asserts that the post command most tests use, `echo thawed`, started once and only in
+/// cassandra-app-0: the release of the cassandra scenario's one pod that mounts
+/// `cassandra-data`, which every failure path must still do.
+#[track_caller]
+pub fn assert_cassandra_app_thawed(timeline: &[TimelineEvent]) {
+    assert_eq!(started(timeline, "echo thawed"), vec!["cassandra-app-0"]);
 }
 
 pub fn code(out: &Output) -> i32 {
