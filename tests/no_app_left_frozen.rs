@@ -25,12 +25,6 @@ fn spawn_with_stderr_closed(sim: &SimHandle, args: &[&str]) -> Child {
     child
 }
 
-fn wait_for_pre(sim: &SimHandle, needle: &str) {
-    wait_for("the pre command to start", || {
-        !started(&sim.sim.timeline(), needle).is_empty()
-    });
-}
-
 #[test]
 fn a_heartbeat_line_stderr_cannot_take_does_not_stop_the_release() {
     let sim = cassandra_with(|c| c.cloud_snapshot_delay_ms = 800);
@@ -54,10 +48,7 @@ fn a_heartbeat_line_stderr_cannot_take_does_not_stop_the_release() {
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 0, "exit status {:?}", out.status);
     assert_eq!(json(&out)["snapshot"]["status"], "Ready");
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -76,15 +67,12 @@ fn ctrl_c_with_stderr_closed_still_releases() {
             "json",
         ],
     );
-    wait_for_pre(&sim, "flushed");
+    wait_until_started(&sim, "the pre command", "flushed");
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "exit status {:?}", out.status);
     assert_eq!(json(&out)["error"]["step"], "interrupted");
-    assert_eq!(
-        started(&sim.sim.timeline(), "echo thawed"),
-        vec!["cassandra-app-0"]
-    );
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]
@@ -103,7 +91,7 @@ fn a_signal_during_the_first_pre_command_starts_no_second_one() {
             "echo thawed",
         ],
     );
-    wait_for_pre(&sim, "first-pre");
+    wait_until_started(&sim, "the first pre command", "first-pre");
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
@@ -112,7 +100,7 @@ fn a_signal_during_the_first_pre_command_starts_no_second_one() {
         started(&timeline, "second-pre").is_empty(),
         "a pre command started after the signal: {timeline:#?}"
     );
-    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert_cassandra_app_thawed(&timeline);
     assert!(snapshots(&sim, "default").is_empty());
 }
 
@@ -183,7 +171,7 @@ fn a_post_command_whose_exec_session_opens_too_late_is_retried() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let timeline = sim.sim.timeline();
-    assert_eq!(started(&timeline, "echo thawed"), vec!["cassandra-app-0"]);
+    assert_cassandra_app_thawed(&timeline);
     let ended: Vec<_> = execs(&timeline, TimelineKind::ExecEnd)
         .into_iter()
         .filter(|e| command_of(e).contains("echo thawed"))

@@ -54,11 +54,6 @@ fn wait_for_s1(sim: &SimHandle) {
     });
 }
 
-/// Waits until a command containing `needle` started in a pod: the moment `what` names.
-fn wait_until_started(sim: &SimHandle, what: &str, needle: &str) {
-    wait_for(what, || !started(&sim.sim.timeline(), needle).is_empty());
-}
-
 /// The first exec event of `kind` whose command line contains `needle`.
 fn first_exec<'a>(
     timeline: &'a [TimelineEvent],

@@ -206,3 +206,8 @@ pub fn send_signal(child: &std::process::Child, signal: i32) {
     let rc = unsafe { libc::kill(pid, signal) };
     assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
 }
+
+/// Waits until a command containing `needle` started in a pod: the moment `what` names.
+pub fn wait_until_started(sim: &SimHandle, what: &str, needle: &str) {
+    wait_for(what, || !started(&sim.sim.timeline(), needle).is_empty());
+}
