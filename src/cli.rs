@@ -185,7 +185,7 @@ pub struct HookArgs {
     /// Container to run the commands in (default: the container that mounts the volume)
     #[arg(short = 'c', long, value_name = "NAME")]
     pub container: Option<String>,
-    /// Longest time one pre or post command may run; it is killed after that
+    /// Longest time one pre or post command may run; then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_duration)]
     pub hook_timeout: Duration,
     /// Go on without pre/post commands when no running pod mounts the volume

@@ -1,7 +1,8 @@
 //! Runs one pre or post command in one container over the exec API.
 //!
-//! Each run is bounded: by `--hook-timeout` (on expiry the exec stream is dropped, which makes the
-//! API server kill the command) and by the amount of output kept. A run never returns an error:
+//! Each run is bounded: by `--hook-timeout` (on expiry the exec stream is dropped; the API server
+//! then stops the command or not, depending on the container runtime) and by the amount of
+//! output kept. A run never returns an error:
 //! whatever happens becomes a [`HookRecord`], because the caller must go on releasing other pods.
 
 use std::time::{Duration, Instant};
@@ -127,8 +128,10 @@ pub async fn run_hook(
             ));
         }
         Run::TimedOut => {
+            // Closing the stream is all an exec client can do; whether the runtime then stops
+            // the command varies, so the record does not claim it did.
             record.error = Some(format!(
-                "timed out after {} and was killed",
+                "timed out after {} (pxsnap closed its exec stream; the command may still be running in the container)",
                 crate::duration::human(timeout)
             ));
         }
@@ -185,7 +188,7 @@ async fn open(
 }
 
 /// Reads the command's output and exit status. Dropping `process` (on timeout) aborts the
-/// stream task, closing the connection, which makes the API server kill the command.
+/// stream task, closing the connection.
 async fn collect(mut process: AttachedProcess) -> ExecOutput {
     let stdout = process.stdout();
     let stderr = process.stderr();
