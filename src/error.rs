@@ -190,6 +190,17 @@ pub enum Error {
     #[error("PVC {pvc:?} already exists in namespace {namespace:?}; choose another name")]
     PvcExists { pvc: String, namespace: String },
 
+    /// The create was answered 409 for an object this run did not make: nothing was created, so
+    /// there is nothing to clean up, and the object of that name is not pxsnap's to touch.
+    #[error(
+        "a {kind} named {name:?} already exists in namespace {namespace:?}; choose another --name"
+    )]
+    NameTaken {
+        kind: String,
+        name: String,
+        namespace: String,
+    },
+
     #[error(
         "namespace {namespace:?} not found; create it first (kubectl create namespace {namespace})"
     )]
@@ -256,6 +267,7 @@ impl Error {
             | Error::AmbiguousContainer { .. }
             | Error::UnknownContainer { .. }
             | Error::PvcExists { .. }
+            | Error::NameTaken { .. }
             | Error::SizeTooSmall { .. } => 2,
             Error::NoPods { .. } | Error::PreFailed(_) => 3,
             Error::SnapshotFailed { .. }

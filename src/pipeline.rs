@@ -146,6 +146,9 @@ pub fn hook_plan(located: &Located, hooks: &HookArgs) -> HookPlan {
 pub struct FrozenRun<T> {
     /// The snapshot step's result, or `None` when it did not run to the end.
     pub value: Option<T>,
+    /// Whether the snapshot step started, so its create may have been sent. When it did not,
+    /// an object with the snapshot's name is not this run's, and there is nothing to settle.
+    pub step_ran: bool,
     pub pre_failure: Option<String>,
     pub interrupted: Option<Signal>,
     pub released: Released,
@@ -167,6 +170,7 @@ where
         // Without handlers a Ctrl-C would kill pxsnap mid-freeze; refuse to freeze instead.
         return FrozenRun {
             value: None,
+            step_ran: false,
             pre_failure: Some(format!(
                 "cannot take over SIGINT/SIGTERM ({err}), so no pod was frozen"
             )),
@@ -176,7 +180,8 @@ where
     }
     let mut frozen = freeze(&cluster.client, plan, signals).await;
     let mut value = None;
-    if frozen.is_quiesced() {
+    let step_ran = frozen.is_quiesced();
+    if step_ran {
         tokio::select! {
             // A step that finished in the same poll as a signal counts as finished: its
             // snapshot is good and must not be deleted as interrupted.
@@ -192,6 +197,7 @@ where
     let interrupted = frozen_interrupted.or(released.signal);
     FrozenRun {
         value,
+        step_ran,
         pre_failure,
         interrupted,
         released,
@@ -205,13 +211,18 @@ pub struct Verdict {
     error: Option<(Step, Error)>,
     /// Why the object this run created must be settled (deleted unless `--keep-failed`).
     pub settle: Option<&'static str>,
+    step_ran: bool,
 }
 
 impl Verdict {
-    pub fn new(pre_failure: Option<String>) -> Verdict {
+    pub fn new<T>(run: &FrozenRun<T>) -> Verdict {
         Verdict {
-            error: pre_failure.map(|failure| (Step::Pre, Error::PreFailed(failure))),
+            error: run
+                .pre_failure
+                .clone()
+                .map(|failure| (Step::Pre, Error::PreFailed(failure))),
             settle: None,
+            step_ran: run.step_ran,
         }
     }
 
@@ -224,25 +235,28 @@ impl Verdict {
     }
 
     /// The create failed. It may still have reached the API server although no answer came
-    /// back, and an object this run made must not be cut after the release, so it is settled.
+    /// back, and an object this run made must not be cut after the release, so it is settled —
+    /// unless the answer was a name clash, which says this run created nothing.
     pub fn create_failed(&mut self, error: Error) {
-        self.failed(
-            Step::Snapshot,
-            error,
-            Some("could not be confirmed created"),
-        );
+        let settle = match error {
+            Error::NameTaken { .. } => None,
+            _ => Some("could not be confirmed created"),
+        };
+        self.failed(Step::Snapshot, error, settle);
     }
 
     /// A signal ended the run. Unless the snapshot was already known good, pxsnap can no longer
     /// vouch that the cut came before the release: returns true when the caller must report
-    /// it as interrupted (it is then settled).
+    /// it as interrupted (it is then settled). A signal before the snapshot step started
+    /// interrupted no snapshot: there is nothing to report or settle.
     pub fn interrupted(&mut self, signal: Option<Signal>, known_good: bool) -> bool {
         let Some(signal) = signal else { return false };
         self.error = Some((Step::Interrupted, Error::Interrupted(signal)));
-        if !known_good {
+        let unsettled = self.step_ran && !known_good;
+        if unsettled {
             self.settle = Some("was interrupted");
         }
-        !known_good
+        unsettled
     }
 
     /// The error that ends the run, if any.

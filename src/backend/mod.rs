@@ -104,10 +104,11 @@ pub async fn create_or_adopt<K: Managed>(
                 tracing::info!(%name, "adopting the object an earlier attempt created");
                 Ok(existing)
             } else {
-                Err(Error::Usage(format!(
-                    "a {} named {name:?} already exists in namespace {namespace:?}; choose another --name",
-                    K::kind(&())
-                )))
+                Err(Error::NameTaken {
+                    kind: K::kind(&()).into_owned(),
+                    name,
+                    namespace,
+                })
             }
         }
         Err(err) => Err(cluster.error(err, "create", resource, Some(&namespace))),

@@ -308,10 +308,9 @@ pub async fn run(
     };
     let run = run_frozen(&cluster, plan, signals, group_step).await;
     drop(progress);
+    let mut verdict = Verdict::new(&run);
     result.hooks = run.released.records;
     result.freeze = run.released.window;
-
-    let mut verdict = Verdict::new(run.pre_failure);
     match run.value {
         None => {}
         Some(Err(create_error)) => verdict.create_failed(create_error),
