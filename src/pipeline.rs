@@ -12,6 +12,7 @@ use crate::backend::Disposal;
 use crate::cli::HookArgs;
 use crate::cluster::Cluster;
 use crate::error::{Error, Result, Signal, Step};
+use crate::hooks::{HookPhase, HookRecord};
 use crate::locate::{Located, check_pvc, locate};
 use crate::quiesce::{HookPlan, Released, freeze};
 use crate::signals::Signals;
@@ -150,6 +151,8 @@ pub struct FrozenRun<T> {
     /// an object with the snapshot's name is not this run's, and there is nothing to settle.
     pub step_ran: bool,
     pub pre_failure: Option<String>,
+    /// Every failed post command, one line each, in the order of `released.records`.
+    pub post_failures: Vec<String>,
     pub interrupted: Option<Signal>,
     pub released: Released,
 }
@@ -174,6 +177,7 @@ where
             pre_failure: Some(format!(
                 "cannot take over SIGINT/SIGTERM ({err}), so no pod was frozen"
             )),
+            post_failures: Vec::new(),
             interrupted: None,
             released: Released::nothing(),
         };
@@ -195,10 +199,17 @@ where
     let released = frozen.release(signals).await;
     // A signal during the release still ends the run as interrupted (exit 130/143).
     let interrupted = frozen_interrupted.or(released.signal);
+    let post_failures = released
+        .records
+        .iter()
+        .filter(|r| r.phase == HookPhase::Post && !r.succeeded())
+        .map(HookRecord::failure_line)
+        .collect();
     FrozenRun {
         value,
         step_ran,
         pre_failure,
+        post_failures,
         interrupted,
         released,
     }
@@ -251,7 +262,7 @@ impl Verdict {
     /// interrupted no snapshot: there is nothing to report or settle.
     pub fn interrupted(&mut self, signal: Option<Signal>, known_good: bool) -> bool {
         let Some(signal) = signal else { return false };
-        self.error = Some((Step::Interrupted, Error::Interrupted(signal)));
+        self.error = Some((Step::Interrupted, Error::interrupted(signal)));
         let unsettled = self.step_ran && !known_good;
         if unsettled {
             self.settle = Some("was interrupted");
@@ -259,10 +270,35 @@ impl Verdict {
         unsettled
     }
 
-    /// The error that ends the run, if any.
-    pub fn into_error(self, post_failure: Option<String>) -> Option<(Step, Error)> {
-        self.error
-            .or_else(|| post_failure.map(|failure| (Step::Post, Error::PostFailed(failure))))
+    /// The error that ends the run, if any. A failed post command may leave an application
+    /// quiesced, so each one is on stderr: the first decides the exit code when nothing else
+    /// went wrong, and every other becomes a warning (stderr and `warnings`).
+    pub fn into_error(
+        self,
+        post_failures: Vec<String>,
+        warnings: &mut Vec<String>,
+    ) -> Option<(Step, Error)> {
+        let mut post_failures = post_failures.into_iter();
+        let error = match self.error {
+            Some((step, Error::Interrupted { signal, .. })) => {
+                let failed_posts = post_failures.len();
+                let error = Error::Interrupted {
+                    signal,
+                    failed_posts,
+                };
+                Some((step, error))
+            }
+            Some(error) => Some(error),
+            None => post_failures
+                .next()
+                .map(|failure| (Step::Post, Error::PostFailed(failure))),
+        };
+        for failure in post_failures {
+            let warning = format!("{failure}; the application there may not have been released");
+            crate::report::warn(&crate::progress::Progress::hidden(), &warning);
+            warnings.push(warning);
+        }
+        error
     }
 }
 

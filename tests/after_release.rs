@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::SimHandle;
 use common::run::*;
+use pxsnap::sim::TimelineKind;
 
 /// Waits for `child` to exit; kills it and fails the test when it is still running after
 /// `secs` seconds (a hang is what several of these tests guard against).
@@ -40,10 +41,15 @@ fn error_lines(err: &str) -> Vec<&str> {
     err.lines().filter(|l| l.starts_with("error:")).collect()
 }
 
-/// `snap cassandra-data -o json --name NAME --pre PRE --post POST`.
-fn snap_args<'a>(name: &'a str, pre: &'a str, post: &'a str) -> Vec<&'a str> {
-    let mut args = vec!["snap", "cassandra-data", "-o", "json", "--name", name];
-    args.extend(["--pre", pre, "--post", post]);
+/// The words of `line` (arguments without spaces).
+fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The words of `line`, then `--pre PRE --post POST -o json`.
+fn args<'a>(line: &'a str, pre: &'a str, post: &'a str) -> Vec<&'a str> {
+    let mut args = words(line);
+    args.extend(["--pre", pre, "--post", post, "-o", "json"]);
     args
 }
 
@@ -55,10 +61,12 @@ fn requests(sim: &SimHandle, verb: &str, resource: &str) -> usize {
         .count()
 }
 
+// --- Nothing created, nothing to warn about ---
+
 /// `snap cassandra-data --name nightly` once, so that a second run's name clashes.
 fn nightly_exists() -> SimHandle {
     let sim = cassandra();
-    let first = pxsnap(&sim, &["snap", "cassandra-data", "--name", "nightly"]);
+    let first = pxsnap(&sim, &words("snap cassandra-data --name nightly"));
     assert_eq!(code(&first), 0, "{}", stderr(&first));
     sim
 }
@@ -66,24 +74,18 @@ fn nightly_exists() -> SimHandle {
 #[test]
 fn a_name_clash_is_one_error_line_and_no_warning() {
     let sim = nightly_exists();
-    for extra in [&[][..], &["--keep-failed"][..]] {
-        let out = pxsnap(
-            &sim,
-            &[
-                &["snap", "cassandra-data", "--name", "nightly", "-o", "json"][..],
-                extra,
-            ]
-            .concat(),
-        );
+    for extra in ["", "--keep-failed"] {
+        let line = format!("snap cassandra-data --name nightly -o json {extra}");
+        let out = pxsnap(&sim, &words(&line));
         let err = stderr(&out);
-        assert_eq!(code(&out), 2, "{extra:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{extra:?}: {err}");
+        assert_eq!(code(&out), 2, "{extra}: {err}");
+        assert_eq!(err.lines().count(), 1, "{extra}: {err}");
         assert!(
             err.starts_with(r#"error: a VolumeSnapshot named "nightly" already exists in namespace "default"; choose another --name"#),
-            "{extra:?}: {err}"
+            "{extra}: {err}"
         );
         let result = json(&out);
-        assert_eq!(result["warnings"], serde_json::json!([]), "{extra:?}");
+        assert_eq!(result["warnings"], serde_json::json!([]), "{extra}");
         assert_eq!(result["snapshot"]["status"], "NotCreated");
     }
     assert_eq!(snapshots(&sim, "default"), vec!["nightly"]);
@@ -94,10 +96,8 @@ fn a_name_clash_is_one_error_line_and_no_warning() {
 #[test]
 fn a_signal_before_the_create_says_nothing_about_an_object_of_that_name() {
     let sim = nightly_exists();
-    let child = spawn_pxsnap(
-        &sim,
-        &snap_args("nightly", "sleep 1; echo flushed", "echo thawed"),
-    );
+    let line = "snap cassandra-data --name nightly";
+    let child = spawn_pxsnap(&sim, &args(line, "sleep 1; echo flushed", "echo thawed"));
     wait_for("the pre command to start", || {
         !started(&sim.sim.timeline(), "flushed").is_empty()
     });
@@ -113,4 +113,83 @@ fn a_signal_before_the_create_says_nothing_about_an_object_of_that_name() {
     assert_eq!(result["error"]["step"], "interrupted");
     assert_eq!(requests(&sim, "create", "volumesnapshots"), 1);
     assert_eq!(snapshots(&sim, "default"), vec!["nightly"]);
+}
+
+// --- Failed post commands are always reported ---
+
+#[test]
+fn a_failed_post_is_warned_about_when_a_failed_pre_decides_the_exit() {
+    let sim = cassandra();
+    let out = pxsnap(&sim, &args("snap cassandra-data", "exit 3", "exit 1"));
+    let err = stderr(&out);
+    assert_eq!(code(&out), 3, "{err}");
+    let post_failure = r#"post command "exit 1" in pod "cassandra-app-0" (container "cassandra") exited with code 1"#;
+    let warnings = warning_lines(&err);
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains(post_failure), "{err}");
+    let errors = error_lines(&err);
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("pre command failed"), "{err}");
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "pre");
+    let listed = result["warnings"].as_array().expect("warnings");
+    assert_eq!(listed.len(), 1, "{result}");
+    assert!(listed[0].as_str().is_some_and(|w| w.contains(post_failure)));
+}
+
+#[test]
+fn every_failed_post_is_on_stderr_once_when_posts_decide_the_exit() {
+    let sim = cassandra();
+    let line = "group-snap -n cassandra -l app=cassandra";
+    let out = pxsnap(&sim, &args(line, "nodetool flush", "exit 1"));
+    let err = stderr(&out);
+    assert_eq!(code(&out), 6, "{err}");
+    // Three pods, three failed posts: one decides the exit, the two others are warnings.
+    let errors = error_lines(&err);
+    let warnings = warning_lines(&err);
+    assert_eq!((errors.len(), warnings.len()), (1, 2), "{err}");
+    let mut pods: Vec<&str> = errors
+        .iter()
+        .chain(&warnings)
+        .filter_map(|line| {
+            ["cassandra-0", "cassandra-1", "cassandra-2"]
+                .into_iter()
+                .find(|pod| line.contains(&format!("in pod \"{pod}\"")))
+        })
+        .collect();
+    pods.sort_unstable();
+    assert_eq!(pods, ["cassandra-0", "cassandra-1", "cassandra-2"], "{err}");
+    assert_eq!(json(&out)["warnings"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn an_interrupted_run_whose_post_failed_does_not_say_the_posts_ran_fine() {
+    let sim = cassandra_with(|c| c.hang = true);
+    let line = "snap cassandra-data --name s1";
+    let child = spawn_pxsnap(&sim, &args(line, "nodetool flush", "exit 9"));
+    wait_for("the snapshot to be created", || {
+        !snapshots(&sim, "default").is_empty()
+    });
+    send_signal(&child, libc::SIGINT);
+    let out = exits_within(child, 20);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 130, "{err}");
+    let errors = error_lines(&err);
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains("interrupted by SIGINT; post commands ran in every frozen pod, but one failed (warned above)"),
+        "{err}"
+    );
+    assert!(
+        warning_lines(&err)
+            .iter()
+            .any(|w| w.contains(r#"post command "exit 9" in pod "cassandra-app-0""#)),
+        "{err}"
+    );
+    let ends: Vec<Option<i32>> = execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
+        .into_iter()
+        .filter(|e| command_of(e).contains("exit 9"))
+        .map(|e| e.exit_code)
+        .collect();
+    assert_eq!(ends, vec![Some(9)]);
 }

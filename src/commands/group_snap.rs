@@ -337,7 +337,7 @@ pub async fn run(
         result.group.deleted = settled.deleted;
         result.warnings.extend(settled.warning);
     }
-    match verdict.into_error(run.released.post_failure) {
+    match verdict.into_error(run.post_failures, &mut result.warnings) {
         Some((step, err)) => result.fail(step, err),
         None => result.done(),
     }

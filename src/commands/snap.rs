@@ -331,7 +331,7 @@ pub async fn run_job(
         )
         .await;
     }
-    match verdict.into_error(run.released.post_failure) {
+    match verdict.into_error(run.post_failures, &mut result.warnings) {
         Some((step, err)) => result.fail(step, err),
         None => Outcome {
             result,
