@@ -33,12 +33,17 @@ fn exits_within(child: Child, secs: u64) -> Output {
     }
 }
 
-fn warning_lines(err: &str) -> Vec<&str> {
-    err.lines().filter(|l| l.starts_with("warning:")).collect()
+/// The lines of `err` (all of stderr) that start with `prefix` (`warning:`, `error:`).
+fn lines<'a>(err: &'a str, prefix: &str) -> Vec<&'a str> {
+    err.lines().filter(|l| l.starts_with(prefix)).collect()
 }
 
-fn error_lines(err: &str) -> Vec<&str> {
-    err.lines().filter(|l| l.starts_with("error:")).collect()
+/// Asserts that `err` (all of stderr) has one line starting with `prefix`, and that it
+/// contains `text`.
+fn one_line(err: &str, prefix: &str, text: &str) {
+    let found = lines(err, prefix);
+    assert_eq!(found.len(), 1, "{err}");
+    assert!(found[0].contains(text), "{err}");
 }
 
 /// The words of `line` (arguments without spaces).
@@ -105,8 +110,8 @@ fn a_signal_before_the_create_says_nothing_about_an_object_of_that_name() {
     let out = exits_within(child, 20);
     let err = stderr(&out);
     assert_eq!(code(&out), 130, "{err}");
-    assert!(warning_lines(&err).is_empty(), "{err}");
-    assert_eq!(error_lines(&err).len(), 1, "{err}");
+    assert!(lines(&err, "warning:").is_empty(), "{err}");
+    assert_eq!(lines(&err, "error:").len(), 1, "{err}");
     let result = json(&out);
     assert_eq!(result["warnings"], serde_json::json!([]));
     assert_eq!(result["snapshot"]["status"], "NotCreated");
@@ -124,12 +129,8 @@ fn a_failed_post_is_warned_about_when_a_failed_pre_decides_the_exit() {
     let err = stderr(&out);
     assert_eq!(code(&out), 3, "{err}");
     let post_failure = r#"post command "exit 1" in pod "cassandra-app-0" (container "cassandra") exited with code 1"#;
-    let warnings = warning_lines(&err);
-    assert_eq!(warnings.len(), 1, "{err}");
-    assert!(warnings[0].contains(post_failure), "{err}");
-    let errors = error_lines(&err);
-    assert_eq!(errors.len(), 1, "{err}");
-    assert!(errors[0].contains("pre command failed"), "{err}");
+    one_line(&err, "warning:", post_failure);
+    one_line(&err, "error:", "pre command failed");
     let result = json(&out);
     assert_eq!(result["error"]["step"], "pre");
     let listed = result["warnings"].as_array().expect("warnings");
@@ -145,8 +146,8 @@ fn every_failed_post_is_on_stderr_once_when_posts_decide_the_exit() {
     let err = stderr(&out);
     assert_eq!(code(&out), 6, "{err}");
     // Three pods, three failed posts: one decides the exit, the two others are warnings.
-    let errors = error_lines(&err);
-    let warnings = warning_lines(&err);
+    let errors = lines(&err, "error:");
+    let warnings = lines(&err, "warning:");
     assert_eq!((errors.len(), warnings.len()), (1, 2), "{err}");
     let mut pods: Vec<&str> = errors
         .iter()
@@ -174,14 +175,10 @@ fn an_interrupted_run_whose_post_failed_does_not_say_the_posts_ran_fine() {
     let out = exits_within(child, 20);
     let err = stderr(&out);
     assert_eq!(code(&out), 130, "{err}");
-    let errors = error_lines(&err);
-    assert_eq!(errors.len(), 1, "{err}");
+    let line = "interrupted by SIGINT; post commands ran in every frozen pod, but one failed (warned above)";
+    one_line(&err, "error:", line);
     assert!(
-        errors[0].contains("interrupted by SIGINT; post commands ran in every frozen pod, but one failed (warned above)"),
-        "{err}"
-    );
-    assert!(
-        warning_lines(&err)
+        lines(&err, "warning:")
             .iter()
             .any(|w| w.contains(r#"post command "exit 9" in pod "cassandra-app-0""#)),
         "{err}"
