@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::Api;
@@ -261,13 +262,23 @@ impl Verdict {
     /// it as interrupted (it is then settled). A signal before the snapshot step started
     /// interrupted no snapshot: there is nothing to report or settle.
     pub fn interrupted(&mut self, signal: Option<Signal>, known_good: bool) -> bool {
-        let Some(signal) = signal else { return false };
-        self.error = Some((Step::Interrupted, Error::interrupted(signal)));
+        if signal.is_none() {
+            return false;
+        }
+        self.signalled(signal);
         let unsettled = self.step_ran && !known_good;
         if unsettled {
             self.settle = Some("was interrupted");
         }
         unsettled
+    }
+
+    /// A signal decides the exit code. Used alone for a signal after the release (see
+    /// [`AfterRelease`]): it cut pxsnap's own calls short, and the snapshot's state stands.
+    pub fn signalled(&mut self, signal: Option<Signal>) {
+        if let Some(signal) = signal {
+            self.error = Some((Step::Interrupted, Error::interrupted(signal)));
+        }
     }
 
     /// The error that ends the run, if any. A failed post command may leave an application
@@ -302,52 +313,137 @@ impl Verdict {
     }
 }
 
-/// What became of a snapshot object pxsnap gave up on (failed, timed out, interrupted).
-pub struct Settled {
-    pub deleted: bool,
-    /// What the user should know, when there is something to know.
-    pub warning: Option<String>,
+/// The API calls a run makes once the application is released: reading why a group failed,
+/// deleting what the run gave up on. kube sets no read timeout, so an API server that never
+/// answers would hang pxsnap after its work is done, and SIGINT/SIGTERM are still taken over, so
+/// nothing but SIGKILL would end it. Nothing is frozen any more, so nothing is worth waiting
+/// for: each call is bounded by `--timeout`, and a signal abandons the call in flight and every
+/// later one.
+pub struct AfterRelease<'a> {
+    signals: &'a mut Signals,
+    timeout: Duration,
+    signal: Option<Signal>,
+}
+
+impl<'a> AfterRelease<'a> {
+    pub fn new(signals: &'a mut Signals, timeout: Duration) -> AfterRelease<'a> {
+        AfterRelease {
+            signals,
+            timeout,
+            signal: None,
+        }
+    }
+
+    /// `call`'s result, or the signal that ended the run before or during it. `what` completes
+    /// "timed out after … waiting for …".
+    pub async fn call<T>(
+        &mut self,
+        what: impl FnOnce() -> String,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<Result<T>, Signal> {
+        if let Some(signal) = self.signal {
+            return Err(signal);
+        }
+        let bounded = crate::backend::within(self.timeout, what, call);
+        tokio::select! {
+            // An answer that came with the signal is still an answer.
+            biased;
+            done = bounded => Ok(done),
+            signal = self.signals.recv() => {
+                self.signal = Some(signal);
+                Err(signal)
+            }
+        }
+    }
+
+    /// The signal that ended the run after the release, if one did.
+    pub fn signal(&self) -> Option<Signal> {
+        self.signal
+    }
+}
+
+/// An object this run created and may have to delete.
+pub struct Unfinished {
+    /// How messages name it: `snapshot "x"`.
+    what: String,
+    /// The command that deletes it, for when pxsnap could not.
+    delete_with: String,
+}
+
+impl Unfinished {
+    pub fn snapshot(name: &str, namespace: &str) -> Unfinished {
+        Unfinished {
+            what: format!("snapshot {name:?}"),
+            delete_with: format!("pxsnap delete {name} -n {namespace}"),
+        }
+    }
+
+    /// STORK's cleanup finalizer deletes a group's children with it; `pxsnap delete` wants
+    /// that said with `--with-children`.
+    pub fn group(name: &str, namespace: &str) -> Unfinished {
+        Unfinished {
+            what: format!("group snapshot {name:?}"),
+            delete_with: format!("pxsnap delete --group {name} --with-children -n {namespace}"),
+        }
+    }
 }
 
 /// Deletes an object this run created and gave up on (STORK would keep retrying it,
-/// re-running its rules), unless `--keep-failed`; `what` names it (`snapshot "x"`), `reason`
-/// says what happened. An object this run did not create is never deleted.
+/// re-running its rules), unless `--keep-failed`; `reason` says what happened. An object this
+/// run did not create is never deleted. Returns whether it was deleted; what the user should
+/// know about it is a warning, on stderr and in `warnings`.
 pub async fn settle_unfinished(
-    what: &str,
+    object: &Unfinished,
     reason: &str,
     keep: bool,
+    after: &mut AfterRelease<'_>,
     delete: impl Future<Output = Result<Disposal>>,
-) -> Settled {
+    warnings: &mut Vec<String>,
+) -> bool {
+    let Unfinished { what, delete_with } = object;
     let (deleted, warning) = if keep {
         (
             false,
             Some(format!("{what} {reason}; kept because of --keep-failed")),
         )
     } else {
-        match delete.await {
-            Ok(Disposal::Deleted) => (
+        match after
+            .call(|| format!("the API server to delete {what}"), delete)
+            .await
+        {
+            Ok(Ok(Disposal::Deleted)) => (
                 true,
                 Some(format!(
                     "{what} {reason}; deleted it (use --keep-failed to keep it)"
                 )),
             ),
-            Ok(Disposal::Absent) => (false, None),
-            Ok(Disposal::NotOurs) => (
+            Ok(Ok(Disposal::Absent)) => (false, None),
+            Ok(Ok(Disposal::NotOurs)) => (
                 false,
                 Some(format!(
                     "{what} {reason}; the object of that name was not created by this run, so it was left alone"
                 )),
             ),
-            Err(err) => (
+            Ok(Err(err)) => (
                 false,
-                Some(format!("{what} {reason} and could not be deleted: {err}")),
+                Some(format!(
+                    "{what} {reason} and could not be deleted: {err}; to delete it: {delete_with}"
+                )),
+            ),
+            Err(signal) => (
+                false,
+                Some(format!(
+                    "{what} {reason}; not deleted because of {}; to delete it: {delete_with}",
+                    signal.name()
+                )),
             ),
         }
     };
     // Said on stderr as well as in the result: whether the object is still there is
     // something the user acts on.
-    if let Some(warning) = &warning {
-        crate::report::warn(&crate::progress::Progress::hidden(), warning);
+    if let Some(warning) = warning {
+        crate::report::warn(&crate::progress::Progress::hidden(), &warning);
+        warnings.push(warning);
     }
-    Settled { deleted, warning }
+    deleted
 }

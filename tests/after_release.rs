@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::SimHandle;
 use common::run::*;
-use pxsnap::sim::TimelineKind;
+use pxsnap::sim::{Fault, FaultAction, Scenario, TimelineKind};
 
 /// Waits for `child` to exit; kills it and fails the test when it is still running after
 /// `secs` seconds (a hang is what several of these tests guard against).
@@ -189,4 +189,130 @@ fn an_interrupted_run_whose_post_failed_does_not_say_the_posts_ran_fine() {
         .map(|e| e.exit_code)
         .collect();
     assert_eq!(ends, vec![Some(9)]);
+}
+
+// --- API calls after the release: bounded, and a signal ends them ---
+
+/// Makes every `verb` on `resource` take ten minutes: only a bound or a signal in pxsnap can
+/// end such a call.
+fn stall(sim: &SimHandle, verb: &str, resource: &str) {
+    let mut fault = Fault::new(Some(verb), Some(resource), FaultAction::DelayMs(600_000));
+    fault.times = 0;
+    sim.sim.add_fault(fault);
+}
+
+/// Waits until every post command matching `post` has ended in `pods` pods, then a little
+/// longer, so pxsnap is past the release and into the API calls that follow it.
+fn wait_until_released(sim: &SimHandle, post: &str, pods: usize) {
+    wait_for("the post commands to end", || {
+        let timeline = sim.sim.timeline();
+        let ends = execs(&timeline, TimelineKind::ExecEnd);
+        ends.iter().filter(|e| command_of(e).contains(post)).count() == pods
+    });
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+/// Sends `signal` once the `pods` post commands matching "echo thawed" ended, and checks the
+/// run then ended at once, interrupted, with one warning, containing `warning`. Returns the
+/// JSON result.
+fn signal_after_the_release(
+    sim: &SimHandle,
+    child: Child,
+    pods: usize,
+    signal: i32,
+    warning: &str,
+) -> serde_json::Value {
+    wait_until_released(sim, "echo thawed", pods);
+    send_signal(&child, signal);
+    let out = exits_within(child, 10);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 128 + signal, "{err}");
+    one_line(&err, "warning:", warning);
+    assert_eq!(lines(&err, "error:").len(), 1, "{err}");
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "interrupted");
+    assert_eq!(result["warnings"].as_array().map(Vec::len), Some(1));
+    result
+}
+
+/// `snap` of a PVC whose snapshots STORK fails, so pxsnap deletes the snapshot after the
+/// release; reading it (the first step of the delete) never answers.
+fn snap_failing_with_a_stalled_delete(more: &str) -> (SimHandle, Child) {
+    let sim = cassandra_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data".into()]);
+    stall(&sim, "get", "volumesnapshots");
+    let line = format!("snap cassandra-data --name s1 {more}");
+    let child = spawn_pxsnap(&sim, &args(&line, "nodetool flush", "echo thawed"));
+    (sim, child)
+}
+
+#[test]
+fn sigint_while_deleting_a_failed_snapshot_ends_the_run_at_once() {
+    let (sim, child) = snap_failing_with_a_stalled_delete("");
+    let warning = r#"snapshot "s1" failed; not deleted because of SIGINT; to delete it: pxsnap delete s1 -n default"#;
+    let result = signal_after_the_release(&sim, child, 1, libc::SIGINT, warning);
+    assert_eq!(result["snapshot"]["status"], "Error");
+    assert_eq!(result["snapshot"]["deleted"], false);
+    // The post ran once, before the signal; the snapshot is still there and nothing deleted it.
+    assert_eq!(
+        started(&sim.sim.timeline(), "echo thawed"),
+        vec!["cassandra-app-0"]
+    );
+    assert_eq!(snapshots(&sim, "default"), vec!["s1"]);
+    assert_eq!(requests(&sim, "delete", "volumesnapshots"), 0);
+}
+
+#[test]
+fn a_delete_that_never_answers_is_bounded_by_the_timeout() {
+    let (_sim, child) = snap_failing_with_a_stalled_delete("--timeout 2s");
+    let out = exits_within(child, 20);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 4, "{err}");
+    let warning = r#"snapshot "s1" failed and could not be deleted: timed out after 2.0s waiting for the API server to delete snapshot "s1"; to delete it: pxsnap delete s1 -n default"#;
+    one_line(&err, "warning:", warning);
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "snapshot");
+    assert_eq!(result["snapshot"]["deleted"], false);
+}
+
+/// group-snap of the cassandra namespace with a controller that never finishes, so the wait
+/// times out after 1s and pxsnap reads the group's Events, which never come.
+fn stuck_group_with_stalled_events() -> (SimHandle, Child) {
+    let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
+    scenario.controller.hang = true;
+    let sim = SimHandle::start(scenario);
+    stall(&sim, "list", "events");
+    let line = "group-snap -n cassandra -l app=cassandra --name stuck --timeout 1s";
+    let child = spawn_pxsnap(&sim, &args(line, "nodetool flush", "echo thawed"));
+    (sim, child)
+}
+
+#[test]
+fn events_that_never_come_are_bounded_and_the_group_is_still_deleted() {
+    let (sim, child) = stuck_group_with_stalled_events();
+    let out = exits_within(child, 20);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 5, "{err}");
+    let warnings = lines(&err, "warning:");
+    assert_eq!(warnings.len(), 2, "{err}");
+    assert!(
+        warnings[0].contains(r#"cannot read the events of group snapshot "stuck": timed out after 1.0s waiting for the API server to list them"#),
+        "{err}"
+    );
+    assert!(
+        warnings[1].contains(r#"group snapshot "stuck" timed out; deleted it"#),
+        "{err}"
+    );
+    one_line(&err, "error:", "its events could not be read");
+    assert_eq!(json(&out)["group"]["deleted"], true);
+    assert_eq!(requests(&sim, "delete", "groupvolumesnapshots"), 1);
+}
+
+#[test]
+fn sigterm_while_reading_events_ends_the_run_and_leaves_the_group() {
+    let (sim, child) = stuck_group_with_stalled_events();
+    let warning = r#"group snapshot "stuck" timed out; not deleted because of SIGTERM; to delete it: pxsnap delete --group stuck --with-children -n cassandra"#;
+    let result = signal_after_the_release(&sim, child, 3, libc::SIGTERM, warning);
+    assert_eq!(result["group"]["status"], "TimedOut");
+    assert_eq!(result["group"]["deleted"], false);
+    assert_eq!(requests(&sim, "delete", "groupvolumesnapshots"), 0);
 }
