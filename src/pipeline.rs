@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::Api;
@@ -314,41 +313,32 @@ impl Verdict {
 }
 
 /// The API calls a run makes once the application is released: reading why a group failed,
-/// deleting what the run gave up on. kube sets no read timeout, so an API server that never
-/// answers would hang pxsnap after its work is done, and SIGINT/SIGTERM are still taken over, so
-/// nothing but SIGKILL would end it. Nothing is frozen any more, so nothing is worth waiting
-/// for: each call is bounded by `--timeout`, and a signal abandons the call in flight and every
-/// later one.
+/// deleting what the run gave up on. SIGINT/SIGTERM are still taken over then, so unless these
+/// calls listen for them, nothing but SIGKILL ends a run stuck on a slow API server. Nothing is
+/// frozen any more, so nothing is worth waiting for: a signal abandons the call in flight and
+/// every later one. (The calls themselves are bounded by `--timeout`, see [`Cluster::bounded`].)
 pub struct AfterRelease<'a> {
     signals: &'a mut Signals,
-    timeout: Duration,
     signal: Option<Signal>,
 }
 
 impl<'a> AfterRelease<'a> {
-    pub fn new(signals: &'a mut Signals, timeout: Duration) -> AfterRelease<'a> {
+    pub fn new(signals: &'a mut Signals) -> AfterRelease<'a> {
         AfterRelease {
             signals,
-            timeout,
             signal: None,
         }
     }
 
-    /// `call`'s result, or the signal that ended the run before or during it. `what` completes
-    /// "timed out after … waiting for …".
-    pub async fn call<T>(
-        &mut self,
-        what: impl FnOnce() -> String,
-        call: impl Future<Output = Result<T>>,
-    ) -> Result<Result<T>, Signal> {
+    /// `call`'s result, or the signal that ended the run before or during it.
+    pub async fn call<T>(&mut self, call: impl Future<Output = T>) -> Result<T, Signal> {
         if let Some(signal) = self.signal {
             return Err(signal);
         }
-        let bounded = crate::backend::within(self.timeout, what, call);
         tokio::select! {
             // An answer that came with the signal is still an answer.
             biased;
-            done = bounded => Ok(done),
+            done = call => Ok(done),
             signal = self.signals.recv() => {
                 self.signal = Some(signal);
                 Err(signal)
@@ -407,10 +397,7 @@ pub async fn settle_unfinished(
             Some(format!("{what} {reason}; kept because of --keep-failed")),
         )
     } else {
-        match after
-            .call(|| format!("the API server to delete {what}"), delete)
-            .await
-        {
+        match after.call(delete).await {
             Ok(Ok(Disposal::Deleted)) => (
                 true,
                 Some(format!(

@@ -236,10 +236,10 @@ fn signal_after_the_release(
 }
 
 /// `snap` of a PVC whose snapshots STORK fails, so pxsnap deletes the snapshot after the
-/// release; reading it (the first step of the delete) never answers.
-fn snap_failing_with_a_stalled_delete(more: &str) -> (SimHandle, Child) {
+/// release, and the request `verb` of that delete (`get`, then `delete`) never answers.
+fn snap_failing_with_a_stalled_delete(verb: &str, more: &str) -> (SimHandle, Child) {
     let sim = cassandra_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data".into()]);
-    stall(&sim, "get", "volumesnapshots");
+    stall(&sim, verb, "volumesnapshots");
     let line = format!("snap cassandra-data --name s1 {more}");
     let child = spawn_pxsnap(&sim, &args(&line, "nodetool flush", "echo thawed"));
     (sim, child)
@@ -247,7 +247,7 @@ fn snap_failing_with_a_stalled_delete(more: &str) -> (SimHandle, Child) {
 
 #[test]
 fn sigint_while_deleting_a_failed_snapshot_ends_the_run_at_once() {
-    let (sim, child) = snap_failing_with_a_stalled_delete("");
+    let (sim, child) = snap_failing_with_a_stalled_delete("get", "");
     let warning = r#"snapshot "s1" failed; not deleted because of SIGINT; to delete it: pxsnap delete s1 -n default"#;
     let result = signal_after_the_release(&sim, child, 1, libc::SIGINT, warning);
     assert_eq!(result["snapshot"]["status"], "Error");
@@ -263,11 +263,11 @@ fn sigint_while_deleting_a_failed_snapshot_ends_the_run_at_once() {
 
 #[test]
 fn a_delete_that_never_answers_is_bounded_by_the_timeout() {
-    let (_sim, child) = snap_failing_with_a_stalled_delete("--timeout 2s");
+    let (_sim, child) = snap_failing_with_a_stalled_delete("delete", "--timeout 2s");
     let out = exits_within(child, 20);
     let err = stderr(&out);
     assert_eq!(code(&out), 4, "{err}");
-    let warning = r#"snapshot "s1" failed and could not be deleted: timed out after 2.0s waiting for the API server to delete snapshot "s1"; to delete it: pxsnap delete s1 -n default"#;
+    let warning = r#"snapshot "s1" failed and could not be deleted: timed out after 2.0s waiting for the API server to answer delete volumesnapshots.volumesnapshot.external-storage.k8s.io; to delete it: pxsnap delete s1 -n default"#;
     one_line(&err, "warning:", warning);
     let result = json(&out);
     assert_eq!(result["error"]["step"], "snapshot");
@@ -295,7 +295,7 @@ fn events_that_never_come_are_bounded_and_the_group_is_still_deleted() {
     let warnings = lines(&err, "warning:");
     assert_eq!(warnings.len(), 2, "{err}");
     assert!(
-        warnings[0].contains(r#"cannot read the events of group snapshot "stuck": timed out after 1.0s waiting for the API server to list them"#),
+        warnings[0].contains(r#"cannot read the events of group snapshot "stuck": timed out after 1.0s waiting for the API server to answer list events"#),
         "{err}"
     );
     assert!(
@@ -315,4 +315,22 @@ fn sigterm_while_reading_events_ends_the_run_and_leaves_the_group() {
     assert_eq!(result["group"]["status"], "TimedOut");
     assert_eq!(result["group"]["deleted"], false);
     assert_eq!(requests(&sim, "delete", "groupvolumesnapshots"), 0);
+}
+
+// --- API calls before the freeze: bounded too ---
+
+#[test]
+fn a_pod_list_that_never_answers_is_bounded_and_freezes_nothing() {
+    let sim = cassandra();
+    stall(&sim, "list", "pods");
+    let line = "snap cassandra-data --name s1 --timeout 1s";
+    let child = spawn_pxsnap(&sim, &args(line, "nodetool flush", "echo thawed"));
+    let out = exits_within(child, 20);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 5, "{err}");
+    let line = "timed out after 1.0s waiting for the API server to answer list pods";
+    one_line(&err, "error:", line);
+    assert_eq!(json(&out)["error"]["step"], "locate");
+    assert!(execs(&sim.sim.timeline(), TimelineKind::ExecStart).is_empty());
+    assert_eq!(requests(&sim, "create", "volumesnapshots"), 0);
 }

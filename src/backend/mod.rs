@@ -168,7 +168,9 @@ pub async fn delete_own<K: Managed>(
         }),
         ..DeleteParams::default()
     };
-    match retry_transient("delete", resource, || api.delete(name, &params)).await {
+    let delete =
+        async { Ok(retry_transient("delete", resource, || api.delete(name, &params)).await) };
+    match cluster.bound("delete", resource, delete).await? {
         Ok(_) => Ok(Disposal::Deleted),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Disposal::Absent),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(Disposal::NotOurs),

@@ -226,10 +226,14 @@ pub async fn run(
         .collect::<Vec<_>>()
         .join(",");
 
+    let timeout = args.timeout.unwrap_or(match args.cloud {
+        true => CLOUD_TIMEOUT,
+        false => LOCAL_TIMEOUT,
+    });
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
     let cluster = match Cluster::connect(global).await {
-        Ok(cluster) => cluster,
+        Ok(cluster) => cluster.bounded(timeout),
         Err(err) => return result.fail(Step::Config, err),
     };
     let namespace = cluster.namespace.clone();
@@ -276,10 +280,6 @@ pub async fn run(
         return result.done();
     }
 
-    let timeout = args.timeout.unwrap_or(match args.cloud {
-        true => CLOUD_TIMEOUT,
-        false => LOCAL_TIMEOUT,
-    });
     let plan = hook_plan(&located, &args.hooks);
     if !args.hooks.pre.is_empty() {
         progress.step(format!(
@@ -312,7 +312,7 @@ pub async fn run(
     let mut verdict = Verdict::new(&run);
     result.hooks = run.released.records;
     result.freeze = run.released.window;
-    let mut after = AfterRelease::new(signals, timeout);
+    let mut after = AfterRelease::new(signals);
     match run.value {
         None => {}
         Some(Err(create_error)) => verdict.create_failed(create_error),
@@ -433,10 +433,7 @@ async fn read_events(
 ) -> Events {
     let (name, namespace) = (&result.group.name, &result.group.namespace);
     let read = group::latest_event(cluster, namespace, name);
-    let failure = match after
-        .call(|| "the API server to list them".to_string(), read)
-        .await
-    {
+    let failure = match after.call(read).await {
         Ok(Ok(Some(event))) => return Events::Latest(event),
         Ok(Ok(None)) => return Events::Empty,
         Ok(Err(failure)) => failure,

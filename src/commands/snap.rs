@@ -176,7 +176,7 @@ pub async fn run_job(
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
     let cluster = match Cluster::connect(global).await {
-        Ok(cluster) => cluster,
+        Ok(cluster) => cluster.bounded(job.timeout),
         Err(err) => return result.fail(Step::Config, err),
     };
     result.snapshot.namespace = cluster.namespace.clone();
@@ -323,7 +323,7 @@ pub async fn run_job(
     if verdict.interrupted(run.interrupted, result.snapshot.status == "Ready") {
         result.snapshot.status = "Interrupted".to_string();
     }
-    let mut after = AfterRelease::new(signals, job.timeout);
+    let mut after = AfterRelease::new(signals);
     if let Some(reason) = verdict.settle {
         let object = Unfinished::snapshot(&request.name, &namespace);
         let delete = stork::delete_own(&cluster, &namespace, &request.name);
