@@ -20,6 +20,8 @@ pub struct Cluster {
     pub client: Client,
     pub namespace: String,
     server: String,
+    /// The most a read or a discovery call may take, when the command has a deadline.
+    call_timeout: Option<Duration>,
 }
 
 /// Attempts for a read that fails with a transient error (5xx, 429, connection reset).
@@ -47,7 +49,36 @@ impl Cluster {
             client,
             namespace,
             server,
+            call_timeout: None,
         })
+    }
+
+    /// Bounds every read, discovery call and [`Cluster::bound`] call by `timeout`. kube sets
+    /// no read timeout, so an API server that accepts connections but never answers would
+    /// otherwise hang a snapshotting command for ever: before the freeze, and after the release
+    /// while it cleans up (a CI job waits for its own timeout, if it has one).
+    pub fn bounded(self, timeout: Duration) -> Cluster {
+        Cluster {
+            call_timeout: Some(timeout),
+            ..self
+        }
+    }
+
+    /// `call` within the call timeout, if there is one; `verb` and `resource` name it in the
+    /// timeout error.
+    pub async fn bound<T>(
+        &self,
+        verb: &str,
+        resource: &str,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match self.call_timeout {
+            Some(limit) => {
+                let what = || format!("the API server to answer {verb} {resource}");
+                crate::backend::within(limit, what, call).await
+            }
+            None => call.await,
+        }
     }
 
     /// Turns a kube error into pxsnap's, naming what was being done and where.
@@ -79,29 +110,37 @@ impl Cluster {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, kube::Error>>,
     {
-        retry_transient(verb, resource, op)
-            .await
-            .map_err(|err| self.error(err, verb, resource, namespace))
+        let read = async {
+            retry_transient(verb, resource, op)
+                .await
+                .map_err(|err| self.error(err, verb, resource, namespace))
+        };
+        self.bound(verb, resource, read).await
     }
 
     /// Fails with a clear message when an API group (a STORK CRD group, say) is not served.
     pub async fn require_api_group(&self, group_version: &str) -> Result<()> {
-        let found = retry_transient("discover", group_version, || {
-            self.client.list_api_group_resources(group_version)
-        })
-        .await;
-        match found {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(status)) if status.code == 404 => Err(Error::ApiGroupMissing {
-                group: group_version.to_string(),
-                group_name: group_version
-                    .split('/')
-                    .next()
-                    .unwrap_or(group_version)
-                    .to_string(),
-            }),
-            Err(other) => Err(self.error(other, "discover", group_version, None)),
-        }
+        let discover = async {
+            let found = retry_transient("discover", group_version, || {
+                self.client.list_api_group_resources(group_version)
+            })
+            .await;
+            match found {
+                Ok(_) => Ok(()),
+                Err(kube::Error::Api(status)) if status.code == 404 => {
+                    Err(Error::ApiGroupMissing {
+                        group: group_version.to_string(),
+                        group_name: group_version
+                            .split('/')
+                            .next()
+                            .unwrap_or(group_version)
+                            .to_string(),
+                    })
+                }
+                Err(other) => Err(self.error(other, "discover", group_version, None)),
+            }
+        };
+        self.bound("discover", group_version, discover).await
     }
 }
 

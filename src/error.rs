@@ -148,8 +148,10 @@ pub enum Error {
     #[error("post command failed: {0}")]
     PostFailed(String),
 
-    #[error("interrupted by {}; post commands ran in every frozen pod", .0.name())]
-    Interrupted(Signal),
+    /// `failed_posts` keeps the line truthful: the posts ran, but the ones that failed are
+    /// reported as warnings and must not be contradicted here.
+    #[error("interrupted by {}; post commands ran in every frozen pod{}", .signal.name(), failed_posts_note(*.failed_posts))]
+    Interrupted { signal: Signal, failed_posts: usize },
 
     #[error("{context}: {message}")]
     Api { context: String, message: String },
@@ -189,6 +191,17 @@ pub enum Error {
 
     #[error("PVC {pvc:?} already exists in namespace {namespace:?}; choose another name")]
     PvcExists { pvc: String, namespace: String },
+
+    /// The create was answered 409 for an object this run did not make: nothing was created, so
+    /// there is nothing to clean up, and the object of that name is not pxsnap's to touch.
+    #[error(
+        "a {kind} named {name:?} already exists in namespace {namespace:?}; choose another --name"
+    )]
+    NameTaken {
+        kind: String,
+        name: String,
+        namespace: String,
+    },
 
     #[error(
         "namespace {namespace:?} not found; create it first (kubectl create namespace {namespace})"
@@ -249,6 +262,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// A signal ended a run whose post commands all succeeded (so far as is known yet).
+    pub fn interrupted(signal: Signal) -> Error {
+        Error::Interrupted {
+            signal,
+            failed_posts: 0,
+        }
+    }
+
     /// The documented exit code (README, `--help`, man page).
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -256,6 +277,7 @@ impl Error {
             | Error::AmbiguousContainer { .. }
             | Error::UnknownContainer { .. }
             | Error::PvcExists { .. }
+            | Error::NameTaken { .. }
             | Error::SizeTooSmall { .. } => 2,
             Error::NoPods { .. } | Error::PreFailed(_) => 3,
             Error::SnapshotFailed { .. }
@@ -263,12 +285,12 @@ impl Error {
             | Error::SnapshotInError { .. } => 4,
             Error::Timeout { .. } => 5,
             Error::PostFailed(_) => 6,
-            Error::Interrupted(Signal::Interrupt) => 130,
-            Error::Interrupted(Signal::Terminate) => 143,
-            Error::InterruptedWaiting { signal, .. } => match signal {
-                Signal::Interrupt => 130,
-                Signal::Terminate => 143,
-            },
+            Error::Interrupted { signal, .. } | Error::InterruptedWaiting { signal, .. } => {
+                match signal {
+                    Signal::Interrupt => 130,
+                    Signal::Terminate => 143,
+                }
+            }
             Error::ClonesFailed { first, .. } => first.exit_code(),
             Error::Kubeconfig(_)
             | Error::Unreachable { .. }
@@ -330,6 +352,14 @@ impl Error {
     }
 }
 
+fn failed_posts_note(failed: usize) -> String {
+    match failed {
+        0 => String::new(),
+        1 => ", but one failed (warned above)".to_string(),
+        n => format!(", but {n} failed (warned above)"),
+    }
+}
+
 /// The innermost message of an error chain: "Connection refused (os error 111)" rather than
 /// "client error (Connect)".
 pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
@@ -376,8 +406,8 @@ mod tests {
             5
         );
         assert_eq!(Error::PostFailed("x".into()).exit_code(), 6);
-        assert_eq!(Error::Interrupted(Signal::Interrupt).exit_code(), 130);
-        assert_eq!(Error::Interrupted(Signal::Terminate).exit_code(), 143);
+        assert_eq!(Error::interrupted(Signal::Interrupt).exit_code(), 130);
+        assert_eq!(Error::interrupted(Signal::Terminate).exit_code(), 143);
     }
 
     #[test]

@@ -127,7 +127,10 @@ const TABLE: &[Row] = &[
                 &["clone"],
                 "timed out waiting for the PVC to be Bound (or, with --wait-snapshot, for the snapshot); the PVC is left in place",
             ),
-            (FREEZING, "timed out; the post commands ran"),
+            (
+                FREEZING,
+                "timed out: the snapshot, or an API call, took longer than --timeout; the post commands ran",
+            ),
         ],
     },
     Row {

@@ -12,6 +12,7 @@ use crate::backend::Disposal;
 use crate::cli::HookArgs;
 use crate::cluster::Cluster;
 use crate::error::{Error, Result, Signal, Step};
+use crate::hooks::{HookPhase, HookRecord};
 use crate::locate::{Located, check_pvc, locate};
 use crate::quiesce::{HookPlan, Released, freeze};
 use crate::signals::Signals;
@@ -146,7 +147,12 @@ pub fn hook_plan(located: &Located, hooks: &HookArgs) -> HookPlan {
 pub struct FrozenRun<T> {
     /// The snapshot step's result, or `None` when it did not run to the end.
     pub value: Option<T>,
+    /// Whether the snapshot step started, so its create may have been sent. When it did not,
+    /// an object with the snapshot's name is not this run's, and there is nothing to settle.
+    pub step_ran: bool,
     pub pre_failure: Option<String>,
+    /// Every failed post command, one line each, in the order of `released.records`.
+    pub post_failures: Vec<String>,
     pub interrupted: Option<Signal>,
     pub released: Released,
 }
@@ -167,16 +173,19 @@ where
         // Without handlers a Ctrl-C would kill pxsnap mid-freeze; refuse to freeze instead.
         return FrozenRun {
             value: None,
+            step_ran: false,
             pre_failure: Some(format!(
                 "cannot take over SIGINT/SIGTERM ({err}), so no pod was frozen"
             )),
+            post_failures: Vec::new(),
             interrupted: None,
             released: Released::nothing(),
         };
     }
     let mut frozen = freeze(&cluster.client, plan, signals).await;
     let mut value = None;
-    if frozen.is_quiesced() {
+    let step_ran = frozen.is_quiesced();
+    if step_ran {
         tokio::select! {
             // A step that finished in the same poll as a signal counts as finished: its
             // snapshot is good and must not be deleted as interrupted.
@@ -190,9 +199,17 @@ where
     let released = frozen.release(signals).await;
     // A signal during the release still ends the run as interrupted (exit 130/143).
     let interrupted = frozen_interrupted.or(released.signal);
+    let post_failures = released
+        .records
+        .iter()
+        .filter(|r| r.phase == HookPhase::Post && !r.succeeded())
+        .map(HookRecord::failure_line)
+        .collect();
     FrozenRun {
         value,
+        step_ran,
         pre_failure,
+        post_failures,
         interrupted,
         released,
     }
@@ -205,13 +222,18 @@ pub struct Verdict {
     error: Option<(Step, Error)>,
     /// Why the object this run created must be settled (deleted unless `--keep-failed`).
     pub settle: Option<&'static str>,
+    step_ran: bool,
 }
 
 impl Verdict {
-    pub fn new(pre_failure: Option<String>) -> Verdict {
+    pub fn new<T>(run: &FrozenRun<T>) -> Verdict {
         Verdict {
-            error: pre_failure.map(|failure| (Step::Pre, Error::PreFailed(failure))),
+            error: run
+                .pre_failure
+                .clone()
+                .map(|failure| (Step::Pre, Error::PreFailed(failure))),
             settle: None,
+            step_ran: run.step_ran,
         }
     }
 
@@ -224,80 +246,191 @@ impl Verdict {
     }
 
     /// The create failed. It may still have reached the API server although no answer came
-    /// back, and an object this run made must not be cut after the release, so it is settled.
+    /// back, and an object this run made must not be cut after the release, so it is settled —
+    /// unless the answer was a name clash, which says this run created nothing.
     pub fn create_failed(&mut self, error: Error) {
-        self.failed(
-            Step::Snapshot,
-            error,
-            Some("could not be confirmed created"),
-        );
+        let settle = match error {
+            Error::NameTaken { .. } => None,
+            _ => Some("could not be confirmed created"),
+        };
+        self.failed(Step::Snapshot, error, settle);
     }
 
     /// A signal ended the run. Unless the snapshot was already known good, pxsnap can no longer
     /// vouch that the cut came before the release: returns true when the caller must report
-    /// it as interrupted (it is then settled).
+    /// it as interrupted (it is then settled). A signal before the snapshot step started
+    /// interrupted no snapshot: there is nothing to report or settle.
     pub fn interrupted(&mut self, signal: Option<Signal>, known_good: bool) -> bool {
-        let Some(signal) = signal else { return false };
-        self.error = Some((Step::Interrupted, Error::Interrupted(signal)));
-        if !known_good {
+        if signal.is_none() {
+            return false;
+        }
+        self.signalled(signal);
+        let unsettled = self.step_ran && !known_good;
+        if unsettled {
             self.settle = Some("was interrupted");
         }
-        !known_good
+        unsettled
     }
 
-    /// The error that ends the run, if any.
-    pub fn into_error(self, post_failure: Option<String>) -> Option<(Step, Error)> {
-        self.error
-            .or_else(|| post_failure.map(|failure| (Step::Post, Error::PostFailed(failure))))
+    /// A signal decides the exit code. Used alone for a signal after the release (see
+    /// [`AfterRelease`]): it cut pxsnap's own calls short, and the snapshot's state stands.
+    pub fn signalled(&mut self, signal: Option<Signal>) {
+        if let Some(signal) = signal {
+            self.error = Some((Step::Interrupted, Error::interrupted(signal)));
+        }
+    }
+
+    /// The error that ends the run, if any. A failed post command may leave an application
+    /// quiesced, so each one is on stderr: the first decides the exit code when nothing else
+    /// went wrong, and every other becomes a warning (stderr and `warnings`).
+    pub fn into_error(
+        self,
+        post_failures: Vec<String>,
+        warnings: &mut Vec<String>,
+    ) -> Option<(Step, Error)> {
+        let mut post_failures = post_failures.into_iter();
+        let error = match self.error {
+            Some((step, Error::Interrupted { signal, .. })) => {
+                let failed_posts = post_failures.len();
+                let error = Error::Interrupted {
+                    signal,
+                    failed_posts,
+                };
+                Some((step, error))
+            }
+            Some(error) => Some(error),
+            None => post_failures
+                .next()
+                .map(|failure| (Step::Post, Error::PostFailed(failure))),
+        };
+        for failure in post_failures {
+            let warning = format!("{failure}; the application there may not have been released");
+            crate::report::warn(&crate::progress::Progress::hidden(), &warning);
+            warnings.push(warning);
+        }
+        error
     }
 }
 
-/// What became of a snapshot object pxsnap gave up on (failed, timed out, interrupted).
-pub struct Settled {
-    pub deleted: bool,
-    /// What the user should know, when there is something to know.
-    pub warning: Option<String>,
+/// The API calls a run makes once the application is released: reading why a group failed,
+/// deleting what the run gave up on. SIGINT/SIGTERM are still taken over then, so unless these
+/// calls listen for them, nothing but SIGKILL ends a run stuck on a slow API server. Nothing is
+/// frozen any more, so nothing is worth waiting for: a signal abandons the call in flight and
+/// every later one. (The calls themselves are bounded by `--timeout`, see [`Cluster::bounded`].)
+pub struct AfterRelease<'a> {
+    signals: &'a mut Signals,
+    signal: Option<Signal>,
+}
+
+impl<'a> AfterRelease<'a> {
+    pub fn new(signals: &'a mut Signals) -> AfterRelease<'a> {
+        AfterRelease {
+            signals,
+            signal: None,
+        }
+    }
+
+    /// `call`'s result, or the signal that ended the run before or during it.
+    pub async fn call<T>(&mut self, call: impl Future<Output = T>) -> Result<T, Signal> {
+        if let Some(signal) = self.signal {
+            return Err(signal);
+        }
+        tokio::select! {
+            // An answer that came with the signal is still an answer.
+            biased;
+            done = call => Ok(done),
+            signal = self.signals.recv() => {
+                self.signal = Some(signal);
+                Err(signal)
+            }
+        }
+    }
+
+    /// The signal that ended the run after the release, if one did.
+    pub fn signal(&self) -> Option<Signal> {
+        self.signal
+    }
+}
+
+/// An object this run created and may have to delete.
+pub struct Unfinished {
+    /// How messages name it: `snapshot "x"`.
+    what: String,
+    /// The command that deletes it, for when pxsnap could not.
+    delete_with: String,
+}
+
+impl Unfinished {
+    pub fn snapshot(name: &str, namespace: &str) -> Unfinished {
+        Unfinished {
+            what: format!("snapshot {name:?}"),
+            delete_with: format!("pxsnap delete {name} -n {namespace}"),
+        }
+    }
+
+    /// STORK's cleanup finalizer deletes a group's children with it; `pxsnap delete` wants
+    /// that said with `--with-children`.
+    pub fn group(name: &str, namespace: &str) -> Unfinished {
+        Unfinished {
+            what: format!("group snapshot {name:?}"),
+            delete_with: format!("pxsnap delete --group {name} --with-children -n {namespace}"),
+        }
+    }
 }
 
 /// Deletes an object this run created and gave up on (STORK would keep retrying it,
-/// re-running its rules), unless `--keep-failed`; `what` names it (`snapshot "x"`), `reason`
-/// says what happened. An object this run did not create is never deleted.
+/// re-running its rules), unless `--keep-failed`; `reason` says what happened. An object this
+/// run did not create is never deleted. Returns whether it was deleted; what the user should
+/// know about it is a warning, on stderr and in `warnings`.
 pub async fn settle_unfinished(
-    what: &str,
+    object: &Unfinished,
     reason: &str,
     keep: bool,
+    after: &mut AfterRelease<'_>,
     delete: impl Future<Output = Result<Disposal>>,
-) -> Settled {
+    warnings: &mut Vec<String>,
+) -> bool {
+    let Unfinished { what, delete_with } = object;
     let (deleted, warning) = if keep {
         (
             false,
             Some(format!("{what} {reason}; kept because of --keep-failed")),
         )
     } else {
-        match delete.await {
-            Ok(Disposal::Deleted) => (
+        match after.call(delete).await {
+            Ok(Ok(Disposal::Deleted)) => (
                 true,
                 Some(format!(
                     "{what} {reason}; deleted it (use --keep-failed to keep it)"
                 )),
             ),
-            Ok(Disposal::Absent) => (false, None),
-            Ok(Disposal::NotOurs) => (
+            Ok(Ok(Disposal::Absent)) => (false, None),
+            Ok(Ok(Disposal::NotOurs)) => (
                 false,
                 Some(format!(
                     "{what} {reason}; the object of that name was not created by this run, so it was left alone"
                 )),
             ),
-            Err(err) => (
+            Ok(Err(err)) => (
                 false,
-                Some(format!("{what} {reason} and could not be deleted: {err}")),
+                Some(format!(
+                    "{what} {reason} and could not be deleted: {err}; to delete it: {delete_with}"
+                )),
+            ),
+            Err(signal) => (
+                false,
+                Some(format!(
+                    "{what} {reason}; not deleted because of {}; to delete it: {delete_with}",
+                    signal.name()
+                )),
             ),
         }
     };
     // Said on stderr as well as in the result: whether the object is still there is
     // something the user acts on.
-    if let Some(warning) = &warning {
-        crate::report::warn(&crate::progress::Progress::hidden(), warning);
+    if let Some(warning) = warning {
+        crate::report::warn(&crate::progress::Progress::hidden(), &warning);
+        warnings.push(warning);
     }
-    Settled { deleted, warning }
+    deleted
 }

@@ -192,23 +192,20 @@ impl std::fmt::Display for EventSummary {
 }
 
 /// The latest Event on the group: where STORK puts the causes it retries forever. `None` when
-/// there is none or the Events cannot be read (the caller is already reporting a failure; this
-/// only explains it).
-pub async fn latest_event(cluster: &Cluster, namespace: &str, name: &str) -> Option<EventSummary> {
+/// there is none.
+pub async fn latest_event(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<EventSummary>> {
     let api: Api<Event> = Api::namespaced(cluster.client.clone(), namespace);
     let params = ListParams::default().fields(&format!(
         "involvedObject.kind=GroupVolumeSnapshot,involvedObject.name={name}"
     ));
-    match cluster
+    let events = cluster
         .read("list", "events", Some(namespace), || api.list(&params))
-        .await
-    {
-        Ok(events) => latest(&events.items),
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot read the group snapshot's events");
-            None
-        }
-    }
+        .await?;
+    Ok(latest(&events.items))
 }
 
 /// The most recent Warning, else the most recent Event of any type.

@@ -104,10 +104,11 @@ pub async fn create_or_adopt<K: Managed>(
                 tracing::info!(%name, "adopting the object an earlier attempt created");
                 Ok(existing)
             } else {
-                Err(Error::Usage(format!(
-                    "a {} named {name:?} already exists in namespace {namespace:?}; choose another --name",
-                    K::kind(&())
-                )))
+                Err(Error::NameTaken {
+                    kind: K::kind(&()).into_owned(),
+                    name,
+                    namespace,
+                })
             }
         }
         Err(err) => Err(cluster.error(err, "create", resource, Some(&namespace))),
@@ -167,7 +168,9 @@ pub async fn delete_own<K: Managed>(
         }),
         ..DeleteParams::default()
     };
-    match retry_transient("delete", resource, || api.delete(name, &params)).await {
+    let delete =
+        async { Ok(retry_transient("delete", resource, || api.delete(name, &params)).await) };
+    match cluster.bound("delete", resource, delete).await? {
         Ok(_) => Ok(Disposal::Deleted),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Disposal::Absent),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(Disposal::NotOurs),

@@ -18,7 +18,8 @@ use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
 use crate::locate::Located;
 use crate::pipeline::{
-    Verdict, check_selected, hook_plan, locate_targets, run_frozen, settle_unfinished,
+    AfterRelease, Unfinished, Verdict, check_selected, hook_plan, locate_targets, run_frozen,
+    settle_unfinished,
 };
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
@@ -225,10 +226,14 @@ pub async fn run(
         .collect::<Vec<_>>()
         .join(",");
 
+    let timeout = args.timeout.unwrap_or(match args.cloud {
+        true => CLOUD_TIMEOUT,
+        false => LOCAL_TIMEOUT,
+    });
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
     let cluster = match Cluster::connect(global).await {
-        Ok(cluster) => cluster,
+        Ok(cluster) => cluster.bounded(timeout),
         Err(err) => return result.fail(Step::Config, err),
     };
     let namespace = cluster.namespace.clone();
@@ -275,10 +280,6 @@ pub async fn run(
         return result.done();
     }
 
-    let timeout = args.timeout.unwrap_or(match args.cloud {
-        true => CLOUD_TIMEOUT,
-        false => LOCAL_TIMEOUT,
-    });
     let plan = hook_plan(&located, &args.hooks);
     if !args.hooks.pre.is_empty() {
         progress.step(format!(
@@ -308,17 +309,17 @@ pub async fn run(
     };
     let run = run_frozen(&cluster, plan, signals, group_step).await;
     drop(progress);
+    let mut verdict = Verdict::new(&run);
     result.hooks = run.released.records;
     result.freeze = run.released.window;
-
-    let mut verdict = Verdict::new(run.pre_failure);
+    let mut after = AfterRelease::new(signals);
     match run.value {
         None => {}
         Some(Err(create_error)) => verdict.create_failed(create_error),
         Some(Ok((created, end))) => {
             result.fill(&created);
             if let Some((step, err, reason)) =
-                settle_wait(&cluster, &mut result, end, timeout).await
+                settle_wait(&cluster, &mut result, end, timeout, &mut after).await
             {
                 verdict.failed(step, err, reason);
             }
@@ -328,17 +329,14 @@ pub async fn run(
         result.group.status = "Interrupted".to_string();
     }
     if let Some(reason) = verdict.settle {
-        let settled = settle_unfinished(
-            &format!("group snapshot {:?}", request.name),
-            reason,
-            args.keep_failed,
-            group::delete_own(&cluster, &namespace, &request.name),
-        )
-        .await;
-        result.group.deleted = settled.deleted;
-        result.warnings.extend(settled.warning);
+        let object = Unfinished::group(&request.name, &namespace);
+        let delete = group::delete_own(&cluster, &namespace, &request.name);
+        let (keep, warnings) = (args.keep_failed, &mut result.warnings);
+        result.group.deleted =
+            settle_unfinished(&object, reason, keep, &mut after, delete, warnings).await;
     }
-    match verdict.into_error(run.released.post_failure) {
+    verdict.signalled(after.signal());
+    match verdict.into_error(run.post_failures, &mut result.warnings) {
         Some((step, err)) => result.fail(step, err),
         None => result.done(),
     }
@@ -352,9 +350,9 @@ async fn settle_wait(
     result: &mut GroupSnapResult,
     end: WatchEnd<GroupVolumeSnapshot, Option<String>>,
     timeout: Duration,
+    after: &mut AfterRelease<'_>,
 ) -> Option<(Step, Error, Option<&'static str>)> {
     let name = result.group.name.clone();
-    let namespace = result.group.namespace.clone();
     match end {
         WatchEnd::Done(group) => {
             result.fill(&group);
@@ -366,10 +364,7 @@ async fn settle_wait(
             result.group.status = "Failed".to_string();
             let message = match child_message {
                 Some(message) => message,
-                None => group::latest_event(cluster, &namespace, &name)
-                    .await
-                    .map(|event| event.message)
-                    .unwrap_or_else(|| "STORK set its status to Failed".to_string()),
+                None => read_events(cluster, after, result).await.failure(),
             };
             Some((
                 Step::Snapshot,
@@ -382,10 +377,8 @@ async fn settle_wait(
                 result.fill(group);
             }
             result.group.status = "TimedOut".to_string();
-            let event = group::latest_event(cluster, &namespace, &name)
-                .await
-                .map(|event| event.to_string());
-            let what = timeout_description(&name, &result.group.stage, last.as_ref(), event);
+            let events = read_events(cluster, after, result).await;
+            let what = timeout_description(&name, &result.group.stage, last.as_ref(), &events);
             Some((
                 Step::Wait,
                 Error::Timeout {
@@ -410,19 +403,65 @@ async fn settle_wait(
     }
 }
 
+/// What the group's Events say about why it failed or is stuck.
+enum Events {
+    Latest(group::EventSummary),
+    Empty,
+    /// The read failed (already warned about) or a signal cut it short.
+    Unread,
+}
+
+impl Events {
+    /// Why a group STORK marked Failed failed, when no child says.
+    fn failure(self) -> String {
+        match self {
+            Events::Latest(event) => event.message,
+            Events::Empty => "STORK set its status to Failed".to_string(),
+            Events::Unread => {
+                "STORK set its status to Failed (its events could not be read)".to_string()
+            }
+        }
+    }
+}
+
+/// Reads the group's latest Event, which only explains a failure already decided: a read that
+/// fails is a warning, not the run's error.
+async fn read_events(
+    cluster: &Cluster,
+    after: &mut AfterRelease<'_>,
+    result: &mut GroupSnapResult,
+) -> Events {
+    let (name, namespace) = (&result.group.name, &result.group.namespace);
+    let read = group::latest_event(cluster, namespace, name);
+    let failure = match after.call(read).await {
+        Ok(Ok(Some(event))) => return Events::Latest(event),
+        Ok(Ok(None)) => return Events::Empty,
+        Ok(Err(failure)) => failure,
+        Err(_signal) => return Events::Unread,
+    };
+    let warning = format!(
+        "cannot read the events of group snapshot {name:?}: {failure}; kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace} shows them"
+    );
+    crate::report::warn(&Progress::hidden(), &warning);
+    result.warnings.push(warning);
+    Events::Unread
+}
+
 /// `group snapshot "g" to be Successful (stage "", status ""; latest event: Warning Failed: ...)`:
 /// the stage says how far STORK got, the Event says why it is stuck.
 fn timeout_description(
     name: &str,
     stage: &str,
     last: Option<&GroupVolumeSnapshot>,
-    event: Option<String>,
+    events: &Events,
 ) -> String {
     let status = last.map_or("", |g| g.status_text());
-    let event = event
-        .map(|e| format!("; latest event: {e}"))
-        .unwrap_or_else(|| "; no events on it".to_string());
-    format!("group snapshot {name:?} to be Successful (stage {stage:?}, status {status:?}{event})")
+    let events = match events {
+        Events::Latest(event) => format!("; latest event: {event}"),
+        Events::Empty => "; no events on it".to_string(),
+        Events::Unread => "; its events could not be read".to_string(),
+    };
+    format!("group snapshot {name:?} to be Successful (stage {stage:?}, status {status:?}{events})")
 }
 
 impl GroupSnapResult {
@@ -550,13 +589,20 @@ mod tests {
 
     #[test]
     fn timeout_names_stage_status_and_the_latest_event() {
-        let text = timeout_description("g", "", None, Some("Warning Failed: no PVCs match".into()));
+        let event = Events::Latest(group::EventSummary {
+            type_: "Warning".into(),
+            reason: "Failed".into(),
+            message: "no PVCs match".into(),
+        });
+        let text = timeout_description("g", "", None, &event);
         assert!(text.contains("stage \"\""), "{text}");
         assert!(
             text.contains("latest event: Warning Failed: no PVCs match"),
             "{text}"
         );
-        assert!(timeout_description("g", "Snapshot", None, None).contains("no events"));
+        assert!(timeout_description("g", "Snapshot", None, &Events::Empty).contains("no events"));
+        let unread = timeout_description("g", "", None, &Events::Unread);
+        assert!(unread.contains("its events could not be read"), "{unread}");
     }
 
     #[test]

@@ -8,7 +8,10 @@ use crate::cluster::Cluster;
 use crate::error::{Error, Step};
 use crate::hooks::HookRecord;
 use crate::locate::Located;
-use crate::pipeline::{Verdict, check_snapshottable, hook_plan, locate_targets, run_frozen};
+use crate::pipeline::{
+    AfterRelease, Unfinished, Verdict, check_snapshottable, hook_plan, locate_targets, run_frozen,
+    settle_unfinished,
+};
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
 use crate::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
@@ -173,7 +176,7 @@ pub async fn run_job(
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
     let cluster = match Cluster::connect(global).await {
-        Ok(cluster) => cluster,
+        Ok(cluster) => cluster.bounded(job.timeout),
         Err(err) => return result.fail(Step::Config, err),
     };
     result.snapshot.namespace = cluster.namespace.clone();
@@ -272,10 +275,9 @@ pub async fn run_job(
     };
     let run = run_frozen(&cluster, plan, signals, snapshot_step).await;
     drop(progress);
+    let mut verdict = Verdict::new(&run);
     result.hooks = run.released.records;
     result.freeze = run.released.window;
-
-    let mut verdict = Verdict::new(run.pre_failure);
     match run.value {
         None => {}
         Some(Err(create_error)) => verdict.create_failed(create_error),
@@ -321,18 +323,16 @@ pub async fn run_job(
     if verdict.interrupted(run.interrupted, result.snapshot.status == "Ready") {
         result.snapshot.status = "Interrupted".to_string();
     }
+    let mut after = AfterRelease::new(signals);
     if let Some(reason) = verdict.settle {
-        settle_unfinished(
-            &cluster,
-            &namespace,
-            &request.name,
-            reason,
-            job.options.keep_failed,
-            &mut result,
-        )
-        .await;
+        let object = Unfinished::snapshot(&request.name, &namespace);
+        let delete = stork::delete_own(&cluster, &namespace, &request.name);
+        let (keep, warnings) = (job.options.keep_failed, &mut result.warnings);
+        result.snapshot.deleted =
+            settle_unfinished(&object, reason, keep, &mut after, delete, warnings).await;
     }
-    match verdict.into_error(run.released.post_failure) {
+    verdict.signalled(after.signal());
+    match verdict.into_error(run.post_failures, &mut result.warnings) {
         Some((step, err)) => result.fail(step, err),
         None => Outcome {
             result,
@@ -355,26 +355,6 @@ async fn with_heartbeat<T>(
             _ = ticks.tick() => beat(),
         }
     }
-}
-
-/// Deletes a snapshot pxsnap gave up on unless `--keep-failed`; the result says which.
-async fn settle_unfinished(
-    cluster: &Cluster,
-    namespace: &str,
-    name: &str,
-    reason: &str,
-    keep: bool,
-    result: &mut SnapResult,
-) {
-    let settled = crate::pipeline::settle_unfinished(
-        &format!("snapshot {name:?}"),
-        reason,
-        keep,
-        stork::delete_own(cluster, namespace, name),
-    )
-    .await;
-    result.snapshot.deleted = settled.deleted;
-    result.warnings.extend(settled.warning);
 }
 
 fn fill_snapshot(report: &mut SnapshotReport, snapshot: &StorkVolumeSnapshot) {
