@@ -221,8 +221,21 @@ where
 pub struct Verdict {
     error: Option<(Step, Error)>,
     /// Why the object this run created must be settled (deleted unless `--keep-failed`).
-    pub settle: Option<&'static str>,
+    pub settle: Option<Settle>,
     step_ran: bool,
+    /// Whether the snapshot step returned. A step cut short by a signal may have sent a
+    /// create the API server has not answered yet.
+    step_answered: bool,
+}
+
+/// Why an object must be settled, and whether it may appear after pxsnap looked for it.
+#[derive(Clone, Copy, Debug)]
+pub struct Settle {
+    pub reason: &'static str,
+    /// The create was sent and not answered (timed out, connection lost, cut by a signal): a
+    /// real API server may still commit it after pxsnap found nothing, and STORK would then
+    /// cut that snapshot after the release, so the user must hear of it.
+    pub may_appear_later: bool,
 }
 
 impl Verdict {
@@ -234,14 +247,18 @@ impl Verdict {
                 .map(|failure| (Step::Pre, Error::PreFailed(failure))),
             settle: None,
             step_ran: run.step_ran,
+            step_answered: run.value.is_some(),
         }
     }
 
     /// The snapshot step failed at `step`; `settle` says why its object must go, if it must.
     pub fn failed(&mut self, step: Step, error: Error, settle: Option<&'static str>) {
         self.error = Some((step, error));
-        if settle.is_some() {
-            self.settle = settle;
+        if let Some(reason) = settle {
+            self.settle = Some(Settle {
+                reason,
+                may_appear_later: false,
+            });
         }
     }
 
@@ -251,9 +268,16 @@ impl Verdict {
     pub fn create_failed(&mut self, error: Error) {
         let settle = match error {
             Error::NameTaken { .. } => None,
-            _ => Some("could not be confirmed created"),
+            _ => Some(Settle {
+                reason: "could not be confirmed created",
+                may_appear_later: matches!(
+                    error,
+                    Error::Timeout { .. } | Error::Unreachable { .. }
+                ),
+            }),
         };
-        self.failed(Step::Snapshot, error, settle);
+        self.error = Some((Step::Snapshot, error));
+        self.settle = settle;
     }
 
     /// A signal ended the run. Unless the snapshot was already known good, pxsnap can no longer
@@ -267,7 +291,10 @@ impl Verdict {
         self.signalled(signal);
         let unsettled = self.step_ran && !known_good;
         if unsettled {
-            self.settle = Some("was interrupted");
+            self.settle = Some(Settle {
+                reason: "was interrupted",
+                may_appear_later: !self.step_answered,
+            });
         }
         unsettled
     }
@@ -384,13 +411,14 @@ impl Unfinished {
 /// know about it is a warning, on stderr and in `warnings`.
 pub async fn settle_unfinished(
     object: &Unfinished,
-    reason: &str,
+    settle: Settle,
     keep: bool,
     after: &mut AfterRelease<'_>,
     delete: impl Future<Output = Result<Disposal>>,
     warnings: &mut Vec<String>,
 ) -> bool {
     let Unfinished { what, delete_with } = object;
+    let reason = settle.reason;
     let (deleted, warning) = if keep {
         (
             false,
@@ -404,7 +432,14 @@ pub async fn settle_unfinished(
                     "{what} {reason}; deleted it (use --keep-failed to keep it)"
                 )),
             ),
-            Ok(Ok(Disposal::Absent)) => (false, None),
+            Ok(Ok(Disposal::Absent)) => (
+                false,
+                settle.may_appear_later.then(|| {
+                    format!(
+                        "{what} {reason}; none exists now, but the API server did not answer its create and may still commit it (STORK would then cut it after the release): if it appears, delete it: {delete_with}"
+                    )
+                }),
+            ),
             Ok(Ok(Disposal::NotOurs)) => (
                 false,
                 Some(format!(

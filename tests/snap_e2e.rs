@@ -668,9 +668,61 @@ fn a_create_that_never_answers_is_bounded_by_the_timeout() {
         "waiting for the API server to accept snapshot \"s1\"",
     );
     assert_cassandra_app_thawed(&sim.sim.timeline());
-    // The delayed create lands after pxsnap gave up; the guarded delete ran before it, so the
-    // object may appear later, and pxsnap said it could not confirm it.
     assert_eq!(json(&out)["error"]["step"], "snapshot");
+    // pxsnap found no object after giving up, but a real API server may still commit the
+    // unanswered create (this simulator drops it with the connection), so the user is told.
+    let warnings = json(&out)["warnings"].to_string();
+    assert!(
+        warnings.contains(r#"snapshot \"s1\" could not be confirmed created; none exists now, but the API server did not answer its create"#)
+            && warnings.contains("pxsnap delete s1 -n default"),
+        "{warnings}"
+    );
+    assert_stderr_contains(
+        &out,
+        "warning: snapshot \"s1\" could not be confirmed created",
+    );
+}
+
+#[test]
+fn ctrl_c_while_the_create_is_unanswered_warns_that_it_may_still_appear() {
+    let sim = cassandra();
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::DelayMs(4000),
+    ));
+    let child = spawn_snap_cassandra_data(&sim, "nodetool flush", "echo thawed", &["--name", "s1"]);
+    wait_for("the pre command to end", || {
+        execs(&sim.sim.timeline(), TimelineKind::ExecEnd)
+            .iter()
+            .any(|e| command_of(e).contains("nodetool flush"))
+    });
+    // The create is sent right after the pre command; the simulator holds it for 4 s.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    send_signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert_cassandra_app_thawed(&sim.sim.timeline());
+    assert_stderr_contains(
+        &out,
+        "snapshot \"s1\" was interrupted; none exists now, but the API server did not answer its create",
+    );
+}
+
+#[test]
+fn a_create_the_api_server_refused_needs_no_warning() {
+    let sim = cassandra();
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::Status(422),
+    ));
+    let out = flush_and_thaw(&sim, &["--name", "s1", "-o", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(json(&out)["error"]["step"], "snapshot");
+    assert_eq!(json(&out)["warnings"], serde_json::json!([]));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
+    assert_cassandra_app_thawed(&sim.sim.timeline());
 }
 
 #[test]

@@ -328,12 +328,12 @@ pub async fn run(
     if verdict.interrupted(run.interrupted, result.group.status == "Successful") {
         result.group.status = "Interrupted".to_string();
     }
-    if let Some(reason) = verdict.settle {
+    if let Some(settle) = verdict.settle {
         let object = Unfinished::group(&request.name, &namespace);
         let delete = group::delete_own(&cluster, &namespace, &request.name);
         let (keep, warnings) = (args.keep_failed, &mut result.warnings);
         result.group.deleted =
-            settle_unfinished(&object, reason, keep, &mut after, delete, warnings).await;
+            settle_unfinished(&object, settle, keep, &mut after, delete, warnings).await;
     }
     verdict.signalled(after.signal());
     match verdict.into_error(run.post_failures, &mut result.warnings) {

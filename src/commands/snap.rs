@@ -324,12 +324,12 @@ pub async fn run_job(
         result.snapshot.status = "Interrupted".to_string();
     }
     let mut after = AfterRelease::new(signals);
-    if let Some(reason) = verdict.settle {
+    if let Some(settle) = verdict.settle {
         let object = Unfinished::snapshot(&request.name, &namespace);
         let delete = stork::delete_own(&cluster, &namespace, &request.name);
         let (keep, warnings) = (job.options.keep_failed, &mut result.warnings);
         result.snapshot.deleted =
-            settle_unfinished(&object, reason, keep, &mut after, delete, warnings).await;
+            settle_unfinished(&object, settle, keep, &mut after, delete, warnings).await;
     }
     verdict.signalled(after.signal());
     match verdict.into_error(run.post_failures, &mut result.warnings) {
