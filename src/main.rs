@@ -109,8 +109,11 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // A log line that cannot be written is dropped, never reported with eprintln!: that panics
+    // on a closed stderr, and a panic while pods are frozen must not happen (see stderr.rs).
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .init();
 }

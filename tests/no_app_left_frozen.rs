@@ -186,3 +186,26 @@ fn a_post_command_whose_exec_session_opens_too_late_is_retried() {
         .expect("a post record");
     assert_eq!(post["exitCode"], 0, "{result}");
 }
+
+#[test]
+fn verbose_logs_stderr_cannot_take_do_not_stop_the_release() {
+    let sim = cassandra();
+    let child = spawn_with_stderr_closed(
+        &sim,
+        &[
+            "-v",
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 0, "exit status {:?}", out.status);
+    assert_eq!(json(&out)["snapshot"]["status"], "Ready");
+    assert_cassandra_app_thawed(&sim.sim.timeline());
+}
