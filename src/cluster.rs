@@ -20,7 +20,8 @@ pub struct Cluster {
     pub client: Client,
     pub namespace: String,
     server: String,
-    /// The most a read or a discovery call may take, when the command has a deadline.
+    /// The most one API call (a read, a discovery call, or any call run through `bound`, such
+    /// as a delete) may take, when the command has a deadline.
     call_timeout: Option<Duration>,
 }
 

@@ -129,7 +129,7 @@ const TABLE: &[Row] = &[
             ),
             (
                 FREEZING,
-                "timed out: the snapshot, or an API call, took longer than --timeout; the post commands ran",
+                "timed out: the snapshot, or an API call, took longer than --timeout; post commands ran in every frozen pod (a read that timed out before the freeze froze nothing)",
             ),
         ],
     },

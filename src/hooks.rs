@@ -120,7 +120,9 @@ pub async fn run_hook(
     };
     match outcome {
         Run::NotOpened => {
-            // No session, so no command: the pod is as it was, and trying again may reach it.
+            // Most likely no command ran (the runtime starts it around the upgrade reply, which
+            // never came), and trying again may reach the pod; a post command is idempotent, so
+            // a retry is safe even if the first one did start.
             record.stream_lost = true;
             record.error = Some(format!(
                 "could not start: no exec session within {}",
@@ -159,8 +161,9 @@ pub async fn run_hook(
     record
 }
 
-/// How one exec went. Not opening a session is kept apart from timing out in one: only the
-/// second can have left a command running, so only the first is safe to retry as it is.
+/// How one exec went. Not opening a session is kept apart from timing out in one: the second
+/// left a command running that pxsnap can no longer see, the first most likely ran nothing,
+/// so only the first is worth retrying.
 enum Run {
     NotOpened,
     Failed(kube::Error),

@@ -12,7 +12,6 @@ use crate::backend::Disposal;
 use crate::cli::HookArgs;
 use crate::cluster::Cluster;
 use crate::error::{Error, Result, Signal, Step};
-use crate::hooks::{HookPhase, HookRecord};
 use crate::locate::{Located, check_pvc, locate};
 use crate::quiesce::{HookPlan, Released, freeze};
 use crate::signals::Signals;
@@ -196,15 +195,10 @@ where
     }
     let pre_failure = frozen.pre_failure.clone();
     let frozen_interrupted = frozen.interrupted;
-    let released = frozen.release(signals).await;
+    let mut released = frozen.release(signals).await;
     // A signal during the release still ends the run as interrupted (exit 130/143).
     let interrupted = frozen_interrupted.or(released.signal);
-    let post_failures = released
-        .records
-        .iter()
-        .filter(|r| r.phase == HookPhase::Post && !r.succeeded())
-        .map(HookRecord::failure_line)
-        .collect();
+    let post_failures = std::mem::take(&mut released.post_failures);
     FrozenRun {
         value,
         step_ran,
@@ -226,6 +220,10 @@ pub struct Verdict {
     /// Whether the snapshot step returned. A step cut short by a signal may have sent a
     /// create the API server has not answered yet.
     step_answered: bool,
+    /// The create was answered with a name clash: this run made nothing, whatever comes after.
+    created_nothing: bool,
+    /// An error a signal replaced as the one deciding the exit; still said, as a warning.
+    superseded: Option<(Step, Error)>,
 }
 
 /// Why an object must be settled, and whether it may appear after pxsnap looked for it.
@@ -248,6 +246,8 @@ impl Verdict {
             settle: None,
             step_ran: run.step_ran,
             step_answered: run.value.is_some(),
+            created_nothing: false,
+            superseded: None,
         }
     }
 
@@ -266,6 +266,7 @@ impl Verdict {
     /// back, and an object this run made must not be cut after the release, so it is settled —
     /// unless the answer was a name clash, which says this run created nothing.
     pub fn create_failed(&mut self, error: Error) {
+        self.created_nothing = matches!(error, Error::NameTaken { .. });
         let settle = match error {
             Error::NameTaken { .. } => None,
             _ => Some(Settle {
@@ -289,11 +290,13 @@ impl Verdict {
             return false;
         }
         self.signalled(signal);
-        let unsettled = self.step_ran && !known_good;
+        let unsettled = self.step_ran && !known_good && !self.created_nothing;
         if unsettled {
+            // A create already known to be unanswered stays so, whatever the step returned.
+            let unanswered = self.settle.is_some_and(|s| s.may_appear_later);
             self.settle = Some(Settle {
                 reason: "was interrupted",
-                may_appear_later: !self.step_answered,
+                may_appear_later: unanswered || !self.step_answered,
             });
         }
         unsettled
@@ -301,9 +304,17 @@ impl Verdict {
 
     /// A signal decides the exit code. Used alone for a signal after the release (see
     /// [`AfterRelease`]): it cut pxsnap's own calls short, and the snapshot's state stands.
+    /// The error it replaces (STORK's failure message, a timeout) is kept for a warning.
     pub fn signalled(&mut self, signal: Option<Signal>) {
         if let Some(signal) = signal {
-            self.error = Some((Step::Interrupted, Error::interrupted(signal)));
+            let replaced = self
+                .error
+                .replace((Step::Interrupted, Error::interrupted(signal)));
+            if let Some(replaced) = replaced
+                && !matches!(replaced.1, Error::Interrupted { .. })
+            {
+                self.superseded.get_or_insert(replaced);
+            }
         }
     }
 
@@ -330,13 +341,27 @@ impl Verdict {
                 .next()
                 .map(|failure| (Step::Post, Error::PostFailed(failure))),
         };
+        if let Some((_, superseded)) = self.superseded {
+            warn_and_record(
+                warnings,
+                format!("{superseded} (before a signal ended the run)"),
+            );
+        }
         for failure in post_failures {
-            let warning = format!("{failure}; the application there may not have been released");
-            crate::report::warn(&crate::progress::Progress::hidden(), &warning);
-            warnings.push(warning);
+            warn_and_record(
+                warnings,
+                format!("{failure}; the application there may not have been released"),
+            );
         }
         error
     }
+}
+
+/// Says `warning` on stderr now and keeps it for the result's `warnings`: what a user must act
+/// on is in both, whichever of them they read.
+pub fn warn_and_record(warnings: &mut Vec<String>, warning: String) {
+    crate::report::warn(&crate::progress::Progress::hidden(), &warning);
+    warnings.push(warning);
 }
 
 /// The API calls a run makes once the application is released: reading why a group failed,
@@ -464,8 +489,7 @@ pub async fn settle_unfinished(
     // Said on stderr as well as in the result: whether the object is still there is
     // something the user acts on.
     if let Some(warning) = warning {
-        crate::report::warn(&crate::progress::Progress::hidden(), &warning);
-        warnings.push(warning);
+        warn_and_record(warnings, warning);
     }
     deleted
 }

@@ -122,7 +122,8 @@ pub struct PodWindow {
 /// The result of a release.
 pub struct Released {
     pub records: Vec<HookRecord>,
-    pub post_failure: Option<String>,
+    /// Every failed post command, one line each: any of them may have left an app quiesced.
+    pub post_failures: Vec<String>,
     pub window: Option<FreezeWindow>,
     /// The first signal that arrived during the release, which still decides the exit code.
     pub signal: Option<Signal>,
@@ -133,7 +134,7 @@ impl Released {
     pub fn nothing() -> Released {
         Released {
             records: Vec::new(),
-            post_failure: None,
+            post_failures: Vec::new(),
             window: None,
             signal: None,
         }
@@ -320,10 +321,11 @@ impl Frozen {
         let (post_records, per_pod): (Vec<Vec<HookRecord>>, Vec<PodWindow>) =
             jobs.collect::<Vec<_>>().await.into_iter().unzip();
         let post_records: Vec<HookRecord> = post_records.into_iter().flatten().collect();
-        let post_failure = post_records
+        let post_failures = post_records
             .iter()
-            .find(|r| !r.succeeded())
-            .map(HookRecord::failure_line);
+            .filter(|r| !r.succeeded())
+            .map(HookRecord::failure_line)
+            .collect();
         let window = self
             .started_at
             .map(|start| freeze_window(start, Mark::now(), per_pod));
@@ -331,7 +333,7 @@ impl Frozen {
         records.extend(post_records);
         Released {
             records,
-            post_failure,
+            post_failures,
             window,
             signal: None,
         }
@@ -429,7 +431,7 @@ impl Drop for Frozen {
         let released = tokio::task::block_in_place(|| {
             handle.block_on(self.release_now(&StillFrozen::default()))
         });
-        if let Some(failure) = released.post_failure {
+        for failure in released.post_failures {
             crate::stderr_line!("pxsnap: {failure}");
         }
     }

@@ -227,11 +227,19 @@ fn signal_after_the_release(
     let out = exits_within(child, 10);
     let err = stderr(&out);
     assert_eq!(code(&out), 128 + signal, "{err}");
-    one_line(&err, "warning:", warning);
+    // Two warnings: what was left (`warning`), and the failure the signal replaced as the
+    // error that decides the exit code.
+    let warnings = lines(&err, "warning:");
+    assert_eq!(warnings.len(), 2, "{err}");
+    assert!(warnings[0].contains(warning), "{err}");
+    assert!(
+        warnings[1].ends_with("(before a signal ended the run)"),
+        "{err}"
+    );
     assert_eq!(lines(&err, "error:").len(), 1, "{err}");
     let result = json(&out);
     assert_eq!(result["error"]["step"], "interrupted");
-    assert_eq!(result["warnings"].as_array().map(Vec::len), Some(1));
+    assert_eq!(result["warnings"].as_array().map(Vec::len), Some(2));
     result
 }
 
@@ -250,6 +258,13 @@ fn sigint_while_deleting_a_failed_snapshot_ends_the_run_at_once() {
     let (sim, child) = snap_failing_with_a_stalled_delete("get", "");
     let warning = r#"snapshot "s1" failed; not deleted because of SIGINT; to delete it: pxsnap delete s1 -n default"#;
     let result = signal_after_the_release(&sim, child, 1, libc::SIGINT, warning);
+    // STORK's own message is not lost to the signal.
+    assert!(
+        result["warnings"][1]
+            .as_str()
+            .is_some_and(|w| w.contains("injected failure for PVC default/cassandra-data")),
+        "{result}"
+    );
     assert_eq!(result["snapshot"]["status"], "Error");
     assert_eq!(result["snapshot"]["deleted"], false);
     // The post ran once, before the signal; the snapshot is still there and nothing deleted it.
@@ -333,4 +348,71 @@ fn a_pod_list_that_never_answers_is_bounded_and_freezes_nothing() {
     assert_eq!(json(&out)["error"]["step"], "locate");
     assert!(execs(&sim.sim.timeline(), TimelineKind::ExecStart).is_empty());
     assert_eq!(requests(&sim, "create", "volumesnapshots"), 0);
+}
+
+// --- A signal during the release, after the snapshot step already failed ---
+
+#[test]
+fn a_signal_after_a_name_clash_settles_nothing_and_still_says_the_clash() {
+    let sim = nightly_exists();
+    let child = spawn_pxsnap(
+        &sim,
+        &args(
+            "snap cassandra-data --name nightly",
+            "nodetool flush",
+            "sleep 1; echo thawed",
+        ),
+    );
+    wait_until_started(&sim, "the post command", "thawed");
+    send_signal(&child, libc::SIGINT);
+    let out = exits_within(child, 20);
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let result = json(&out);
+    // The clash said this run created nothing: no cleanup, no word about "that object".
+    assert_eq!(result["snapshot"]["status"], "NotCreated", "{result}");
+    assert_eq!(requests(&sim, "delete", "volumesnapshots"), 0);
+    assert_eq!(snapshots(&sim, "default"), vec!["nightly"]);
+    // The signal decides the exit code, and the clash it replaced is still said.
+    one_line(
+        &stderr(&out),
+        "warning:",
+        r#"a VolumeSnapshot named "nightly" already exists in namespace "default""#,
+    );
+    assert_eq!(
+        result["warnings"].as_array().map(Vec::len),
+        Some(1),
+        "{result}"
+    );
+}
+
+#[test]
+fn a_signal_after_an_unanswered_create_still_warns_it_may_appear() {
+    let sim = cassandra();
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::DelayMs(10_000),
+    ));
+    let child = spawn_pxsnap(
+        &sim,
+        &args(
+            "snap cassandra-data --name s1 --timeout 1s",
+            "nodetool flush",
+            "sleep 1; echo thawed",
+        ),
+    );
+    wait_until_started(&sim, "the post command", "thawed");
+    send_signal(&child, libc::SIGINT);
+    let out = exits_within(child, 20);
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(r#"snapshot "s1" was interrupted; none exists now, but the API server did not answer its create"#),
+        "{err}"
+    );
+    // The timeout the signal replaced is still said.
+    assert!(
+        err.contains("waiting for the API server to accept snapshot \"s1\""),
+        "{err}"
+    );
 }

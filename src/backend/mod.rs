@@ -116,7 +116,8 @@ pub async fn create_or_adopt<K: Managed>(
 }
 
 /// Bounds an API call that has no deadline of its own (kube sets no read timeout): a create
-/// that never answers must not keep an application frozen past `--timeout`.
+/// that never answers must not keep an application frozen past `--timeout`, and a read or a
+/// delete that never answers must not hang the run (see `Cluster::bound`).
 pub async fn within<T>(
     timeout: Duration,
     what: impl FnOnce() -> String,

@@ -442,8 +442,7 @@ async fn read_events(
     let warning = format!(
         "cannot read the events of group snapshot {name:?}: {failure}; kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace} shows them"
     );
-    crate::report::warn(&Progress::hidden(), &warning);
-    result.warnings.push(warning);
+    crate::pipeline::warn_and_record(&mut result.warnings, warning);
     Events::Unread
 }
 
