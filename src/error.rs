@@ -145,7 +145,7 @@ pub enum Error {
     #[error("timed out after {} waiting for {what}", human(*.after))]
     Timeout { what: String, after: Duration },
 
-    #[error("post command failed: {0}")]
+    #[error("post command failed: {0}; the application there may not have been released")]
     PostFailed(String),
 
     /// `failed_posts` keeps the line truthful: the posts ran, but the ones that failed are

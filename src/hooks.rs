@@ -18,6 +18,8 @@ use crate::locate::HookTarget;
 
 /// Output kept per stream; the rest is read and dropped so the command never blocks on a full pipe.
 pub const MAX_CAPTURE: usize = 64 * 1024;
+/// The line that ends output cut at [`MAX_CAPTURE`].
+const TRUNCATED: &str = "[output truncated]";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,7 +70,7 @@ impl HookRecord {
         let what = match (&self.error, self.exit_code) {
             (Some(err), _) => err.clone(),
             (None, Some(code)) => {
-                let tail = self.stderr.trim().lines().last().unwrap_or("").to_string();
+                let tail = printable(last_line(&self.stderr));
                 if tail.is_empty() {
                     format!("exited with code {code}")
                 } else {
@@ -87,6 +89,42 @@ impl HookRecord {
         )
     }
 }
+
+/// The command's last line of stderr, the one that usually says why it failed, skipping the
+/// truncation mark pxsnap adds to output it cut.
+fn last_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && *line != TRUNCATED)
+        .unwrap_or("")
+}
+
+/// `text` with control characters escaped and cut at [`MAX_LINE_CHARS`]: a line from a
+/// command goes into pxsnap's one-line error on the user's terminal, and a stray escape
+/// sequence or carriage return must not clear or overwrite it, nor a 64 KiB line bury it.
+fn printable(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut line: String = chars
+        .by_ref()
+        .take(MAX_LINE_CHARS)
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    if chars.next().is_some() {
+        line.push('…');
+    }
+    line
+}
+
+/// The most of a command's own line quoted in pxsnap's error line.
+const MAX_LINE_CHARS: usize = 300;
 
 /// Runs `sh -c command` in the target container, as STORK's rule engine does.
 pub async fn run_hook(
@@ -138,8 +176,10 @@ pub async fn run_hook(
             ));
         }
         Run::Failed(err) => {
+            // 5xx and 429 (the API server's priority and fairness turning requests away under
+            // load) say nothing ran and the next attempt may get through.
             record.stream_lost = match &err {
-                kube::Error::Api(status) => status.code >= 500,
+                kube::Error::Api(status) => status.code >= 500 || status.code == 429,
                 _ => true,
             };
             record.error = Some(describe_exec_error(err, &target.namespace));
@@ -271,10 +311,18 @@ impl Capture {
         }
     }
 
-    fn into_text(self) -> String {
+    /// The kept output; when it was cut, it ends at the last whole line (a line cut at
+    /// [`MAX_CAPTURE`] would be quoted as if it were the command's last word) and the mark.
+    fn into_text(mut self) -> String {
+        if self.truncated
+            && let Some(end) = self.kept.iter().rposition(|&b| b == b'\n')
+        {
+            self.kept.truncate(end);
+        }
         let mut text = String::from_utf8_lossy(&self.kept).into_owned();
         if self.truncated {
-            text.push_str("\n[output truncated]");
+            text.push('\n');
+            text.push_str(TRUNCATED);
         }
         text
     }

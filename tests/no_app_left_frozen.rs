@@ -209,3 +209,81 @@ fn verbose_logs_stderr_cannot_take_do_not_stop_the_release() {
     assert_eq!(json(&out)["snapshot"]["status"], "Ready");
     assert_cassandra_app_thawed(&sim.sim.timeline());
 }
+
+#[test]
+fn a_post_command_turned_away_with_429_is_retried() {
+    let sim = cassandra();
+    // The API server's flow control refuses the 2nd exec (the post command) once.
+    let mut fault = Fault::new(Some("exec"), Some("pods"), FaultAction::Status(429));
+    fault.nth = 2;
+    sim.sim.add_fault(fault);
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_cassandra_app_thawed(&sim.sim.timeline());
+}
+
+#[test]
+fn a_failing_command_s_own_line_cannot_garble_the_error_line() {
+    let sim = cassandra();
+    // An escape sequence that would clear the screen, a carriage return, then the reason.
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            r"printf 'starting\n\033[2Jcannot flush\r\n' >&2; exit 3",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(r"exited with code 3: \u{1b}[2Jcannot flush"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "a raw escape reached the terminal: {err:?}"
+    );
+}
+
+#[test]
+fn the_reason_survives_output_pxsnap_had_to_cut() {
+    let sim = cassandra();
+    // More than the 64 KiB pxsnap keeps, then the reason: the line quotes the last line it
+    // kept (shortened), never its own truncation mark.
+    let out = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--pre",
+            "i=0; while [ $i -lt 2000 ]; do echo \"line $i of noise that fills the buffer quickly\" >&2; i=$((i+1)); done; exit 3",
+        ],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("[output truncated]"), "{err}");
+    // A whole line, not the part of one that fitted in the buffer.
+    let quoted = err
+        .split_once("exited with code 3: ")
+        .map(|(_, rest)| rest)
+        .expect("the command's line is quoted");
+    assert!(quoted.starts_with("line "), "{err}");
+    assert!(
+        quoted.contains(" of noise that fills the buffer quickly"),
+        "{err}"
+    );
+}
