@@ -52,7 +52,7 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "help" -d 'Print this 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run; then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
@@ -82,7 +82,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l cred-id -d 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run; then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish' -r
@@ -201,7 +201,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s l -l select
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hook-timeout -d 'Longest time one pre or post command may run; then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l name -d 'Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l restore-namespaces -d 'Namespaces the child snapshots may be restored into' -r

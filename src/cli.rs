@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::duration::parse_duration;
+use crate::duration::{parse_duration, parse_hook_timeout};
 
 /// Printed under `--help` so the exit codes are one `--help` away in a CI log.
 pub const EXIT_CODES_HELP: &str = "\
@@ -185,8 +185,8 @@ pub struct HookArgs {
     /// Container to run the commands in (default: the container that mounts the volume)
     #[arg(short = 'c', long, value_name = "NAME")]
     pub container: Option<String>,
-    /// Longest time one pre or post command may run; then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)
-    #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_duration)]
+    /// Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)
+    #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_hook_timeout)]
     pub hook_timeout: Duration,
     /// Go on without pre/post commands when no running pod mounts the volume
     #[arg(long)]

@@ -47,6 +47,23 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// The shortest `--hook-timeout`: opening an exec session is a round trip through the API
+/// server and the kubelet, and a post command given less than that would time out before it
+/// started on every attempt, leaving its pod frozen.
+pub const MIN_HOOK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// `--hook-timeout`: a duration of at least [`MIN_HOOK_TIMEOUT`].
+pub fn parse_hook_timeout(raw: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(raw)?;
+    if timeout < MIN_HOOK_TIMEOUT {
+        return Err(format!(
+            "{raw:?} is too short: a command needs time to start over the exec API; use at least {}",
+            human(MIN_HOOK_TIMEOUT)
+        ));
+    }
+    Ok(timeout)
+}
+
 /// Renders a duration the way people read it in a table: `850ms`, `2.4s`, `3m12s`.
 pub fn human(d: Duration) -> String {
     let ms = d.as_millis();

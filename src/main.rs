@@ -79,8 +79,60 @@ fn parse_args() -> Cli {
     if invoked_as.as_deref() == Some("kubectl-pxsnap") {
         cmd = cmd.bin_name("kubectl pxsnap").name("kubectl pxsnap");
     }
-    let matches = cmd.clone().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.format(&mut cmd).exit())
+    let parsed = cmd
+        .clone()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    match parsed {
+        Ok(cli) => cli,
+        Err(err) => {
+            let path = command_path(&cmd);
+            exit_with_usage_error(err.format(&mut cmd), &path)
+        }
+    }
+}
+
+/// Help and version go out as clap writes them; a usage error becomes one line on stderr, as
+/// every other error does, so a CI log shows it whole and a script can match it. clap's tips and
+/// usage block are left out; the line names --help instead. Exit code 2, as documented.
+fn exit_with_usage_error(err: clap::Error, command: &str) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        err.exit()
+    }
+    // The first paragraph is the error itself (a missing argument or the possible values are on
+    // its second line); tips and the usage block come after a blank line.
+    let rendered = err.render().to_string();
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let joined = paragraph.join(" ");
+    let message = joined.strip_prefix("error: ").unwrap_or(&joined);
+    let usage = pxsnap::error::Error::Usage(format!("{message} (see '{command} --help')"));
+    pxsnap::stderr::error_line(&usage);
+    std::process::exit(usage.exit_code())
+}
+
+/// The command the user typed, for the `--help` hint: the binary's name as clap shows it
+/// (`pxsnap`, or `kubectl pxsnap` as a plugin) and the subcommand, if the arguments name one.
+fn command_path(cmd: &clap::Command) -> String {
+    let bin = cmd.get_bin_name().unwrap_or("pxsnap").to_string();
+    let subcommand = std::env::args().skip(1).find(|arg| {
+        cmd.get_subcommands()
+            .any(|sub| sub.get_name() == arg.as_str())
+    });
+    match subcommand {
+        Some(sub) => format!("{bin} {sub}"),
+        None => bin,
+    }
 }
 
 /// `--color`, with `NO_COLOR` (https://no-color.org) honoured for `auto`, and colour only on a

@@ -466,15 +466,51 @@ fn labels_and_annotations_reach_the_object() {
 #[test]
 fn usage_errors_exit_2_before_touching_the_cluster() {
     let sim = cassandra();
-    for args in [
-        vec!["snap", "cassandra-data", "--timeout", "5"],
-        vec!["snap", "cassandra-data", "--hook-timeout", "1.5s"],
-        vec!["snap", "cassandra-data", "--label", "novalue"],
-        vec!["snap"],
+    for (args, says) in [
+        (
+            vec!["snap", "cassandra-data", "--timeout", "5"],
+            "invalid duration \"5\"",
+        ),
+        (
+            vec!["snap", "cassandra-data", "--timeout", "0"],
+            "invalid duration \"0\"",
+        ),
+        (
+            vec!["snap", "cassandra-data", "--hook-timeout", "1.5s"],
+            "invalid duration",
+        ),
+        (
+            vec!["snap", "cassandra-data", "--hook-timeout", "1ms"],
+            "\"1ms\" is too short: a command needs time to start over the exec API; use at least 1.0s",
+        ),
+        (
+            vec!["snap", "cassandra-data", "--parallel", "0"],
+            "for '--parallel <N>'",
+        ),
+        (
+            vec!["snap", "cassandra-data", "-o", "xml"],
+            "[possible values: table, wide, json, yaml, name]",
+        ),
+        (
+            vec!["snap", "cassandra-data", "--label", "novalue"],
+            "novalue",
+        ),
+        (
+            vec!["snap"],
+            "the following required arguments were not provided: <PVC>",
+        ),
     ] {
         let out = pxsnap(&sim, &args);
         assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("error:"), "{args:?}");
+        // One line, as every other error, naming the problem and where help is.
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(
+            err.trim_end().ends_with("(see 'pxsnap snap --help')"),
+            "{args:?}: {err}"
+        );
     }
     assert!(
         sim.sim.request_log().is_empty(),
