@@ -642,7 +642,9 @@ fn posts_start_in_the_order_the_pre_commands_finished() {
             "--pre",
             pre,
             "--post",
-            "echo thawed",
+            // Each post holds its exec slot a while, so app-0 cannot take one before
+            // app-2 started, however slowly a loaded machine opens app-2's stream.
+            "sleep 0.3; echo thawed",
             "--parallel",
             "2",
         ],
