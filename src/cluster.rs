@@ -148,14 +148,8 @@ impl Cluster {
 /// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).
 async fn load_config(global: &GlobalArgs) -> Result<Config> {
     let kubeconfig = match &global.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path).map_err(|e| {
-            Error::Kubeconfig(format!(
-                "cannot read {}: {}",
-                path.display(),
-                crate::error::root_cause(&e)
-            ))
-        })?,
-        None => match Kubeconfig::read() {
+        Some(path) => read_kubeconfig(path)?,
+        None => match read_default_kubeconfigs()? {
             Ok(kubeconfig) => kubeconfig,
             Err(_) if global.context.is_none() && in_a_pod() => {
                 return Config::incluster().map_err(|e| {
@@ -165,10 +159,9 @@ async fn load_config(global: &GlobalArgs) -> Result<Config> {
                     ))
                 });
             }
-            Err(e) => {
+            Err(missing) => {
                 return Err(Error::Kubeconfig(format!(
-                    "cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config): {}; pass --kubeconfig",
-                    crate::error::root_cause(&e)
+                    "no kubeconfig found ({missing}); pass --kubeconfig"
                 )));
             }
         },
@@ -194,6 +187,74 @@ async fn load_config(global: &GlobalArgs) -> Result<Config> {
     Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))
+}
+
+/// The files `$KUBECONFIG` lists, merged in order, else `~/.kube/config`. Entries that do not
+/// exist are skipped, as kubectl skips them, so a `KUBECONFIG=a:b` shared across machines works
+/// where only some of the files are present. The inner `Err` says what was looked for when no
+/// file exists (the caller may then fall back to the pod's service account); a file that exists
+/// but cannot be read or parsed is the outer error, naming the file.
+fn read_default_kubeconfigs() -> Result<std::result::Result<Kubeconfig, String>> {
+    let listed: Vec<std::path::PathBuf> = match std::env::var_os("KUBECONFIG") {
+        Some(list) if !list.is_empty() => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        _ => match std::env::home_dir() {
+            Some(home) => vec![home.join(".kube").join("config")],
+            None => Vec::new(),
+        },
+    };
+    let present: Vec<&std::path::PathBuf> = listed.iter().filter(|p| p.exists()).collect();
+    if present.is_empty() {
+        let looked: Vec<String> = listed.iter().map(|p| p.display().to_string()).collect();
+        return Ok(Err(
+            match std::env::var_os("KUBECONFIG").is_some_and(|l| !l.is_empty()) {
+                true => format!(
+                    "none of the files in $KUBECONFIG exists: {}",
+                    looked.join(", ")
+                ),
+                false => format!(
+                    "$KUBECONFIG is not set and {} does not exist",
+                    looked.join(", ")
+                ),
+            },
+        ));
+    }
+    let mut merged = Kubeconfig::default();
+    for path in present {
+        merged = merged.merge(read_kubeconfig(path)?).map_err(|e| {
+            Error::Kubeconfig(format!(
+                "cannot merge {}: {}",
+                path.display(),
+                crate::error::root_cause(&e)
+            ))
+        })?;
+    }
+    Ok(Ok(merged))
+}
+
+/// Reads one kubeconfig file. The error is one line naming the file: a YAML syntax error is
+/// reported by position, without the source excerpt the parser would draw over several lines.
+fn read_kubeconfig(path: &std::path::Path) -> Result<Kubeconfig> {
+    Kubeconfig::read_from(path).map_err(|e| {
+        let reason = match &e {
+            kube::config::KubeconfigError::Parse(yaml) => {
+                let message = yaml.without_snippet().to_string();
+                let first = message.lines().next().unwrap_or_default();
+                let message = first.rsplit_once(" at line ").map_or(first, |(m, _)| m);
+                match yaml.location() {
+                    Some(at) => format!(
+                        "YAML syntax error at line {}, column {}: {message}",
+                        at.line(),
+                        at.column()
+                    ),
+                    None => format!("YAML syntax error: {message}"),
+                }
+            }
+            other => crate::error::root_cause(other),
+        };
+        Error::Kubeconfig(format!("cannot read {}: {reason}", path.display()))
+    })
 }
 
 /// kubelet sets this variable in every container; its absence means pxsnap runs outside a

@@ -80,12 +80,15 @@ const TABLE: &[Row] = &[
         meanings: &[
             (
                 &["clone"],
-                "usage error: bad flag or size, the new PVC's name is taken, --size smaller than the snapshot",
+                "usage error: bad flag or size, empty or invalid name, the new PVC's name is taken, --size smaller than the snapshot",
             ),
-            (&["list"], "usage error: bad flag or conflicting filters"),
+            (
+                &["list"],
+                "usage error: bad flag, empty or invalid name, malformed -l selector, conflicting filters",
+            ),
             (
                 &["delete"],
-                "usage error: conflicting selections, retention flags without --pvc or -l, more than one deletion without --yes when stdin is not a terminal",
+                "usage error: empty or invalid name, malformed -l selector, conflicting selections, retention flags without --pvc or -l, more than one deletion without --yes when stdin is not a terminal",
             ),
             (&["completions"], "usage error: unknown shell"),
             (&["demo"], "usage error: bad flag"),

@@ -28,6 +28,7 @@ pub const RESOURCE: &str = "groupvolumesnapshots.stork.libopenstorage.org";
 /// `notin`, `KEY`, `!KEY`) is a usage error: STORK would accept the object and then fail its
 /// pre-checks forever, visible only in Events.
 pub fn parse_match_labels(selector: &str) -> Result<Vec<(String, String)>> {
+    crate::cli::check_selector(selector)?;
     let refuse = |term: &str, what: &str| {
         let term = match term == selector.trim() {
             true => String::new(),

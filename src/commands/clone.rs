@@ -130,6 +130,20 @@ pub async fn run(
     signals: &mut Signals,
 ) -> Outcome<CloneResult> {
     let mut result = CloneResult::new(args.group.clone());
+    let names = [
+        ("SNAPSHOT", &args.snapshot),
+        ("NEW_PVC", &args.new_pvc),
+        ("--group", &args.group),
+    ];
+    let named = names
+        .iter()
+        .filter_map(|(flag, name)| Some((flag, name.as_deref()?)));
+    if let Err(err) = named
+        .into_iter()
+        .try_for_each(|(flag, name)| crate::cli::check_name(flag, name))
+    {
+        return result.fail(Step::Config, err);
+    }
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
     let cluster = match Cluster::connect(global).await {

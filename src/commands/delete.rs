@@ -128,6 +128,22 @@ impl Report for DeleteResult {
     }
 }
 
+/// Refuses an empty or malformed name or selector before any request (exit 2).
+fn check_args(args: &DeleteArgs) -> crate::error::Result<()> {
+    for name in &args.names {
+        crate::cli::check_name("snapshot NAME", name)?;
+    }
+    if let Some(pvc) = &args.pvc {
+        crate::cli::check_name("--pvc", pvc)?;
+    }
+    if let Some(group) = &args.group {
+        crate::cli::check_name("--group", group)?;
+    }
+    args.selector
+        .as_deref()
+        .map_or(Ok(()), crate::cli::check_selector)
+}
+
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult> {
     let mut result = DeleteResult {
         kind: "DeleteResult",
@@ -136,6 +152,9 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
         items: Vec::new(),
         error: None,
     };
+    if let Err(err) = check_args(args) {
+        return result.fail(Step::Config, err);
+    }
     let cluster = match Cluster::connect(global).await {
         Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),

@@ -32,6 +32,12 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Option<Error> {
 }
 
 async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
+    if let Some(pvc) = &args.pvc {
+        crate::cli::check_name("PVC", pvc)?;
+    }
+    if let Some(selector) = &args.selector {
+        crate::cli::check_selector(selector)?;
+    }
     let cluster = Cluster::connect(global).await?;
     let scope = ListScope {
         namespace: (!args.all_namespaces).then(|| cluster.namespace.clone()),

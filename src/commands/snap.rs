@@ -161,6 +161,9 @@ pub async fn run_job(
         },
         ..Default::default()
     });
+    if let Err(err) = crate::cli::check_name("PVC", job.pvc) {
+        return result.fail(Step::Config, err);
+    }
     // A local snapshot's post command only notifies; a cloud snapshot's releases the app
     // that must stay quiesced until the upload ends, so there --post alone is refused too.
     let releases_early = !job.hooks.pre.is_empty()
