@@ -155,10 +155,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
             "No VolumeSnapshots matched in namespace {:?}; nothing to delete.",
             result.namespace
         );
-        return Outcome {
-            result,
-            error: None,
-        };
+        return Outcome::ok(result);
     }
     let count = result.planned().count();
     if !args.dry_run && count > 0 {
@@ -183,10 +180,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     }
     match outcome_error(&result) {
         Some(err) => result.fail(Step::Delete, err),
-        None => Outcome {
-            result,
-            error: None,
-        },
+        None => Outcome::ok(result),
     }
 }
 
