@@ -119,6 +119,28 @@ impl Cluster {
         self.bound(verb, resource, read).await
     }
 
+    /// One namespaced object by name, `None` when there is none. An API server answers 404 both
+    /// for a missing object and for a group it does not serve, so a `None` is checked against
+    /// discovery first, as a paged list's 404 is: on a cluster without STORK, asking for a
+    /// snapshot by name says STORK is missing (exit 1), not that the snapshot is.
+    pub async fn get_opt<K>(&self, resource: &str, name: &str) -> Result<Option<K>>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+    {
+        let namespace = self.namespace.as_str();
+        let api: kube::Api<K> = kube::Api::namespaced(self.client.clone(), namespace);
+        let found = self
+            .read("get", resource, Some(namespace), || api.get_opt(name))
+            .await?;
+        if found.is_none() {
+            self.require_api_group(&K::api_version(&())).await?;
+        }
+        Ok(found)
+    }
+
     /// Fails with a clear message when an API group (a STORK CRD group, say) is not served.
     pub async fn require_api_group(&self, group_version: &str) -> Result<()> {
         let discover = async {

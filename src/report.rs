@@ -36,6 +36,7 @@ pub trait Fallible: Sized {
         Outcome {
             result: self,
             error: Some(error),
+            plan: None,
         }
     }
 }
@@ -44,13 +45,40 @@ pub trait Fallible: Sized {
 pub struct Outcome<R> {
     pub result: R,
     pub error: Option<Error>,
+    /// A dry run's plan, already rendered in the output format ([`render_plan`]). It is printed
+    /// instead of the result, so stdout holds one document: a second (the `Planned` result)
+    /// would break `json.loads`, repeat YAML keys, and print a `-o name` line that reads as
+    /// if the object had been created.
+    pub plan: Option<String>,
+}
+
+impl<R> Outcome<R> {
+    /// A run that ended without an error.
+    pub fn ok(result: R) -> Outcome<R> {
+        Outcome {
+            result,
+            error: None,
+            plan: None,
+        }
+    }
+
+    /// A dry run that ended with `plan` (see [`Outcome::plan`]).
+    pub fn planned(result: R, plan: String) -> Outcome<R> {
+        Outcome {
+            plan: Some(plan),
+            ..Outcome::ok(result)
+        }
+    }
 }
 
 impl<R: Report> Outcome<R> {
-    /// Prints the result on stdout and the error (if any) as one line on stderr; returns the
-    /// exit code.
+    /// Prints the result (or a dry run's plan in its place) on stdout and the error (if any) as
+    /// one line on stderr; returns the exit code.
     pub fn finish(self, format: OutputFormat) -> i32 {
-        emit(format, &self.result);
+        match self.plan {
+            Some(plan) => write_stdout(&plan),
+            None => emit(format, &self.result),
+        }
         exit_code(self.error)
     }
 }
@@ -83,17 +111,25 @@ pub fn warn(progress: &crate::progress::Progress, message: &str) {
     ));
 }
 
-/// Writes the result in the chosen format. A failure to write stdout (a closed pipe) is not
-/// worth a second error message.
+/// Writes the result in the chosen format.
 pub fn emit(format: OutputFormat, report: &impl Report) {
-    let text = match format {
+    write_stdout(&render(format, report));
+}
+
+/// The result as text in the chosen format.
+fn render(format: OutputFormat, report: &impl Report) -> String {
+    match format {
         OutputFormat::Table | OutputFormat::Wide => report.table(),
         OutputFormat::Json => serde_json::to_string_pretty(report)
             .map(|s| s + "\n")
             .unwrap_or_default(),
         OutputFormat::Yaml => serde_norway::to_string(report).unwrap_or_default(),
         OutputFormat::Name => report.names().iter().map(|n| format!("{n}\n")).collect(),
-    };
+    }
+}
+
+/// A failure to write stdout (a closed pipe) is not worth a second error message.
+fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -177,15 +213,16 @@ struct PlannedHook<'a> {
     pvcs: &'a [String],
 }
 
-/// Prints what a dry run would do: every command in every target, and the object.
-pub fn print_plan<O: Serialize>(
+/// What a dry run would do, rendered in `format`: every command in every target, and the object.
+/// It is returned rather than printed, for [`Outcome::planned`] to print in place of the result.
+pub fn render_plan<O: Serialize>(
     format: OutputFormat,
     kind: &'static str,
     located: &Located,
     hooks: &HookArgs,
     object: &O,
     name: String,
-) {
+) -> String {
     let phases = [("pre", &hooks.pre), ("post", &hooks.post)];
     let planned: Vec<PlannedHook> = phases
         .iter()
@@ -207,7 +244,7 @@ pub fn print_plan<O: Serialize>(
         object,
         name,
     };
-    emit(format, &plan);
+    render(format, &plan)
 }
 
 impl<O: Serialize> Report for PlanReport<'_, O> {

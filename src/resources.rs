@@ -52,7 +52,7 @@ macro_rules! static_resource {
 }
 
 /// `volumesnapshot.external-storage.k8s.io/v1` VolumeSnapshot: the object STORK acts on.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StorkVolumeSnapshot {
     #[serde(default = "stork_snapshot_api_version")]
@@ -73,6 +73,20 @@ static_resource!(
     "VolumeSnapshot",
     "volumesnapshots"
 );
+
+/// Not derived: a derived default has an empty `apiVersion` and `kind`, and an object built
+/// from it (`stork::build`) is shown as such by `--dry-run`, not as the object that is sent.
+impl Default for StorkVolumeSnapshot {
+    fn default() -> Self {
+        StorkVolumeSnapshot {
+            api_version: stork_snapshot_api_version(),
+            kind: stork_snapshot_kind(),
+            metadata: ObjectMeta::default(),
+            spec: StorkSnapshotSpec::default(),
+            status: None,
+        }
+    }
+}
 
 fn stork_snapshot_api_version() -> String {
     STORK_SNAPSHOT_GROUP_VERSION.to_string()

@@ -189,3 +189,27 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     assert_fails_with(&out, 143, "kept because of --keep-failed");
     assert_eq!(snapshots(&sim, "default"), vec!["c2"]);
 }
+
+/// A cloud dry run prints one plan per format, for the object with its cloud annotations.
+#[test]
+fn dry_run_prints_one_document_in_every_format() {
+    let sim = uploading_cluster(0);
+    let args = flush_and_thaw_args(&["--cred-id", "good-cred", "--name", "c1", "--dry-run"]);
+    let plan = dry_run_documents(
+        &sim,
+        &args,
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/c1",
+    );
+    assert_eq!(plan["kind"], "SnapPlan");
+    let object = &plan["object"];
+    assert_eq!(
+        object["apiVersion"],
+        "volumesnapshot.external-storage.k8s.io/v1"
+    );
+    assert_eq!(object["kind"], "VolumeSnapshot");
+    assert_eq!(
+        object["metadata"]["annotations"]["portworx/snapshot-type"],
+        "cloud"
+    );
+    assert!(snapshots(&sim, "default").is_empty());
+}

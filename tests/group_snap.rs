@@ -14,7 +14,7 @@ use pxsnap::sim::{Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
 
 use common::SimHandle;
-use common::run::{cassandra_with, command_of};
+use common::run::{cassandra, cassandra_with, command_of, dry_run_documents};
 
 /// The three cassandra pods' PVCs, by namespace and label.
 const CASSANDRA: &[&str] = &["-n", "cassandra", "-l", "app=cassandra"];
@@ -664,4 +664,29 @@ fn posts_start_in_the_order_the_pre_commands_finished() {
     let posts = pods(TimelineKind::ExecStart, "echo thawed");
     assert_eq!(posts.len(), 3);
     assert_eq!(posts.last().map(String::as_str), Some("app-0"), "{posts:?}");
+}
+
+/// A group dry run prints one plan per format and creates no group.
+#[test]
+fn dry_run_prints_one_document_in_every_format() {
+    let sim = cassandra();
+    let args = [
+        &["group-snap"][..],
+        FLUSH_AND_THAW,
+        &["--name", "g1", "--dry-run"],
+    ]
+    .concat();
+    let plan = dry_run_documents(
+        &sim,
+        &args,
+        "groupvolumesnapshot.stork.libopenstorage.org/g1",
+    );
+    assert_eq!(plan["kind"], "GroupSnapPlan");
+    assert_eq!(
+        plan["object"]["apiVersion"],
+        "stork.libopenstorage.org/v1alpha1"
+    );
+    assert_eq!(plan["object"]["kind"], "GroupVolumeSnapshot");
+    assert_eq!(plan["hooks"].as_array().map(Vec::len), Some(6));
+    assert!(groups_in(&sim, "cassandra").is_empty());
 }

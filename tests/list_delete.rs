@@ -983,6 +983,34 @@ fn without_storks_api_group_list_says_so_in_one_line() {
     assert_eq!(doc["items"], json!([]));
 }
 
+/// A get by name answers 404 for an unserved group as for a missing object; delete must say
+/// STORK is missing, in list's words and with its exit code, not that the object is.
+#[test]
+fn without_storks_api_group_delete_by_name_or_group_says_so_in_one_line() {
+    let cluster = Cluster::with(|scenario| scenario.stork_crds = false);
+    for (args, group) in [
+        (
+            &["delete", "x"][..],
+            "volumesnapshot.external-storage.k8s.io/v1",
+        ),
+        (
+            &["delete", "--group", "g"],
+            "stork.libopenstorage.org/v1alpha1",
+        ),
+    ] {
+        let output = cluster.pxsnap(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let name = group.split('/').next().unwrap_or_default();
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "error: the API group {group} is not served by this cluster: is STORK installed? (kubectl api-resources --api-group={name})\n"
+            ),
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn a_page_failing_half_way_still_closes_the_json_document() {
     let cluster = Cluster::start();

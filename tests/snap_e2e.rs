@@ -406,6 +406,33 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     );
 }
 
+/// The plan replaces the result: one document per format, and the object is the one that would
+/// be sent, apiVersion and kind included.
+#[test]
+fn dry_run_prints_one_document_in_every_format() {
+    let sim = cassandra();
+    let args = snap_args(
+        &["cassandra-data"],
+        "nodetool flush",
+        "echo thawed",
+        &["--name", "s1", "--dry-run"],
+    );
+    let plan = dry_run_documents(
+        &sim,
+        &args,
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/s1",
+    );
+    assert_eq!(plan["kind"], "SnapPlan");
+    assert_eq!(
+        plan["object"]["apiVersion"],
+        "volumesnapshot.external-storage.k8s.io/v1"
+    );
+    assert_eq!(plan["object"]["kind"], "VolumeSnapshot");
+    assert_eq!(plan["object"]["metadata"]["name"], "s1");
+    assert_eq!(plan["hooks"][0]["command"], "nodetool flush");
+    assert!(snapshots(&sim, "default").is_empty());
+}
+
 #[test]
 fn no_wait_with_pre_needs_force() {
     let sim = cassandra();

@@ -82,10 +82,7 @@ impl CloneResult {
         }
         let mut failures = failures.into_iter();
         match failures.next() {
-            None => Outcome {
-                result: self,
-                error: None,
-            },
+            None => Outcome::ok(self),
             Some((step, first)) if self.group.is_none() => self.fail(step, first),
             Some((step, first)) => self.fail(
                 step,

@@ -174,10 +174,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
             "No VolumeSnapshots matched in namespace {:?}; nothing to delete.",
             result.namespace
         );
-        return Outcome {
-            result,
-            error: None,
-        };
+        return Outcome::ok(result);
     }
     let count = result.planned().count();
     if !args.dry_run && count > 0 {
@@ -202,23 +199,17 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     }
     match outcome_error(&result) {
         Some(err) => result.fail(Step::Delete, err),
-        None => Outcome {
-            result,
-            error: None,
-        },
+        None => Outcome::ok(result),
     }
 }
 
 /// Names given on the command line: each is looked up (a missing one is reported, the others
 /// still go). Named snapshots are deleted whatever their state: the user chose them.
 async fn plan_names(cluster: &Cluster, names: &[String]) -> Result<Vec<DeleteItem>> {
-    let api: Api<StorkVolumeSnapshot> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
     let mut items = Vec::with_capacity(names.len());
     for name in names {
         let found = cluster
-            .read("get", SNAPSHOT_RESOURCE, Some(&cluster.namespace), || {
-                api.get_opt(name)
-            })
+            .get_opt::<StorkVolumeSnapshot>(SNAPSHOT_RESOURCE, name)
             .await?;
         items.push(match found {
             Some(snapshot) => snapshot_item(&snapshot, Action::WouldDelete, None),
@@ -287,10 +278,8 @@ async fn plan_selection(cluster: &Cluster, args: &DeleteArgs) -> Result<Vec<Dele
 /// garbage collector leaves the children), and a group carrying STORK's cleanup finalizer is
 /// refused, since STORK deletes the children itself when such a group goes.
 async fn plan_group(cluster: &Cluster, name: &str, with_children: bool) -> Result<Vec<DeleteItem>> {
-    let namespace = cluster.namespace.as_str();
-    let api: Api<GroupVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
     let found = cluster
-        .read("get", GROUP_RESOURCE, Some(namespace), || api.get_opt(name))
+        .get_opt::<GroupVolumeSnapshot>(GROUP_RESOURCE, name)
         .await?;
     let Some(group) = found else {
         return Ok(vec![DeleteItem {

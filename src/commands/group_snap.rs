@@ -96,10 +96,7 @@ impl GroupSnapResult {
     }
 
     fn done(self) -> Outcome<GroupSnapResult> {
-        Outcome {
-            result: self,
-            error: None,
-        }
+        Outcome::ok(self)
     }
 }
 
@@ -268,7 +265,7 @@ pub async fn run(
     let object = group::build(&request);
     if args.dry_run {
         drop(progress);
-        crate::report::print_plan(
+        let plan = crate::report::render_plan(
             global.output,
             "GroupSnapPlan",
             &located,
@@ -277,7 +274,7 @@ pub async fn run(
             format!("{GROUP_RESOURCE}/{}", request.name),
         );
         result.group.status = "Planned".to_string();
-        return result.done();
+        return Outcome::planned(result, plan);
     }
 
     let plan = hook_plan(&located, &args.hooks);

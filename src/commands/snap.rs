@@ -214,7 +214,7 @@ pub async fn run_job(
     let object = stork::build(&request);
     if job.options.dry_run {
         drop(progress);
-        crate::report::print_plan(
+        let plan = crate::report::render_plan(
             global.output,
             "SnapPlan",
             &located,
@@ -223,10 +223,7 @@ pub async fn run_job(
             format!("{SNAPSHOT_RESOURCE}/{}", request.name),
         );
         result.snapshot.status = "Planned".to_string();
-        return Outcome {
-            result,
-            error: None,
-        };
+        return Outcome::planned(result, plan);
     }
 
     let plan = hook_plan(&located, job.hooks);
@@ -337,10 +334,7 @@ pub async fn run_job(
     verdict.signalled(after.signal());
     match verdict.into_error(run.post_failures, &mut result.warnings) {
         Some((step, err)) => result.fail(step, err),
-        None => Outcome {
-            result,
-            error: None,
-        },
+        None => Outcome::ok(result),
     }
 }
 

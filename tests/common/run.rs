@@ -98,6 +98,31 @@ pub fn json(out: &Output) -> Value {
     })
 }
 
+/// Runs `args` (a `--dry-run`) with `-o json`, `-o yaml` and `-o name`, and checks each prints
+/// exactly one document: a plan that parses as one JSON value, the same plan as one YAML
+/// document (no repeated keys), and `name` once, marked as a dry run. Returns the JSON plan.
+pub fn dry_run_documents(sim: &SimHandle, args: &[&str], name: &str) -> Value {
+    let run = |format: &str| {
+        let out = pxsnap(sim, &[args, &["-o", format]].concat());
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        out
+    };
+    let plan = json(&run("json"));
+    let yaml = run("yaml");
+    let yaml: serde_norway::Value = serde_norway::from_slice(&yaml.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one YAML document ({e}):\n{}",
+            String::from_utf8_lossy(&yaml.stdout)
+        )
+    });
+    assert_eq!(serde_json::to_value(yaml).expect("YAML as JSON"), plan);
+    assert_eq!(
+        String::from_utf8_lossy(&run("name").stdout),
+        format!("{name} (dry run)\n")
+    );
+    plan
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
