@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::SimHandle;
-use common::run::{assert_fails_with, cassandra, code, json, snapshots, stderr};
+use common::run::{
+    assert_fails_with, assert_stderr_contains, cassandra, code, json, snapshots, stderr,
+};
 
 /// Where kubelet mounts a pod's service account.
 const SERVICE_ACCOUNT_DIR: &str = "secrets/kubernetes.io/serviceaccount";
@@ -125,9 +127,6 @@ fn outside_a_pod_no_kubeconfig_is_still_an_error() {
         .env("HOME", home.path())
         .output()
         .expect("pxsnap runs");
-    assert_fails_with(
-        &out,
-        1,
-        "cannot load a kubeconfig ($KUBECONFIG or ~/.kube/config)",
-    );
+    assert_fails_with(&out, 1, "no kubeconfig found ($KUBECONFIG is not set and");
+    assert_stderr_contains(&out, ".kube/config does not exist); pass --kubeconfig");
 }
