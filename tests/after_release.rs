@@ -352,21 +352,21 @@ fn a_pod_list_that_never_answers_is_bounded_and_freezes_nothing() {
 
 // --- A signal during the release, after the snapshot step already failed ---
 
-#[test]
-fn a_signal_after_a_name_clash_settles_nothing_and_still_says_the_clash() {
-    let sim = nightly_exists();
-    let child = spawn_pxsnap(
-        &sim,
-        &args(
-            "snap cassandra-data --name nightly",
-            "nodetool flush",
-            "sleep 1; echo thawed",
-        ),
-    );
-    wait_until_started(&sim, "the post command", "thawed");
+/// Runs `line` with a pre command and a one-second post command, and Ctrl-C while the post
+/// runs: the signal comes during the release, after the snapshot step ended.
+fn sigint_during_the_post(sim: &SimHandle, line: &str) -> Output {
+    let child = spawn_pxsnap(sim, &args(line, "nodetool flush", "sleep 1; echo thawed"));
+    wait_until_started(sim, "the post command", "thawed");
     send_signal(&child, libc::SIGINT);
     let out = exits_within(child, 20);
     assert_eq!(code(&out), 130, "{}", stderr(&out));
+    out
+}
+
+#[test]
+fn a_signal_after_a_name_clash_settles_nothing_and_still_says_the_clash() {
+    let sim = nightly_exists();
+    let out = sigint_during_the_post(&sim, "snap cassandra-data --name nightly");
     let result = json(&out);
     // The clash said this run created nothing: no cleanup, no word about "that object".
     assert_eq!(result["snapshot"]["status"], "NotCreated", "{result}");
@@ -393,18 +393,7 @@ fn a_signal_after_an_unanswered_create_still_warns_it_may_appear() {
         Some("volumesnapshots"),
         FaultAction::DelayMs(10_000),
     ));
-    let child = spawn_pxsnap(
-        &sim,
-        &args(
-            "snap cassandra-data --name s1 --timeout 1s",
-            "nodetool flush",
-            "sleep 1; echo thawed",
-        ),
-    );
-    wait_until_started(&sim, "the post command", "thawed");
-    send_signal(&child, libc::SIGINT);
-    let out = exits_within(child, 20);
-    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let out = sigint_during_the_post(&sim, "snap cassandra-data --name s1 --timeout 1s");
     let err = stderr(&out);
     assert!(
         err.contains(r#"snapshot "s1" was interrupted; none exists now, but the API server did not answer its create"#),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
+use std::process::{Child, Output, Stdio};
 
 use common::SimHandle;
 use common::run::*;
@@ -146,32 +146,37 @@ fn a_failed_pre_command_stops_the_pod_s_later_ones_on_every_pod() {
     assert_eq!(thawed, vec!["fails", "slow"]);
 }
 
-#[test]
-fn a_post_command_whose_exec_session_opens_too_late_is_retried() {
+/// `snap cassandra-data` with a pre and a post command, where the post command's exec (the
+/// 2nd exec of the run) meets `fault` once; `-o json` and `extra` flags.
+fn snap_with_a_faulty_post_exec(fault: FaultAction, extra: &[&str]) -> (SimHandle, Output) {
     let sim = cassandra();
-    // The 2nd exec (the post command) is answered only after the hook timeout: the command
-    // never started, so the app is still frozen and a second attempt must reach it.
-    let mut fault = Fault::new(Some("exec"), Some("pods"), FaultAction::DelayMs(3000));
+    let mut fault = Fault::new(Some("exec"), Some("pods"), fault);
     fault.nth = 2;
     sim.sim.add_fault(fault);
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "--hook-timeout",
-            "1s",
-            "-o",
-            "json",
-        ],
-    );
+    let mut args = vec![
+        "snap",
+        "cassandra-data",
+        "--pre",
+        "nodetool flush",
+        "--post",
+        "echo thawed",
+        "-o",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = pxsnap(&sim, &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_cassandra_app_thawed(&sim.sim.timeline());
+    (sim, out)
+}
+
+#[test]
+fn a_post_command_whose_exec_session_opens_too_late_is_retried() {
+    // Answered only after the hook timeout: the command never started, so the app is still
+    // frozen and a second attempt must reach it.
+    let (sim, out) =
+        snap_with_a_faulty_post_exec(FaultAction::DelayMs(3000), &["--hook-timeout", "1s"]);
     let timeline = sim.sim.timeline();
-    assert_cassandra_app_thawed(&timeline);
     let ended: Vec<_> = execs(&timeline, TimelineKind::ExecEnd)
         .into_iter()
         .filter(|e| command_of(e).contains("echo thawed"))
@@ -212,24 +217,8 @@ fn verbose_logs_stderr_cannot_take_do_not_stop_the_release() {
 
 #[test]
 fn a_post_command_turned_away_with_429_is_retried() {
-    let sim = cassandra();
-    // The API server's flow control refuses the 2nd exec (the post command) once.
-    let mut fault = Fault::new(Some("exec"), Some("pods"), FaultAction::Status(429));
-    fault.nth = 2;
-    sim.sim.add_fault(fault);
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-        ],
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert_cassandra_app_thawed(&sim.sim.timeline());
+    // The API server's flow control refuses the post command's exec once.
+    snap_with_a_faulty_post_exec(FaultAction::Status(429), &[]);
 }
 
 #[test]
