@@ -25,6 +25,15 @@ fn spawn_with_stderr_closed(sim: &SimHandle, args: &[&str]) -> Child {
     child
 }
 
+/// Waits for a run that should have gone well despite its closed stderr: exit 0, the snapshot
+/// Ready, the application thawed.
+fn assert_snapshot_ready_and_app_thawed(sim: &SimHandle, child: Child) {
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 0, "exit status {:?}", out.status);
+    assert_eq!(json(&out)["snapshot"]["status"], "Ready");
+    assert_cassandra_app_thawed(&sim.sim.timeline());
+}
+
 #[test]
 fn a_heartbeat_line_stderr_cannot_take_does_not_stop_the_release() {
     let sim = cassandra_with(|c| c.cloud_snapshot_delay_ms = 800);
@@ -45,10 +54,7 @@ fn a_heartbeat_line_stderr_cannot_take_does_not_stop_the_release() {
             "json",
         ],
     );
-    let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 0, "exit status {:?}", out.status);
-    assert_eq!(json(&out)["snapshot"]["status"], "Ready");
-    assert_cassandra_app_thawed(&sim.sim.timeline());
+    assert_snapshot_ready_and_app_thawed(&sim, child);
 }
 
 #[test]
@@ -209,10 +215,7 @@ fn verbose_logs_stderr_cannot_take_do_not_stop_the_release() {
             "json",
         ],
     );
-    let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 0, "exit status {:?}", out.status);
-    assert_eq!(json(&out)["snapshot"]["status"], "Ready");
-    assert_cassandra_app_thawed(&sim.sim.timeline());
+    assert_snapshot_ready_and_app_thawed(&sim, child);
 }
 
 #[test]
