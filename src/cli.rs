@@ -177,10 +177,10 @@ Examples:
 #[derive(Debug, Clone, Args)]
 pub struct HookArgs {
     /// Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)
-    #[arg(long = "pre", value_name = "CMD")]
+    #[arg(long = "pre", value_name = "CMD", value_parser = parse_hook_command)]
     pub pre: Vec<String>,
     /// Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)
-    #[arg(long = "post", value_name = "CMD")]
+    #[arg(long = "post", value_name = "CMD", value_parser = parse_hook_command)]
     pub post: Vec<String>,
     /// Container to run the commands in (default: the container that mounts the volume)
     #[arg(short = 'c', long, value_name = "NAME")]
@@ -419,6 +419,17 @@ pub fn check_name(flag: &str, name: &str) -> crate::error::Result<()> {
         false => parse_object_name(name)
             .map(drop)
             .map_err(|reason| crate::error::Error::Usage(format!("{flag}: {reason}"))),
+    }
+}
+
+/// `--pre`/`--post`: a command with something in it. `sh -c ''` succeeds doing nothing, so an
+/// empty pre command (an unset variable in a CI script) would report the app quiesced when
+/// nothing quiesced it.
+fn parse_hook_command(raw: &str) -> Result<String, String> {
+    if raw.trim().is_empty() {
+        Err("the command is empty; give the command to run in the pods".to_string())
+    } else {
+        Ok(raw.to_string())
     }
 }
 

@@ -523,6 +523,10 @@ fn usage_errors_exit_2_before_touching_the_cluster() {
             "novalue",
         ),
         (
+            vec!["snap", "cassandra-data", "--pre", " "],
+            "for '--pre <CMD>': the command is empty",
+        ),
+        (
             vec!["snap"],
             "the following required arguments were not provided: <PVC>",
         ),
