@@ -312,6 +312,13 @@ pub fn parse_label(raw: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("label {raw:?} is not KEY=VALUE"))?;
     check_label_key(key)?;
     check_label_value(value)?;
+    // pxsnap finds its own objects by this label (adopting a retried create, retention), so a
+    // user's value would make them someone else's.
+    if key == crate::resources::MANAGED_BY_LABEL {
+        return Err(format!(
+            "label {key:?} is set by pxsnap to mark the objects it made; choose another key"
+        ));
+    }
     Ok((key.to_string(), value.to_string()))
 }
 

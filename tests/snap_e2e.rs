@@ -523,6 +523,15 @@ fn usage_errors_exit_2_before_touching_the_cluster() {
             "novalue",
         ),
         (
+            vec![
+                "snap",
+                "cassandra-data",
+                "--label",
+                "app.kubernetes.io/managed-by=me",
+            ],
+            "is set by pxsnap to mark the objects it made; choose another key",
+        ),
+        (
             vec!["snap", "cassandra-data", "--pre", " "],
             "for '--pre <CMD>': the command is empty",
         ),
