@@ -73,10 +73,7 @@ fn ctrl_c_with_stderr_closed_still_releases() {
             "json",
         ],
     );
-    wait_until_started(&sim, "the pre command", "flushed");
-    send_signal(&child, libc::SIGINT);
-    let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 130, "exit status {:?}", out.status);
+    let out = ctrl_c_once_started(&sim, child, "flushed");
     assert_eq!(json(&out)["error"]["step"], "interrupted");
     assert_cassandra_app_thawed(&sim.sim.timeline());
 }
@@ -97,10 +94,7 @@ fn a_signal_during_the_first_pre_command_starts_no_second_one() {
             "echo thawed",
         ],
     );
-    wait_until_started(&sim, "the first pre command", "first-pre");
-    send_signal(&child, libc::SIGINT);
-    let out = child.wait_with_output().expect("pxsnap exits");
-    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    ctrl_c_once_started(&sim, child, "first-pre");
     let timeline = sim.sim.timeline();
     assert!(
         started(&timeline, "second-pre").is_empty(),

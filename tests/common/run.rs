@@ -236,3 +236,19 @@ pub fn send_signal(child: &std::process::Child, signal: i32) {
 pub fn wait_until_started(sim: &SimHandle, what: &str, needle: &str) {
     wait_for(what, || !started(&sim.sim.timeline(), needle).is_empty());
 }
+
+/// Ctrl-C for `child` once a command containing `needle` started (the moment a user would
+/// press it); waits for pxsnap and asserts it exited 130, as an interrupted run must.
+pub fn ctrl_c_once_started(sim: &SimHandle, child: std::process::Child, needle: &str) -> Output {
+    wait_until_started(sim, &format!("a command with {needle:?} to start"), needle);
+    send_signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(
+        code(&out),
+        130,
+        "exit status {:?}: {}",
+        out.status,
+        stderr(&out)
+    );
+    out
+}
