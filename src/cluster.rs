@@ -244,7 +244,13 @@ fn read_default_kubeconfigs() -> Result<std::result::Result<Kubeconfig, String>>
     }
     let mut merged = Kubeconfig::default();
     for path in present {
-        merged = merged.merge(read_kubeconfig(path)?).map_err(|e| {
+        let mut config = read_kubeconfig(path)?;
+        // `kubectl config` writes `current-context: ""`; kubectl treats it as unset, so a
+        // later file's context still counts, while kube's merge keeps the first one it sees.
+        if config.current_context.as_deref() == Some("") {
+            config.current_context = None;
+        }
+        merged = merged.merge(config).map_err(|e| {
             Error::Kubeconfig(format!(
                 "cannot merge {}: {}",
                 path.display(),

@@ -57,8 +57,8 @@ pub fn parse_hook_timeout(raw: &str) -> Result<Duration, String> {
     let timeout = parse_duration(raw)?;
     if timeout < MIN_HOOK_TIMEOUT {
         return Err(format!(
-            "{raw:?} is too short: a command needs time to start over the exec API; use at least {}",
-            human(MIN_HOOK_TIMEOUT)
+            "{raw:?} is too short: a command needs time to start over the exec API; use at least {}s",
+            MIN_HOOK_TIMEOUT.as_secs()
         ));
     }
     Ok(timeout)

@@ -176,10 +176,11 @@ pub async fn run_hook(
             ));
         }
         Run::Failed(err) => {
-            // 5xx and 429 (the API server's priority and fairness turning requests away under
-            // load) say nothing ran and the next attempt may get through.
+            // An API error the reads would retry (5xx, 429 from the API server's flow control)
+            // says nothing ran and the next attempt may get through; any other failure to
+            // connect is a lost stream.
             record.stream_lost = match &err {
-                kube::Error::Api(status) => status.code >= 500 || status.code == 429,
+                kube::Error::Api(_) => crate::cluster::is_transient(&err),
                 _ => true,
             };
             record.error = Some(describe_exec_error(err, &target.namespace));

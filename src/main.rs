@@ -85,17 +85,15 @@ fn parse_args() -> Cli {
         .and_then(|matches| Cli::from_arg_matches(&matches));
     match parsed {
         Ok(cli) => cli,
-        Err(err) => {
-            let path = command_path(&cmd);
-            exit_with_usage_error(err.format(&mut cmd), &path)
-        }
+        Err(err) => exit_with_usage_error(err.format(&mut cmd), &cmd),
     }
 }
 
 /// Help and version go out as clap writes them; a usage error becomes one line on stderr, as
-/// every other error does, so a CI log shows it whole and a script can match it. clap's tips and
-/// usage block are left out; the line names --help instead. Exit code 2, as documented.
-fn exit_with_usage_error(err: clap::Error, command: &str) -> ! {
+/// every other error does, so a CI log shows it whole and a script can match it: the error, its
+/// tips (a similar flag or subcommand) and where help is; clap's usage block is left out.
+/// Exit code 2, as documented.
+fn exit_with_usage_error(err: clap::Error, cmd: &clap::Command) -> ! {
     use clap::error::ErrorKind;
     if matches!(
         err.kind(),
@@ -106,17 +104,21 @@ fn exit_with_usage_error(err: clap::Error, command: &str) -> ! {
         err.exit()
     }
     // The first paragraph is the error itself (a missing argument or the possible values are on
-    // its second line); tips and the usage block come after a blank line.
+    // its second line); `tip:` lines come after a blank line, then the usage block.
     let rendered = err.render().to_string();
-    let paragraph: Vec<&str> = rendered
-        .lines()
-        .map(str::trim)
+    let lines = || rendered.lines().map(str::trim);
+    let paragraph: Vec<&str> = lines()
         .skip_while(|line| line.is_empty())
         .take_while(|line| !line.is_empty())
         .collect();
-    let joined = paragraph.join(" ");
+    let tips: Vec<&str> = lines().filter(|line| line.starts_with("tip: ")).collect();
+    let joined = std::iter::once(paragraph.join(" "))
+        .chain(tips.into_iter().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ");
     let message = joined.strip_prefix("error: ").unwrap_or(&joined);
-    let usage = pxsnap::error::Error::Usage(format!("{message} (see '{command} --help')"));
+    let usage =
+        pxsnap::error::Error::Usage(format!("{message} (see '{} --help')", command_path(cmd)));
     pxsnap::stderr::error_line(&usage);
     std::process::exit(usage.exit_code())
 }
@@ -125,10 +127,15 @@ fn exit_with_usage_error(err: clap::Error, command: &str) -> ! {
 /// (`pxsnap`, or `kubectl pxsnap` as a plugin) and the subcommand, if the arguments name one.
 fn command_path(cmd: &clap::Command) -> String {
     let bin = cmd.get_bin_name().unwrap_or("pxsnap").to_string();
-    let subcommand = std::env::args().skip(1).find(|arg| {
-        cmd.get_subcommands()
-            .any(|sub| sub.get_name() == arg.as_str())
-    });
+    // clap's own reading of the arguments, errors ignored: a flag's value that happens to be a
+    // subcommand's name (`-n list`) is not taken for one, and non-UTF-8 arguments are fine.
+    let matches = cmd
+        .clone()
+        .ignore_errors(true)
+        .try_get_matches_from(std::env::args_os());
+    let subcommand = matches
+        .ok()
+        .and_then(|m| m.subcommand_name().map(str::to_string));
     match subcommand {
         Some(sub) => format!("{bin} {sub}"),
         None => bin,

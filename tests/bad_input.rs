@@ -101,3 +101,45 @@ fn a_kubeconfig_syntax_error_is_one_line_with_file_and_position() {
         ),
     );
 }
+
+#[test]
+fn an_empty_selector_never_deletes_everything() {
+    let sim = common::run::cassandra();
+    let made = pxsnap(&sim, &["snap", "cassandra-data", "--name", "keep-me"]);
+    assert_eq!(code(&made), 0, "{}", stderr(&made));
+    // `-l "$UNSET"` in a cleanup script.
+    let out = pxsnap(&sim, &["delete", "-l", "", "--yes"]);
+    assert_one_line(&out, 2, "-l/--selector is empty");
+    assert_eq!(common::run::snapshots(&sim, "default"), vec!["keep-me"]);
+}
+
+#[test]
+fn a_selector_may_name_the_label_pxsnap_sets() {
+    // --label may not set app.kubernetes.io/managed-by, but selecting by it is fine: no PVC
+    // carries it here, so this is "nothing matched" (exit 1), not a usage error (exit 2).
+    let sim = common::run::cassandra();
+    let out = pxsnap(
+        &sim,
+        &["group-snap", "-l", "app.kubernetes.io/managed-by=helm"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("is set by pxsnap"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_empty_current_context_defers_to_the_next_kubeconfig_file() {
+    // `kubectl config` writes `current-context: ""`; kubectl then takes the next file's.
+    let sim = common::run::cassandra();
+    let home = sim.dir.path();
+    let empty = sim.write_file(
+        "empty-context",
+        "apiVersion: v1\nkind: Config\ncurrent-context: \"\"\nclusters: []\ncontexts: []\nusers: []\n",
+    );
+    let list = format!("{}:{}", empty.display(), sim.kubeconfig_path.display());
+    let out = with_kubeconfig_env(home, &list, &["list"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

@@ -508,7 +508,7 @@ fn usage_errors_exit_2_before_touching_the_cluster() {
         ),
         (
             vec!["snap", "cassandra-data", "--hook-timeout", "1ms"],
-            "\"1ms\" is too short: a command needs time to start over the exec API; use at least 1.0s",
+            "\"1ms\" is too short: a command needs time to start over the exec API; use at least 1s",
         ),
         (
             vec!["snap", "cassandra-data", "--parallel", "0"],
@@ -538,6 +538,10 @@ fn usage_errors_exit_2_before_touching_the_cluster() {
         (
             vec!["snap"],
             "the following required arguments were not provided: <PVC>",
+        ),
+        (
+            vec!["snap", "cassandra-data", "--hook-timout", "5s"],
+            "unexpected argument '--hook-timout' found; tip: a similar argument exists: '--hook-timeout'",
         ),
     ] {
         let out = pxsnap(&sim, &args);

@@ -59,8 +59,9 @@ pub fn parse_match_labels(selector: &str) -> Result<Vec<(String, String)>> {
         } else {
             return Err(refuse(term, "an existence check"));
         };
-        let (key, value) = crate::cli::parse_label(&format!("{}={}", key.trim(), value.trim()))
-            .map_err(|reason| Error::Usage(format!("selector {selector:?}: {reason}")))?;
+        // check_selector has checked each key and value; a selector may name any label,
+        // pxsnap's own managed-by included (which --label may not set).
+        let (key, value) = (key.trim().to_string(), value.trim().to_string());
         match labels.iter().find(|(k, _)| *k == key) {
             Some((_, earlier)) if *earlier != value => {
                 return Err(Error::Usage(format!(

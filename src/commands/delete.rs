@@ -139,9 +139,15 @@ fn check_args(args: &DeleteArgs) -> crate::error::Result<()> {
     if let Some(group) = &args.group {
         crate::cli::check_name("--group", group)?;
     }
-    args.selector
-        .as_deref()
-        .map_or(Ok(()), crate::cli::check_selector)
+    match args.selector.as_deref() {
+        // An empty selector selects everything: `-l "$UNSET" --yes` must not delete the
+        // namespace's snapshots (kubectl refuses it too).
+        Some(selector) if selector.trim().is_empty() => Err(crate::error::Error::Usage(
+            "-l/--selector is empty: give KEY=VALUE to choose the snapshots to delete".into(),
+        )),
+        Some(selector) => crate::cli::check_selector(selector),
+        None => Ok(()),
+    }
 }
 
 pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult> {
