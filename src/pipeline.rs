@@ -215,13 +215,13 @@ where
 pub struct Verdict {
     error: Option<(Step, Error)>,
     /// Why the object this run created must be settled (deleted unless `--keep-failed`).
-    pub settle: Option<Settle>,
-    step_ran: bool,
+    settle: Option<Settle>,
+    /// Whether an object with the snapshot's name may be this run's: the step started (its
+    /// create may have been sent), and the create was not answered with a name clash.
+    may_own_object: bool,
     /// Whether the snapshot step returned. A step cut short by a signal may have sent a
     /// create the API server has not answered yet.
     step_answered: bool,
-    /// The create was answered with a name clash: this run made nothing, whatever comes after.
-    created_nothing: bool,
     /// An error a signal replaced as the one deciding the exit; still said, as a warning.
     superseded: Option<(Step, Error)>,
 }
@@ -244,9 +244,8 @@ impl Verdict {
                 .clone()
                 .map(|failure| (Step::Pre, Error::PreFailed(failure))),
             settle: None,
-            step_ran: run.step_ran,
+            may_own_object: run.step_ran,
             step_answered: run.value.is_some(),
-            created_nothing: false,
             superseded: None,
         }
     }
@@ -266,10 +265,11 @@ impl Verdict {
     /// back, and an object this run made must not be cut after the release, so it is settled —
     /// unless the answer was a name clash, which says this run created nothing.
     pub fn create_failed(&mut self, error: Error) {
-        self.created_nothing = matches!(error, Error::NameTaken { .. });
-        let settle = match error {
-            Error::NameTaken { .. } => None,
-            _ => Some(Settle {
+        let clash = matches!(error, Error::NameTaken { .. });
+        self.may_own_object &= !clash;
+        let settle = match clash {
+            true => None,
+            false => Some(Settle {
                 reason: "could not be confirmed created",
                 may_appear_later: matches!(
                     error,
@@ -290,7 +290,7 @@ impl Verdict {
             return false;
         }
         self.signalled(signal);
-        let unsettled = self.step_ran && !known_good && !self.created_nothing;
+        let unsettled = self.may_own_object && !known_good;
         if unsettled {
             // A create already known to be unanswered stays so, whatever the step returned.
             let unanswered = self.settle.is_some_and(|s| s.may_appear_later);
@@ -305,7 +305,7 @@ impl Verdict {
     /// A signal decides the exit code. Used alone for a signal after the release (see
     /// [`AfterRelease`]): it cut pxsnap's own calls short, and the snapshot's state stands.
     /// The error it replaces (STORK's failure message, a timeout) is kept for a warning.
-    pub fn signalled(&mut self, signal: Option<Signal>) {
+    fn signalled(&mut self, signal: Option<Signal>) {
         if let Some(signal) = signal {
             let replaced = self
                 .error
@@ -318,10 +318,31 @@ impl Verdict {
         }
     }
 
+    /// How every snapshotting command ends, in one order: settle the object this run gave up
+    /// on, if any (deleted unless `keep`, by `delete`, which only runs then); let a signal that
+    /// came meanwhile decide the exit; then pick the error, the other failures becoming
+    /// warnings. Returns whether the object was deleted, and the error.
+    pub async fn conclude(
+        mut self,
+        object: &Unfinished,
+        keep: bool,
+        after: &mut AfterRelease<'_>,
+        delete: impl Future<Output = Result<Disposal>>,
+        post_failures: Vec<String>,
+        warnings: &mut Vec<String>,
+    ) -> (bool, Option<(Step, Error)>) {
+        let deleted = match self.settle {
+            Some(settle) => settle_unfinished(object, settle, keep, after, delete, warnings).await,
+            None => false,
+        };
+        self.signalled(after.signal());
+        (deleted, self.into_error(post_failures, warnings))
+    }
+
     /// The error that ends the run, if any. A failed post command may leave an application
     /// quiesced, so each one is on stderr: the first decides the exit code when nothing else
     /// went wrong, and every other becomes a warning (stderr and `warnings`).
-    pub fn into_error(
+    fn into_error(
         self,
         post_failures: Vec<String>,
         warnings: &mut Vec<String>,
@@ -434,7 +455,7 @@ impl Unfinished {
 /// re-running its rules), unless `--keep-failed`; `reason` says what happened. An object this
 /// run did not create is never deleted. Returns whether it was deleted; what the user should
 /// know about it is a warning, on stderr and in `warnings`.
-pub async fn settle_unfinished(
+async fn settle_unfinished(
     object: &Unfinished,
     settle: Settle,
     keep: bool,

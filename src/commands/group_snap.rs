@@ -19,7 +19,6 @@ use crate::hooks::HookRecord;
 use crate::locate::Located;
 use crate::pipeline::{
     AfterRelease, Unfinished, Verdict, check_selected, hook_plan, locate_targets, run_frozen,
-    settle_unfinished,
 };
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
@@ -325,15 +324,21 @@ pub async fn run(
     if verdict.interrupted(run.interrupted, result.group.status == "Successful") {
         result.group.status = "Interrupted".to_string();
     }
-    if let Some(settle) = verdict.settle {
-        let object = Unfinished::group(&request.name, &namespace);
-        let delete = group::delete_own(&cluster, &namespace, &request.name);
-        let (keep, warnings) = (args.keep_failed, &mut result.warnings);
-        result.group.deleted =
-            settle_unfinished(&object, settle, keep, &mut after, delete, warnings).await;
-    }
-    verdict.signalled(after.signal());
-    match verdict.into_error(run.post_failures, &mut result.warnings) {
+    let object = Unfinished::group(&request.name, &namespace);
+    let delete = group::delete_own(&cluster, &namespace, &request.name);
+    let keep = args.keep_failed;
+    let (deleted, error) = verdict
+        .conclude(
+            &object,
+            keep,
+            &mut after,
+            delete,
+            run.post_failures,
+            &mut result.warnings,
+        )
+        .await;
+    result.group.deleted = deleted;
+    match error {
         Some((step, err)) => result.fail(step, err),
         None => result.done(),
     }

@@ -10,7 +10,6 @@ use crate::hooks::HookRecord;
 use crate::locate::Located;
 use crate::pipeline::{
     AfterRelease, Unfinished, Verdict, check_snapshottable, hook_plan, locate_targets, run_frozen,
-    settle_unfinished,
 };
 use crate::progress::Progress;
 use crate::quiesce::FreezeWindow;
@@ -324,15 +323,21 @@ pub async fn run_job(
         result.snapshot.status = "Interrupted".to_string();
     }
     let mut after = AfterRelease::new(signals);
-    if let Some(settle) = verdict.settle {
-        let object = Unfinished::snapshot(&request.name, &namespace);
-        let delete = stork::delete_own(&cluster, &namespace, &request.name);
-        let (keep, warnings) = (job.options.keep_failed, &mut result.warnings);
-        result.snapshot.deleted =
-            settle_unfinished(&object, settle, keep, &mut after, delete, warnings).await;
-    }
-    verdict.signalled(after.signal());
-    match verdict.into_error(run.post_failures, &mut result.warnings) {
+    let object = Unfinished::snapshot(&request.name, &namespace);
+    let delete = stork::delete_own(&cluster, &namespace, &request.name);
+    let keep = job.options.keep_failed;
+    let (deleted, error) = verdict
+        .conclude(
+            &object,
+            keep,
+            &mut after,
+            delete,
+            run.post_failures,
+            &mut result.warnings,
+        )
+        .await;
+    result.snapshot.deleted = deleted;
+    match error {
         Some((step, err)) => result.fail(step, err),
         None => Outcome::ok(result),
     }
