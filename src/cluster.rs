@@ -217,11 +217,12 @@ async fn load_config(global: &GlobalArgs) -> Result<Config> {
 /// file exists (the caller may then fall back to the pod's service account); a file that exists
 /// but cannot be read or parsed is the outer error, naming the file.
 fn read_default_kubeconfigs() -> Result<std::result::Result<Kubeconfig, String>> {
-    let listed: Vec<std::path::PathBuf> = match std::env::var_os("KUBECONFIG") {
-        Some(list) if !list.is_empty() => std::env::split_paths(&list)
+    let from_env = std::env::var_os("KUBECONFIG").filter(|list| !list.is_empty());
+    let listed: Vec<std::path::PathBuf> = match &from_env {
+        Some(list) => std::env::split_paths(list)
             .filter(|p| !p.as_os_str().is_empty())
             .collect(),
-        _ => match std::env::home_dir() {
+        None => match std::env::home_dir() {
             Some(home) => vec![home.join(".kube").join("config")],
             None => Vec::new(),
         },
@@ -229,18 +230,11 @@ fn read_default_kubeconfigs() -> Result<std::result::Result<Kubeconfig, String>>
     let present: Vec<&std::path::PathBuf> = listed.iter().filter(|p| p.exists()).collect();
     if present.is_empty() {
         let looked: Vec<String> = listed.iter().map(|p| p.display().to_string()).collect();
-        return Ok(Err(
-            match std::env::var_os("KUBECONFIG").is_some_and(|l| !l.is_empty()) {
-                true => format!(
-                    "none of the files in $KUBECONFIG exists: {}",
-                    looked.join(", ")
-                ),
-                false => format!(
-                    "$KUBECONFIG is not set and {} does not exist",
-                    looked.join(", ")
-                ),
-            },
-        ));
+        let looked = looked.join(", ");
+        return Ok(Err(match from_env {
+            Some(_) => format!("none of the files in $KUBECONFIG exists: {looked}"),
+            None => format!("$KUBECONFIG is not set and {looked} does not exist"),
+        }));
     }
     let mut merged = Kubeconfig::default();
     for path in present {
