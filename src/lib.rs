@@ -25,7 +25,5 @@ pub mod report;
 pub mod resources;
 pub mod retention;
 pub mod signals;
-/// The simulated cluster (`pxsnap-sim`); used by tests and `pxsnap demo`, never by the snapshot path.
-pub mod sim;
 pub mod stderr;
 pub mod version;

@@ -8,7 +8,7 @@ use crate::cli::{DemoArgs, GlobalArgs, HookArgs, SnapshotOptions};
 use crate::commands::snap::{SnapJob, run_job};
 use crate::error::Error;
 use crate::signals::Signals;
-use crate::sim::{Scenario, SimOptions, Simulator, TimelineEvent, TimelineKind};
+use pxsnap_sim::{Scenario, SimOptions, Simulator, TimelineEvent, TimelineKind};
 
 const PVC: &str = "cassandra-data";
 const PRE: &str = "nodetool flush";

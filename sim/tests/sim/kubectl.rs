@@ -1,0 +1,326 @@
+//! The real kubectl against pxsnap-sim. Each test skips (saying so) when kubectl is not
+//! on PATH; each gets its own simulator, HOME and discovery cache.
+
+use std::io::Read;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::assert_stderr_contains;
+use crate::common::{SimHandle, cassandra_pod_reader, find_on_path};
+use pxsnap_sim::{ControllerSettings, Scenario, SimOptions};
+
+fn fast_cassandra() -> SimHandle {
+    let mut s = Scenario::builtin("cassandra").expect("builtin");
+    s.controller = ControllerSettings {
+        snapshot_delay_ms: 50,
+        ..ControllerSettings::default()
+    };
+    s.users.push(cassandra_pod_reader("viewer"));
+    SimHandle::start_with(SimOptions::new(s))
+}
+
+/// The simulator for a kubectl test, or None (saying the test is skipped) when kubectl is
+/// not on PATH.
+fn sim_for_kubectl() -> Option<SimHandle> {
+    if find_on_path("kubectl").is_some() {
+        Some(fast_cassandra())
+    } else {
+        eprintln!("skipped: kubectl not on PATH");
+        None
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(h: &SimHandle, args: &[&str]) -> String {
+    let out = kubectl(h, args);
+    assert!(
+        out.status.success(),
+        "kubectl {args:?} failed: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+fn kubectl(h: &SimHandle, args: &[&str]) -> Output {
+    h.run_kubectl(args).expect("kubectl on PATH (checked)")
+}
+
+/// `kubectl exec -n cassandra TARGET -- COMMAND`, where `target` is the pod and maybe `-c`.
+fn exec_in(h: &SimHandle, target: &[&str], command: &[&str]) -> Output {
+    kubectl(
+        h,
+        &[&["exec", "-n", "cassandra"][..], target, &["--"], command].concat(),
+    )
+}
+
+/// `kubectl wait` until snapshot snap-1 of `STORK_SNAPSHOT` is Ready.
+fn wait_for_snap_1(h: &SimHandle) -> String {
+    ok(
+        h,
+        &[
+            "wait",
+            "--for=condition=Ready",
+            "svs/snap-1",
+            "-n",
+            "cassandra",
+            "--timeout=20s",
+        ],
+    )
+}
+
+const STORK_SNAPSHOT: &str = r#"apiVersion: volumesnapshot.external-storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata:
+  name: snap-1
+  namespace: cassandra
+spec:
+  persistentVolumeClaimName: cassandra-data-cassandra-0
+"#;
+
+const CSI_SNAPSHOT: &str = r#"apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata:
+  name: csi-1
+  namespace: cassandra
+spec:
+  volumeSnapshotClassName: px-csi-snapclass
+  source:
+    persistentVolumeClaimName: cassandra-data-cassandra-1
+"#;
+
+#[test]
+fn get_pods_and_pvcs_across_namespaces() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let out = ok(&h, &["get", "pods,pvc", "-A"]);
+    for want in [
+        "pod/cassandra-0",
+        "pod/cassandra-2",
+        "pod/cassandra-app-0",
+        "persistentvolumeclaim/cassandra-data-cassandra-1",
+        "persistentvolumeclaim/cassandra-data",
+    ] {
+        assert!(out.contains(want), "{want} missing from:\n{out}");
+    }
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("cassandra ") && l.contains("pod/cassandra-1")),
+        "{out}"
+    );
+    let version = ok(&h, &["version", "-o", "json"]);
+    assert!(version.contains("\"gitVersion\": \"v1.33.0\""), "{version}");
+}
+
+#[test]
+fn create_wait_get_and_delete_a_stork_snapshot() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let file = h.write_file("snap.yaml", STORK_SNAPSHOT);
+    let file = file.to_str().expect("utf-8 path");
+    let out = ok(&h, &["create", "-f", file]);
+    assert!(
+        out.contains("volumesnapshot.volumesnapshot.external-storage.k8s.io/snap-1 created"),
+        "{out}"
+    );
+    let out = wait_for_snap_1(&h);
+    assert!(out.contains("condition met"), "{out}");
+    let out = ok(&h, &["get", "svs", "-n", "cassandra"]);
+    assert!(out.contains("snap-1"), "{out}");
+    let data = ok(
+        &h,
+        &[
+            "get",
+            "svs",
+            "snap-1",
+            "-n",
+            "cassandra",
+            "-o",
+            "jsonpath={.spec.snapshotDataName}",
+        ],
+    );
+    assert!(data.starts_with("k8s-volume-snapshot-"), "{data}");
+    let out = ok(&h, &["get", "svsd"]);
+    assert!(out.contains(&data), "{out}");
+    let dup = kubectl(&h, &["create", "-f", file]);
+    assert!(!dup.status.success());
+    assert_stderr_contains(&dup, "AlreadyExists");
+    let out = ok(&h, &["delete", "-f", file]);
+    assert!(out.contains("deleted"), "{out}");
+    let gone = kubectl(&h, &["get", "svs", "snap-1", "-n", "cassandra"]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert_stderr_contains(
+        &gone,
+        "Error from server (NotFound): volumesnapshots.volumesnapshot.external-storage.k8s.io \"snap-1\" not found",
+    );
+}
+
+#[test]
+fn create_from_a_list_document_and_yaml_of_core_objects() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let list = r#"{"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "stork.libopenstorage.org/v1alpha1", "kind": "Rule", "metadata": {"name": "pre", "namespace": "cassandra"},
+         "rules": [{"podSelector": {"app": "cassandra"}, "actions": [{"type": "command", "value": "nodetool flush"}]}]},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "restore"}}]}"#;
+    let file = h.write_file("list.json", list);
+    let out = ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
+    assert!(
+        out.contains("rule.stork.libopenstorage.org/pre created"),
+        "{out}"
+    );
+    assert!(out.contains("namespace/restore created"), "{out}");
+    let rules = ok(
+        &h,
+        &[
+            "get",
+            "rules.stork.libopenstorage.org",
+            "-n",
+            "cassandra",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(rules.trim(), "rule.stork.libopenstorage.org/pre");
+}
+
+#[test]
+fn csi_snapshot_by_short_name_and_jsonpath_wait() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let file = h.write_file("vs.yaml", CSI_SNAPSHOT);
+    ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
+    let out = ok(
+        &h,
+        &[
+            "wait",
+            "--for=jsonpath={.status.readyToUse}=true",
+            "vs/csi-1",
+            "-n",
+            "cassandra",
+            "--timeout=20s",
+        ],
+    );
+    assert!(out.contains("condition met"), "{out}");
+    let out = ok(&h, &["get", "vs", "-n", "cassandra"]);
+    assert!(out.contains("csi-1"), "{out}");
+    let out = ok(&h, &["get", "vsc", "-o", "name"]);
+    assert!(
+        out.contains("volumesnapshotcontent.snapshot.storage.k8s.io/snapcontent-"),
+        "{out}"
+    );
+}
+
+#[test]
+fn get_watch_streams_changes() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let mut cmd = h.kubectl().expect("kubectl");
+    let mut child = cmd
+        .args([
+            "get",
+            "svs",
+            "-n",
+            "cassandra",
+            "-w",
+            "--output-watch-events",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kubectl get -w");
+    std::thread::sleep(Duration::from_millis(800));
+    let file = h.write_file("snap.yaml", STORK_SNAPSHOT);
+    ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
+    wait_for_snap_1(&h);
+    ok(&h, &["delete", "svs", "snap-1", "-n", "cassandra"]);
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut out = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut out);
+    }
+    for ev in ["ADDED", "MODIFIED", "DELETED"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(ev) && l.contains("snap-1")),
+            "{ev} missing:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn exec_prints_both_streams_and_exits_with_the_command_code() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let out = exec_in(
+        &h,
+        &["cassandra-0", "-c", "cassandra"],
+        &["sh", "-c", "echo out; echo err >&2; exit 3"],
+    );
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "out\n");
+    assert!(
+        text(&out.stderr).starts_with("err\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let bad = exec_in(&h, &["cassandra-0", "-c", "nope"], &["true"]);
+    assert_stderr_contains(&bad, "container nope is not valid for pod cassandra-0");
+    let flushed = exec_in(&h, &["cassandra-1"], &["nodetool", "flush"]);
+    assert_eq!(
+        text(&flushed.stdout),
+        "nodetool flush: ok\n",
+        "the pod's shim is on PATH"
+    );
+}
+
+#[test]
+fn restricted_user_context_gets_forbidden() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let out = ok(
+        &h,
+        &[
+            "--context",
+            "pxsnap-sim-viewer",
+            "get",
+            "pods",
+            "-n",
+            "cassandra",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let denied = kubectl(
+        &h,
+        &[
+            "--context",
+            "pxsnap-sim-viewer",
+            "get",
+            "pods",
+            "-n",
+            "default",
+        ],
+    );
+    assert!(!denied.status.success());
+    assert_stderr_contains(
+        &denied,
+        "Error from server (Forbidden): pods is forbidden: User \"viewer\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"",
+    );
+}

@@ -1,0 +1,20 @@
+//! pxsnap's end-to-end tests, in one test binary (one link, not one per file): the real
+//! `pxsnap` binary against pxsnap-sim, and the real kubectl against both.
+
+#[path = "../../sim/tests/sim/common/mod.rs"]
+mod common;
+mod run;
+
+mod after_release;
+mod bad_input;
+mod clone;
+mod cloud_snap_e2e;
+mod generated_files;
+mod group_snap;
+mod in_cluster;
+mod kubectl_plugin;
+mod list_delete;
+mod no_app_left_frozen;
+mod rbac;
+mod snap_e2e;
+mod terminal;

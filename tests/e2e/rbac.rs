@@ -1,0 +1,561 @@
+//! The RBAC manifests in rbac/ are proven, not just written: the simulator runs a user that has
+//! exactly the rules of rbac/clusterrole.yaml, and every subcommand runs end to end under it. Then
+//! each important rule is taken away in turn to show the one line a user gets when it is missing.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule, Role};
+use pxsnap_sim::resources::id;
+use pxsnap_sim::scenario::{RuleSpec, UserSpec};
+use pxsnap_sim::{Scenario, TimelineKind};
+use serde_json::Value;
+
+use crate::common::SimHandle;
+
+/// The simulator user that stands for a service account bound to the manifest.
+const USER: &str = "ci";
+
+/// The documents of `rbac/<file>`, as JSON values.
+fn manifest_documents(file: &str) -> Vec<Value> {
+    use serde::Deserialize;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rbac")
+        .join(file);
+    let text = std::fs::read_to_string(&path).expect("read the manifest");
+    serde_norway::Deserializer::from_str(&text)
+        .map(|doc| Value::deserialize(doc).expect("manifest is YAML"))
+        .collect()
+}
+
+/// The rules of the Role or ClusterRole named `name` in `rbac/<file>`.
+fn role_rules(file: &str, name: &str) -> Vec<PolicyRule> {
+    let doc = manifest_documents(file)
+        .into_iter()
+        .find(|d| {
+            d["metadata"]["name"] == name && d["kind"].as_str().is_some_and(|k| k.ends_with("Role"))
+        })
+        .unwrap_or_else(|| panic!("{file} has no Role or ClusterRole {name:?}"));
+    let rules = match doc["kind"].as_str() {
+        Some("ClusterRole") => {
+            serde_json::from_value::<ClusterRole>(doc)
+                .expect("a ClusterRole")
+                .rules
+        }
+        _ => serde_json::from_value::<Role>(doc).expect("a Role").rules,
+    };
+    rules.expect("the role has rules")
+}
+
+/// The least ClusterRole, rbac/clusterrole.yaml.
+fn manifest_rules(file: &str) -> Vec<PolicyRule> {
+    role_rules(file, "pxsnap")
+}
+
+/// RBAC rules as the simulator's rules, granted in `namespaces`.
+fn sim_rules(rules: &[PolicyRule], namespaces: &[&str]) -> Vec<RuleSpec> {
+    rules
+        .iter()
+        .map(|r| RuleSpec {
+            verbs: r.verbs.clone(),
+            api_groups: r.api_groups.clone().unwrap_or_default(),
+            resources: r.resources.clone().unwrap_or_default(),
+            namespaces: namespaces.iter().map(|n| n.to_string()).collect(),
+            resource_names: r.resource_names.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The rules with `verb` taken away from `resource` (the rule stays for its other verbs).
+fn without(rules: &[PolicyRule], verb: &str, resource: &str) -> Vec<PolicyRule> {
+    let mut found = false;
+    let rules = rules
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            if r.resources.iter().flatten().any(|x| x == resource)
+                && r.verbs.iter().any(|v| v == verb)
+            {
+                found = true;
+                r.verbs.retain(|v| v != verb);
+            }
+            r
+        })
+        .collect();
+    assert!(found, "the manifest grants no {verb} on {resource}");
+    rules
+}
+
+/// The built-in cassandra scenario with one restricted user, faster cloud uploads.
+fn cluster_with(rules: Vec<RuleSpec>) -> SimHandle {
+    let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
+    scenario.controller.cloud_snapshot_delay_ms = 300;
+    scenario.users = vec![UserSpec {
+        name: USER.into(),
+        token: None,
+        rules,
+    }];
+    SimHandle::start(scenario)
+}
+
+/// Runs the real binary as the restricted user.
+fn pxsnap(env: &SimHandle, args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("pxsnap")
+        .expect("pxsnap binary")
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig_path)
+        .args(["--context", &format!("pxsnap-sim-{USER}")])
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("pxsnap runs")
+}
+
+/// The pre and post commands of every snapshotting run here.
+const HOOKS: [&str; 4] = ["--pre", "nodetool flush", "--post", "echo thawed"];
+
+/// A command line split on whitespace (no argument here has a space), plus [`HOOKS`] when
+/// the line ends with ` +hooks`.
+fn args(line: &str) -> Vec<&str> {
+    match line.strip_suffix(" +hooks") {
+        Some(line) => line.split_whitespace().chain(HOOKS).collect(),
+        None => line.split_whitespace().collect(),
+    }
+}
+
+/// Runs pxsnap with `-o json`, asserts it succeeded, and returns the document.
+fn pxsnap_json(env: &SimHandle, line: &str) -> Value {
+    let args = args(line);
+    let args = args.as_slice();
+    let out = pxsnap(env, &[args, &["-o", "json"]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "pxsnap {args:?} failed under the manifest's rules:\n{stderr}"
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "pxsnap {args:?}: stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn group_exists(env: &SimHandle, name: &str) -> bool {
+    env.sim
+        .shared()
+        .store
+        .get(id::GROUP_SNAPSHOTS, "cassandra", name)
+        .is_some()
+}
+
+fn snapshot_exists(env: &SimHandle, namespace: &str, name: &str) -> bool {
+    env.sim
+        .shared()
+        .store
+        .get(id::EXT_SNAPSHOTS, namespace, name)
+        .is_some()
+}
+
+/// Names of the items of a `pxsnap list -o json` document.
+fn listed_names(list: &Value) -> Vec<&str> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["metadata"]["name"].as_str())
+        .collect()
+}
+
+/// Asserts a snapshotting result ran every pre and post command successfully, in `pods`.
+fn assert_hooks_ran(result: &Value, pods: usize) {
+    let hooks = result["hooks"].as_array().expect("hooks");
+    for phase in ["pre", "post"] {
+        let ran: Vec<&Value> = hooks.iter().filter(|h| h["phase"] == phase).collect();
+        assert_eq!(ran.len(), pods, "{phase} commands: {hooks:?}");
+        assert!(ran.iter().all(|h| h["exitCode"] == 0), "{hooks:?}");
+    }
+}
+
+/// `snap` of cassandra-data as "first" and `group-snap` of the cassandra pods as "nightly",
+/// both with pre/post commands, checked; returns the group result.
+fn snapshot_first_and_nightly(env: &SimHandle) -> Value {
+    let snap = pxsnap_json(env, "snap cassandra-data --name first +hooks");
+    assert_eq!(snap["snapshot"]["status"], "Ready", "{snap}");
+    assert_hooks_ran(&snap, 1);
+    assert!(snapshot_exists(env, "default", "first"));
+    let group = pxsnap_json(
+        env,
+        "group-snap -n cassandra -l app=cassandra --name nightly +hooks",
+    );
+    assert_eq!(group["group"]["status"], "Successful", "{group}");
+    assert_eq!(
+        group["children"].as_array().map(Vec::len),
+        Some(3),
+        "{group}"
+    );
+    assert_hooks_ran(&group, 3);
+    group
+}
+
+/// Every subcommand that talks to a cluster, under exactly the ClusterRole's rules.
+#[test]
+fn the_clusterrole_is_enough_for_every_subcommand() {
+    let rules = manifest_rules("clusterrole.yaml");
+    let env = cluster_with(sim_rules(&rules, &["*"]));
+
+    let group = snapshot_first_and_nightly(&env);
+    let cloud = pxsnap_json(&env, "cloud-snap cassandra-data --name offsite +hooks");
+    assert_eq!(cloud["snapshot"]["status"], "Ready", "{cloud}");
+    assert_eq!(cloud["snapshot"]["type"], "cloud", "{cloud}");
+    assert_hooks_ran(&cloud, 1);
+
+    let clone = pxsnap_json(&env, "clone first first-restored");
+    assert_eq!(clone["clones"][0]["status"], "Bound", "{clone}");
+    assert_eq!(clone["clones"][0]["sourcePvc"], "cassandra-data", "{clone}");
+    let clones = pxsnap_json(&env, "clone -n cassandra --group nightly");
+    let bound = clones["clones"]
+        .as_array()
+        .expect("clones")
+        .iter()
+        .filter(|c| c["status"] == "Bound")
+        .count();
+    assert_eq!(bound, 3, "{clones}");
+
+    let here = pxsnap_json(&env, "list");
+    let mut names = listed_names(&here);
+    names.sort_unstable();
+    assert_eq!(names, ["first", "offsite"], "{here}");
+    let everywhere = pxsnap_json(&env, "list -A");
+    assert_eq!(listed_names(&everywhere).len(), 5, "{everywhere}");
+    let groups = pxsnap_json(&env, "list -n cassandra --groups");
+    assert_eq!(listed_names(&groups), ["nightly"], "{groups}");
+
+    let by_name = pxsnap_json(&env, "delete offsite");
+    assert_eq!(by_name["items"][0]["action"], "deleted", "{by_name}");
+    assert!(!snapshot_exists(&env, "default", "offsite"));
+
+    // Retention: a second snapshot, the first made to look a day old; keep the newest one.
+    pxsnap_json(&env, "snap cassandra-data --name second +hooks");
+    let day_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    env.sim
+        .shared()
+        .store
+        .backdate(id::EXT_SNAPSHOTS, "default", "first", day_ago)
+        .expect("backdate");
+    let pruned = pxsnap_json(&env, "delete --pvc cassandra-data --keep-last 1 --yes");
+    assert!(!snapshot_exists(&env, "default", "first"), "{pruned}");
+    assert!(snapshot_exists(&env, "default", "second"), "{pruned}");
+
+    let children: Vec<&str> = group["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    let deleted = pxsnap_json(
+        &env,
+        "delete -n cassandra --group nightly --with-children --yes",
+    );
+    assert!(!group_exists(&env, "nightly"), "{deleted}");
+    for child in &children {
+        assert!(
+            !snapshot_exists(&env, "cassandra", child),
+            "{child} survived: {deleted}"
+        );
+    }
+
+    // Everything ran as the restricted user, and the commands ran inside the pods.
+    let requests = env.sim.request_log();
+    let users: std::collections::BTreeSet<_> =
+        requests.iter().filter_map(|r| r.user.as_deref()).collect();
+    assert_eq!(users.into_iter().collect::<Vec<_>>(), [USER]);
+    assert_eq!(
+        ran(&env, "nodetool flush"),
+        1 + 3 + 1 + 1,
+        "snap, group-snap, cloud-snap, second snap"
+    );
+    assert_eq!(ran(&env, "echo thawed"), 1 + 3 + 1 + 1);
+
+    // A group that never completes: pxsnap reads the group's Events to say why, releases the
+    // pods and deletes the group it made, all under the same rules.
+    env.sim.set_controller(pxsnap_sim::ControllerSettings {
+        hang: true,
+        ..env.sim.controller()
+    });
+    let stuck = pxsnap(
+        &env,
+        &args("group-snap -n cassandra -l app=cassandra --name stuck --timeout 1s +hooks"),
+    );
+    let stderr = String::from_utf8_lossy(&stuck.stderr);
+    assert_eq!(stuck.status.code(), Some(5), "{stderr}");
+    assert!(!stderr.contains("forbidden"), "{stderr}");
+    assert!(
+        !group_exists(&env, "stuck"),
+        "the timed-out group was left behind: {stderr}"
+    );
+    assert_eq!(
+        ran(&env, "echo thawed"),
+        6 + 3,
+        "the stuck group's pods were released"
+    );
+
+    assert_every_rule_used(&rules, &env.sim.request_log());
+}
+
+/// The manifest is least privilege: every verb it grants was needed by some run above. The one
+/// exception is `get` on pods/exec: API servers before 1.35 authorize the WebSocket exec (an HTTP
+/// GET) as `get`, later ones (and the simulator) as `create`.
+fn assert_every_rule_used(rules: &[PolicyRule], requests: &[pxsnap_sim::RequestRecord]) {
+    use std::collections::BTreeSet;
+    let used: BTreeSet<(String, String, String)> = requests
+        .iter()
+        .filter(|r| r.user.as_deref() == Some(USER) && r.status < 400 && !r.resource.is_empty())
+        .map(|r| {
+            let verb = if r.verb == "exec" { "create" } else { &r.verb };
+            let resource = match &r.subresource {
+                Some(sub) => format!("{}/{sub}", r.resource),
+                None => r.resource.clone(),
+            };
+            (
+                verb.to_string(),
+                r.group.clone().unwrap_or_default(),
+                resource,
+            )
+        })
+        .collect();
+    let mut unused = Vec::new();
+    for rule in rules {
+        for group in rule.api_groups.iter().flatten() {
+            for resource in rule.resources.iter().flatten() {
+                for verb in &rule.verbs {
+                    let grant = (verb.clone(), group.clone(), resource.clone());
+                    let old_exec = verb == "get" && resource == "pods/exec";
+                    if !used.contains(&grant) && !old_exec {
+                        unused.push(format!("{verb} {resource} (group {group:?})"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        unused.is_empty(),
+        "granted but never needed: {}",
+        unused.join(", ")
+    );
+}
+
+/// The namespaced variant: rbac/role.yaml bound in the application's namespaces plus the
+/// cluster-scoped reads of rbac/binding-example.yaml is enough for the day-to-day commands in
+/// those namespaces; what it cannot do (look across all namespaces) fails with a clear line.
+#[test]
+fn the_role_plus_cluster_reads_is_enough_within_its_namespaces() {
+    let mut rules = sim_rules(
+        &role_rules("role.yaml", "pxsnap"),
+        &["default", "cassandra"],
+    );
+    rules.extend(sim_rules(
+        &role_rules("binding-example.yaml", "pxsnap-cluster-read"),
+        &["*"],
+    ));
+    let env = cluster_with(rules);
+
+    snapshot_first_and_nightly(&env);
+    let clone = pxsnap_json(&env, "clone first first-restored");
+    assert_eq!(clone["clones"][0]["status"], "Bound", "{clone}");
+    let listed = pxsnap_json(&env, "list -n cassandra --groups");
+    assert_eq!(listed_names(&listed), ["nightly"], "{listed}");
+    pxsnap_json(
+        &env,
+        "delete -n cassandra --group nightly --with-children --yes",
+    );
+    assert!(!group_exists(&env, "nightly"));
+    pxsnap_json(&env, "delete first");
+    assert!(!snapshot_exists(&env, "default", "first"));
+
+    let everywhere = pxsnap(&env, &["list", "-A"]);
+    let stderr = String::from_utf8_lossy(&everywhere.stderr);
+    assert_eq!(everywhere.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("list volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("at the cluster scope"), "{stderr}");
+}
+
+/// What a user without one rule sees: the run's exit code, its one error line (naming the
+/// refused verb and resource and pointing at the README's RBAC section) and any warnings.
+struct Refusal {
+    env: SimHandle,
+    code: Option<i32>,
+    line: String,
+    warnings: Vec<String>,
+}
+
+impl Refusal {
+    /// Asserts that the run exited 1 and that its error line says `needle`.
+    #[track_caller]
+    fn assert_exit_1_saying(&self, needle: &str) {
+        assert_eq!(self.code, Some(1), "{}", self.line);
+        assert!(self.line.contains(needle), "{}", self.line);
+    }
+}
+
+/// Runs the `setup` command line (if any) as the admin, then `line` as a user with the
+/// ClusterRole's rules except `verb` on `resource`.
+fn refused_without(verb: &str, resource: &str, setup: Option<&str>, line: &str) -> Refusal {
+    let rules = without(&manifest_rules("clusterrole.yaml"), verb, resource);
+    let env = cluster_with(sim_rules(&rules, &["*"]));
+    if let Some(step) = setup {
+        let out = crate::run::pxsnap(&env, &args(step));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "setup {step:?}: {stderr}");
+    }
+    let out = pxsnap(&env, &args(line));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (errors, warnings): (Vec<&str>, Vec<&str>) =
+        stderr.lines().partition(|l| l.starts_with("error: "));
+    assert_eq!(errors.len(), 1, "one error line on stderr, got:\n{stderr}");
+    assert!(
+        warnings.iter().all(|l| l.starts_with("warning: ")),
+        "nothing but the error and warnings on stderr:\n{stderr}"
+    );
+    let line = errors[0].to_string();
+    assert!(line.contains("the RBAC section of README.md"), "{line}");
+    assert!(
+        line.contains(&format!("cannot {verb} resource \"{resource}\"")),
+        "the server's reason is quoted: {line}"
+    );
+    Refusal {
+        env,
+        code: out.status.code(),
+        line,
+        warnings: warnings.into_iter().map(str::to_string).collect(),
+    }
+}
+
+/// How many times `command` ran to completion in a pod.
+fn ran(env: &SimHandle, command: &str) -> usize {
+    env.sim
+        .timeline()
+        .iter()
+        .filter(|e| e.kind == TimelineKind::ExecEnd && e.exit_code == Some(0))
+        .filter(|e| {
+            e.command
+                .as_ref()
+                .and_then(|c| c.last())
+                .map(String::as_str)
+                == Some(command)
+        })
+        .count()
+}
+
+const SNAP_WITH_HOOKS: &str = "snap cassandra-data --name s1 +hooks";
+
+#[test]
+fn without_pods_exec_the_pre_command_cannot_run_and_nothing_is_snapshotted() {
+    let r = refused_without("create", "pods/exec", None, SNAP_WITH_HOOKS);
+    assert_eq!(
+        r.code,
+        Some(3),
+        "a pre command that could not run is exit 3: {}",
+        r.line
+    );
+    assert!(
+        r.line
+            .contains("create pods/exec is forbidden in namespace \"default\""),
+        "{}",
+        r.line
+    );
+    assert!(
+        r.line.contains("cassandra-app-0"),
+        "names the pod: {}",
+        r.line
+    );
+    assert!(!snapshot_exists(&r.env, "default", "s1"));
+}
+
+#[test]
+fn without_volumesnapshots_create_the_app_is_released_and_the_run_fails() {
+    let r = refused_without("create", "volumesnapshots", None, SNAP_WITH_HOOKS);
+    r.assert_exit_1_saying("create volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden in namespace \"default\"");
+    assert_eq!(ran(&r.env, "nodetool flush"), 1);
+    assert_eq!(ran(&r.env, "echo thawed"), 1, "the frozen app was released");
+}
+
+#[test]
+fn without_volumesnapshots_watch_the_app_is_released_and_the_snapshot_not_left() {
+    let r = refused_without("watch", "volumesnapshots", None, SNAP_WITH_HOOKS);
+    r.assert_exit_1_saying(
+        "watch volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden",
+    );
+    assert_eq!(ran(&r.env, "echo thawed"), 1, "the frozen app was released");
+    assert!(
+        !snapshot_exists(&r.env, "default", "s1"),
+        "STORK would retry it forever"
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("\"s1\"") && w.contains("deleted it")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn without_persistentvolumes_get_nothing_is_frozen() {
+    let r = refused_without("get", "persistentvolumes", None, SNAP_WITH_HOOKS);
+    r.assert_exit_1_saying("get persistentvolumes is forbidden");
+    assert!(r.line.contains("at the cluster scope"), "{}", r.line);
+    assert_eq!(ran(&r.env, "nodetool flush"), 0);
+}
+
+#[test]
+fn without_pods_list_nothing_is_frozen() {
+    let r = refused_without("list", "pods", None, SNAP_WITH_HOOKS);
+    r.assert_exit_1_saying("list pods is forbidden in namespace \"default\"");
+    assert_eq!(ran(&r.env, "nodetool flush"), 0);
+    assert!(!snapshot_exists(&r.env, "default", "s1"));
+}
+
+#[test]
+fn without_groupvolumesnapshots_create_the_pods_are_released() {
+    let r = refused_without(
+        "create",
+        "groupvolumesnapshots",
+        None,
+        "group-snap -n cassandra -l app=cassandra +hooks",
+    );
+    r.assert_exit_1_saying("create groupvolumesnapshots.stork.libopenstorage.org is forbidden in namespace \"cassandra\"");
+    assert_eq!(
+        ran(&r.env, "echo thawed"),
+        3,
+        "every frozen pod was released"
+    );
+}
+
+#[test]
+fn without_persistentvolumeclaims_create_clone_fails_clearly() {
+    let r = refused_without(
+        "create",
+        "persistentvolumeclaims",
+        Some("snap cassandra-data --name s1"),
+        "clone s1 restored",
+    );
+    r.assert_exit_1_saying("create persistentvolumeclaims is forbidden in namespace \"default\"");
+}
+
+#[test]
+fn without_volumesnapshots_delete_the_snapshot_stays_and_the_run_fails() {
+    let r = refused_without(
+        "delete",
+        "volumesnapshots",
+        Some("snap cassandra-data --name s1"),
+        "delete s1",
+    );
+    r.assert_exit_1_saying("delete volumesnapshots");
+    assert!(snapshot_exists(&r.env, "default", "s1"));
+}
