@@ -1,29 +1,23 @@
 //! pxsnap: application-consistent snapshots of Portworx volumes on Kubernetes.
 //!
-//! The pipeline, one module per step: [`locate`] (PVC → pods → container), [`quiesce`] (pre
-//! commands and the guard that always runs the post commands), [`backend`] (the snapshot
-//! objects), [`report`] (output). [`pipeline`] ties them together for every subcommand.
+//! The crate is built in floors, and a module only imports from its own floor or below
+//! (`tests/e2e/floors.rs` fails otherwise); ARCHITECTURE.md maps them:
+//! - foundation: [`error`], [`duration`], [`signals`], [`stderr`], [`progress`], [`version`];
+//! - [`k8s`]: talking to Kubernetes (connection, retries, bounded calls, paged lists, types);
+//! - [`backend`]: one module per snapshot API; [`pipeline`]: locate → quiesce → snapshot →
+//!   release, the flow every snapshotting subcommand shares;
+//! - [`output`] and [`cli`]: rendering results, and the command line;
+//! - [`commands`]: one file per subcommand.
 
 pub mod backend;
 pub mod cli;
-pub mod cluster;
 pub mod commands;
-pub mod completions;
 pub mod duration;
 pub mod error;
-pub mod exit_codes;
-pub mod hooks;
-pub mod kubectl_json;
-pub mod locate;
-pub mod manpages;
-pub mod paged_list;
+pub mod k8s;
+pub mod output;
 pub mod pipeline;
 pub mod progress;
-pub mod quantity;
-pub mod quiesce;
-pub mod report;
-pub mod resources;
-pub mod retention;
 pub mod signals;
 pub mod stderr;
 pub mod version;

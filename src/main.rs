@@ -53,10 +53,12 @@ async fn run(cli: Cli) -> i32 {
         Command::Demo(args) => commands::demo::run(global, args, &mut signals).await,
         Command::Completions(args) => {
             use std::io::Write;
-            let _ = std::io::stdout().write_all(&pxsnap::completions::script(args.shell));
+            let _ = std::io::stdout().write_all(&pxsnap::cli::completions::script(args.shell));
             0
         }
-        Command::List(args) => pxsnap::report::exit_code(commands::list::run(global, args).await),
+        Command::List(args) => {
+            pxsnap::output::report::exit_code(commands::list::run(global, args).await)
+        }
         Command::Delete(args) => commands::delete::run(global, args).await.finish(format),
         Command::GroupSnap(args) => commands::group_snap::run(global, args, &mut signals)
             .await

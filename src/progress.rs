@@ -47,6 +47,14 @@ impl Progress {
             None => crate::stderr_line!("{line}"),
         }
     }
+
+    /// Prints a warning line on stderr (above the spinner, if one is drawn).
+    pub fn warn(&self, message: &str) {
+        self.println(&format!(
+            "{} {message}",
+            console::style("warning:").for_stderr().yellow().bold()
+        ));
+    }
 }
 
 impl Drop for Progress {

@@ -17,10 +17,10 @@ use kube::Api;
 
 use super::stork::{self, WaitFailure};
 use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
-use crate::cluster::Cluster;
 use crate::error::{Error, Result};
-use crate::quantity::parse_bytes;
-use crate::resources::{
+use crate::k8s::cluster::Cluster;
+use crate::k8s::quantity::parse_bytes;
+use crate::k8s::resources::{
     RESTORE_NAMESPACES_ANNOTATIONS, SNAPSHOT_PV_LABEL, SnapshotPhase, StorkVolumeSnapshot,
     StorkVolumeSnapshotData, managed_labels,
 };

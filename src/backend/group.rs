@@ -14,65 +14,20 @@ use kube::Api;
 use kube::api::ListParams;
 
 use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
-use crate::cluster::Cluster;
-use crate::error::{Error, Result};
-use crate::resources::{
+use crate::error::Result;
+use crate::k8s::cluster::Cluster;
+use crate::k8s::resources::{
     CLOUD_CRED_ANNOTATION, GroupPhase, GroupSnapshotSpec, GroupVolumeSnapshot, PvcSelector,
     SNAPSHOT_TYPE_ANNOTATION, managed_labels,
 };
+use crate::k8s::selector::Selector;
 
 pub const RESOURCE: &str = "groupvolumesnapshots.stork.libopenstorage.org";
 
-/// Parses a `-l` selector into matchLabels, keeping the order the user wrote (the first label
-/// names the group by default). Everything a GroupVolumeSnapshot cannot express (`!=`, `in`,
-/// `notin`, `KEY`, `!KEY`) is a usage error: STORK would accept the object and then fail its
-/// pre-checks forever, visible only in Events.
+/// Parses a `-l` selector into matchLabels, keeping the order the user wrote (see
+/// [`Selector::match_labels`]).
 pub fn parse_match_labels(selector: &str) -> Result<Vec<(String, String)>> {
-    crate::cli::check_selector(selector)?;
-    let refuse = |term: &str, what: &str| {
-        let term = match term == selector.trim() {
-            true => String::new(),
-            false => format!(" in {term:?}"),
-        };
-        Error::Usage(format!(
-            "selector {selector:?} uses {what}{term}; STORK's GroupVolumeSnapshot selects PVCs by matchLabels only (-l KEY=VALUE[,KEY=VALUE...])"
-        ))
-    };
-    if selector.contains('(') {
-        return Err(refuse(
-            selector.trim(),
-            "a set-based requirement (`in`/`notin`)",
-        ));
-    }
-    let mut labels: Vec<(String, String)> = Vec::new();
-    for term in selector.split(',').map(str::trim) {
-        let (key, value) = if term.is_empty() {
-            return Err(Error::Usage(format!(
-                "selector {selector:?} has an empty term; write -l KEY=VALUE[,KEY=VALUE...]"
-            )));
-        } else if term.contains("!=") {
-            return Err(refuse(term, "`!=`"));
-        } else if let Some(pair) = term.split_once("==").or_else(|| term.split_once('=')) {
-            pair
-        } else if term.split_whitespace().count() > 1 {
-            return Err(refuse(term, "a set-based requirement (`in`/`notin`)"));
-        } else {
-            return Err(refuse(term, "an existence check"));
-        };
-        // check_selector has checked each key and value; a selector may name any label,
-        // pxsnap's own managed-by included (which --label may not set).
-        let (key, value) = (key.trim().to_string(), value.trim().to_string());
-        match labels.iter().find(|(k, _)| *k == key) {
-            Some((_, earlier)) if *earlier != value => {
-                return Err(Error::Usage(format!(
-                    "selector {selector:?} asks for {key}={earlier} and {key}={value}; no PVC can match both"
-                )));
-            }
-            Some(_) => {}
-            None => labels.push((key, value)),
-        }
-    }
-    Ok(labels)
+    Selector::parse(selector)?.match_labels()
 }
 
 /// The default name: `<first label value>-<UTC yyyymmddhhmmss>`, or `group-<stamp>` when that
@@ -130,7 +85,7 @@ pub fn build(request: &GroupRequest) -> GroupVolumeSnapshot {
         }
     }
     GroupVolumeSnapshot {
-        api_version: crate::resources::STORK_GROUP_VERSION.to_string(),
+        api_version: crate::k8s::resources::STORK_GROUP_VERSION.to_string(),
         kind: "GroupVolumeSnapshot".to_string(),
         metadata: ObjectMeta {
             name: Some(request.name.clone()),

@@ -14,12 +14,13 @@ use kube::{Api, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::cluster::{Cluster, is_transient, retry_transient};
 use crate::error::{Error, Result};
-use crate::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
+use crate::k8s::cluster::{Cluster, is_transient, retry_transient};
+use crate::k8s::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
 pub mod clone_pvc;
 pub mod group;
+pub mod retention;
 pub mod stork;
 
 /// A namespaced object kind pxsnap creates, watches and deletes.
@@ -113,24 +114,6 @@ pub async fn create_or_adopt<K: Managed>(
         }
         Err(err) => Err(cluster.error(err, "create", resource, Some(&namespace))),
     }
-}
-
-/// Bounds an API call that has no deadline of its own (kube sets no read timeout): a create
-/// that never answers must not keep an application frozen past `--timeout`, and a read or a
-/// delete that never answers must not hang the run (see `Cluster::bound`).
-pub async fn within<T>(
-    timeout: Duration,
-    what: impl FnOnce() -> String,
-    call: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    tokio::time::timeout(timeout, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(Error::Timeout {
-                what: what(),
-                after: timeout,
-            })
-        })
 }
 
 /// What [`delete_own`] found.

@@ -7,9 +7,9 @@ use std::time::Duration;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
-use crate::cluster::Cluster;
 use crate::error::{Error, Result};
-use crate::resources::{
+use crate::k8s::cluster::Cluster;
+use crate::k8s::resources::{
     CLOUD_CRED_ANNOTATION, SNAPSHOT_TYPE_ANNOTATION, SnapshotPhase, StorkSnapshotSpec,
     StorkVolumeSnapshot, managed_labels,
 };

@@ -18,11 +18,13 @@ use crate::backend::clone_pvc::{
 };
 use crate::backend::{Verdict, WatchEnd, group, watch_until};
 use crate::cli::{CloneArgs, GlobalArgs};
-use crate::cluster::Cluster;
 use crate::error::{Error, Step};
+use crate::k8s::cluster::Cluster;
+use crate::k8s::resources::{
+    GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION,
+};
+use crate::output::report::{ErrorReport, Fallible, Outcome, Report, plain_table, summary};
 use crate::progress::Progress;
-use crate::report::{ErrorReport, Fallible, Outcome, Report, plain_table, summary};
-use crate::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION};
 use crate::signals::Signals;
 
 /// The `-o json` document of `clone`: one entry in `clones` per PVC, also without `--group`.
@@ -137,13 +139,13 @@ pub async fn run(
         .filter_map(|(flag, name)| Some((flag, name.as_deref()?)));
     if let Err(err) = named
         .into_iter()
-        .try_for_each(|(flag, name)| crate::cli::check_name(flag, name))
+        .try_for_each(|(flag, name)| crate::k8s::names::check_name(flag, name))
     {
         return result.fail(Step::Config, err);
     }
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
-    let cluster = match Cluster::connect(global).await {
+    let cluster = match Cluster::connect(&global.target()).await {
         Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };
@@ -198,7 +200,7 @@ pub async fn run(
         result.clones.push(report);
     }
     for warning in &result.warnings {
-        crate::report::warn(&progress, warning);
+        progress.warn(warning);
     }
     if let Some(duplicate) = duplicate_name(&specs) {
         failures.push((
@@ -682,7 +684,7 @@ impl Fallible for CloneResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::StorkVolumeSnapshot;
+    use crate::k8s::resources::StorkVolumeSnapshot;
 
     fn ready(pvc: &str, snapshot: &str) -> ReadySnapshot {
         let mut snap = StorkVolumeSnapshot::default();

@@ -6,7 +6,7 @@
 use crate::backend::stork::{CloudOptions, SnapshotKind};
 use crate::cli::{CloudSnapArgs, GlobalArgs};
 use crate::commands::snap::{SnapJob, SnapResult, run_job};
-use crate::report::Outcome;
+use crate::output::report::Outcome;
 use crate::signals::Signals;
 
 pub async fn run(
@@ -16,7 +16,7 @@ pub async fn run(
 ) -> Outcome<SnapResult> {
     let job = SnapJob {
         pvc: &args.pvc,
-        hooks: &args.hooks,
+        hooks: args.hooks.options(),
         kind: SnapshotKind::Cloud(CloudOptions {
             cred_id: args.cred_id.clone(),
             incremental_count: args.incremental_count,

@@ -12,14 +12,14 @@ use kube::Api;
 use kube::api::{DeleteParams, PropagationPolicy};
 use serde::Serialize;
 
+use crate::backend::retention::{self, Candidate, Verdict};
 use crate::backend::stork;
 use crate::cli::{DeleteArgs, GlobalArgs};
-use crate::cluster::{Cluster, retry_transient};
 use crate::error::{Error, Result, Step};
-use crate::paged_list::{DEFAULT_PAGE_SIZE, ListScope, PagedList};
-use crate::report::{ErrorReport, Fallible, Outcome, Report};
-use crate::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
-use crate::retention::{self, Candidate, Verdict};
+use crate::k8s::cluster::{Cluster, retry_transient};
+use crate::k8s::paged_list::{DEFAULT_PAGE_SIZE, ListScope, PagedList};
+use crate::k8s::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
+use crate::output::report::{ErrorReport, Fallible, Outcome, Report};
 
 const SNAPSHOT_RESOURCE: &str = "volumesnapshot.volumesnapshot.external-storage.k8s.io";
 const GROUP_RESOURCE: &str = "groupvolumesnapshot.stork.libopenstorage.org";
@@ -131,13 +131,13 @@ impl Report for DeleteResult {
 /// Refuses an empty or malformed name or selector before any request (exit 2).
 fn check_args(args: &DeleteArgs) -> crate::error::Result<()> {
     for name in &args.names {
-        crate::cli::check_name("snapshot NAME", name)?;
+        crate::k8s::names::check_name("snapshot NAME", name)?;
     }
     if let Some(pvc) = &args.pvc {
-        crate::cli::check_name("--pvc", pvc)?;
+        crate::k8s::names::check_name("--pvc", pvc)?;
     }
     if let Some(group) = &args.group {
-        crate::cli::check_name("--group", group)?;
+        crate::k8s::names::check_name("--group", group)?;
     }
     match args.selector.as_deref() {
         // An empty selector selects everything: `-l "$UNSET" --yes` must not delete the
@@ -145,7 +145,7 @@ fn check_args(args: &DeleteArgs) -> crate::error::Result<()> {
         Some(selector) if selector.trim().is_empty() => Err(crate::error::Error::Usage(
             "-l/--selector is empty: give KEY=VALUE to choose the snapshots to delete".into(),
         )),
-        Some(selector) => crate::cli::check_selector(selector),
+        Some(selector) => crate::k8s::selector::Selector::parse(selector).map(drop),
         None => Ok(()),
     }
 }
@@ -161,7 +161,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     if let Err(err) = check_args(args) {
         return result.fail(Step::Config, err);
     }
-    let cluster = match Cluster::connect(global).await {
+    let cluster = match Cluster::connect(&global.target()).await {
         Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };

@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{DemoArgs, GlobalArgs, HookArgs, SnapshotOptions};
+use crate::cli::{DemoArgs, GlobalArgs, SnapshotOptions};
 use crate::commands::snap::{SnapJob, run_job};
 use crate::error::Error;
+use crate::pipeline::run::HookOptions;
 use crate::signals::Signals;
 use pxsnap_sim::{Scenario, SimOptions, Simulator, TimelineEvent, TimelineKind};
 
@@ -56,7 +57,7 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
         namespace: Some("default".into()),
         ..global.clone()
     };
-    let hooks = HookArgs {
+    let hooks = HookOptions {
         pre: vec![PRE.into()],
         post: vec![POST.into()],
         container: None,
@@ -66,7 +67,7 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
     };
     let job = SnapJob {
         pvc: PVC,
-        hooks: &hooks,
+        hooks,
         kind: crate::backend::stork::SnapshotKind::Local,
         timeout: std::time::Duration::from_secs(60),
         options: &SnapshotOptions {

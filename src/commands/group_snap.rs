@@ -13,17 +13,19 @@ use tabled::{Table, Tabled};
 use crate::backend::WatchEnd;
 use crate::backend::group::{self, GroupKind, GroupRequest};
 use crate::cli::{GlobalArgs, GroupSnapArgs};
-use crate::cluster::Cluster;
 use crate::error::{Error, Step};
-use crate::hooks::HookRecord;
-use crate::locate::Located;
-use crate::pipeline::{
+use crate::k8s::cluster::Cluster;
+use crate::k8s::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION};
+use crate::output::report::{
+    ErrorReport, Fallible, Outcome, Report, hooks_table, plain_table, summary,
+};
+use crate::pipeline::hooks::HookRecord;
+use crate::pipeline::locate::Located;
+use crate::pipeline::quiesce::FreezeWindow;
+use crate::pipeline::run::{
     AfterRelease, Unfinished, Verdict, check_selected, hook_plan, locate_targets, run_frozen,
 };
 use crate::progress::Progress;
-use crate::quiesce::FreezeWindow;
-use crate::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, plain_table, summary};
-use crate::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION};
 use crate::signals::Signals;
 
 /// How `-o name` spells a GroupVolumeSnapshot, as kubectl does.
@@ -194,6 +196,7 @@ pub async fn run(
     args: &GroupSnapArgs,
     signals: &mut Signals,
 ) -> Outcome<GroupSnapResult> {
+    let hooks = args.hooks.options();
     let kind = match args.cloud {
         true => GroupKind::Cloud {
             cred_id: args.cred_id.clone(),
@@ -228,7 +231,7 @@ pub async fn run(
     });
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
-    let cluster = match Cluster::connect(global).await {
+    let cluster = match Cluster::connect(&global.target()).await {
         Ok(cluster) => cluster.bounded(timeout),
         Err(err) => return result.fail(Step::Config, err),
     };
@@ -244,12 +247,11 @@ pub async fn run(
     };
     result.group.pvcs = pvcs.clone();
     progress.step("locating pods");
-    let located = match locate_targets(&cluster, &namespace, &pvcs, &args.hooks).await {
+    let located = match locate_targets(&cluster, &namespace, &pvcs, &hooks).await {
         Ok(located) => located,
         Err(err) => return result.fail(Step::Locate, err),
     };
-    let has_commands = !args.hooks.pre.is_empty() || !args.hooks.post.is_empty();
-    result.warnings = warnings(&located, &pvcs, has_commands);
+    result.warnings = warnings(&located, &pvcs, hooks.has_commands());
     for warning in &result.warnings {
         progress.println(&format!("warning: {warning}"));
     }
@@ -264,11 +266,11 @@ pub async fn run(
     let object = group::build(&request);
     if args.dry_run {
         drop(progress);
-        let plan = crate::report::render_plan(
+        let plan = crate::output::report::render_plan(
             global.output,
             "GroupSnapPlan",
             &located,
-            &args.hooks,
+            &hooks,
             &object,
             format!("{GROUP_RESOURCE}/{}", request.name),
         );
@@ -276,8 +278,8 @@ pub async fn run(
         return Outcome::planned(result, plan);
     }
 
-    let plan = hook_plan(&located, &args.hooks);
-    if !args.hooks.pre.is_empty() {
+    let plan = hook_plan(&located, &hooks);
+    if !hooks.pre.is_empty() {
         progress.step(format!(
             "running pre commands in {} container(s)",
             plan.targets.len()
@@ -285,7 +287,7 @@ pub async fn run(
     }
     let group_step = async {
         progress.step(format!("creating group snapshot {}", request.name));
-        let created = crate::backend::within(
+        let created = crate::k8s::cluster::within(
             timeout,
             || format!("the API server to accept group snapshot {:?}", request.name),
             group::create(&cluster, &object),
@@ -444,7 +446,7 @@ async fn read_events(
     let warning = format!(
         "cannot read the events of group snapshot {name:?}: {failure}; kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace} shows them"
     );
-    crate::pipeline::warn_and_record(&mut result.warnings, warning);
+    crate::pipeline::run::warn_and_record(&mut result.warnings, warning);
     Events::Unread
 }
 
@@ -545,7 +547,7 @@ impl Fallible for GroupSnapResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::locate::{HookTarget, SkippedPod};
+    use crate::pipeline::locate::{HookTarget, SkippedPod};
 
     fn names(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| s.to_string()).collect()

@@ -13,13 +13,13 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::cli::{GlobalArgs, ListArgs, OutputFormat, SnapshotTypeFilter, SortBy, StatusFilter};
-use crate::cluster::Cluster;
 use crate::duration::age;
 use crate::error::{Error, Result};
-use crate::kubectl_json;
-use crate::paged_list::{ListScope, PagedList};
-use crate::report::StreamingTable;
-use crate::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
+use crate::k8s::cluster::Cluster;
+use crate::k8s::paged_list::{ListScope, PagedList};
+use crate::k8s::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
+use crate::output::kubectl_json;
+use crate::output::report::StreamingTable;
 
 /// Printed for an empty cell, as kubectl does.
 const NONE: &str = "<none>";
@@ -33,12 +33,12 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Option<Error> {
 
 async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     if let Some(pvc) = &args.pvc {
-        crate::cli::check_name("PVC", pvc)?;
+        crate::k8s::names::check_name("PVC", pvc)?;
     }
     if let Some(selector) = &args.selector {
-        crate::cli::check_selector(selector)?;
+        crate::k8s::selector::Selector::parse(selector).map(drop)?;
     }
-    let cluster = Cluster::connect(global).await?;
+    let cluster = Cluster::connect(&global.target()).await?;
     let scope = ListScope {
         namespace: (!args.all_namespaces).then(|| cluster.namespace.clone()),
         label_selector: args.selector.clone(),

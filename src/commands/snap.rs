@@ -3,18 +3,19 @@
 use serde::Serialize;
 
 use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, WaitFailure};
-use crate::cli::{GlobalArgs, HookArgs, SnapArgs, SnapshotOptions};
-use crate::cluster::Cluster;
+use crate::cli::{GlobalArgs, SnapArgs, SnapshotOptions};
 use crate::error::{Error, Step};
-use crate::hooks::HookRecord;
-use crate::locate::Located;
-use crate::pipeline::{
-    AfterRelease, Unfinished, Verdict, check_snapshottable, hook_plan, locate_targets, run_frozen,
+use crate::k8s::cluster::Cluster;
+use crate::k8s::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
+use crate::output::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
+use crate::pipeline::hooks::HookRecord;
+use crate::pipeline::locate::Located;
+use crate::pipeline::quiesce::FreezeWindow;
+use crate::pipeline::run::{
+    AfterRelease, HookOptions, Unfinished, Verdict, check_snapshottable, hook_plan, locate_targets,
+    run_frozen,
 };
 use crate::progress::Progress;
-use crate::quiesce::FreezeWindow;
-use crate::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
-use crate::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
 use crate::signals::Signals;
 
 /// How `-o name` spells a STORK VolumeSnapshot, as kubectl does.
@@ -113,7 +114,7 @@ impl Report for SnapResult {
 /// What `snap` and `cloud-snap` share beyond the hooks: which snapshot, how long to wait.
 pub struct SnapJob<'a> {
     pub pvc: &'a str,
-    pub hooks: &'a HookArgs,
+    pub hooks: HookOptions,
     pub kind: SnapshotKind,
     pub timeout: std::time::Duration,
     pub options: &'a SnapshotOptions,
@@ -129,7 +130,7 @@ pub async fn run(
 ) -> Outcome<SnapResult> {
     let job = SnapJob {
         pvc: &args.pvc,
-        hooks: &args.hooks,
+        hooks: args.hooks.options(),
         kind: SnapshotKind::Local,
         timeout: args.timeout,
         options: &args.snapshot,
@@ -160,7 +161,7 @@ pub async fn run_job(
         },
         ..Default::default()
     });
-    if let Err(err) = crate::cli::check_name("PVC", job.pvc) {
+    if let Err(err) = crate::k8s::names::check_name("PVC", job.pvc) {
         return result.fail(Step::Config, err);
     }
     // A local snapshot's post command only notifies; a cloud snapshot's releases the app
@@ -177,7 +178,7 @@ pub async fn run_job(
     }
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
-    let cluster = match Cluster::connect(global).await {
+    let cluster = match Cluster::connect(&global.target()).await {
         Ok(cluster) => cluster.bounded(job.timeout),
         Err(err) => return result.fail(Step::Config, err),
     };
@@ -195,13 +196,13 @@ pub async fn run_job(
     }
     progress.step("locating pods");
     let located =
-        match locate_targets(&cluster, &namespace, &[job.pvc.to_string()], job.hooks).await {
+        match locate_targets(&cluster, &namespace, &[job.pvc.to_string()], &job.hooks).await {
             Ok(located) => located,
             Err(err) => return result.fail(Step::Locate, err),
         };
     result.warnings = warnings(&located, job.pvc);
     for warning in &result.warnings {
-        crate::report::warn(&progress, warning);
+        progress.warn(warning);
     }
     let request = SnapshotRequest {
         name: result.snapshot.name.clone(),
@@ -213,11 +214,11 @@ pub async fn run_job(
     let object = stork::build(&request);
     if job.options.dry_run {
         drop(progress);
-        let plan = crate::report::render_plan(
+        let plan = crate::output::report::render_plan(
             global.output,
             "SnapPlan",
             &located,
-            job.hooks,
+            &job.hooks,
             &object,
             format!("{SNAPSHOT_RESOURCE}/{}", request.name),
         );
@@ -225,7 +226,7 @@ pub async fn run_job(
         return Outcome::planned(result, plan);
     }
 
-    let plan = hook_plan(&located, job.hooks);
+    let plan = hook_plan(&located, &job.hooks);
     if !job.hooks.pre.is_empty() {
         progress.step(format!(
             "running pre commands in {} pod(s)",
@@ -234,7 +235,7 @@ pub async fn run_job(
     }
     let snapshot_step = async {
         progress.step(format!("creating snapshot {}", request.name));
-        let created = crate::backend::within(
+        let created = crate::k8s::cluster::within(
             job.timeout,
             || format!("the API server to accept snapshot {:?}", request.name),
             stork::create(&cluster, &object),
@@ -247,7 +248,7 @@ pub async fn run_job(
         let last_message = std::cell::RefCell::new(String::new());
         let wait =
             stork::wait_until_final(&cluster, &namespace, &request.name, job.timeout, |snap| {
-                if let crate::resources::SnapshotPhase::Pending(Some(message)) = snap.phase() {
+                if let crate::k8s::resources::SnapshotPhase::Pending(Some(message)) = snap.phase() {
                     progress.step(format!("{}: {message}", request.name));
                     *last_message.borrow_mut() = message;
                 }

@@ -9,7 +9,7 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
 use kube::api::{DeleteParams, Patch, PatchParams};
-use pxsnap::resources::{
+use pxsnap::k8s::resources::{
     GroupVolumeSnapshot, SnapshotPhase, StorkSnapshotSpec, StorkVolumeSnapshot,
 };
 use pxsnap_sim::TimelineKind;

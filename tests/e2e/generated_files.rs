@@ -29,16 +29,16 @@ fn check(dir: &str, files: Vec<(String, Vec<u8>)>) {
 
 #[test]
 fn completion_scripts_are_current() {
-    let files = pxsnap::completions::SHELLS
+    let files = pxsnap::cli::completions::SHELLS
         .iter()
-        .map(|(shell, name)| (name.to_string(), pxsnap::completions::script(*shell)))
+        .map(|(shell, name)| (name.to_string(), pxsnap::cli::completions::script(*shell)))
         .collect();
     check("completions", files);
 }
 
 #[test]
 fn man_pages_are_current() {
-    let pages = pxsnap::manpages::render_all().expect("render man pages");
+    let pages = pxsnap::cli::manpages::render_all().expect("render man pages");
     assert!(pages.iter().any(|(name, _)| name == "pxsnap-snap.1"));
     for (name, text) in &pages {
         assert!(text.contains("EXIT STATUS"), "{name} lacks the exit codes");
@@ -63,6 +63,6 @@ fn completions_subcommand_prints_the_generated_script() {
     assert!(out.status.success());
     assert_eq!(
         out.stdout,
-        pxsnap::completions::script(clap_complete::Shell::Bash)
+        pxsnap::cli::completions::script(clap_complete::Shell::Bash)
     );
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use assert_cmd::Command;
-use pxsnap::resources::GroupVolumeSnapshot;
+use pxsnap::k8s::resources::GroupVolumeSnapshot;
 use pxsnap_sim::scenario::{ContainerSpec, MountSpec, PodSpec, PvcSpec};
 use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;

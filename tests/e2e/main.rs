@@ -9,6 +9,7 @@ mod after_release;
 mod bad_input;
 mod clone;
 mod cloud_snap_e2e;
+mod floors;
 mod generated_files;
 mod group_snap;
 mod in_cluster;

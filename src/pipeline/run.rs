@@ -9,11 +9,10 @@ use kube::Api;
 use kube::api::ListParams;
 
 use crate::backend::Disposal;
-use crate::cli::HookArgs;
-use crate::cluster::Cluster;
 use crate::error::{Error, Result, Signal, Step};
-use crate::locate::{Located, check_pvc, locate};
-use crate::quiesce::{HookPlan, Released, freeze};
+use crate::k8s::cluster::Cluster;
+use crate::pipeline::locate::{Located, check_pvc, locate};
+use crate::pipeline::quiesce::{HookPlan, Released, freeze};
 use crate::signals::Signals;
 
 /// Reads a PVC and its PV and checks that STORK can snapshot it.
@@ -97,13 +96,33 @@ pub async fn check_selected(
     }
 }
 
+/// The user's commands and how to run them: what `--pre`, `--post`, `-c`, `--hook-timeout`,
+/// `--allow-no-pods` and `--parallel` said, without the command line's types.
+#[derive(Clone, Debug)]
+pub struct HookOptions {
+    pub pre: Vec<String>,
+    pub post: Vec<String>,
+    pub container: Option<String>,
+    pub hook_timeout: std::time::Duration,
+    pub allow_no_pods: bool,
+    /// Most exec streams open at once.
+    pub parallel: usize,
+}
+
+impl HookOptions {
+    /// Whether there is any command to run at all.
+    pub fn has_commands(&self) -> bool {
+        !self.pre.is_empty() || !self.post.is_empty()
+    }
+}
+
 /// Lists the namespace's pods once and finds the containers to quiesce for `pvcs`.
 /// No running pod while commands were asked for is an error unless `--allow-no-pods`.
 pub async fn locate_targets(
     cluster: &Cluster,
     namespace: &str,
     pvcs: &[String],
-    hooks: &HookArgs,
+    hooks: &HookOptions,
 ) -> Result<Located> {
     let api: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
     let params = ListParams::default();
@@ -111,8 +130,7 @@ pub async fn locate_targets(
         .read("list", "pods", Some(namespace), || api.list(&params))
         .await?;
     let located = locate(&pods.items, pvcs, hooks.container.as_deref())?;
-    let has_commands = !hooks.pre.is_empty() || !hooks.post.is_empty();
-    if located.targets.is_empty() && has_commands && !hooks.allow_no_pods {
+    if located.targets.is_empty() && hooks.has_commands() && !hooks.allow_no_pods {
         let not_running: Vec<String> = located
             .skipped
             .iter()
@@ -132,13 +150,13 @@ pub async fn locate_targets(
 }
 
 /// The plan for the located targets with the user's commands.
-pub fn hook_plan(located: &Located, hooks: &HookArgs) -> HookPlan {
+pub fn hook_plan(located: &Located, hooks: &HookOptions) -> HookPlan {
     HookPlan {
         targets: located.targets.clone(),
         pre: hooks.pre.clone(),
         post: hooks.post.clone(),
         timeout: hooks.hook_timeout,
-        parallel: usize::from(hooks.parallel),
+        parallel: hooks.parallel,
     }
 }
 
@@ -381,7 +399,7 @@ impl Verdict {
 /// Says `warning` on stderr now and keeps it for the result's `warnings`: what a user must act
 /// on is in both, whichever of them they read.
 pub fn warn_and_record(warnings: &mut Vec<String>, warning: String) {
-    crate::report::warn(&crate::progress::Progress::hidden(), &warning);
+    crate::progress::Progress::hidden().warn(&warning);
     warnings.push(warning);
 }
 

@@ -14,7 +14,7 @@ use kube::api::{AttachParams, AttachedProcess};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use crate::locate::HookTarget;
+use crate::pipeline::locate::HookTarget;
 
 /// Output kept per stream; the rest is read and dropped so the command never blocks on a full pipe.
 pub const MAX_CAPTURE: usize = 64 * 1024;
@@ -180,7 +180,7 @@ pub async fn run_hook(
             // says nothing ran and the next attempt may get through; any other failure to
             // connect is a lost stream.
             record.stream_lost = match &err {
-                kube::Error::Api(_) => crate::cluster::is_transient(&err),
+                kube::Error::Api(_) => crate::k8s::cluster::is_transient(&err),
                 _ => true,
             };
             record.error = Some(describe_exec_error(err, &target.namespace));

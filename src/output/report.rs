@@ -9,11 +9,12 @@ use serde::Serialize;
 use tabled::settings::{Padding, Style};
 use tabled::{Table, Tabled};
 
-use crate::cli::{HookArgs, OutputFormat};
+use crate::cli::OutputFormat;
 use crate::duration::human;
 use crate::error::{Error, Step};
-use crate::hooks::HookRecord;
-use crate::locate::Located;
+use crate::pipeline::hooks::HookRecord;
+use crate::pipeline::locate::Located;
+use crate::pipeline::run::HookOptions;
 
 /// The `error` member of every JSON result: which step failed and the message printed on stderr.
 #[derive(Debug, Serialize)]
@@ -101,14 +102,6 @@ pub trait Report: Serialize {
     fn table(&self) -> String;
     /// `-o name` lines, `resource.group/name` as kubectl prints them.
     fn names(&self) -> Vec<String>;
-}
-
-/// Prints a warning line on stderr (above the spinner, if one is drawn).
-pub fn warn(progress: &crate::progress::Progress, message: &str) {
-    progress.println(&format!(
-        "{} {message}",
-        console::style("warning:").for_stderr().yellow().bold()
-    ));
 }
 
 /// Writes the result in the chosen format.
@@ -219,7 +212,7 @@ pub fn render_plan<O: Serialize>(
     format: OutputFormat,
     kind: &'static str,
     located: &Located,
-    hooks: &HookArgs,
+    hooks: &HookOptions,
     object: &O,
     name: String,
 ) -> String {

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::resources::SnapshotPhase;
+use crate::k8s::resources::SnapshotPhase;
 
 /// A snapshot as retention sees it.
 #[derive(Clone, Debug)]

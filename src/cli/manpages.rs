@@ -41,7 +41,7 @@ pub fn render_all() -> std::io::Result<Vec<(String, String)>> {
     Ok(pages)
 }
 
-/// One page; `page` names its row in [`crate::exit_codes`] (`pxsnap` for the top page).
+/// One page; `page` names its row in [`crate::cli::exit_codes`] (`pxsnap` for the top page).
 fn render(cmd: clap::Command, page: &str) -> std::io::Result<String> {
     let man = Man::new(cmd.clone());
     let mut out = Vec::new();
@@ -62,7 +62,7 @@ fn render(cmd: clap::Command, page: &str) -> std::io::Result<String> {
 /// The EXIT STATUS section: the codes this page's command can return.
 fn exit_status(page: &str) -> String {
     let mut section = String::from(".SH \"EXIT STATUS\"\n");
-    for (code, meaning) in crate::exit_codes::for_page(page) {
+    for (code, meaning) in crate::cli::exit_codes::for_page(page) {
         let codes: Vec<String> = code.split(", ").map(|c| format!("\\fB{c}\\fR")).collect();
         section.push_str(&format!(".TP\n{}\n{}\n", codes.join(", "), escape(meaning)));
     }

@@ -11,8 +11,15 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
-use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
+
+/// Which cluster, user and namespace: what kubectl's `--kubeconfig`, `--context` and `-n` say.
+#[derive(Clone, Debug, Default)]
+pub struct Target {
+    pub kubeconfig: Option<std::path::PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
 
 /// A connected client plus the namespace the user meant.
 #[derive(Clone)]
@@ -35,7 +42,7 @@ impl Cluster {
     /// `$KUBECONFIG` merged, else `~/.kube/config`) and picks the context. Inside a pod with
     /// no kubeconfig at all, the pod's service account is used, as kubectl does: that is how a
     /// CI job running in the cluster (a Tekton step, a GitLab runner pod) needs no setup.
-    pub async fn connect(global: &GlobalArgs) -> Result<Cluster> {
+    pub async fn connect(global: &Target) -> Result<Cluster> {
         let mut config = load_config(global).await?;
         config.default_retry = false;
         config.connect_timeout = Some(Duration::from_secs(10));
@@ -76,7 +83,7 @@ impl Cluster {
         match self.call_timeout {
             Some(limit) => {
                 let what = || format!("the API server to answer {verb} {resource}");
-                crate::backend::within(limit, what, call).await
+                within(limit, what, call).await
             }
             None => call.await,
         }
@@ -167,8 +174,26 @@ impl Cluster {
     }
 }
 
+/// Bounds an API call that has no deadline of its own (kube sets no read timeout): a create
+/// that never answers must not keep an application frozen past `--timeout`, and a read or a
+/// delete that never answers must not hang the run (see `Cluster::bound`).
+pub async fn within<T>(
+    timeout: Duration,
+    what: impl FnOnce() -> String,
+    call: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                what: what(),
+                after: timeout,
+            })
+        })
+}
+
 /// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).
-async fn load_config(global: &GlobalArgs) -> Result<Config> {
+async fn load_config(global: &Target) -> Result<Config> {
     let kubeconfig = match &global.kubeconfig {
         Some(path) => read_kubeconfig(path)?,
         None => match read_default_kubeconfigs()? {

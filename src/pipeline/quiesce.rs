@@ -19,8 +19,8 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::error::Signal;
-use crate::hooks::{HookPhase, HookRecord, run_hook};
-use crate::locate::HookTarget;
+use crate::pipeline::hooks::{HookPhase, HookRecord, run_hook};
+use crate::pipeline::locate::HookTarget;
 use crate::signals::Signals;
 
 /// What to run where.

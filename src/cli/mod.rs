@@ -3,11 +3,16 @@
 //! Global flags are spelled the way kubectl spells them, so muscle memory carries over:
 //! `--kubeconfig`, `--context`, `-n/--namespace`, `-o/--output`.
 
+pub mod completions;
+pub mod exit_codes;
+pub mod manpages;
+
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::duration::{parse_duration, parse_hook_timeout};
+use crate::k8s::names::{check_label_key, check_label_value, parse_object_name};
 
 /// Printed under `--help` so the exit codes are one `--help` away in a CI log.
 pub const EXIT_CODES_HELP: &str = "\
@@ -173,6 +178,31 @@ Examples:
   pxsnap completions zsh > ~/.zfunc/_pxsnap          (with fpath+=~/.zfunc in .zshrc)
   pxsnap completions fish > ~/.config/fish/completions/pxsnap.fish";
 
+impl GlobalArgs {
+    /// The cluster, user and namespace these flags name.
+    pub fn target(&self) -> crate::k8s::cluster::Target {
+        crate::k8s::cluster::Target {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+        }
+    }
+}
+
+impl HookArgs {
+    /// The commands and how to run them, for the pipeline.
+    pub fn options(&self) -> crate::pipeline::run::HookOptions {
+        crate::pipeline::run::HookOptions {
+            pre: self.pre.clone(),
+            post: self.post.clone(),
+            container: self.container.clone(),
+            hook_timeout: self.hook_timeout,
+            allow_no_pods: self.allow_no_pods,
+            parallel: usize::from(self.parallel),
+        }
+    }
+}
+
 /// Options shared by every command that freezes an application around a snapshot.
 #[derive(Debug, Clone, Args)]
 pub struct HookArgs {
@@ -314,119 +344,12 @@ pub fn parse_label(raw: &str) -> Result<(String, String), String> {
     check_label_value(value)?;
     // pxsnap finds its own objects by this label (adopting a retried create, retention), so a
     // user's value would make them someone else's.
-    if key == crate::resources::MANAGED_BY_LABEL {
+    if key == crate::k8s::resources::MANAGED_BY_LABEL {
         return Err(format!(
             "label {key:?} is set by pxsnap to mark the objects it made; choose another key"
         ));
     }
     Ok((key.to_string(), value.to_string()))
-}
-
-/// A label key: `[prefix/]name`, the prefix a DNS subdomain.
-fn check_label_key(key: &str) -> Result<(), String> {
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    let prefix_ok = prefix.is_none_or(is_dns_subdomain);
-    if !prefix_ok || !is_label_value(name) || name.is_empty() {
-        return Err(format!(
-            "label key {key:?} is not valid: [prefix/]name, name up to 63 letters, digits, '-', '_', '.'"
-        ));
-    }
-    Ok(())
-}
-
-fn check_label_value(value: &str) -> Result<(), String> {
-    match is_label_value(value) {
-        true => Ok(()),
-        false => Err(format!(
-            "label value {value:?} is not valid: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric"
-        )),
-    }
-}
-
-/// Checks a `-l/--selector` the way the API server parses it, so a typo is one usage line
-/// (exit 2) before any request, not the server's 400 after. Every command taking a selector
-/// calls this; `group-snap` then narrows it to matchLabels.
-pub fn check_selector(selector: &str) -> crate::error::Result<()> {
-    let mut depth = 0;
-    let mut start = 0;
-    let mut terms = Vec::new();
-    for (i, c) in selector.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                terms.push(&selector[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    terms.push(&selector[start..]);
-    let all_blank = terms.iter().all(|t| t.trim().is_empty());
-    let problem = match all_blank && terms.len() == 1 {
-        true => None,
-        false => terms.iter().find_map(|t| check_requirement(t.trim()).err()),
-    };
-    match problem {
-        None => Ok(()),
-        Some(reason) => Err(crate::error::Error::Usage(format!(
-            "-l/--selector {selector:?} is not a valid label selector ({reason}); write comma-separated KEY=VALUE, KEY!=VALUE, KEY, !KEY, KEY in (V1,V2) or KEY notin (V1,V2)"
-        ))),
-    }
-}
-
-/// One requirement of a selector: an (in)equality, an existence check, or a set.
-fn check_requirement(term: &str) -> Result<(), String> {
-    if term.is_empty() {
-        return Err("empty term".to_string());
-    }
-    if let Some(key) = term.strip_prefix('!') {
-        return check_label_key(key.trim());
-    }
-    for op in ["!=", "==", "=", ">", "<"] {
-        if let Some((key, value)) = term.split_once(op) {
-            check_label_key(key.trim())?;
-            return match op {
-                ">" | "<" if value.trim().parse::<i64>().is_err() => {
-                    Err(format!("{op} needs an integer, not {:?}", value.trim()))
-                }
-                _ => check_label_value(value.trim()),
-            };
-        }
-    }
-    let (key, rest) = term
-        .split_once(char::is_whitespace)
-        .map_or((term, ""), |(k, r)| (k, r.trim()));
-    check_label_key(key)?;
-    if rest.is_empty() {
-        return Ok(());
-    }
-    let values = ["notin", "in"]
-        .iter()
-        .find_map(|op| rest.strip_prefix(op))
-        .and_then(|v| v.trim().strip_prefix('('))
-        .and_then(|v| v.strip_suffix(')'))
-        .ok_or_else(|| format!("cannot parse {term:?}"))?;
-    values
-        .split(',')
-        .try_for_each(|v| check_label_value(v.trim()))
-}
-
-/// A name argument or flag: refused when empty or not a DNS-1123 subdomain, which no object
-/// pxsnap reads or creates can be named otherwise. `flag` names the argument in the one
-/// usage line (exit 2) given before any request, instead of the API server's error after.
-pub fn check_name(flag: &str, name: &str) -> crate::error::Result<()> {
-    match name.is_empty() {
-        true => Err(crate::error::Error::Usage(format!(
-            "{flag} is empty: give the name of an object"
-        ))),
-        false => parse_object_name(name)
-            .map(drop)
-            .map_err(|reason| crate::error::Error::Usage(format!("{flag}: {reason}"))),
-    }
 }
 
 /// `--pre`/`--post`: a command with something in it. `sh -c ''` succeeds doing nothing, so an
@@ -438,37 +361,6 @@ fn parse_hook_command(raw: &str) -> Result<String, String> {
     } else {
         Ok(raw.to_string())
     }
-}
-
-/// An object name (`--name`): a DNS-1123 subdomain, as the API server requires.
-pub fn parse_object_name(raw: &str) -> Result<String, String> {
-    if is_dns_subdomain(raw) {
-        Ok(raw.to_string())
-    } else {
-        Err(format!(
-            "{raw:?} is not a valid object name: use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
-        ))
-    }
-}
-
-fn is_dns_subdomain(s: &str) -> bool {
-    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    !s.is_empty()
-        && s.len() <= 253
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && edge(s.chars().next())
-        && edge(s.chars().last())
-}
-
-fn is_label_value(s: &str) -> bool {
-    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    s.is_empty()
-        || (s.len() <= 63
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && edge(s.chars().next())
-            && edge(s.chars().last()))
 }
 
 const CLONE_HELP: &str = "\
@@ -530,7 +422,7 @@ pub struct CloneArgs {
 /// A Kubernetes quantity larger than zero, kept as the user wrote it (that is what goes into
 /// the PVC), so `--size 10` is caught here rather than as a 1-byte volume.
 pub fn parse_size(raw: &str) -> Result<String, String> {
-    match crate::quantity::parse_bytes(raw)? {
+    match crate::k8s::quantity::parse_bytes(raw)? {
         0 => Err(format!("invalid size {raw:?}: must be more than zero")),
         _ => Ok(raw.trim().to_string()),
     }
@@ -700,7 +592,7 @@ pub struct ListArgs {
     #[arg(long, value_enum)]
     pub sort_by: Option<SortBy>,
     /// Objects fetched per API request; memory stays flat however many there are
-    #[arg(long, value_name = "N", default_value_t = crate::paged_list::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = crate::k8s::paged_list::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_size: u32,
 }
 

@@ -13,9 +13,9 @@ use kube::api::ListParams;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::cluster::Cluster;
 use crate::error::Result;
-use crate::resources::null_as_default;
+use crate::k8s::cluster::Cluster;
+use crate::k8s::resources::null_as_default;
 
 /// Objects per list request, kubectl's default too. Measured on pxsnap-sim with 2,000
 /// snapshots (`perf stat -r 40`, three rounds): pages of 500 cost less CPU and wall time than
@@ -87,7 +87,7 @@ where
         };
         let namespace = self.scope.namespace.as_deref();
         let client = &self.cluster.client;
-        let fetched = crate::cluster::retry_transient("list", &self.resource, || async {
+        let fetched = crate::k8s::cluster::retry_transient("list", &self.resource, || async {
             let request = kube::core::Request::new(self.url.as_str())
                 .list(&params)
                 .map_err(kube::Error::BuildRequest)?;

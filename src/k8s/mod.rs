@@ -1,0 +1,10 @@
+//! Floor 1: talking to Kubernetes. The connection and its bounded, retried calls, paged lists,
+//! label selectors, and the types of the objects pxsnap reads and writes. Nothing here knows
+//! about snapshots' meaning, pods' commands or the command line.
+
+pub mod cluster;
+pub mod names;
+pub mod paged_list;
+pub mod quantity;
+pub mod resources;
+pub mod selector;
