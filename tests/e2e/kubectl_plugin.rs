@@ -28,10 +28,7 @@ fn path_with(dir: &Path) -> std::ffi::OsString {
 
 /// Runs `kubectl ARGS` with the plugin dir on PATH; None (after saying so) without kubectl.
 fn kubectl(args: &[&str]) -> Option<Output> {
-    let Some(kubectl) = crate::common::find_on_path("kubectl") else {
-        eprintln!("SKIPPED: kubectl is not on PATH; the plugin dispatch was not tested");
-        return None;
-    };
+    let kubectl = crate::common::tool("kubectl", "the plugin dispatch")?;
     let (dir, _link) = plugin_dir();
     let out = Command::new(kubectl)
         .args(args)

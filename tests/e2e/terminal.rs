@@ -124,10 +124,7 @@ fn stdout_never_carries_escapes() {
 /// Runs pxsnap with a pseudo-terminal for stdin, stdout and stderr (all in one stream);
 /// None, after saying so, without `script`.
 fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Option<String> {
-    let Some(script) = crate::common::find_on_path("script") else {
-        eprintln!("SKIPPED: `script` (util-linux) is not on PATH; terminal behaviour not tested");
-        return None;
-    };
+    let script = crate::common::tool("script", "terminal behaviour")?;
     let bin = assert_cmd::cargo::cargo_bin("pxsnap");
     let line = std::iter::once(bin.to_string_lossy().into_owned())
         .chain(args.iter().map(|a| format!("'{a}'")))

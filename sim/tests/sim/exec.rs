@@ -646,8 +646,7 @@ async fn raw_v4_has_no_close_signal_and_closing_kills() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_prints_both_streams_and_exits_with_the_code() {
-    let Ok(kubectl) = which("kubectl") else {
-        eprintln!("kubectl not on PATH: skipping");
+    let Some(kubectl) = crate::common::tool("kubectl", "kubectl exec") else {
         return;
     };
     let server = TestServer::start(ServerCfg::default()).await;
@@ -685,14 +684,6 @@ async fn kubectl_prints_both_streams_and_exits_with_the_code() {
     );
     assert_eq!(output.status.code(), Some(3), "stderr: {stderr}");
     server.assert_exited(3).await;
-}
-
-fn which(name: &str) -> Result<PathBuf, ()> {
-    let path = std::env::var_os("PATH").ok_or(())?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .ok_or(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

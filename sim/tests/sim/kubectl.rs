@@ -6,7 +6,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::assert_stderr_contains;
-use crate::common::{SimHandle, cassandra_pod_reader, find_on_path};
+use crate::common::{SimHandle, cassandra_pod_reader, tool};
 use pxsnap_sim::{ControllerSettings, Scenario, SimOptions};
 
 fn fast_cassandra() -> SimHandle {
@@ -22,12 +22,8 @@ fn fast_cassandra() -> SimHandle {
 /// The simulator for a kubectl test, or None (saying the test is skipped) when kubectl is
 /// not on PATH.
 fn sim_for_kubectl() -> Option<SimHandle> {
-    if find_on_path("kubectl").is_some() {
-        Some(fast_cassandra())
-    } else {
-        eprintln!("skipped: kubectl not on PATH");
-        None
-    }
+    tool("kubectl", "kubectl against the simulator")?;
+    Some(fast_cassandra())
 }
 
 fn text(b: &[u8]) -> String {

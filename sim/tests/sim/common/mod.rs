@@ -98,9 +98,9 @@ impl SimHandle {
     }
 
     /// A kubectl command against this simulator with its own HOME and discovery cache,
-    /// or None when kubectl is not on PATH.
+    /// or None when kubectl is not on PATH (see [`tool`]).
     pub fn kubectl(&self) -> Option<Command> {
-        let bin = find_on_path("kubectl")?;
+        let bin = tool("kubectl", "kubectl against the simulator")?;
         let home = self.dir.path().join("home");
         let _ = std::fs::create_dir_all(&home);
         let mut cmd = Command::new(bin);
@@ -133,6 +133,22 @@ impl Drop for SimHandle {
             rt.shutdown_background();
         }
     }
+}
+
+/// The external tool `name` (kubectl, script) a test needs, or None after a visible skip line
+/// saying that `what` was not tested. With `PXSNAP_REQUIRE_TOOLS=1`, as `.ci/run` sets it, a
+/// missing tool fails the test instead: CI must not pass a fidelity test it never ran.
+pub fn tool(name: &str, what: &str) -> Option<PathBuf> {
+    let found = find_on_path(name);
+    if found.is_none() {
+        let required = std::env::var_os("PXSNAP_REQUIRE_TOOLS").is_some_and(|v| v == "1");
+        assert!(
+            !required,
+            "{name} is not on PATH and PXSNAP_REQUIRE_TOOLS=1: {what} cannot be tested"
+        );
+        eprintln!("SKIPPED: {name} is not on PATH; {what} not tested");
+    }
+    found
 }
 
 /// The full path of `name` if it is an executable on PATH.
