@@ -46,8 +46,10 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every subcommand understands.
+/// Flags every subcommand understands. Under a heading of their own, so that a subcommand's
+/// help shows its own flags first and these kubectl-style ones after them.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then
     /// ~/.kube/config; in a pod without either, its service account)
