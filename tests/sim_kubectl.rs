@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use common::run::assert_stderr_contains;
 use common::{SimHandle, cassandra_pod_reader, find_on_path};
 use pxsnap::sim::{ControllerSettings, Scenario, SimOptions};
+use serde_json::json;
 
 fn fast_cassandra() -> SimHandle {
     let mut s = Scenario::builtin("cassandra").expect("builtin");
@@ -72,6 +73,12 @@ fn wait_for_snap_1(h: &SimHandle) -> String {
             "--timeout=20s",
         ],
     )
+}
+
+/// `kubectl get KIND NAME [-n NS] -o json`, parsed.
+fn get_json(h: &SimHandle, what: &[&str]) -> serde_json::Value {
+    let out = ok(h, &[&["get"], what, &["-o", "json"]].concat());
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("kubectl get {what:?}: {e}\n{out}"))
 }
 
 const STORK_SNAPSHOT: &str = r#"apiVersion: volumesnapshot.external-storage.k8s.io/v1
@@ -325,4 +332,39 @@ fn restricted_user_context_gets_forbidden() {
         &denied,
         "Error from server (Forbidden): pods is forbidden: User \"viewer\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"",
     );
+}
+
+/// Secrets written as YAML: `stringData` lands in `data` (base64), as a real server does it.
+#[test]
+fn secret_string_data_is_folded_into_data() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let file = h.write_file(
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: cassandra\ndata:\n  a: YQ==\nstringData:\n  b: bee\n",
+    );
+    ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
+    let secret = get_json(&h, &["secret", "tls", "-n", "cassandra"]);
+    assert_eq!(
+        secret["data"],
+        json!({"a": "YQ==", "b": "YmVl"}),
+        "{secret}"
+    );
+    assert_eq!(secret["type"], "Opaque", "{secret}");
+    assert!(secret.get("stringData").is_none(), "write-only: {secret}");
+    let out = ok(
+        &h,
+        &[
+            "get",
+            "secrets",
+            "-n",
+            "cassandra",
+            "--field-selector",
+            "type=Opaque",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(out.trim(), "secret/tls");
 }

@@ -21,7 +21,7 @@ use super::resources::{ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
 use super::store::StoredObject;
-use super::{RequestRecord, Shared, discovery, patch, util, watch};
+use super::{RequestRecord, Shared, discovery, patch, tls, util, watch};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -619,6 +619,9 @@ fn create(
     let d = def(r.res);
     let mut obj = decode_object(d, headers, body)?;
     check_namespace(r, &obj)?;
+    if r.res == id::SECRETS {
+        normalize_secret(&mut obj);
+    }
     if d.status_subresource {
         replace_status(&mut obj, initial_status(r.res));
     }
@@ -633,6 +636,30 @@ fn create(
     }
     let stored = sh.store.create(r.res, &r.namespace, obj)?;
     Ok(json_bytes(StatusCode::CREATED, stored.json.clone()))
+}
+
+/// What the API server's conversion and defaulting do to every Secret written:
+/// `stringData` is write-only, folded into `data` (base64, winning over a same-named key),
+/// and `type` defaults to `Opaque`.
+fn normalize_secret(secret: &mut Value) {
+    let Some(map) = secret.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Object(strings)) = map.remove("stringData") {
+        let data = map.entry("data").or_insert_with(|| json!({}));
+        if !data.is_object() {
+            *data = json!({});
+        }
+        if let Some(data) = data.as_object_mut() {
+            for (key, value) in strings {
+                let text = value.as_str().unwrap_or_default();
+                data.insert(key, json!(tls::base64(text.as_bytes())));
+            }
+        }
+    }
+    if util::str_at(secret, "/type").is_empty() {
+        secret["type"] = json!("Opaque");
+    }
 }
 
 /// Carry `status` over from the current object (main resource writes) or take only
@@ -669,8 +696,11 @@ fn update(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let obj = decode_object(d, headers, body)?;
+    let mut obj = decode_object(d, headers, body)?;
     check_namespace(r, &obj)?;
+    if r.res == id::SECRETS {
+        normalize_secret(&mut obj);
+    }
     let body_name = util::name_of(&obj);
     if !body_name.is_empty() && body_name != r.name {
         return Err(ApiError::BadRequest(format!(
