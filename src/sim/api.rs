@@ -21,7 +21,7 @@ use super::resources::{ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
 use super::store::StoredObject;
-use super::{RequestRecord, Shared, discovery, patch, tls, util, watch};
+use super::{RequestRecord, Shared, discovery, patch, protobuf, tls, util, watch};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -393,7 +393,7 @@ async fn handle_resource(
             Err(e) => Err(e),
         },
         "delete" => match read_body(body).await {
-            Ok(b) => delete(sh, &r, &b),
+            Ok(b) => delete(sh, &r, headers, &b),
             Err(e) => Err(e),
         },
         "deletecollection" => delete_collection(sh, &r, query),
@@ -427,23 +427,36 @@ fn media_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// Decode a create/update body (JSON or YAML) into an object.
-fn decode_object(d: &ResourceDef, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+/// The 415 for a create/update body of a media type this resource is not read from.
+fn unsupported_body(res: ResId) -> ApiError {
+    let mut accepted = String::from("application/json, application/yaml");
+    if protobuf::accepts(res) {
+        accepted = format!("{accepted}, {}", protobuf::MEDIA_TYPE);
+    }
+    ApiError::UnsupportedMediaType(accepted)
+}
+
+/// Decode a create/update body (JSON, YAML, or protobuf for the kinds
+/// [`protobuf::accepts`]) into an object.
+fn decode_object(res: ResId, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let d = def(res);
     let mt = media_type(headers);
+    let json_error = |e: String| format!("couldn't get version/kind; json parse error: {e}");
     let parsed: Result<Value, String> = match mt.as_str() {
-        "" | "application/json" | "*/*" => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        "" | "application/json" | "*/*" => {
+            serde_json::from_slice(body).map_err(|e| json_error(e.to_string()))
+        }
         "application/yaml" | "application/x-yaml" | "text/yaml" => {
-            serde_norway::from_slice(body).map_err(|e| e.to_string())
+            serde_norway::from_slice(body).map_err(|e| json_error(e.to_string()))
         }
-        _ => {
-            return Err(ApiError::UnsupportedMediaType(
-                "application/json, application/yaml, application/vnd.kubernetes.protobuf".into(),
-            ));
-        }
+        protobuf::MEDIA_TYPE => protobuf::decode_object(res, body)
+            .ok_or_else(|| unsupported_body(res))?
+            .map_err(|e| e.to_string()),
+        _ => return Err(unsupported_body(res)),
     };
     let v = parsed.map_err(|e| {
         ApiError::BadRequest(format!(
-            "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: {e}",
+            "the object provided is unrecognized (must be of type {}): {e}",
             d.kind
         ))
     })?;
@@ -617,7 +630,7 @@ fn create(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let mut obj = decode_object(d, headers, body)?;
+    let mut obj = decode_object(r.res, headers, body)?;
     check_namespace(r, &obj)?;
     if r.res == id::SECRETS {
         normalize_secret(&mut obj);
@@ -696,7 +709,7 @@ fn update(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let mut obj = decode_object(d, headers, body)?;
+    let mut obj = decode_object(r.res, headers, body)?;
     check_namespace(r, &obj)?;
     if r.res == id::SECRETS {
         normalize_secret(&mut obj);
@@ -792,14 +805,28 @@ fn patch_object(
     Ok(json_bytes(StatusCode::OK, stored.json.clone()))
 }
 
-fn delete(sh: &Shared, r: &ResourceRequest, body: &[u8]) -> Result<Response, ApiError> {
-    let d = def(r.res);
-    let opts: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
+/// The `DeleteOptions` a DELETE may carry: JSON (kubectl), protobuf (client-go typed
+/// clients set to protobuf), or nothing.
+fn delete_options(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    let decoded = if media_type(headers) == protobuf::MEDIA_TYPE {
+        protobuf::decode_delete_options(body).map_err(|e| e.to_string())
     } else {
-        serde_json::from_slice(body)
-            .map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))?
+        serde_json::from_slice(body).map_err(|e| e.to_string())
     };
+    decoded.map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))
+}
+
+fn delete(
+    sh: &Shared,
+    r: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let opts = delete_options(headers, body)?;
     let uid = opts.pointer("/preconditions/uid").and_then(Value::as_str);
     let rv = opts
         .pointer("/preconditions/resourceVersion")
