@@ -21,7 +21,7 @@ use super::resources::{ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
 use super::store::StoredObject;
-use super::{RequestRecord, Shared, discovery, patch, util, watch};
+use super::{RequestRecord, Shared, discovery, patch, protobuf, tls, util, watch};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -393,7 +393,7 @@ async fn handle_resource(
             Err(e) => Err(e),
         },
         "delete" => match read_body(body).await {
-            Ok(b) => delete(sh, &r, &b),
+            Ok(b) => delete(sh, &r, headers, &b),
             Err(e) => Err(e),
         },
         "deletecollection" => delete_collection(sh, &r, query),
@@ -427,23 +427,36 @@ fn media_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// Decode a create/update body (JSON or YAML) into an object.
-fn decode_object(d: &ResourceDef, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+/// The 415 for a create/update body of a media type this resource is not read from.
+fn unsupported_body(res: ResId) -> ApiError {
+    let mut accepted = String::from("application/json, application/yaml");
+    if protobuf::accepts(res) {
+        accepted = format!("{accepted}, {}", protobuf::MEDIA_TYPE);
+    }
+    ApiError::UnsupportedMediaType(accepted)
+}
+
+/// Decode a create/update body (JSON, YAML, or protobuf for the kinds
+/// [`protobuf::accepts`]) into an object.
+fn decode_object(res: ResId, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let d = def(res);
     let mt = media_type(headers);
+    let json_error = |e: String| format!("couldn't get version/kind; json parse error: {e}");
     let parsed: Result<Value, String> = match mt.as_str() {
-        "" | "application/json" | "*/*" => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        "" | "application/json" | "*/*" => {
+            serde_json::from_slice(body).map_err(|e| json_error(e.to_string()))
+        }
         "application/yaml" | "application/x-yaml" | "text/yaml" => {
-            serde_norway::from_slice(body).map_err(|e| e.to_string())
+            serde_norway::from_slice(body).map_err(|e| json_error(e.to_string()))
         }
-        _ => {
-            return Err(ApiError::UnsupportedMediaType(
-                "application/json, application/yaml, application/vnd.kubernetes.protobuf".into(),
-            ));
-        }
+        protobuf::MEDIA_TYPE => protobuf::decode_object(res, body)
+            .ok_or_else(|| unsupported_body(res))?
+            .map_err(|e| e.to_string()),
+        _ => return Err(unsupported_body(res)),
     };
     let v = parsed.map_err(|e| {
         ApiError::BadRequest(format!(
-            "the object provided is unrecognized (must be of type {}): couldn't get version/kind; json parse error: {e}",
+            "the object provided is unrecognized (must be of type {}): {e}",
             d.kind
         ))
     })?;
@@ -617,8 +630,11 @@ fn create(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let mut obj = decode_object(d, headers, body)?;
+    let mut obj = decode_object(r.res, headers, body)?;
     check_namespace(r, &obj)?;
+    if r.res == id::SECRETS {
+        normalize_secret(&mut obj);
+    }
     if d.status_subresource {
         replace_status(&mut obj, initial_status(r.res));
     }
@@ -633,6 +649,30 @@ fn create(
     }
     let stored = sh.store.create(r.res, &r.namespace, obj)?;
     Ok(json_bytes(StatusCode::CREATED, stored.json.clone()))
+}
+
+/// What the API server's conversion and defaulting do to every Secret written:
+/// `stringData` is write-only, folded into `data` (base64, winning over a same-named key),
+/// and `type` defaults to `Opaque`.
+fn normalize_secret(secret: &mut Value) {
+    let Some(map) = secret.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Object(strings)) = map.remove("stringData") {
+        let data = map.entry("data").or_insert_with(|| json!({}));
+        if !data.is_object() {
+            *data = json!({});
+        }
+        if let Some(data) = data.as_object_mut() {
+            for (key, value) in strings {
+                let text = value.as_str().unwrap_or_default();
+                data.insert(key, json!(tls::base64(text.as_bytes())));
+            }
+        }
+    }
+    if util::str_at(secret, "/type").is_empty() {
+        secret["type"] = json!("Opaque");
+    }
 }
 
 /// Carry `status` over from the current object (main resource writes) or take only
@@ -669,8 +709,11 @@ fn update(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let obj = decode_object(d, headers, body)?;
+    let mut obj = decode_object(r.res, headers, body)?;
     check_namespace(r, &obj)?;
+    if r.res == id::SECRETS {
+        normalize_secret(&mut obj);
+    }
     let body_name = util::name_of(&obj);
     if !body_name.is_empty() && body_name != r.name {
         return Err(ApiError::BadRequest(format!(
@@ -762,14 +805,28 @@ fn patch_object(
     Ok(json_bytes(StatusCode::OK, stored.json.clone()))
 }
 
-fn delete(sh: &Shared, r: &ResourceRequest, body: &[u8]) -> Result<Response, ApiError> {
-    let d = def(r.res);
-    let opts: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
+/// The `DeleteOptions` a DELETE may carry: JSON (kubectl), protobuf (client-go typed
+/// clients set to protobuf), or nothing.
+fn delete_options(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    let decoded = if media_type(headers) == protobuf::MEDIA_TYPE {
+        protobuf::decode_delete_options(body).map_err(|e| e.to_string())
     } else {
-        serde_json::from_slice(body)
-            .map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))?
+        serde_json::from_slice(body).map_err(|e| e.to_string())
     };
+    decoded.map_err(|e| ApiError::BadRequest(format!("error decoding DeleteOptions: {e}")))
+}
+
+fn delete(
+    sh: &Shared,
+    r: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let d = def(r.res);
+    let opts = delete_options(headers, body)?;
     let uid = opts.pointer("/preconditions/uid").and_then(Value::as_str);
     let rv = opts
         .pointer("/preconditions/resourceVersion")

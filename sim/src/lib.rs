@@ -13,6 +13,7 @@ pub mod exec_route;
 pub mod faults;
 pub mod openapi;
 pub mod patch;
+pub mod protobuf;
 pub mod resources;
 pub mod scenario;
 pub mod seed;

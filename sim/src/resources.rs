@@ -136,6 +136,30 @@ pub static RESOURCES: &[ResourceDef] = &[
         custom = false
     ),
     res!(
+        CORE,
+        "v1",
+        "secrets",
+        "secret",
+        "Secret",
+        ns = true,
+        short = &[],
+        cat = &[],
+        status = false,
+        custom = false
+    ),
+    res!(
+        CORE,
+        "v1",
+        "configmaps",
+        "configmap",
+        "ConfigMap",
+        ns = true,
+        short = &["cm"],
+        cat = &[],
+        status = false,
+        custom = false
+    ),
+    res!(
         STORAGE,
         "v1",
         "storageclasses",
@@ -257,15 +281,17 @@ pub mod id {
     pub const PVCS: ResId = 2;
     pub const PVS: ResId = 3;
     pub const EVENTS: ResId = 4;
-    pub const STORAGECLASSES: ResId = 5;
-    pub const EXT_SNAPSHOTS: ResId = 6;
-    pub const EXT_SNAPSHOTDATAS: ResId = 7;
-    pub const RULES: ResId = 8;
-    pub const GROUP_SNAPSHOTS: ResId = 9;
-    pub const SNAPSHOT_RESTORES: ResId = 10;
-    pub const CSI_SNAPSHOTS: ResId = 11;
-    pub const CSI_SNAPSHOTCLASSES: ResId = 12;
-    pub const CSI_SNAPSHOTCONTENTS: ResId = 13;
+    pub const SECRETS: ResId = 5;
+    pub const CONFIGMAPS: ResId = 6;
+    pub const STORAGECLASSES: ResId = 7;
+    pub const EXT_SNAPSHOTS: ResId = 8;
+    pub const EXT_SNAPSHOTDATAS: ResId = 9;
+    pub const RULES: ResId = 10;
+    pub const GROUP_SNAPSHOTS: ResId = 11;
+    pub const SNAPSHOT_RESTORES: ResId = 12;
+    pub const CSI_SNAPSHOTS: ResId = 13;
+    pub const CSI_SNAPSHOTCLASSES: ResId = 14;
+    pub const CSI_SNAPSHOTCONTENTS: ResId = 15;
 }
 
 /// The definition behind an id. Ids only come from this module, so the index is valid.
@@ -305,6 +331,9 @@ mod tests {
     #[test]
     fn ids_match_table() {
         assert_eq!(def(id::PODS).plural, "pods");
+        assert_eq!(def(id::SECRETS).plural, "secrets");
+        assert_eq!(def(id::CONFIGMAPS).plural, "configmaps");
+        assert_eq!(def(id::STORAGECLASSES).plural, "storageclasses");
         assert_eq!(def(id::EXT_SNAPSHOTS).group, EXT);
         assert_eq!(def(id::CSI_SNAPSHOTS).group, CSI);
         assert_eq!(

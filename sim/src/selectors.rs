@@ -277,6 +277,7 @@ pub fn allowed_fields(plural: &str) -> &'static [&'static str] {
             "type",
         ],
         "namespaces" => &["status.phase"],
+        "secrets" => &["type"],
         "persistentvolumeclaims" => &[],
         _ => &[],
     }

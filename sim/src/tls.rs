@@ -160,7 +160,7 @@ impl axum::serve::Listener for SniffingListener {
     }
 }
 
-/// Standard base64, for `certificate-authority-data`.
+/// Standard base64, for `certificate-authority-data` and Secret `data`.
 pub fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);

@@ -601,3 +601,118 @@ async fn bad_input_gets_status_errors() {
         3
     );
 }
+
+/// A body framed as client-go's protobuf serializer frames it: `k8s\0` and a
+/// `runtime.Unknown` naming the kind.
+fn protobuf_body(api_version: &str, kind: &str, object: &impl prost::Message) -> Vec<u8> {
+    use k8s_pb::apimachinery::pkg::runtime::{TypeMeta, Unknown};
+    let unknown = Unknown {
+        type_meta: Some(TypeMeta {
+            api_version: Some(api_version.into()),
+            kind: Some(kind.into()),
+        }),
+        raw: Some(object.encode_to_vec()),
+        ..Default::default()
+    };
+    [&b"k8s\0"[..], &prost::Message::encode_to_vec(&unknown)].concat()
+}
+
+fn protobuf_request(method: Method, path: &str, body: Vec<u8>) -> Request<Vec<u8>> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("Content-Type", "application/vnd.kubernetes.protobuf")
+        .body(body)
+        .expect("request")
+}
+
+/// Kinds not read from protobuf say so, and the 415 lists only what is read.
+#[tokio::test]
+async fn protobuf_bodies_of_unread_kinds_get_an_honest_415() {
+    let h = SimHandle::cassandra();
+    let client = h.client().await;
+    let pod = protobuf_body("v1", "Pod", &k8s_pb::api::core::v1::Pod::default());
+    let svs =
+        "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/cassandra/volumesnapshots";
+    for path in ["/api/v1/namespaces/cassandra/pods", svs] {
+        let err = client
+            .request::<Value>(protobuf_request(Method::POST, path, pod.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            api_error(err),
+            (
+                415,
+                "UnsupportedMediaType".into(),
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml".into()
+            ),
+            "{path}"
+        );
+    }
+    let err = client
+        .request::<Value>(raw(Method::POST, "/api/v1/namespaces", "text/plain", "{}"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        api_error(err).2,
+        "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+    );
+    let err = client
+        .request::<Value>(protobuf_request(
+            Method::POST,
+            "/api/v1/namespaces",
+            b"k8s\0\x0a\xff".to_vec(),
+        ))
+        .await
+        .unwrap_err();
+    let (code, reason, message) = api_error(err);
+    assert_eq!((code, reason.as_str()), (400, "BadRequest"), "{message}");
+    assert!(
+        message.starts_with("the object provided is unrecognized (must be of type Namespace): "),
+        "{message}"
+    );
+}
+
+/// client-go's typed clients send `DeleteOptions` as protobuf too; preconditions hold.
+#[tokio::test]
+async fn protobuf_delete_options_carry_preconditions() {
+    use k8s_pb::apimachinery::pkg::apis::meta::v1::{DeleteOptions, Preconditions};
+    let h = SimHandle::cassandra();
+    let client = h.client().await;
+    let path = "/api/v1/namespaces/cassandra/persistentvolumeclaims/cassandra-data-cassandra-0";
+    let options = |uid: &str| {
+        let opts = DeleteOptions {
+            preconditions: Some(Preconditions {
+                uid: Some(uid.into()),
+                resource_version: Some(String::new()),
+            }),
+            ..Default::default()
+        };
+        protobuf_request(
+            Method::DELETE,
+            path,
+            protobuf_body("meta.k8s.io/v1", "DeleteOptions", &opts),
+        )
+    };
+    let err = client
+        .request::<Value>(options("not-the-uid"))
+        .await
+        .unwrap_err();
+    assert_eq!(api_error(err).0, 409, "a uid precondition that fails");
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "cassandra");
+    let uid = pvcs
+        .get("cassandra-data-cassandra-0")
+        .await
+        .expect("still there")
+        .metadata
+        .uid
+        .expect("uid");
+    let gone: Value = client.request(options(&uid)).await.expect("deleted");
+    assert_eq!(gone["metadata"]["uid"], json!(uid));
+    assert!(
+        pvcs.get_opt("cassandra-data-cassandra-0")
+            .await
+            .expect("get")
+            .is_none()
+    );
+}

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::common::assert_stderr_contains;
 use crate::common::{SimHandle, cassandra_pod_reader, tool};
 use pxsnap_sim::{ControllerSettings, Scenario, SimOptions};
+use serde_json::json;
 
 fn fast_cassandra() -> SimHandle {
     let mut s = Scenario::builtin("cassandra").expect("builtin");
@@ -66,6 +67,23 @@ fn wait_for_snap_1(h: &SimHandle) -> String {
             "--timeout=20s",
         ],
     )
+}
+
+/// `kubectl get WHAT` fails (exit 1) with the server's NotFound for `object`
+/// (`plural "name"`, the way the server words it).
+fn assert_gone(h: &SimHandle, what: &[&str], object: &str) {
+    let out = kubectl(h, &[&["get"], what].concat());
+    assert_eq!(out.status.code(), Some(1), "kubectl get {what:?}");
+    assert_stderr_contains(
+        &out,
+        &format!("Error from server (NotFound): {object} not found"),
+    );
+}
+
+/// `kubectl get KIND NAME [-n NS] -o json`, parsed.
+fn get_json(h: &SimHandle, what: &[&str]) -> serde_json::Value {
+    let out = ok(h, &[&["get"], what, &["-o", "json"]].concat());
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("kubectl get {what:?}: {e}\n{out}"))
 }
 
 const STORK_SNAPSHOT: &str = r#"apiVersion: volumesnapshot.external-storage.k8s.io/v1
@@ -148,11 +166,10 @@ fn create_wait_get_and_delete_a_stork_snapshot() {
     assert_stderr_contains(&dup, "AlreadyExists");
     let out = ok(&h, &["delete", "-f", file]);
     assert!(out.contains("deleted"), "{out}");
-    let gone = kubectl(&h, &["get", "svs", "snap-1", "-n", "cassandra"]);
-    assert_eq!(gone.status.code(), Some(1));
-    assert_stderr_contains(
-        &gone,
-        "Error from server (NotFound): volumesnapshots.volumesnapshot.external-storage.k8s.io \"snap-1\" not found",
+    assert_gone(
+        &h,
+        &["svs", "snap-1", "-n", "cassandra"],
+        "volumesnapshots.volumesnapshot.external-storage.k8s.io \"snap-1\"",
     );
 }
 
@@ -319,4 +336,141 @@ fn restricted_user_context_gets_forbidden() {
         &denied,
         "Error from server (Forbidden): pods is forbidden: User \"viewer\" cannot list resource \"pods\" in API group \"\" in the namespace \"default\"",
     );
+}
+
+/// `kubectl create namespace db`, then `kubectl create secret generic creds -n db` with
+/// `literals`: both bodies protobuf.
+fn create_db_and_secret(h: &SimHandle, literals: &[&str]) {
+    assert_eq!(
+        ok(h, &["create", "namespace", "db"]).trim(),
+        "namespace/db created"
+    );
+    let out = ok(
+        h,
+        &[
+            &["create", "secret", "generic", "creds", "-n", "db"],
+            literals,
+        ]
+        .concat(),
+    );
+    assert_eq!(out.trim(), "secret/creds created");
+}
+
+/// kubectl's typed `create` subcommands send protobuf; a CI script's usual first steps.
+#[test]
+fn imperative_create_of_namespace_secret_and_configmap() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    create_db_and_secret(
+        &h,
+        &[
+            "--from-literal=user=admin",
+            "--from-literal=password=s3cr=t",
+        ],
+    );
+    let out = ok(
+        &h,
+        &[
+            "create",
+            "configmap",
+            "cfg",
+            "-n",
+            "db",
+            "--from-literal=mode=fast",
+        ],
+    );
+    assert_eq!(out.trim(), "configmap/cfg created");
+
+    let ns = get_json(&h, &["namespace", "db"]);
+    assert_eq!(ns["status"]["phase"], "Active", "{ns}");
+    let secret = get_json(&h, &["secret", "creds", "-n", "db"]);
+    assert_eq!(
+        (&secret["type"], &secret["data"]),
+        (
+            &json!("Opaque"),
+            &json!({"user": "YWRtaW4=", "password": "czNjcj10"})
+        ),
+        "{secret}"
+    );
+    let cm = get_json(&h, &["configmap", "cfg", "-n", "db"]);
+    assert_eq!(cm["data"], json!({"mode": "fast"}), "{cm}");
+}
+
+/// Label, annotate and delete what `kubectl create` made: JSON merge patches and a JSON
+/// `DeleteOptions`, then the namespace takes its contents with it.
+#[test]
+fn label_annotate_and_delete_imperatively_created_objects() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    create_db_and_secret(&h, &["--from-literal=a=b"]);
+    assert_eq!(
+        ok(&h, &["label", "namespace", "db", "team=storage"]).trim(),
+        "namespace/db labeled"
+    );
+    assert_eq!(
+        ok(&h, &["annotate", "secret", "creds", "-n", "db", "owner=ci"]).trim(),
+        "secret/creds annotated"
+    );
+    let ns = get_json(&h, &["namespace", "db"]);
+    assert_eq!(
+        ns["metadata"]["labels"],
+        json!({"kubernetes.io/metadata.name": "db", "team": "storage"}),
+        "{ns}"
+    );
+    let secret = get_json(&h, &["secret", "creds", "-n", "db"]);
+    assert_eq!(
+        secret["metadata"]["annotations"],
+        json!({"owner": "ci"}),
+        "{secret}"
+    );
+    assert_eq!(
+        secret["data"],
+        json!({"a": "Yg=="}),
+        "annotating kept the data"
+    );
+
+    assert_eq!(
+        ok(&h, &["delete", "secret", "creds", "-n", "db"]).trim(),
+        "secret \"creds\" deleted"
+    );
+    assert_gone(&h, &["secret", "creds", "-n", "db"], "secrets \"creds\"");
+    ok(&h, &["delete", "namespace", "db"]);
+    assert_gone(&h, &["namespace", "db"], "namespaces \"db\"");
+}
+
+/// Secrets written as YAML: `stringData` lands in `data` (base64), as a real server does it.
+#[test]
+fn secret_string_data_is_folded_into_data() {
+    let Some(h) = sim_for_kubectl() else {
+        return;
+    };
+    let file = h.write_file(
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: tls\n  namespace: cassandra\ndata:\n  a: YQ==\nstringData:\n  b: bee\n",
+    );
+    ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
+    let secret = get_json(&h, &["secret", "tls", "-n", "cassandra"]);
+    assert_eq!(
+        secret["data"],
+        json!({"a": "YQ==", "b": "YmVl"}),
+        "{secret}"
+    );
+    assert_eq!(secret["type"], "Opaque", "{secret}");
+    assert!(secret.get("stringData").is_none(), "write-only: {secret}");
+    let out = ok(
+        &h,
+        &[
+            "get",
+            "secrets",
+            "-n",
+            "cassandra",
+            "--field-selector",
+            "type=Opaque",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(out.trim(), "secret/tls");
 }
