@@ -635,20 +635,6 @@ fn a_post_command_whose_stream_is_cut_is_retried() {
 }
 
 #[test]
-fn exec_refused_by_a_5xx_fails_the_pre_step() {
-    let sim = cassandra();
-    sim.sim.add_fault(Fault::new(
-        Some("exec"),
-        Some("pods"),
-        FaultAction::Status(500),
-    ));
-    let out = flush_and_thaw(&sim, &[]);
-    assert_fails_with(&out, 3, "exec refused");
-    // The pre exec was attempted, so the pod gets its post command.
-    assert_cassandra_app_thawed(&sim.sim.timeline());
-}
-
-#[test]
 fn command_not_found_is_reported_from_the_shell() {
     let sim = cassandra();
     let out = pxsnap(
