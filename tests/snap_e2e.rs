@@ -387,6 +387,40 @@ fn no_running_pod_with_commands_is_refused_unless_allowed() {
 }
 
 #[test]
+fn a_terminating_pod_is_skipped_with_a_warning() {
+    let mount = serde_json::json!([{"name": "db", "mounts": [{"volume": "d", "pvc": "data", "path": "/data"}]}]);
+    let sim = one_pvc_scenario(
+        serde_json::json!({"namespace": "db", "name": "data"}),
+        serde_json::json!([
+            {"namespace": "db", "name": "old-0", "terminating": true, "containers": mount},
+            {"namespace": "db", "name": "new-0", "containers": mount}
+        ]),
+    );
+    let out = pxsnap(
+        &sim,
+        &snap_args(
+            &["-n", "db", "data"],
+            "echo frozen",
+            "echo thawed",
+            &["-o", "json"],
+        ),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let warning = "pod \"old-0\" mounts PVC \"data\" but pod is terminating (deleted at ";
+    assert_stderr_contains(&out, &format!("warning: {warning}"));
+    let result = json(&out);
+    assert!(
+        result["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.starts_with(warning) && w.ends_with("; no commands run there")),
+        "{result}"
+    );
+    let timeline = sim.sim.timeline();
+    assert_eq!(started(&timeline, "echo frozen"), vec!["new-0"]);
+    assert_eq!(started(&timeline, "echo thawed"), vec!["new-0"]);
+}
+
+#[test]
 fn dry_run_prints_the_plan_and_changes_nothing() {
     let sim = cassandra();
     let out = flush_and_thaw(&sim, &["--name", "s1", "--dry-run"]);
