@@ -540,35 +540,31 @@ mod tests {
         assert!(exit_code(None).is_err());
     }
 
-    fn kube_status(value: serde_json::Value) -> kube::core::Status {
-        serde_json::from_value(value).expect("status")
+    /// An authorizer-shaped Forbidden for pod app-0 with `message`.
+    fn pod_forbidden(message: &str) -> kube::core::Status {
+        serde_json::from_value(json!({
+            "status": "Failure", "reason": "Forbidden", "code": 403,
+            "details": {"name": "app-0", "kind": "pods"}, "message": message
+        }))
+        .expect("status")
     }
 
     #[test]
     fn the_verb_comes_from_the_authorizer_s_message() {
-        let filter = kube_status(json!({
-            "status": "Failure", "reason": "Forbidden", "code": 403,
-            "details": {"name": "app-0", "kind": "pods"},
-            "message": "pods \"app-0\" is forbidden: User \"u\" cannot get resource \"pods/exec\" in API group \"\" in the namespace \"db\""
-        }));
+        let filter = pod_forbidden(
+            "pods \"app-0\" is forbidden: User \"u\" cannot get resource \"pods/exec\" in API group \"\" in the namespace \"db\"",
+        );
         assert_eq!(
             authorizer_denial(&filter),
             Some(ExecDenial::Filter("get".into()))
         );
-        let second_check = kube_status(json!({
-            "status": "Failure", "reason": "Forbidden", "code": 403,
-            "details": {"name": "app-0", "kind": "pods"},
-            "message": "pods \"app-0\" is forbidden: "
-        }));
+        let second_check = pod_forbidden("pods \"app-0\" is forbidden: ");
         assert_eq!(
             authorizer_denial(&second_check),
             Some(ExecDenial::CreateCheck)
         );
-        let admission = kube_status(json!({
-            "status": "Failure", "reason": "Forbidden", "code": 403,
-            "details": {"name": "app-0", "kind": "pods"},
-            "message": "pods \"app-0\" is forbidden: exec into this pod is not allowed"
-        }));
+        let admission =
+            pod_forbidden("pods \"app-0\" is forbidden: exec into this pod is not allowed");
         assert_eq!(authorizer_denial(&admission), None);
         let proxy = kube::core::Status::failure("denied destination", "Failed to parse error data")
             .with_code(403);
