@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::auth::{self, Attributes, User};
+use super::exec_route::{ExecFault, ExecStream};
 use super::faults::{FaultAction, RequestAttrs};
 use super::resources::{ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
@@ -221,6 +222,7 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
     let query = Query::parse(parts.uri.query().unwrap_or(""));
     let mut rec = RequestRecord {
         verb: parts.method.as_str().to_ascii_lowercase(),
+        method: parts.method.to_string(),
         resource: String::new(),
         namespace: None,
         name: None,
@@ -257,7 +259,10 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             &discovery::api_group_list_without(&STORK_GROUPS),
         ),
         Err(e) => e.into_response(),
-        Ok(Route::Version) => json_value(StatusCode::OK, &discovery::version()),
+        Ok(Route::Version) => json_value(
+            StatusCode::OK,
+            &discovery::version(sh.scenario.server_version),
+        ),
         Ok(Route::ApiVersions) => json_value(
             StatusCode::OK,
             &discovery::api_versions(&sh.addr.to_string()),
@@ -273,7 +278,11 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         },
         Ok(Route::Health) => (StatusCode::OK, "ok").into_response(),
         Ok(Route::OpenApiV2) => {
-            let mut r = (StatusCode::OK, super::openapi::swagger_v2_protobuf()).into_response();
+            let mut r = (
+                StatusCode::OK,
+                super::openapi::swagger_v2_protobuf(sh.scenario.server_version),
+            )
+                .into_response();
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(super::openapi::SWAGGER_V2_PROTOBUF),
@@ -282,9 +291,9 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         }
         Ok(Route::OpenApi(rest)) => {
             let doc = if rest.is_empty() {
-                Some(super::openapi::root())
+                Some(super::openapi::root(sh.scenario.server_version))
             } else {
-                super::openapi::group_version(&rest)
+                super::openapi::group_version(&rest, sh.scenario.server_version)
             };
             match doc {
                 Some(d) => json_value(StatusCode::OK, &d),
@@ -341,7 +350,7 @@ async fn handle_resource(
     let d = def(r.res);
     let attrs = Attributes {
         verb: if r.verb == "exec" {
-            "create".into()
+            auth::exec_verb(method).into()
         } else {
             r.verb.to_string()
         },
@@ -354,8 +363,13 @@ async fn handle_resource(
     if !user.allowed(&attrs) {
         return auth::forbidden(&user.name, &attrs).into_response();
     }
+    if r.verb == "exec"
+        && let Err(refused) = auth::check_exec_create(user, &attrs, sh.scenario.server_version)
+    {
+        return refused.into_response();
+    }
     let mut drop_after = None;
-    let mut cut_exec = None;
+    let mut exec_fault = None;
     for action in sh.faults.fire(&RequestAttrs {
         verb: r.verb.to_string(),
         resource: d.plural.to_string(),
@@ -373,7 +387,13 @@ async fn handle_resource(
             }
             FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
             FaultAction::DropWatchAfterEvents(k) => drop_after = Some(k),
-            FaultAction::CutExecAfterMs(ms) => cut_exec = Some(Duration::from_millis(ms)),
+            FaultAction::CutExecAfterMs(ms) => {
+                exec_fault = Some(ExecFault::CutAfter(Duration::from_millis(ms)));
+            }
+            FaultAction::ExecStatusAfterUpgrade(code) => {
+                exec_fault = Some(ExecFault::StatusAfterUpgrade(code));
+            }
+            FaultAction::ExecNeverAnswered => exec_fault = Some(ExecFault::NeverAnswered),
         }
     }
     let result = match r.verb {
@@ -397,14 +417,29 @@ async fn handle_resource(
             Err(e) => Err(e),
         },
         "deletecollection" => delete_collection(sh, &r, query),
-        "exec" => return super::exec_route::handle(sh.clone(), &r, ws, raw_query, cut_exec),
+        "exec" => {
+            let stream = match ws {
+                Some(ws) => ExecStream::WebSocket(ws),
+                None if is_spdy_upgrade(headers) => ExecStream::Spdy,
+                None => ExecStream::None,
+            };
+            return super::exec_route::handle(sh.clone(), &r, stream, raw_query, exec_fault).await;
+        }
         _ => Err(ApiError::MethodNotAllowed),
     };
-    let _ = method;
     match result {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
+}
+
+/// Whether a request asks to upgrade to SPDY/3.1, as kubectl's fallback exec does.
+fn is_spdy_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::UPGRADE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("spdy/"))
 }
 
 async fn read_body(body: Body) -> Result<Bytes, ApiError> {

@@ -1,8 +1,9 @@
 //! Authentication (bearer tokens from the kubeconfig) and a small RBAC-like
 //! authorizer for restricted scenario users, with the real server's 401/403 wording.
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 
+use super::discovery::KubeVersion;
 use super::scenario::{RuleSpec, UserSpec};
 use super::status::ApiError;
 use super::util;
@@ -151,6 +152,39 @@ pub fn forbidden(user: &str, a: &Attributes) -> ApiError {
     }
 }
 
+/// The verb the authorization filter checks for an exec: the HTTP method's, as for any
+/// subresource, so `get` for a WebSocket upgrade (a GET) and `create` for SPDY (a POST).
+pub fn exec_verb(method: &Method) -> &'static str {
+    if method == Method::GET {
+        "get"
+    } else {
+        "create"
+    }
+}
+
+/// The second check a WebSocket exec meets on a server from 1.35 (`ensureAuthorizedForVerb` in
+/// pkg/registry/core/pod/rest): once `a` (verb `get`) passed the filter, `create` too. Its
+/// refusal is `apierrors.NewForbidden` with only the authorizer's reason, which RBAC leaves
+/// empty, so the message names no user and no verb: `pods "x" is forbidden: `.
+pub fn check_exec_create(user: &User, a: &Attributes, server: KubeVersion) -> Result<(), ApiError> {
+    if a.verb != "get" || !server.websocket_exec_needs_create() {
+        return Ok(());
+    }
+    let create = Attributes {
+        verb: "create".into(),
+        ..a.clone()
+    };
+    if user.allowed(&create) {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden {
+        message: format!("{} \"{}\" is forbidden: ", a.resource, a.name),
+        group: a.group.clone(),
+        plural: a.resource.clone(),
+        name: a.name.clone(),
+    })
+}
+
 /// The 403 for a non-resource path such as `/sim/timeline`.
 pub fn forbidden_path(user: &str, verb: &str, path: &str) -> ApiError {
     ApiError::Forbidden {
@@ -212,5 +246,32 @@ mod tests {
         );
         h.insert(header::AUTHORIZATION, "Bearer nope".parse().unwrap());
         assert!(auth.authenticate(&h).is_none());
+    }
+
+    #[test]
+    fn a_websocket_exec_needs_create_too_from_1_35() {
+        let user = User {
+            name: "reader".into(),
+            token: String::new(),
+            admin: false,
+            rules: vec![RuleSpec {
+                verbs: vec!["get".into()],
+                api_groups: vec!["".into()],
+                resources: vec!["pods/exec".into()],
+                namespaces: vec!["*".into()],
+                resource_names: vec![],
+            }],
+        };
+        let mut a = attrs(exec_verb(&Method::GET), "pods", "exec", "db");
+        a.name = "app-0".into();
+        assert!(user.allowed(&a));
+        assert!(check_exec_create(&user, &a, KubeVersion::DEFAULT).is_ok());
+        let v135 = KubeVersion::try_from("v1.35.0".to_string()).unwrap();
+        let refused = check_exec_create(&user, &a, v135).unwrap_err();
+        assert_eq!(refused.to_string(), "pods \"app-0\" is forbidden: ");
+        let status = refused.to_status();
+        assert_eq!(status["reason"], "Forbidden");
+        assert_eq!(status["details"]["kind"], "pods");
+        assert_eq!(exec_verb(&Method::POST), "create");
     }
 }

@@ -3,22 +3,89 @@
 //! kubectl reads all of these before any other request and resolves short names
 //! (`svs`, `vs`, `pvc`) from them, so they are generated from the resource table.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::resources::{RESOURCES, ResourceDef, group_versions};
 
-/// The Kubernetes version reported; kubectl's dispatcher picks its client from it.
-pub const GIT_VERSION: &str = "v1.33.0";
+/// A Kubernetes release as `/version` reports it (`v1.33.0`). kubectl's dispatcher picks its
+/// client from it, and the API server's version decides how an exec is authorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct KubeVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
 
-pub fn version() -> Value {
+impl KubeVersion {
+    /// What a scenario reports unless it says otherwise: the dispatcher on the development and
+    /// CI machines bundles kubectl only up to 1.33, and picks its client from this version.
+    pub const DEFAULT: KubeVersion = KubeVersion {
+        major: 1,
+        minor: 33,
+        patch: 0,
+    };
+
+    /// Whether a WebSocket exec (an HTTP GET, so authorized as `get`) must also be allowed
+    /// `create`: the `AuthorizePodWebsocketUpgradeCreatePermission` gate, beta and on by
+    /// default from 1.35 (`ensureAuthorizedForVerb` in pkg/registry/core/pod/rest).
+    pub fn websocket_exec_needs_create(self) -> bool {
+        (self.major, self.minor) >= (1, 35)
+    }
+}
+
+impl Default for KubeVersion {
+    fn default() -> Self {
+        KubeVersion::DEFAULT
+    }
+}
+
+impl std::fmt::Display for KubeVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+impl From<KubeVersion> for String {
+    fn from(v: KubeVersion) -> String {
+        v.to_string()
+    }
+}
+
+impl TryFrom<String> for KubeVersion {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<KubeVersion, String> {
+        let bad = || format!("{text:?} is not a Kubernetes version like \"v1.33.0\"");
+        let numbers: Vec<u32> = text
+            .strip_prefix('v')
+            .ok_or_else(bad)?
+            .split('.')
+            .map(|n| n.parse().map_err(|_| bad()))
+            .collect::<Result<_, _>>()?;
+        match numbers.as_slice() {
+            &[major, minor, patch] => Ok(KubeVersion {
+                major,
+                minor,
+                patch,
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// `/version` for a server of version `v`.
+pub fn version(v: KubeVersion) -> Value {
+    let minor = v.minor.to_string();
     json!({
-        "major": "1",
-        "minor": "33",
-        "emulationMajor": "1",
-        "emulationMinor": "33",
-        "minCompatibilityMajor": "1",
-        "minCompatibilityMinor": "32",
-        "gitVersion": GIT_VERSION,
+        "major": v.major.to_string(),
+        "minor": minor,
+        "emulationMajor": v.major.to_string(),
+        "emulationMinor": minor,
+        "minCompatibilityMajor": v.major.to_string(),
+        "minCompatibilityMinor": v.minor.saturating_sub(1).to_string(),
+        "gitVersion": v.to_string(),
         "gitCommit": "60a317eadfcb839692a68eab88b2096f4d708f4f",
         "gitTreeState": "clean",
         "buildDate": "2025-04-23T13:01:52Z",
@@ -134,6 +201,17 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_parse_print_and_gate_exec() {
+        let v = KubeVersion::try_from("v1.35.2".to_string()).unwrap();
+        assert_eq!(v.to_string(), "v1.35.2");
+        assert!(v.websocket_exec_needs_create());
+        assert!(!KubeVersion::DEFAULT.websocket_exec_needs_create());
+        assert_eq!(version(v)["minCompatibilityMinor"], "34");
+        assert!(KubeVersion::try_from("1.35".to_string()).is_err());
+        assert!(KubeVersion::try_from("v1.x.0".to_string()).is_err());
+    }
 
     #[test]
     fn documents() {

@@ -473,19 +473,66 @@ struct SpawnFailure {
 
 impl SpawnFailure {
     fn status_json(&self) -> String {
-        status_json(&StatusBody {
-            metadata: EmptyObject {},
-            status: "Failure",
-            message: Some(format!("Internal error occurred: {}", self.cause)),
-            reason: Some("InternalError"),
-            details: Some(StatusDetails {
-                causes: vec![StatusCause {
-                    reason: None,
-                    message: self.cause.clone(),
-                }],
-            }),
-            code: Some(500),
-        })
+        internal_error_status(&self.cause)
+    }
+}
+
+/// `apierrors.NewInternalError(cause)` as it goes on the error channel.
+fn internal_error_status(cause: &str) -> String {
+    status_json(&StatusBody {
+        metadata: EmptyObject {},
+        status: "Failure",
+        message: Some(format!("Internal error occurred: {cause}")),
+        reason: Some("InternalError"),
+        details: Some(StatusDetails {
+            causes: vec![StatusCause {
+                reason: None,
+                message: cause.to_string(),
+            }],
+        }),
+        code: Some(500),
+    })
+}
+
+/// Where a node's kubelet is reached for exec.
+pub struct Kubelet<'a> {
+    /// The node's address (the pod's `status.hostIP`).
+    pub host: &'a str,
+    /// `https://HOST:10250/exec/NS/POD/CONTAINER?command=…`, as `ExecLocation` builds it.
+    pub url: &'a str,
+}
+
+/// The Status a 1.30+ API server sends on the error channel, right after answering the
+/// WebSocket upgrade, when it cannot open its own stream to the kubelet: the SPDY client's
+/// error as an InternalError (`StreamTranslatorHandler` in k8s.io/apiserver/pkg/util/proxy).
+/// With `code` 500 the kubelet cannot be dialled (client-go's `spdy.Negotiate`: `error sending
+/// request: …`); any other code is the kubelet refusing the upgrade with a plain-text answer
+/// (`SpdyRoundTripper.NewConnection`: `unable to upgrade connection: …`).
+pub fn no_kubelet_stream_status(kubelet: &Kubelet, code: u16) -> String {
+    let cause = match code {
+        500 => format!(
+            "error sending request: Post \"{}\": dial tcp {}:10250: connect: connection refused",
+            kubelet.url, kubelet.host
+        ),
+        // What the kubelet answers for a pod it does not run (e.g. one moved to another node).
+        404 => "unable to upgrade connection: pod does not exist".to_string(),
+        other => format!(
+            "unable to upgrade connection: {}",
+            axum::http::StatusCode::from_u16(other)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("unknown error")
+        ),
+    };
+    internal_error_status(&cause)
+}
+
+/// Answers an exec that was upgraded but will run nothing: the connection-established frame,
+/// then `status_json` on the error channel, then a normal close.
+pub async fn refuse_after_upgrade(socket: WebSocket, target: &ExecTarget, status_json: String) {
+    let (mut sink, stream) = socket.split();
+    if sink.send(initial_frame(target)).await.is_ok() {
+        finish(sink, stream, status_json).await;
     }
 }
 

@@ -11,7 +11,10 @@ use serde_json::Value;
 
 use super::Shared;
 use super::api::ResourceRequest;
-use super::exec::{EXEC_SUBPROTOCOLS, ExecEvent, ExecQuery, ExecTarget, KillReason, serve_exec};
+use super::exec::{
+    EXEC_SUBPROTOCOLS, ExecEvent, ExecQuery, ExecTarget, KillReason, Kubelet,
+    no_kubelet_stream_status, refuse_after_upgrade, serve_exec,
+};
 use super::resources::{def, id};
 use super::status::ApiError;
 use super::timeline::{TimelineEvent, TimelineKind};
@@ -102,15 +105,39 @@ fn pod_env(sh: &Shared, ns: &str, pod: &str, container: &str) -> Vec<(String, St
     env
 }
 
+/// What fault injection does to one exec (see [`super::FaultAction`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExecFault {
+    /// Kill the command this long after it started, dropping the connection.
+    CutAfter(Duration),
+    /// Upgrade, then report that the API server could not open its stream to the kubelet.
+    StatusAfterUpgrade(u16),
+    /// Never answer the upgrade.
+    NeverAnswered,
+}
+
+/// What an exec request asked to upgrade to.
+pub enum ExecStream {
+    WebSocket(WebSocketUpgrade),
+    /// SPDY/3.1: what kubectl falls back to when its WebSocket upgrade is refused.
+    Spdy,
+    None,
+}
+
+/// Why the simulator answers an SPDY exec (kubectl's fallback) with an error, where a real API
+/// server would run the command: it speaks the exec protocol over WebSocket only.
+const SPDY_NOT_SIMULATED: &str = "pxsnap-sim serves exec over WebSocket only: SPDY/3.1 (kubectl's fallback after a refused WebSocket upgrade) is not simulated, where a real API server would run the command";
+
 /// Handle an exec request: resolve pod and container, parse the query, upgrade, run.
 /// The timeline gets `execStart` and `execEnd`; a killed command ends with exit code
-/// 137 and a `detail` saying why, one that could not start has no exit code.
-pub fn handle(
+/// 137 and a `detail` saying why, one that could not start has no exit code; a request a
+/// silent kubelet took gets `execUnanswered` alone.
+pub async fn handle(
     sh: Arc<Shared>,
     r: &ResourceRequest,
-    ws: Option<WebSocketUpgrade>,
+    stream: ExecStream,
     raw_query: &str,
-    cut_after: Option<Duration>,
+    fault: Option<ExecFault>,
 ) -> Response {
     let params = super::api::Query::parse(raw_query);
     let container = match resolve_container(&sh, &r.namespace, &r.name, params.get("container")) {
@@ -121,9 +148,20 @@ pub fn handle(
         Ok(q) => q,
         Err(message) => return ApiError::BadRequest(message).into_response(),
     };
-    let Some(ws) = ws else {
-        return ApiError::BadRequest("Upgrade request required".into()).into_response();
+    let ws = match stream {
+        ExecStream::WebSocket(ws) => ws,
+        ExecStream::Spdy => return ApiError::BadRequest(SPDY_NOT_SIMULATED.into()).into_response(),
+        ExecStream::None => {
+            return ApiError::BadRequest("Upgrade request required".into()).into_response();
+        }
     };
+    let mut event = TimelineEvent::new(TimelineKind::ExecStart, &r.namespace);
+    event.pod = Some(r.name.clone());
+    event.container = Some(container.clone());
+    event.command = Some(query.command.clone());
+    if fault == Some(ExecFault::NeverAnswered) {
+        return never_answer(&sh, event).await;
+    }
     let cwd = sh.pod_dir(&r.namespace, &r.name);
     let bin = sh.pod_bin_dir(&r.namespace, &r.name);
     if let Err(e) = std::fs::create_dir_all(&cwd).and_then(|()| std::fs::create_dir_all(&bin)) {
@@ -143,19 +181,36 @@ pub fn handle(
         stderr: query.stderr,
         tty: query.tty,
     };
-    let ns = r.namespace.clone();
-    let pod = r.name.clone();
-    let command = query.command;
+    let ws = ws.protocols(EXEC_SUBPROTOCOLS);
+    let cancel = sh.cancel.clone();
+    if let Some(ExecFault::StatusAfterUpgrade(code)) = fault {
+        let host = pod_host(&sh, &r.namespace, &r.name);
+        let url = kubelet_exec_url(&host, &r.namespace, &r.name, &container, &query);
+        let status = no_kubelet_stream_status(
+            &Kubelet {
+                host: &host,
+                url: &url,
+            },
+            code,
+        );
+        return ws.on_upgrade(move |socket| async move {
+            tokio::select! {
+                _ = refuse_after_upgrade(socket, &target, status) => {}
+                _ = cancel.cancelled() => {}
+            }
+        });
+    }
+    let cut_after = match fault {
+        Some(ExecFault::CutAfter(after)) => Some(after),
+        _ => None,
+    };
     let events_sh = sh.clone();
     let on_event = move |ev: ExecEvent| {
-        let kind = match ev {
+        let mut t = event.clone();
+        t.kind = match ev {
             ExecEvent::Started => TimelineKind::ExecStart,
             _ => TimelineKind::ExecEnd,
         };
-        let mut t = TimelineEvent::new(kind, &ns);
-        t.pod = Some(pod.clone());
-        t.container = Some(container.clone());
-        t.command = Some(command.clone());
         match ev {
             ExecEvent::Started => {}
             ExecEvent::Exited { exit_code } => t.exit_code = Some(exit_code),
@@ -172,13 +227,56 @@ pub fn handle(
         }
         events_sh.timeline.record(t);
     };
-    let cancel = sh.cancel.clone();
-    ws.protocols(EXEC_SUBPROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            tokio::select! {
-                _ = serve_exec(socket, target, cut_after, on_event) => {}
-                // Dropping serve_exec kills the command's process group.
-                _ = cancel.cancelled() => {}
-            }
-        })
+    ws.on_upgrade(move |socket| async move {
+        tokio::select! {
+            _ = serve_exec(socket, target, cut_after, on_event) => {}
+            // Dropping serve_exec kills the command's process group.
+            _ = cancel.cancelled() => {}
+        }
+    })
+}
+
+/// Holds an exec request unanswered until the client gives up (the connection closes and this
+/// future is dropped) or the simulator stops; the timeline records that it arrived.
+async fn never_answer(sh: &Shared, mut event: TimelineEvent) -> Response {
+    event.kind = TimelineKind::ExecUnanswered;
+    sh.timeline.record(event);
+    sh.cancel.cancelled().await;
+    ApiError::Injected {
+        code: 503,
+        message: "the server is shutting down".into(),
+    }
+    .into_response()
+}
+
+/// The node address of a pod, as its `status.hostIP` gives it.
+fn pod_host(sh: &Shared, ns: &str, pod: &str) -> String {
+    sh.store
+        .get(id::PODS, ns, pod)
+        .map(|obj| util::str_at(&obj.value, "/status/hostIP").to_string())
+        .unwrap_or_default()
+}
+
+/// The kubelet URL an API server dials for this exec (`streamLocation` in
+/// pkg/registry/core/pod: the streams as `input`/`output`/`error`/`tty` flags, keys sorted as
+/// Go's `url.Values.Encode` sorts them).
+fn kubelet_exec_url(host: &str, ns: &str, pod: &str, container: &str, q: &ExecQuery) -> String {
+    let mut params = form_urlencoded::Serializer::new(String::new());
+    for part in &q.command {
+        params.append_pair("command", part);
+    }
+    for (key, on) in [
+        ("error", q.stderr),
+        ("input", q.stdin),
+        ("output", q.stdout),
+        ("tty", q.tty),
+    ] {
+        if on {
+            params.append_pair(key, "1");
+        }
+    }
+    format!(
+        "https://{host}:10250/exec/{ns}/{pod}/{container}?{}",
+        params.finish()
+    )
 }

@@ -20,6 +20,13 @@ pub enum FaultAction {
     DropWatchAfterEvents(u32),
     /// Kill an exec'd command this long after it started.
     CutExecAfterMs(u64),
+    /// Exec: answer the upgrade, then send a failure Status with this code on the error
+    /// channel before any command starts, as a 1.30+ API server does when it cannot open its
+    /// own stream to the kubelet (500: the kubelet cannot be dialled).
+    ExecStatusAfterUpgrade(u16),
+    /// Exec: take the request and never answer its upgrade, as when the kubelet accepted the
+    /// API server's connection and went silent. Nothing starts.
+    ExecNeverAnswered,
 }
 
 fn one() -> u32 {
@@ -142,6 +149,11 @@ mod tests {
         let f: Fault = serde_json::from_str(r#"{"action":{"dropWatchAfterEvents":2}}"#).unwrap();
         assert_eq!(f.nth, 1);
         assert_eq!(f.action, FaultAction::DropWatchAfterEvents(2));
+        let f: Fault = serde_json::from_str(r#"{"action":"execNeverAnswered"}"#).unwrap();
+        assert_eq!(f.action, FaultAction::ExecNeverAnswered);
+        let f: Fault =
+            serde_json::from_str(r#"{"action":{"execStatusAfterUpgrade":500}}"#).unwrap();
+        assert_eq!(f.action, FaultAction::ExecStatusAfterUpgrade(500));
     }
 
     #[test]

@@ -98,6 +98,9 @@ pub struct RequestRecord {
     /// get, list, watch, create, update, patch, delete, deletecollection, exec; for
     /// non-resource paths (discovery, /sim) the lower-case HTTP method.
     pub verb: String,
+    /// The HTTP method, e.g. `GET` for a WebSocket exec and `POST` for an SPDY one: the API
+    /// server authorizes the two with different verbs.
+    pub method: String,
     /// Plural; "" for non-resource paths.
     pub resource: String,
     pub namespace: Option<String>,

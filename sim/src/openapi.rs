@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::discovery::KubeVersion;
 use super::resources::{RESOURCES, group_versions};
 
 /// `openapi/v3/<path>` key for a group/version.
@@ -16,14 +17,14 @@ fn gv_path(group: &str, version: &str) -> String {
     }
 }
 
-/// `/openapi/v3`: the index of per-group-version documents.
-pub fn root() -> Value {
+/// `/openapi/v3`: the index of per-group-version documents of a server of version `server`.
+pub fn root(server: KubeVersion) -> Value {
     let mut paths = Map::new();
     for (g, v) in group_versions() {
         let p = gv_path(g, v);
         paths.insert(
             p.clone(),
-            json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash=pxsnap-sim-{}", super::discovery::GIT_VERSION)}),
+            json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash=pxsnap-sim-{server}")}),
         );
     }
     json!({"paths": paths})
@@ -34,7 +35,7 @@ pub fn root() -> Value {
 /// field 2 `info{title=1, version=2}`). kubectl falls back to it for client-side
 /// validation of what the v3 check cannot place (e.g. a `v1/List`); with no
 /// definitions it has nothing to reject, as for a schema-less CRD.
-pub fn swagger_v2_protobuf() -> Vec<u8> {
+pub fn swagger_v2_protobuf(server: KubeVersion) -> Vec<u8> {
     fn field(out: &mut Vec<u8>, number: u8, bytes: &[u8]) {
         out.push((number << 3) | 2);
         // Every field here is far shorter than 128 bytes: a one-byte length.
@@ -43,7 +44,7 @@ pub fn swagger_v2_protobuf() -> Vec<u8> {
     }
     let mut info = Vec::new();
     field(&mut info, 1, b"Kubernetes");
-    field(&mut info, 2, super::discovery::GIT_VERSION.as_bytes());
+    field(&mut info, 2, server.to_string().as_bytes());
     let mut doc = Vec::new();
     field(&mut doc, 1, b"2.0");
     field(&mut doc, 2, &info);
@@ -54,7 +55,7 @@ pub fn swagger_v2_protobuf() -> Vec<u8> {
 pub const SWAGGER_V2_PROTOBUF: &str = "application/octet-stream";
 
 /// `/openapi/v3/api/v1` or `/openapi/v3/apis/{g}/{v}`, or None when not served.
-pub fn group_version(path: &str) -> Option<Value> {
+pub fn group_version(path: &str, server: KubeVersion) -> Option<Value> {
     let (group, version) = match path.split('/').collect::<Vec<_>>().as_slice() {
         ["api", v] => ("", *v),
         ["apis", g, v] => (*g, *v),
@@ -103,7 +104,7 @@ pub fn group_version(path: &str) -> Option<Value> {
     }
     Some(json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": super::discovery::GIT_VERSION},
+        "info": {"title": "Kubernetes", "version": server.to_string()},
         "paths": paths,
         "components": {"schemas": {}},
     }))

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::SimError;
+use super::discovery::KubeVersion;
 
 /// A whole scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +33,9 @@ pub struct Scenario {
     /// `stork.libopenstorage.org` are not served: discovery leaves them out and their URLs
     /// answer 404, as an API server does for an unknown group.
     pub stork_crds: bool,
+    /// The Kubernetes version the server reports (`v1.33.0` unless set), and so the one whose
+    /// behaviour it plays where versions differ: which verbs an exec needs.
+    pub server_version: KubeVersion,
 }
 
 impl Default for Scenario {
@@ -46,6 +50,7 @@ impl Default for Scenario {
             users: Vec::new(),
             stork: true,
             stork_crds: true,
+            server_version: KubeVersion::DEFAULT,
         }
     }
 }
@@ -114,6 +119,10 @@ pub struct PodSpec {
     pub env: BTreeMap<String, String>,
     /// Executables (shell script bodies) placed first in the pod's PATH.
     pub shims: BTreeMap<String, String>,
+    /// The pod is being deleted: it carries a `deletionTimestamp` (and a 30 s grace period)
+    /// while its phase is still Running, as a real pod does between its deletion and the
+    /// end of its containers.
+    pub terminating: bool,
 }
 
 impl Default for PodSpec {
@@ -126,6 +135,7 @@ impl Default for PodSpec {
             containers: Vec::new(),
             env: BTreeMap::new(),
             shims: BTreeMap::new(),
+            terminating: false,
         }
     }
 }
@@ -312,6 +322,7 @@ fn cassandra_pod(ns: &str, name: &str, pvc: &str, app: &str) -> PodSpec {
             e
         },
         shims: nodetool_shim(),
+        terminating: false,
     }
 }
 
@@ -374,6 +385,7 @@ fn cassandra() -> Scenario {
         users: Vec::new(),
         stork: true,
         stork_crds: true,
+        server_version: KubeVersion::DEFAULT,
     }
 }
 
@@ -402,6 +414,10 @@ mod tests {
         let j = r#"{"pods":[{"name":"p","containers":[{"name":"c"}]}]}"#;
         let s = Scenario::parse(j).unwrap();
         assert_eq!(s.pods[0].namespace, "default");
+        assert_eq!(s.server_version, KubeVersion::DEFAULT);
+        let s = Scenario::parse(r#"{"serverVersion":"v1.35.0"}"#).unwrap();
+        assert_eq!(s.server_version.minor, 35);
+        assert!(Scenario::parse(r#"{"serverVersion":"1.35"}"#).is_err());
         assert!(Scenario::parse("{bad").is_err());
     }
 }

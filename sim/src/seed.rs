@@ -51,12 +51,18 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
     }
     for (i, pod) in scenario.pods.iter().enumerate() {
         store.create(id::PODS, &pod.namespace, pod_object(pod, i))?;
+        if pod.terminating {
+            store.mark_deleting(id::PODS, &pod.namespace, &pod.name, POD_GRACE_SECONDS)?;
+        }
     }
     if scenario.stork {
         store.create(id::PODS, "kube-system", stork_pod())?;
     }
     Ok(())
 }
+
+/// A pod's default `terminationGracePeriodSeconds`, which a deletion without one uses.
+const POD_GRACE_SECONDS: u32 = 30;
 
 pub fn namespace(name: &str) -> Value {
     json!({
@@ -331,10 +337,23 @@ mod tests {
         assert!(pv_is_portworx(&pv.value));
         let pod = store.get(id::PODS, "cassandra", "cassandra-1").unwrap();
         assert_eq!(pod.value["status"]["phase"], "Running");
+        assert!(pod.value["metadata"].get("deletionTimestamp").is_none());
         assert_eq!(
             pod.value["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
             "cassandra-data-cassandra-1"
         );
         assert_eq!(store.all(id::PODS, Some("kube-system")).len(), 1);
+    }
+
+    #[test]
+    fn a_terminating_pod_is_running_with_a_deletion_timestamp() {
+        let store = Store::new(1000);
+        let mut s = Scenario::builtin("cassandra").unwrap();
+        s.pods[0].terminating = true;
+        seed(&store, &s).unwrap();
+        let pod = store.get(id::PODS, "cassandra", "cassandra-0").unwrap();
+        assert_eq!(pod.value["status"]["phase"], "Running");
+        assert!(pod.value["metadata"]["deletionTimestamp"].is_string());
+        assert_eq!(pod.value["metadata"]["deletionGracePeriodSeconds"], 30);
     }
 }

@@ -375,15 +375,53 @@ impl Store {
         name: &str,
         created: jiff::Timestamp,
     ) -> Result<Arc<StoredObject>, ApiError> {
+        let created = created.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        self.set_server_metadata(
+            res,
+            ns,
+            name,
+            [("creationTimestamp", Value::String(created))],
+        )
+    }
+
+    /// Starts a graceful deletion: sets `deletionTimestamp` (now) and
+    /// `deletionGracePeriodSeconds` and leaves the object in place, as the API server does for a
+    /// pod until its kubelet reports the containers gone. Recorded as a modification.
+    pub fn mark_deleting(
+        &self,
+        res: ResId,
+        ns: &str,
+        name: &str,
+        grace_seconds: u32,
+    ) -> Result<Arc<StoredObject>, ApiError> {
+        self.set_server_metadata(
+            res,
+            ns,
+            name,
+            [
+                ("deletionTimestamp", Value::String(util::now_rfc3339())),
+                ("deletionGracePeriodSeconds", Value::from(grace_seconds)),
+            ],
+        )
+    }
+
+    /// Sets metadata fields only the server writes (which `update_with` keeps from the stored
+    /// object), as a modification with a new resourceVersion.
+    fn set_server_metadata<const N: usize>(
+        &self,
+        res: ResId,
+        ns: &str,
+        name: &str,
+        fields: [(&str, Value); N],
+    ) -> Result<Arc<StoredObject>, ApiError> {
         let (mut g, key, old) = self.locked_existing(res, ns, name)?;
         let mut new = old.value.clone();
         g.rv += 1;
         let rv = g.rv;
         let meta = util::obj_entry(&mut new, "metadata");
-        meta.insert(
-            "creationTimestamp".into(),
-            Value::String(created.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        );
+        for (field, value) in fields {
+            meta.insert(field.to_string(), value);
+        }
         meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
         Ok(self.commit(g, res, key, new, rv, Some(old)))
     }

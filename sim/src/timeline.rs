@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub enum TimelineKind {
     ExecStart,
+    /// An exec request that reached a kubelet which never answered (fault injection): no
+    /// command started.
+    ExecUnanswered,
     ExecEnd,
     SnapshotCut,
     SnapshotReady,

@@ -37,6 +37,21 @@ impl HookPhase {
     }
 }
 
+/// Whether a command may have started in its container: what decides whether a pod gets its
+/// post commands. Ordered from least to most started, so that the pre commands of one pod
+/// combine to the most started of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StartOutcome {
+    /// The API server answered with an error status before any stream opened (403, 404, 429,
+    /// 500…), or said on the error channel that it never reached the kubelet: nothing ran.
+    NeverStarted,
+    /// The exec request got no answer, or the connection failed without one: the command may
+    /// or may not have started.
+    OutcomeUnknown,
+    /// The stream opened and nothing says that the command did not start.
+    MayHaveRun,
+}
+
 /// What one command did in one container (the `hooks[]` entries of the JSON result).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,6 +73,8 @@ pub struct HookRecord {
     /// refusal will not get better.
     #[serde(skip)]
     pub stream_lost: bool,
+    #[serde(skip)]
+    pub start: StartOutcome,
 }
 
 impl HookRecord {
@@ -155,15 +172,17 @@ pub async fn run_hook(
         stderr: String::new(),
         error: None,
         stream_lost: false,
+        start: StartOutcome::MayHaveRun,
     };
     match outcome {
         Run::NotOpened => {
-            // Most likely no command ran (the runtime starts it around the upgrade reply, which
-            // never came), and trying again may reach the pod; a post command is idempotent, so
-            // a retry is safe even if the first one did start.
+            // The API server may have reached the kubelet and the command may run, or not:
+            // nothing came back to say. Trying again may reach the pod; a post command is
+            // idempotent, so a retry is safe even if the first one did start.
             record.stream_lost = true;
+            record.start = StartOutcome::OutcomeUnknown;
             record.error = Some(format!(
-                "could not start: no exec session within {}",
+                "got no answer to its exec request within {}; {UNKNOWN}",
                 crate::duration::human(timeout)
             ));
         }
@@ -183,23 +202,78 @@ pub async fn run_hook(
                 kube::Error::Api(_) => crate::k8s::cluster::is_transient(&err),
                 _ => true,
             };
-            record.error = Some(describe_exec_error(err, &target.namespace));
+            record.start = start_of_refused(&err);
+            let message = describe_exec_error(err, &target.namespace);
+            record.error = Some(match record.start {
+                StartOutcome::OutcomeUnknown => format!("{message}; {UNKNOWN}"),
+                _ => message,
+            });
         }
         Run::Done(done) => {
+            let output_seen = !done.stdout.is_empty() || !done.stderr.is_empty();
             record.stdout = done.stdout;
             record.stderr = done.stderr;
             match exit_code(done.status.as_ref()) {
                 Ok(code) => record.exit_code = Some(code),
-                Err(message) => {
-                    record.stream_lost = done.status.is_none();
-                    record.error = Some(message);
-                }
+                Err(message) => match done.status.as_ref() {
+                    Some(status) if !output_seen && never_reached_kubelet(status) => {
+                        // Nothing ran, so a retry is safe and may find the kubelet back.
+                        record.stream_lost = true;
+                        record.start = StartOutcome::NeverStarted;
+                        record.error = Some(format!(
+                            "did not start: the API server could not reach the pod's kubelet ({message})"
+                        ));
+                    }
+                    status => {
+                        record.stream_lost = status.is_none();
+                        record.error = Some(message);
+                    }
+                },
             }
         }
     }
     record.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(phase = phase.label(), pod = %record.pod, exit = ?record.exit_code, error = ?record.error, "hook done");
     record
+}
+
+/// The end of a message about a command that may or may not have started.
+const UNKNOWN: &str = "whether it started is unknown";
+
+/// How far an exec that failed before its stream opened got. An HTTP error status (and, from
+/// kube's upgrade check, any other answer than 101) is the API server's answer before it
+/// upgraded anything, so nothing ran. A connection that failed without an answer may have
+/// carried the request to the kubelet first.
+fn start_of_refused(err: &kube::Error) -> StartOutcome {
+    match err {
+        kube::Error::Api(_)
+        | kube::Error::UpgradeConnection(kube::client::UpgradeConnectionError::ProtocolSwitch(_)) => {
+            StartOutcome::NeverStarted
+        }
+        _ => StartOutcome::OutcomeUnknown,
+    }
+}
+
+/// Whether a failure Status on the error channel (with no output before it) says that the
+/// command never started. The one case upstream makes certain: from 1.30 the API server
+/// answers the WebSocket upgrade first and only then opens its own SPDY stream to the kubelet
+/// (`StreamTranslatorHandler`, k8s.io/apiserver/pkg/util/proxy); when that fails it sends
+/// `apierrors.NewInternalError(err)`, where `err` comes from client-go's `spdy.Negotiate`
+/// (`error sending request: …`: the kubelet could not be reached) or
+/// `SpdyRoundTripper.NewConnection` (`unable to upgrade connection…`: the kubelet refused the
+/// stream). Once the stream to the kubelet exists, the kubelet's own failures arrive as
+/// InternalErrors too (`error executing command in container: …`, e.g. container not found),
+/// and those may come after the command ran, so any other Status counts as may-have-run: a
+/// needless post command is harmless, a missing one leaves the application frozen.
+fn never_reached_kubelet(status: &Status) -> bool {
+    const NO_KUBELET_STREAM: [&str; 2] =
+        ["error sending request: ", "unable to upgrade connection"];
+    status.reason.as_deref() == Some("InternalError")
+        && status
+            .message
+            .as_deref()
+            .and_then(|m| m.strip_prefix("Internal error occurred: "))
+            .is_some_and(|cause| NO_KUBELET_STREAM.iter().any(|p| cause.starts_with(p)))
 }
 
 /// How one exec went. Not opening a session is kept apart from timing out in one: the second
@@ -361,26 +435,78 @@ pub fn exit_code(status: Option<&Status>) -> Result<i32, String> {
     })
 }
 
-/// Why an exec did not start. A 403 gets pxsnap's Forbidden wording (the verb, `pods/exec`, and
-/// where the RBAC rules are), as every other refused request does: exec is the one rule users
-/// forget, and the server's own message does not say what to change.
+/// Why an exec did not start. A 403 from the API server's authorizer gets pxsnap's Forbidden
+/// wording (the verb the server checked, `pods/exec`, and where the RBAC rules are), as every
+/// other refused request does: exec is the one rule users forget, and the server's own message
+/// does not say what to change. Any other 403 is quoted as it is: no rule would help.
 fn describe_exec_error(err: kube::Error, namespace: &str) -> String {
     match err {
-        kube::Error::Api(status) if status.code == 403 => format!(
-            "exec refused: {}",
-            crate::error::Error::from_kube(
+        kube::Error::Api(mut status) if status.code == 403 => {
+            let verb = match authorizer_denial(&status) {
+                Some(ExecDenial::Filter(verb)) => verb,
+                Some(ExecDenial::CreateCheck) => {
+                    status.message = format!(
+                        "{} (from Kubernetes 1.35 a WebSocket exec needs create as well as get)",
+                        status.message.trim_end().trim_end_matches(':')
+                    );
+                    "create".to_string()
+                }
+                None => {
+                    return format!(
+                        "exec refused (HTTP 403, not by the API server's authorizer): {}",
+                        status.message
+                    );
+                }
+            };
+            let refused = crate::error::Error::from_kube(
                 kube::Error::Api(status),
-                "create",
+                &verb,
                 "pods/exec",
-                Some(namespace)
-            )
-        ),
+                Some(namespace),
+            );
+            format!("exec refused: {refused}")
+        }
         kube::Error::Api(status) => format!("exec refused: {} ({})", status.message, status.code),
         kube::Error::UpgradeConnection(e) => {
             format!("exec refused: {}", crate::error::root_cause(&e))
         }
         other => format!("exec failed: {}", crate::error::root_cause(&other)),
     }
+}
+
+/// Which check of the API server's authorizer refused an exec.
+#[derive(Debug, PartialEq, Eq)]
+enum ExecDenial {
+    /// The authorization filter, whose message names the verb it checked: the HTTP method's,
+    /// `get` for a WebSocket upgrade, `create` for SPDY.
+    Filter(String),
+    /// From 1.35, the second check a WebSocket exec meets (`ensureAuthorizedForVerb` in
+    /// pkg/registry/core/pod/rest): `create`, which its message does not name.
+    CreateCheck,
+}
+
+/// How the API server's authorizer refused an exec, or `None` when the 403 did not come from
+/// it. An authorizer's Forbidden has reason `Forbidden`, `details.kind` `pods`, and one of two
+/// messages: the filter's `pods "x" is forbidden: User "u" cannot get resource "pods/exec" …`,
+/// or the second check's, which quotes only the authorizer's reason — empty for RBAC — and so
+/// ends at `is forbidden: `. Anything else (a proxy's plain-text `denied destination`, an
+/// admission plugin's reason) is not a missing RBAC rule.
+fn authorizer_denial(status: &kube::core::Status) -> Option<ExecDenial> {
+    let details = status.details.as_ref()?;
+    if status.reason != "Forbidden" || details.kind != "pods" {
+        return None;
+    }
+    let message = status.message.as_str();
+    if let Some((_, rest)) = message.split_once(" cannot ") {
+        let (verb, rest) = rest.split_once(' ')?;
+        return rest
+            .starts_with("resource \"pods/exec\"")
+            .then(|| ExecDenial::Filter(verb.to_string()));
+    }
+    message
+        .trim_end()
+        .ends_with("is forbidden:")
+        .then_some(ExecDenial::CreateCheck)
 }
 
 #[cfg(test)]
@@ -412,5 +538,58 @@ mod tests {
             Err("container not found (\"x\")".into())
         );
         assert!(exit_code(None).is_err());
+    }
+
+    /// An authorizer-shaped Forbidden for pod app-0 with `message`.
+    fn pod_forbidden(message: &str) -> kube::core::Status {
+        serde_json::from_value(json!({
+            "status": "Failure", "reason": "Forbidden", "code": 403,
+            "details": {"name": "app-0", "kind": "pods"}, "message": message
+        }))
+        .expect("status")
+    }
+
+    #[test]
+    fn the_verb_comes_from_the_authorizer_s_message() {
+        let filter = pod_forbidden(
+            "pods \"app-0\" is forbidden: User \"u\" cannot get resource \"pods/exec\" in API group \"\" in the namespace \"db\"",
+        );
+        assert_eq!(
+            authorizer_denial(&filter),
+            Some(ExecDenial::Filter("get".into()))
+        );
+        let second_check = pod_forbidden("pods \"app-0\" is forbidden: ");
+        assert_eq!(
+            authorizer_denial(&second_check),
+            Some(ExecDenial::CreateCheck)
+        );
+        let admission =
+            pod_forbidden("pods \"app-0\" is forbidden: exec into this pod is not allowed");
+        assert_eq!(authorizer_denial(&admission), None);
+        let proxy = kube::core::Status::failure("denied destination", "Failed to parse error data")
+            .with_code(403);
+        assert_eq!(authorizer_denial(&proxy), None);
+    }
+
+    #[test]
+    fn only_the_api_server_s_failure_to_reach_the_kubelet_means_never_started() {
+        let internal = |message: &str| {
+            status(
+                json!({"status": "Failure", "reason": "InternalError", "code": 500, "message": message}),
+            )
+        };
+        assert!(never_reached_kubelet(&internal(
+            "Internal error occurred: error sending request: Post \"https://10.0.0.1:10250/exec/db/p/c?command=sh\": dial tcp 10.0.0.1:10250: connect: connection refused"
+        )));
+        assert!(never_reached_kubelet(&internal(
+            "Internal error occurred: unable to upgrade connection: pod does not exist"
+        )));
+        assert!(!never_reached_kubelet(&internal(
+            "Internal error occurred: error executing command in container: container not found"
+        )));
+        assert!(!never_reached_kubelet(&status(json!({
+            "status": "Failure", "reason": "NotFound", "code": 404,
+            "message": "error sending request: pods \"p\" not found"
+        }))));
     }
 }

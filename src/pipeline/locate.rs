@@ -186,14 +186,25 @@ pub fn locate(pods: &[Pod], pvcs: &[String], container: Option<&str>) -> Result<
     })
 }
 
-/// Why a pod cannot take a command now, or `None` when its phase is Running.
+/// Why a pod cannot take a command now, or `None` when its phase is Running and it is not
+/// being deleted. A terminating pod stays Running until its containers stop, but its
+/// application is going away: quiescing it would freeze an app that may be gone before the
+/// post command, and its data is about to be written for the last time anyway.
 fn pod_not_running(pod: &Pod) -> Option<String> {
     let phase = pod
         .status
         .as_ref()
         .and_then(|s| s.phase.as_deref())
         .unwrap_or("Unknown");
-    (phase != "Running").then(|| format!("pod is {phase}"))
+    if phase != "Running" {
+        return Some(format!("pod is {phase}"));
+    }
+    pod.metadata.deletion_timestamp.as_ref().map(|since| {
+        format!(
+            "pod is terminating (deleted at {}, phase still Running)",
+            since.0
+        )
+    })
 }
 
 /// Why the chosen container cannot take a command, judged on that container alone: a
@@ -229,6 +240,16 @@ mod tests {
         .expect("valid pod")
     }
 
+    /// Running pod `app-0` whose volume `data` claims `pvc-a`, with `containers`.
+    fn running_app_0(containers: serde_json::Value) -> Pod {
+        pod(
+            "app-0",
+            "Running",
+            json!([claim("data", "pvc-a")]),
+            containers,
+        )
+    }
+
     fn claim(volume: &str, pvc: &str) -> serde_json::Value {
         json!({"name": volume, "persistentVolumeClaim": {"claimName": pvc}})
     }
@@ -247,12 +268,10 @@ mod tests {
 
     #[test]
     fn picks_the_container_that_mounts_the_volume() {
-        let pods = [pod(
-            "app-0",
-            "Running",
-            json!([claim("data", "pvc-a")]),
-            json!([container("sidecar", &[]), container("app", &["data"])]),
-        )];
+        let pods = [running_app_0(json!([
+            container("sidecar", &[]),
+            container("app", &["data"])
+        ]))];
         let found = locate(&pods, &pvcs(&["pvc-a"]), None).expect("locates");
         assert_eq!(found.targets.len(), 1);
         assert_eq!(found.targets[0].container, "app");
@@ -261,12 +280,10 @@ mod tests {
 
     #[test]
     fn several_mounting_containers_need_dash_c() {
-        let pods = [pod(
-            "app-0",
-            "Running",
-            json!([claim("data", "pvc-a")]),
-            json!([container("a", &["data"]), container("b", &["data"])]),
-        )];
+        let pods = [running_app_0(json!([
+            container("a", &["data"]),
+            container("b", &["data"])
+        ]))];
         let err = locate(&pods, &pvcs(&["pvc-a"]), None).expect_err("ambiguous");
         assert!(err.to_string().contains("a, b"), "{err}");
         let found = locate(&pods, &pvcs(&["pvc-a"]), Some("b")).expect("override");
@@ -275,12 +292,7 @@ mod tests {
 
     #[test]
     fn unknown_container_names_the_real_ones() {
-        let pods = [pod(
-            "app-0",
-            "Running",
-            json!([claim("data", "pvc-a")]),
-            json!([container("app", &["data"])]),
-        )];
+        let pods = [running_app_0(json!([container("app", &["data"])]))];
         let err = locate(&pods, &pvcs(&["pvc-a"]), Some("nope")).expect_err("unknown");
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("(it has: app)"), "{err}");
@@ -327,13 +339,24 @@ mod tests {
     }
 
     #[test]
-    fn only_the_chosen_containers_state_counts() {
-        let mut sidecar_down = pod(
-            "app-0",
-            "Running",
-            json!([claim("data", "pvc-a")]),
-            json!([container("app", &["data"]), container("proxy", &[])]),
+    fn a_terminating_pod_is_skipped() {
+        let mut going = running_app_0(json!([container("app", &["data"])]));
+        going.metadata.deletion_timestamp =
+            serde_json::from_value(json!("2026-01-02T03:04:05Z")).expect("timestamp");
+        let found = locate(&[going], &pvcs(&["pvc-a"]), None).expect("locates");
+        assert!(found.targets.is_empty());
+        assert_eq!(
+            found.skipped[0].reason,
+            "pod is terminating (deleted at 2026-01-02T03:04:05Z, phase still Running)"
         );
+    }
+
+    #[test]
+    fn only_the_chosen_containers_state_counts() {
+        let mut sidecar_down = running_app_0(json!([
+            container("app", &["data"]),
+            container("proxy", &[])
+        ]));
         sidecar_down.status = serde_json::from_value(json!({"phase": "Running", "containerStatuses": [
             {"name": "app", "ready": true, "restartCount": 0, "image": "i", "imageID": "", "state": {"running": {}}},
             {"name": "proxy", "ready": false, "restartCount": 5, "image": "i", "imageID": "", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}

@@ -1,5 +1,5 @@
 //! The freeze window: pre commands across pods, and the guarantee that every pod whose pre
-//! command started gets its post commands.
+//! command may have started gets its post commands.
 //!
 //! [`freeze`] returns a [`Frozen`] value whatever happened (all pre commands succeeded, one
 //! failed, a signal arrived). The only ways to get rid of a `Frozen` are [`Frozen::release`] or
@@ -19,7 +19,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::error::Signal;
-use crate::pipeline::hooks::{HookPhase, HookRecord, run_hook};
+use crate::pipeline::hooks::{HookPhase, HookRecord, StartOutcome, run_hook};
 use crate::pipeline::locate::HookTarget;
 use crate::signals::Signals;
 
@@ -35,7 +35,8 @@ pub struct HookPlan {
 }
 
 /// Attempts for a post command whose exec stream failed (not a non-zero exit: the command's
-/// own verdict is final). A dropped connection must not leave an app frozen.
+/// own verdict is final), in a pod whose pre command may have run. A dropped connection must
+/// not leave an app frozen.
 const POST_ATTEMPTS: u32 = 3;
 const POST_RETRY_DELAY: Duration = Duration::from_secs(1);
 
@@ -44,9 +45,10 @@ const POST_RETRY_DELAY: Duration = Duration::from_secs(1);
 pub struct Frozen {
     client: Client,
     plan: Arc<HookPlan>,
-    /// Indices into `plan.targets` whose pre command started and whose post commands have
-    /// not finished, with when the pre started. Shared with the exec jobs from the moment a pre
-    /// command starts, so the `Drop` safety net sees every frozen pod even mid-freeze.
+    /// Indices into `plan.targets` whose pre command may have started and whose post commands
+    /// have not finished. Shared with the exec jobs from the moment a pre command starts, so the
+    /// `Drop` safety net sees every frozen pod even mid-freeze. A pod leaves it before its post
+    /// commands only when the API server said that none of its pre commands started.
     started: StartedPods,
     pub records: Vec<HookRecord>,
     pub pre_failure: Option<String>,
@@ -60,10 +62,58 @@ pub struct Frozen {
     finish_order: Vec<usize>,
 }
 
-type StartedPods = Arc<Mutex<BTreeMap<usize, Mark>>>;
+type StartedPods = Arc<Mutex<BTreeMap<usize, FrozenPod>>>;
 
-fn lock(started: &StartedPods) -> std::sync::MutexGuard<'_, BTreeMap<usize, Mark>> {
+fn lock(started: &StartedPods) -> std::sync::MutexGuard<'_, BTreeMap<usize, FrozenPod>> {
     started.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A pod that may be frozen: since when, and how far its pre commands are known to have got.
+#[derive(Clone, Copy, Debug)]
+struct FrozenPod {
+    since: Mark,
+    pre: StartOutcome,
+}
+
+impl FrozenPod {
+    /// A pod whose pre command is about to start: until the API server says otherwise, it may
+    /// run, so the release must reach this pod.
+    fn starting() -> FrozenPod {
+        FrozenPod {
+            since: Mark::now(),
+            pre: StartOutcome::MayHaveRun,
+        }
+    }
+
+    /// How many times a failed post command is tried here. Where no one knows whether the pre
+    /// command started (its exec request went unanswered), the post command is tried once:
+    /// the node is most likely unreachable, and each attempt costs a whole hook timeout.
+    fn post_attempts(self) -> u32 {
+        match self.pre {
+            StartOutcome::OutcomeUnknown => 1,
+            StartOutcome::NeverStarted | StartOutcome::MayHaveRun => POST_ATTEMPTS,
+        }
+    }
+}
+
+/// Records how far a pod's pre commands got, once they are done: a pod where none started
+/// leaves the freeze (no post command, no window); one where the outcome is unknown keeps a
+/// single post attempt. No records (none ran) leaves the pod as it was.
+fn settle_pre(started: &StartedPods, index: usize, records: &[HookRecord]) {
+    let Some(pre) = records.iter().map(|r| r.start).max() else {
+        return;
+    };
+    let mut started = lock(started);
+    match pre {
+        StartOutcome::NeverStarted => {
+            started.remove(&index);
+        }
+        _ => {
+            if let Some(pod) = started.get_mut(&index) {
+                pod.pre = pre;
+            }
+        }
+    }
 }
 
 /// A moment, both monotonic (for durations) and wall-clock (for the report).
@@ -161,10 +211,10 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
     if plan.pre.is_empty() || plan.targets.is_empty() {
         // Nothing quiesces the app, but post commands still run everywhere (they may be
         // notifications); treat every target as started so release reaches them.
-        let now = Mark::now();
-        *lock(&frozen.started) = (0..plan.targets.len()).map(|i| (i, now)).collect();
+        let pod = FrozenPod::starting();
+        *lock(&frozen.started) = (0..plan.targets.len()).map(|i| (i, pod)).collect();
         if !plan.targets.is_empty() && !plan.post.is_empty() {
-            frozen.started_at = Some(now);
+            frozen.started_at = Some(pod.since);
         }
         return frozen;
     }
@@ -187,7 +237,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                 if failed.load(Ordering::SeqCst) {
                     return (index, Vec::new());
                 }
-                lock(&started).insert(index, Mark::now());
+                lock(&started).insert(index, FrozenPod::starting());
                 let target = &plan.targets[index];
                 let mut records = Vec::new();
                 for (nth, command) in plan.pre.iter().enumerate() {
@@ -206,6 +256,7 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
                         break;
                     }
                 }
+                settle_pre(&started, index, &records);
                 (index, records)
             }
         })
@@ -245,8 +296,8 @@ impl Frozen {
         self.pre_failure.is_none() && self.interrupted.is_none()
     }
 
-    /// Runs the post commands in every pod whose pre command started. Further signals during
-    /// the release do not stop it; each one prints what is still frozen and where.
+    /// Runs the post commands in every pod whose pre command may have started. Further signals
+    /// during the release do not stop it; each one prints what is still frozen and where.
     pub async fn release(mut self, signals: &mut Signals) -> Released {
         let frozen = StillFrozen::default();
         let work = self.release_now(&frozen);
@@ -273,8 +324,8 @@ impl Frozen {
 
     async fn release_now(&mut self, frozen: &StillFrozen) -> Released {
         let plan = self.plan.clone();
-        let mut to_release: Vec<(usize, Mark)> =
-            lock(&self.started).iter().map(|(&i, &m)| (i, m)).collect();
+        let mut to_release: Vec<(usize, FrozenPod)> =
+            lock(&self.started).iter().map(|(&i, &p)| (i, p)).collect();
         // Pods without a finished pre command (none ran) keep target order, after the others.
         let rank: BTreeMap<usize, usize> = self
             .finish_order
@@ -289,7 +340,7 @@ impl Frozen {
         let limit = Arc::new(Semaphore::new(plan.parallel.max(1)));
         let jobs: FuturesUnordered<_> = to_release
             .into_iter()
-            .map(|(index, start)| {
+            .map(|(index, pod)| {
                 let pods: Api<Pod> =
                     Api::namespaced(self.client.clone(), &plan.targets[index].namespace);
                 let (plan, limit, started) = (plan.clone(), limit.clone(), self.started.clone());
@@ -300,13 +351,16 @@ impl Frozen {
                     // Every post command runs even when an earlier one failed: each may undo a
                     // different part of the freeze.
                     for command in &plan.post {
-                        records.push(run_post(&pods, target, command, plan.timeout).await);
+                        let attempts = pod.post_attempts();
+                        records
+                            .push(run_post(&pods, target, command, plan.timeout, attempts).await);
                     }
+                    let failures = post_failures(&records, pod.pre);
                     // Only now is this pod out of the freeze; until here a panic or an
                     // abandoned release leaves it to the Drop safety net.
                     lock(&started).remove(&index);
                     frozen.remove(index);
-                    let (started_at, ended_at, duration_ms) = start.until(Mark::now());
+                    let (started_at, ended_at, duration_ms) = pod.since.until(Mark::now());
                     let window = PodWindow {
                         pod: target.pod.clone(),
                         container: target.container.clone(),
@@ -314,20 +368,22 @@ impl Frozen {
                         ended_at,
                         duration_ms,
                     };
-                    (records, window)
+                    (records, failures, window)
                 }
             })
             .collect();
-        let (post_records, per_pod): (Vec<Vec<HookRecord>>, Vec<PodWindow>) =
-            jobs.collect::<Vec<_>>().await.into_iter().unzip();
-        let post_records: Vec<HookRecord> = post_records.into_iter().flatten().collect();
-        let post_failures = post_records
-            .iter()
-            .filter(|r| !r.succeeded())
-            .map(HookRecord::failure_line)
-            .collect();
+        let mut post_records = Vec::new();
+        let mut post_failures = Vec::new();
+        let mut per_pod = Vec::new();
+        for (records, failures, window) in jobs.collect::<Vec<_>>().await {
+            post_records.extend(records);
+            post_failures.extend(failures);
+            per_pod.push(window);
+        }
+        // No pod left to release means no pre command started anywhere: nothing was frozen.
         let window = self
             .started_at
+            .filter(|_| !per_pod.is_empty())
             .map(|start| freeze_window(start, Mark::now(), per_pod));
         let mut records = std::mem::take(&mut self.records);
         records.extend(post_records);
@@ -388,18 +444,35 @@ impl StillFrozen {
     }
 }
 
-/// A post command, retried when the exec stream itself failed (the command reported nothing),
-/// because a lost connection must not leave the app frozen.
+/// One line per failed post command of a pod. Where the pre command's outcome is unknown, the
+/// line says so: the application there may be frozen or not, and pxsnap tried only once.
+fn post_failures(records: &[HookRecord], pre: StartOutcome) -> Vec<String> {
+    records
+        .iter()
+        .filter(|r| !r.succeeded())
+        .map(|r| match pre {
+            StartOutcome::OutcomeUnknown => format!(
+                "{} (tried once: the pre command's outcome there is unknown)",
+                r.failure_line()
+            ),
+            StartOutcome::NeverStarted | StartOutcome::MayHaveRun => r.failure_line(),
+        })
+        .collect()
+}
+
+/// A post command, tried up to `attempts` times when the exec stream itself failed (the
+/// command reported nothing), because a lost connection must not leave the app frozen.
 async fn run_post(
     pods: &Api<Pod>,
     target: &HookTarget,
     command: &str,
     timeout: Duration,
+    attempts: u32,
 ) -> HookRecord {
     let mut attempt = 1;
     loop {
         let record = run_hook(pods, target, HookPhase::Post, command, timeout).await;
-        if !record.stream_lost || attempt >= POST_ATTEMPTS {
+        if !record.stream_lost || attempt >= attempts {
             return record;
         }
         tracing::warn!(pod = %target.pod, attempt, error = ?record.error, "post command did not complete; retrying");

@@ -576,13 +576,11 @@ async fn bind_timeout_leaves_the_pvc_and_names_it() {
         .await
         .expect("left in place");
     assert_eq!(pvc.status.and_then(|s| s.phase).as_deref(), Some("Pending"));
-    let deletes = env
-        .sim
-        .request_log()
-        .into_iter()
-        .filter(|r| r.verb == "delete")
-        .count();
-    assert_eq!(deletes, 0, "pxsnap deletes nothing");
+    assert_eq!(
+        crate::run::requests_of(&env, "delete"),
+        0,
+        "pxsnap deletes nothing"
+    );
 }
 
 /// Creates the group snapshot of the three cassandra PVCs and waits until it lists its children.

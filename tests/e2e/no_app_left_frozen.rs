@@ -1,8 +1,10 @@
-//! End-to-end: the release reaches every pod whose pre command started, in the ways a run can
-//! go wrong around it that the happy-path tests do not cover — a stderr nobody reads any more,
-//! a signal between two pre commands, an exec session that is slow to open.
+//! End-to-end: the release reaches every pod whose pre command may have started, in the ways a
+//! run can go wrong around it that the happy-path tests do not cover — a stderr nobody reads
+//! any more, a signal between two pre commands, an exec session that is slow to open — and
+//! only those: a pod where the API server said nothing started gets no post command.
 
 use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::common::SimHandle;
 use crate::run::*;
@@ -144,12 +146,10 @@ fn a_failed_pre_command_stops_the_pod_s_later_ones_on_every_pod() {
     assert_eq!(thawed, vec!["fails", "slow"]);
 }
 
-/// `snap cassandra-data` with a pre and a post command, where the post command's exec (the
-/// 2nd exec of the run) meets `fault` once; `-o json` and `extra` flags.
-fn snap_with_a_faulty_post_exec(fault: FaultAction, extra: &[&str]) -> (SimHandle, Output) {
+/// `snap cassandra-data --pre 'nodetool flush' --post 'echo thawed' -o json` and `extra`,
+/// against a simulator where the exec requests meet `fault`.
+fn snap_with_an_exec_fault(fault: Fault, extra: &[&str]) -> (SimHandle, Output) {
     let sim = cassandra();
-    let mut fault = Fault::new(Some("exec"), Some("pods"), fault);
-    fault.nth = 2;
     sim.sim.add_fault(fault);
     let mut args = vec![
         "snap",
@@ -163,6 +163,15 @@ fn snap_with_a_faulty_post_exec(fault: FaultAction, extra: &[&str]) -> (SimHandl
     ];
     args.extend_from_slice(extra);
     let out = pxsnap(&sim, &args);
+    (sim, out)
+}
+
+/// [`snap_with_an_exec_fault`] where the post command's exec (the 2nd exec of the run) meets
+/// `fault` once; the run must still succeed and thaw the app.
+fn snap_with_a_faulty_post_exec(fault: FaultAction, extra: &[&str]) -> (SimHandle, Output) {
+    let mut fault = Fault::new(Some("exec"), Some("pods"), fault);
+    fault.nth = 2;
+    let (sim, out) = snap_with_an_exec_fault(fault, extra);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_cassandra_app_thawed(&sim.sim.timeline());
     (sim, out)
@@ -270,4 +279,98 @@ fn the_reason_survives_output_pxsnap_had_to_cut() {
         quoted.contains(" of noise that fills the buffer quickly"),
         "{err}"
     );
+}
+
+/// [`snap_with_an_exec_fault`] where the pre command's exec (the first of the run) meets
+/// `fault`, and every later exec too unless `only_the_pre`.
+fn snap_with_a_faulty_pre_exec(
+    fault: FaultAction,
+    only_the_pre: bool,
+    extra: &[&str],
+) -> (SimHandle, Output) {
+    let mut fault = Fault::new(Some("exec"), Some("pods"), fault);
+    fault.times = u32::from(only_the_pre);
+    snap_with_an_exec_fault(fault, extra)
+}
+
+/// Runs a snapshot whose only pre exec meets `fault`, which the server must answer before
+/// anything starts, and asserts how the run ends: the pre step failed with `needle`, and the
+/// pod got no post command (none in the request log, none in the timeline), no warning about
+/// its release, and no freeze window.
+#[track_caller]
+fn assert_a_refused_pre_gets_no_post(fault: FaultAction, needle: &str) {
+    let (sim, out) = snap_with_a_faulty_pre_exec(fault, true, &[]);
+    assert_fails_with(&out, 3, needle);
+    assert_eq!(
+        requests_of(&sim, "exec"),
+        1,
+        "only the refused pre exec was sent"
+    );
+    assert!(started(&sim.sim.timeline(), "").is_empty());
+    let err = stderr(&out);
+    assert!(!err.contains("may not have been released"), "{err}");
+    assert!(!err.contains("warning:"), "{err}");
+    let result = json(&out);
+    assert_eq!(result["error"]["step"], "pre", "{result}");
+    assert!(result["freeze"].is_null(), "{result}");
+    assert_eq!(result["warnings"], serde_json::json!([]), "{result}");
+    assert_eq!(
+        result["hooks"].as_array().map(Vec::len),
+        Some(1),
+        "{result}"
+    );
+}
+
+#[test]
+fn a_pre_exec_refused_because_the_pod_s_node_is_gone_gets_no_post() {
+    assert_a_refused_pre_gets_no_post(FaultAction::Status(404), "exec refused");
+}
+
+#[test]
+fn a_pre_exec_refused_because_the_kubelet_is_unreachable_gets_no_post() {
+    assert_a_refused_pre_gets_no_post(FaultAction::Status(500), "exec refused");
+}
+
+#[test]
+fn a_pre_exec_refused_with_403_gets_no_post() {
+    assert_a_refused_pre_gets_no_post(FaultAction::Status(403), "exec refused (HTTP 403");
+}
+
+#[test]
+fn a_kubelet_unreachable_after_the_upgrade_means_the_pre_never_started() {
+    // From 1.30 the API server answers the WebSocket upgrade first, then dials the kubelet:
+    // its failure arrives as a Status on the error channel of a stream that did open.
+    assert_a_refused_pre_gets_no_post(
+        FaultAction::ExecStatusAfterUpgrade(500),
+        "did not start: the API server could not reach the pod's kubelet (Internal error occurred: error sending request: Post \"https://10.0.0.1:10250/exec/default/cassandra-app-0/cassandra?command=sh&command=-c&command=nodetool+flush&error=1&output=1\": dial tcp 10.0.0.1:10250: connect: connection refused)",
+    );
+}
+
+#[test]
+fn a_pre_exec_never_answered_gets_one_bounded_post_attempt() {
+    let began = Instant::now();
+    let (sim, out) = snap_with_a_faulty_pre_exec(
+        FaultAction::ExecNeverAnswered,
+        false,
+        &["--hook-timeout", "1s"],
+    );
+    let took = began.elapsed();
+    assert_fails_with(
+        &out,
+        3,
+        "got no answer to its exec request within 1.0s; whether it started is unknown",
+    );
+    assert_stderr_contains(
+        &out,
+        "warning: post command \"echo thawed\" in pod \"cassandra-app-0\" (container \"cassandra\") got no answer to its exec request within 1.0s; whether it started is unknown (tried once: the pre command's outcome there is unknown)",
+    );
+    let unanswered = sim
+        .sim
+        .timeline()
+        .iter()
+        .filter(|e| e.kind == TimelineKind::ExecUnanswered)
+        .count();
+    assert_eq!(unanswered, 2, "the pre exec and one post attempt");
+    // Each attempt is bounded by --hook-timeout: two of them, not the pre and three posts.
+    assert!(took < Duration::from_secs(5), "took {took:?}");
 }

@@ -7,9 +7,10 @@ use std::process::Output;
 use std::time::Duration;
 
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule, Role};
+use pxsnap_sim::discovery::KubeVersion;
 use pxsnap_sim::resources::id;
 use pxsnap_sim::scenario::{RuleSpec, UserSpec};
-use pxsnap_sim::{Scenario, TimelineKind};
+use pxsnap_sim::{Fault, FaultAction, Scenario, TimelineKind};
 use serde_json::Value;
 
 use crate::common::SimHandle;
@@ -89,7 +90,18 @@ fn without(rules: &[PolicyRule], verb: &str, resource: &str) -> Vec<PolicyRule> 
 
 /// The built-in cassandra scenario with one restricted user, faster cloud uploads.
 fn cluster_with(rules: Vec<RuleSpec>) -> SimHandle {
+    cluster_of(KubeVersion::DEFAULT, rules)
+}
+
+/// A server from 1.35 on: a WebSocket exec needs `create` on pods/exec as well as `get`.
+fn v1_35() -> KubeVersion {
+    KubeVersion::try_from("v1.35.0".to_string()).expect("a version")
+}
+
+/// [`cluster_with`] on an API server of version `version`.
+fn cluster_of(version: KubeVersion, rules: Vec<RuleSpec>) -> SimHandle {
     let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
+    scenario.server_version = version;
     scenario.controller.cloud_snapshot_delay_ms = 300;
     scenario.users = vec![UserSpec {
         name: USER.into(),
@@ -200,11 +212,12 @@ fn snapshot_first_and_nightly(env: &SimHandle) -> Value {
     group
 }
 
-/// Every subcommand that talks to a cluster, under exactly the ClusterRole's rules.
+/// Every subcommand that talks to a cluster, under exactly the ClusterRole's rules, on a 1.35
+/// server: the strictest about exec, which it authorizes as both `get` and `create`.
 #[test]
 fn the_clusterrole_is_enough_for_every_subcommand() {
     let rules = manifest_rules("clusterrole.yaml");
-    let env = cluster_with(sim_rules(&rules, &["*"]));
+    let env = cluster_of(v1_35(), sim_rules(&rules, &["*"]));
 
     let group = snapshot_first_and_nightly(&env);
     let cloud = pxsnap_json(&env, "cloud-snap cassandra-data --name offsite +hooks");
@@ -305,25 +318,27 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
     assert_every_rule_used(&rules, &env.sim.request_log());
 }
 
-/// The manifest is least privilege: every verb it grants was needed by some run above. The one
-/// exception is `get` on pods/exec: API servers before 1.35 authorize the WebSocket exec (an HTTP
-/// GET) as `get`, later ones (and the simulator) as `create`.
+/// The manifest is least privilege: every verb it grants was needed by some run above, on the
+/// 1.35 server of that test, which authorizes a WebSocket exec as both `get` and `create`.
 fn assert_every_rule_used(rules: &[PolicyRule], requests: &[pxsnap_sim::RequestRecord]) {
     use std::collections::BTreeSet;
     let used: BTreeSet<(String, String, String)> = requests
         .iter()
         .filter(|r| r.user.as_deref() == Some(USER) && r.status < 400 && !r.resource.is_empty())
-        .map(|r| {
-            let verb = if r.verb == "exec" { "create" } else { &r.verb };
+        .flat_map(|r| {
+            let verbs = if r.verb == "exec" {
+                vec!["get".to_string(), "create".to_string()]
+            } else {
+                vec![r.verb.clone()]
+            };
             let resource = match &r.subresource {
                 Some(sub) => format!("{}/{sub}", r.resource),
                 None => r.resource.clone(),
             };
-            (
-                verb.to_string(),
-                r.group.clone().unwrap_or_default(),
-                resource,
-            )
+            let group = r.group.clone().unwrap_or_default();
+            verbs
+                .into_iter()
+                .map(move |verb| (verb, group.clone(), resource.clone()))
         })
         .collect();
     let mut unused = Vec::new();
@@ -332,8 +347,7 @@ fn assert_every_rule_used(rules: &[PolicyRule], requests: &[pxsnap_sim::RequestR
             for resource in rule.resources.iter().flatten() {
                 for verb in &rule.verbs {
                     let grant = (verb.clone(), group.clone(), resource.clone());
-                    let old_exec = verb == "get" && resource == "pods/exec";
-                    if !used.contains(&grant) && !old_exec {
+                    if !used.contains(&grant) {
                         unused.push(format!("{verb} {resource} (group {group:?})"));
                     }
                 }
@@ -401,13 +415,58 @@ impl Refusal {
         assert_eq!(self.code, Some(1), "{}", self.line);
         assert!(self.line.contains(needle), "{}", self.line);
     }
+
+    /// Asserts what a refused exec leaves: exit 3 (the pre command could not run), a line
+    /// naming `verb` on pods/exec and the pod, nothing snapshotted, and no post command sent
+    /// to a pod where nothing started.
+    #[track_caller]
+    fn assert_exec_refused_for(&self, verb: &str) {
+        assert_eq!(
+            self.code,
+            Some(3),
+            "a pre command that could not run is exit 3: {}",
+            self.line
+        );
+        let named = format!("{verb} pods/exec is forbidden in namespace \"default\"");
+        assert!(self.line.contains(&named), "{}", self.line);
+        assert!(
+            self.line.contains("cassandra-app-0"),
+            "names the pod: {}",
+            self.line
+        );
+        assert!(!snapshot_exists(&self.env, "default", "s1"));
+        assert_eq!(
+            crate::run::requests_of(&self.env, "exec"),
+            1,
+            "the refused pre exec, and no post exec"
+        );
+    }
 }
 
 /// Runs the `setup` command line (if any) as the admin, then `line` as a user with the
-/// ClusterRole's rules except `verb` on `resource`.
+/// ClusterRole's rules except `verb` on `resource`; the server quotes the refused verb.
 fn refused_without(verb: &str, resource: &str, setup: Option<&str>, line: &str) -> Refusal {
+    let refusal = refused_on(KubeVersion::DEFAULT, verb, resource, setup, line);
+    assert!(
+        refusal
+            .line
+            .contains(&format!("cannot {verb} resource \"{resource}\"")),
+        "the server's reason is quoted: {}",
+        refusal.line
+    );
+    refusal
+}
+
+/// [`refused_without`] on a server of version `version`, which may not quote the verb.
+fn refused_on(
+    version: KubeVersion,
+    verb: &str,
+    resource: &str,
+    setup: Option<&str>,
+    line: &str,
+) -> Refusal {
     let rules = without(&manifest_rules("clusterrole.yaml"), verb, resource);
-    let env = cluster_with(sim_rules(&rules, &["*"]));
+    let env = cluster_of(version, sim_rules(&rules, &["*"]));
     if let Some(step) = setup {
         let out = crate::run::pxsnap(&env, &args(step));
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -424,10 +483,6 @@ fn refused_without(verb: &str, resource: &str, setup: Option<&str>, line: &str) 
     );
     let line = errors[0].to_string();
     assert!(line.contains("the RBAC section of README.md"), "{line}");
-    assert!(
-        line.contains(&format!("cannot {verb} resource \"{resource}\"")),
-        "the server's reason is quoted: {line}"
-    );
     Refusal {
         env,
         code: out.status.code(),
@@ -455,26 +510,66 @@ fn ran(env: &SimHandle, command: &str) -> usize {
 const SNAP_WITH_HOOKS: &str = "snap cassandra-data --name s1 +hooks";
 
 #[test]
-fn without_pods_exec_the_pre_command_cannot_run_and_nothing_is_snapshotted() {
-    let r = refused_without("create", "pods/exec", None, SNAP_WITH_HOOKS);
-    assert_eq!(
-        r.code,
-        Some(3),
-        "a pre command that could not run is exit 3: {}",
-        r.line
-    );
+fn on_1_33_an_exec_is_refused_for_get_when_only_create_is_granted() {
+    let r = refused_without("get", "pods/exec", None, SNAP_WITH_HOOKS);
+    r.assert_exec_refused_for("get");
+    assert!(!r.line.contains("create pods/exec"), "{}", r.line);
+}
+
+#[test]
+fn on_1_33_get_on_pods_exec_is_enough() {
+    let rules = without(&manifest_rules("clusterrole.yaml"), "create", "pods/exec");
+    let env = cluster_with(sim_rules(&rules, &["*"]));
+    let snap = pxsnap_json(&env, SNAP_WITH_HOOKS);
+    assert_hooks_ran(&snap, 1);
+}
+
+#[test]
+fn on_1_35_an_exec_is_refused_for_get_first() {
+    let r = refused_on(v1_35(), "get", "pods/exec", None, SNAP_WITH_HOOKS);
+    r.assert_exec_refused_for("get");
     assert!(
-        r.line
-            .contains("create pods/exec is forbidden in namespace \"default\""),
+        r.line.contains("cannot get resource \"pods/exec\""),
         "{}",
         r.line
     );
+}
+
+#[test]
+fn on_1_35_an_exec_is_refused_for_create_when_only_get_is_granted() {
+    let r = refused_on(v1_35(), "create", "pods/exec", None, SNAP_WITH_HOOKS);
+    r.assert_exec_refused_for("create");
+    // The server's second check quotes no verb; pxsnap says which one it was.
     assert!(
-        r.line.contains("cassandra-app-0"),
-        "names the pod: {}",
+        r.line.contains(
+            "pods \"cassandra-app-0\" is forbidden (from Kubernetes 1.35 a WebSocket exec needs create as well as get)"
+        ),
+        "{}",
         r.line
     );
-    assert!(!snapshot_exists(&r.env, "default", "s1"));
+}
+
+#[test]
+fn a_403_not_from_the_authorizer_is_not_blamed_on_rbac() {
+    let env = cluster_with(sim_rules(&manifest_rules("clusterrole.yaml"), &["*"]));
+    // A 403 Status without the authorizer's details, as a proxy in front of the API server
+    // may send.
+    env.sim.add_fault(Fault::new(
+        Some("exec"),
+        Some("pods"),
+        FaultAction::Status(403),
+    ));
+    let out = pxsnap(&env, &args(SNAP_WITH_HOOKS));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(
+            "exec refused (HTTP 403, not by the API server's authorizer): forbidden: injected by pxsnap-sim"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("RBAC"), "{stderr}");
+    assert!(!stderr.contains("pods/exec is forbidden"), "{stderr}");
 }
 
 #[test]

@@ -144,6 +144,15 @@ pub fn assert_cassandra_app_thawed(timeline: &[TimelineEvent]) {
     assert_eq!(started(timeline, "echo thawed"), vec!["cassandra-app-0"]);
 }
 
+/// How many requests with `verb` (`exec`, `delete`…) the simulator has answered.
+pub fn requests_of(sim: &SimHandle, verb: &str) -> usize {
+    sim.sim
+        .request_log()
+        .iter()
+        .filter(|r| r.verb == verb)
+        .count()
+}
+
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::assert_stderr_contains;
 use crate::common::{SimHandle, cassandra_pod_reader, tool};
+use pxsnap_sim::discovery::KubeVersion;
+use pxsnap_sim::scenario::{RuleSpec, UserSpec};
 use pxsnap_sim::{ControllerSettings, Scenario, SimOptions};
 use serde_json::json;
 
@@ -473,4 +475,90 @@ fn secret_string_data_is_folded_into_data() {
         ],
     );
     assert_eq!(out.trim(), "secret/tls");
+}
+
+/// A user who may read pods in namespace cassandra and use `verb` on their pods/exec.
+fn exec_user(name: &str, verb: &str) -> UserSpec {
+    let mut user = cassandra_pod_reader(name);
+    user.rules.push(RuleSpec {
+        verbs: vec![verb.into()],
+        api_groups: vec!["".into()],
+        resources: vec!["pods/exec".into()],
+        namespaces: vec!["cassandra".into()],
+        resource_names: vec![],
+    });
+    user
+}
+
+/// The cassandra scenario on an API server of `version`, with user `creator` (create on
+/// pods/exec) and `getter` (get on pods/exec); None (saying so) without kubectl.
+fn exec_users_on(version: &str) -> Option<SimHandle> {
+    tool("kubectl", "kubectl exec against the simulator")?;
+    let mut s = Scenario::builtin("cassandra").expect("builtin");
+    s.server_version = KubeVersion::try_from(version.to_string()).expect("a version");
+    s.users = vec![exec_user("creator", "create"), exec_user("getter", "get")];
+    Some(SimHandle::start(s))
+}
+
+/// `kubectl exec` into cassandra-0 as `user`.
+fn exec_as(h: &SimHandle, user: &str) -> Output {
+    let context = format!("pxsnap-sim-{user}");
+    exec_in(
+        h,
+        &["--context", &context, "cassandra-0"],
+        &["echo", "in the pod"],
+    )
+}
+
+/// `kubectl exec` as `user`, which must fail after two requests: its WebSocket upgrade (a GET),
+/// refused with 403, and the SPDY fallback kubectl makes then (a POST), answered `spdy_status`.
+fn refused_exec_as(h: &SimHandle, user: &str, spdy_status: u16) -> Output {
+    let out = exec_as(h, user);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    let requests: Vec<(String, u16)> = h
+        .sim
+        .request_log()
+        .into_iter()
+        .filter(|r| r.verb == "exec" && r.user.as_deref() == Some(user))
+        .map(|r| (r.method, r.status))
+        .collect();
+    assert_eq!(
+        requests,
+        [("GET".to_string(), 403), ("POST".to_string(), spdy_status)]
+    );
+    out
+}
+
+#[test]
+fn on_1_33_kubectl_exec_is_authorized_as_a_real_server_does() {
+    let Some(h) = exec_users_on("v1.33.0") else {
+        return;
+    };
+    // kubectl 1.33 opens exec over WebSocket, an HTTP GET, which a 1.33 server authorizes as
+    // `get`: enough for getter.
+    let out = exec_as(&h, "getter");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "in the pod\n");
+    // creator's WebSocket upgrade is refused; kubectl then falls back to SPDY, which is
+    // authorized as `create`: a real server runs the command there, the simulator (WebSocket
+    // only) says that it cannot.
+    let out = refused_exec_as(&h, "creator", 400);
+    assert_stderr_contains(
+        &out,
+        "SPDY/3.1 (kubectl's fallback after a refused WebSocket upgrade) is not simulated",
+    );
+}
+
+#[test]
+fn on_1_35_kubectl_exec_needs_create_as_a_real_server_does() {
+    let Some(h) = exec_users_on("v1.35.0") else {
+        return;
+    };
+    // The WebSocket GET passes the `get` check and fails the second, `create`, one; kubectl's
+    // SPDY fallback is then refused by the authorization filter, which says so.
+    let out = refused_exec_as(&h, "getter", 403);
+    assert_stderr_contains(
+        &out,
+        "Error from server (Forbidden): pods \"cassandra-0\" is forbidden: User \"getter\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"cassandra\"",
+    );
 }
