@@ -11,6 +11,7 @@ pub mod commands;
 pub mod completions;
 pub mod duration;
 pub mod error;
+pub mod error_status;
 pub mod exit_codes;
 pub mod hooks;
 pub mod kubectl_json;

@@ -12,7 +12,7 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use pxsnap::resources::{
     GroupVolumeSnapshot, SnapshotPhase, StorkSnapshotSpec, StorkVolumeSnapshot,
 };
-use pxsnap::sim::TimelineKind;
+use pxsnap::sim::{Fault, FaultAction, TimelineKind};
 use serde_json::Value;
 
 mod common;
@@ -584,6 +584,34 @@ async fn bind_timeout_leaves_the_pvc_and_names_it() {
         .filter(|r| r.verb == "delete")
         .count();
     assert_eq!(deletes, 0, "pxsnap deletes nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_never_answers_is_bounded_by_the_timeout() {
+    let env = with_data_snap().await;
+    let mut fault = Fault::new(
+        Some("create"),
+        Some("persistentvolumeclaims"),
+        FaultAction::Hang,
+    );
+    fault.times = 0;
+    env.sim.add_fault(fault);
+    let started = std::time::Instant::now();
+    let run = pxsnap(
+        &env,
+        "clone -n default data-snap new-pvc --timeout 2s -o json",
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    run.assert_fails_with(
+        5,
+        "timed out after 2.0s waiting for the API server to answer create persistentvolumeclaims \"new-pvc\"",
+    );
+    assert_eq!(run.json()["clones"][0]["status"], "NotCreated");
 }
 
 /// Creates the group snapshot of the three cassandra PVCs and waits until it lists its children.

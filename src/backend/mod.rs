@@ -14,7 +14,7 @@ use kube::{Api, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::cluster::{Cluster, is_transient, retry_transient};
+use crate::cluster::{Cluster, is_transient};
 use crate::error::{Error, Result};
 use crate::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
@@ -87,7 +87,10 @@ pub async fn create_or_adopt<K: Managed>(
     let name = meta.name.clone().unwrap_or_default();
     let api: Api<K> = Api::namespaced(cluster.client.clone(), &namespace);
     let params = PostParams::default();
-    let created = retry_transient("create", resource, || api.create(&params, &object)).await;
+    let call = format!("{resource} {name:?}");
+    let created = cluster
+        .call("create", &call, || api.create(&params, &object))
+        .await?;
     match created {
         Ok(created) => Ok(created),
         Err(kube::Error::Api(status)) if status.code == 409 => {
@@ -113,24 +116,6 @@ pub async fn create_or_adopt<K: Managed>(
         }
         Err(err) => Err(cluster.error(err, "create", resource, Some(&namespace))),
     }
-}
-
-/// Bounds an API call that has no deadline of its own (kube sets no read timeout): a create
-/// that never answers must not keep an application frozen past `--timeout`, and a read or a
-/// delete that never answers must not hang the run (see `Cluster::bound`).
-pub async fn within<T>(
-    timeout: Duration,
-    what: impl FnOnce() -> String,
-    call: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    tokio::time::timeout(timeout, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(Error::Timeout {
-                what: what(),
-                after: timeout,
-            })
-        })
 }
 
 /// What [`delete_own`] found.
@@ -169,9 +154,10 @@ pub async fn delete_own<K: Managed>(
         }),
         ..DeleteParams::default()
     };
-    let delete =
-        async { Ok(retry_transient("delete", resource, || api.delete(name, &params)).await) };
-    match cluster.bound("delete", resource, delete).await? {
+    match cluster
+        .call("delete", resource, || api.delete(name, &params))
+        .await?
+    {
         Ok(_) => Ok(Disposal::Deleted),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Disposal::Absent),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(Disposal::NotOurs),
@@ -274,7 +260,10 @@ pub async fn delete<K: Managed>(
 ) -> Result<()> {
     let api: Api<K> = Api::namespaced(cluster.client.clone(), namespace);
     let params = DeleteParams::default();
-    match retry_transient("delete", resource, || api.delete(name, &params)).await {
+    match cluster
+        .call("delete", resource, || api.delete(name, &params))
+        .await?
+    {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
         Err(err) => Err(cluster.error(err, "delete", resource, Some(namespace))),

@@ -143,7 +143,7 @@ pub async fn run(
     }
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
-    let cluster = match Cluster::connect(global).await {
+    let cluster = match Cluster::connect(global, args.timeout).await {
         Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };

@@ -38,7 +38,7 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     if let Some(selector) = &args.selector {
         crate::cli::check_selector(selector)?;
     }
-    let cluster = Cluster::connect(global).await?;
+    let cluster = Cluster::connect(global, args.timeout).await?;
     let scope = ListScope {
         namespace: (!args.all_namespaces).then(|| cluster.namespace.clone()),
         label_selector: args.selector.clone(),
