@@ -584,6 +584,23 @@ async fn bind_timeout_leaves_the_pvc_and_names_it() {
         .filter(|r| r.verb == "delete")
         .count();
     assert_eq!(deletes, 0, "pxsnap deletes nothing");
+
+    // Only a clone a pod can mount gets the block that says how.
+    let stuck = pxsnap(&env, "clone -n default data-snap stuck-too --timeout 1s").await;
+    assert_eq!(stuck.code, 5, "{}", stuck.stderr);
+    assert!(stuck.stdout.contains("TimedOut"), "{}", stuck.stdout);
+    assert!(
+        !stuck.stdout.contains("Mount it in a pod"),
+        "{}",
+        stuck.stdout
+    );
+    let quick = pxsnap(&env, "clone -n default data-snap quick --no-wait").await;
+    assert_eq!(quick.code, 0, "{}", quick.stderr);
+    assert!(
+        quick.stdout.contains("Mount it in a pod"),
+        "{}",
+        quick.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
