@@ -325,7 +325,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__delete)
-            opts="-l -y -n -o -v -q -h -V --pvc --selector --keep-last --older-than --include-pending --group --with-children --dry-run --yes --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-l -y -n -o -v -q -h -V --pvc --selector --keep-last --older-than --include-pending --group --with-children --dry-run --yes --timeout --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -352,6 +352,10 @@ _pxsnap() {
                     return 0
                     ;;
                 --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -667,7 +671,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__list)
-            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --sort-by --chunk-size --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --sort-by --chunk-size --timeout --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -694,6 +698,10 @@ _pxsnap() {
                     return 0
                     ;;
                 --chunk-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

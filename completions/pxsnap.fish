@@ -54,7 +54,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most exec streams open at once' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut; also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
@@ -85,7 +85,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l contai
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish; also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l heartbeat -d 'How often to print a "still uploading" line when stderr is not a terminal' -r
@@ -154,6 +154,7 @@ error\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l sort-by -d 'Sort the output (default: the API server\'s order, printed as it arrives)' -r -f -a "name\t'By namespace, then name'
 age\t'Newest first (smallest AGE at the top)'"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l chunk-size -d 'Objects fetched per API request; memory stays flat however many there are' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l timeout -d 'The most one API call (one page of the list) may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
@@ -177,6 +178,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s l -l selector -
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l keep-last -d 'Keep the N newest Ready snapshots of each PVC, delete the others' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l older-than -d 'Delete only snapshots older than this (e.g. 36h, 30d)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l group -d 'Delete this GroupVolumeSnapshot' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l timeout -d 'The most one API call (a read, a page of a list, a deletion) may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
@@ -207,7 +209,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l name -d 'Gr
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l restore-namespaces -d 'Namespaces the child snapshots may be restored into' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l max-retries -d 'How often STORK retries the group when some of its cloud snapshots report failure' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l cred-id -d 'Portworx cloud credential ID (with --cloud)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l timeout -d 'How long to wait for the group to be Successful (default: 5m, 1h with --cloud)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l timeout -d 'How long to wait for the group to be Successful (default: 5m, 1h with --cloud); also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
@@ -235,7 +237,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l size -d 'Request
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l access-mode -d 'Access mode: ReadWriteOnce (RWO), ReadOnlyMany (ROX), ReadWriteMany (RWX), ReadWriteOncePod (RWOP) (default: the source PVC\'s)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l storage-class -d 'StorageClass of the new PVC; its provisioner must be stork-snapshot' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l label -d 'Extra label on the new PVC (repeatable)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l timeout -d 'How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l timeout -d 'How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot); also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r

@@ -145,6 +145,19 @@ pub enum Error {
     #[error("timed out after {} waiting for {what}", human(*.after))]
     Timeout { what: String, after: Duration },
 
+    /// API Priority and Fairness kept answering 429 (with `Retry-After`) for as long as the
+    /// call could wait.
+    #[error(
+        "the API server kept turning away {call} with 429 Too Many Requests for the {} a call may take (--timeout): it is overloaded; try again later", human(*.after)
+    )]
+    Throttled { call: String, after: Duration },
+
+    /// A paged list's continue token outlived the API server's history (410 Expired).
+    #[error(
+        "{call}: the list expired between two pages (410 Expired: its continue token is too old, objects changed meanwhile), so it is incomplete; run the command again"
+    )]
+    ListExpired { call: String },
+
     #[error("post command failed: {0}; the application there may not have been released")]
     PostFailed(String),
 
@@ -283,7 +296,7 @@ impl Error {
             Error::SnapshotFailed { .. }
             | Error::GroupSnapshotFailed { .. }
             | Error::SnapshotInError { .. } => 4,
-            Error::Timeout { .. } => 5,
+            Error::Timeout { .. } | Error::Throttled { .. } => 5,
             Error::PostFailed(_) => 6,
             Error::Interrupted { signal, .. } | Error::InterruptedWaiting { signal, .. } => {
                 match signal {
@@ -303,6 +316,7 @@ impl Error {
             | Error::NoPvcMatched { .. }
             | Error::PvcsNotSnapshottable { .. }
             | Error::Api { .. }
+            | Error::ListExpired { .. }
             | Error::NotFound { .. }
             | Error::DeleteFailed { .. } => 1,
 
@@ -330,26 +344,35 @@ impl Error {
             kube::Error::Api(status) if status.code == 403 => Error::Forbidden {
                 verb: verb.to_string(),
                 resource: resource.to_string(),
-                scope: namespace
-                    .map(|ns| format!(" in namespace {ns:?}"))
-                    .unwrap_or_default(),
+                scope: scope(namespace),
                 message: status.message.clone(),
             },
+            kube::Error::Api(status) if status.code == 410 && verb == "list" => {
+                Error::ListExpired {
+                    call: call(verb, resource, namespace),
+                }
+            }
             kube::Error::HyperError(_) | kube::Error::Service(_) => Error::Unreachable {
                 server: String::new(),
                 reason: root_cause(&err),
             },
             _ => Error::Api {
-                context: format!(
-                    "{verb} {resource}{}",
-                    namespace
-                        .map(|ns| format!(" in namespace {ns:?}"))
-                        .unwrap_or_default()
-                ),
+                context: call(verb, resource, namespace),
                 message: api_message(&err),
             },
         }
     }
+}
+
+/// An API call as error lines name it: `list pods in namespace "db"`.
+pub fn call(verb: &str, resource: &str, namespace: Option<&str>) -> String {
+    format!("{verb} {resource}{}", scope(namespace))
+}
+
+fn scope(namespace: Option<&str>) -> String {
+    namespace
+        .map(|ns| format!(" in namespace {ns:?}"))
+        .unwrap_or_default()
 }
 
 fn failed_posts_note(failed: usize) -> String {

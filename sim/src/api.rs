@@ -1,9 +1,10 @@
 //! HTTP routing and the resource handlers (get, list, create, update, patch,
 //! delete, deletecollection); watch and exec are handed to their own modules.
 //!
-//! Paths are parsed by hand, the way the API server's request-info factory does,
-//! so unknown groups, resources and subresources all get a real `Status` 404
-//! instead of a framework's plain-text one.
+//! Paths are parsed by hand, the way the API server's request-info factory does, so each
+//! unknown path gets the 404 a real server gives it: a `Status` where a built-in group's
+//! web service claims the path (an unknown resource or subresource there), the mux's plain-text
+//! one where nothing does (a group that is not installed, a resource no CRD defines).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 use super::auth::{self, Attributes, User};
 use super::exec_route::{ExecFault, ExecStream};
 use super::faults::{FaultAction, RequestAttrs};
-use super::resources::{ResId, ResourceDef, def, id, lookup};
+use super::resources::{RESOURCES, ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
 use super::store::StoredObject;
@@ -123,7 +124,7 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g] => return Ok(Route::ApiGroup(g.to_string())),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
-        _ => return Err(ApiError::NoSuchResource),
+        _ => return Err(ApiError::NotServed),
     };
     if rest.is_empty() {
         return Ok(Route::ResourceList(group.to_string(), version.to_string()));
@@ -148,7 +149,7 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
         [r, n, s] => (*r, *n, *s),
         _ => return Err(ApiError::NoSuchResource),
     };
-    let res = lookup(group, version, resource).ok_or(ApiError::NoSuchResource)?;
+    let res = lookup(group, version, resource).ok_or_else(|| unknown_resource(group, version))?;
     let d = def(res);
     if !d.namespaced && !namespace.is_empty() {
         return Err(ApiError::NoSuchResource);
@@ -188,6 +189,21 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
         subresource: sub.to_string(),
         verb,
     }))
+}
+
+/// The 404 for a resource the table does not have. A built-in group/version is a go-restful
+/// web service, whose 404 is a `Status`; for any other group (not installed, or a CRD group,
+/// whose handler passes unknown resources on) the path falls through to the mux's plain-text
+/// NotFound handler.
+fn unknown_resource(group: &str, version: &str) -> ApiError {
+    let built_in = group.is_empty()
+        || RESOURCES
+            .iter()
+            .any(|r| r.group == group && r.version == version && !r.custom);
+    match built_in {
+        true => ApiError::NoSuchResource,
+        false => ApiError::NotServed,
+    }
 }
 
 /// A JSON response from pre-serialized bytes.
@@ -234,10 +250,7 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         at_ns: 0,
     };
     let Some(user) = sh.auth.authenticate(&parts.headers).cloned() else {
-        let resp = ApiError::Unauthorized.into_response();
-        rec.status = resp.status().as_u16();
-        sh.record_request(rec);
-        return resp;
+        return recorded(&sh, rec, ApiError::Unauthorized.into_response());
     };
     rec.user = Some(user.name.clone());
     let route = parse_route(&parts.method, &path, &query);
@@ -250,9 +263,20 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         rec.name = (!r.name.is_empty()).then(|| r.name.clone());
         rec.subresource = (!r.subresource.is_empty()).then(|| r.subresource.clone());
     }
+    // Resource requests meet their faults after authorization, in `handle_resource`.
+    if !matches!(route, Ok(Route::Sim(_) | Route::Resource(_))) {
+        let attrs = RequestAttrs {
+            verb: rec.verb.clone(),
+            path: path.clone(),
+            ..Default::default()
+        };
+        if let Err(resp) = apply_faults(&sh, &attrs).await {
+            return recorded(&sh, rec, resp);
+        }
+    }
     let resp = match route {
         Ok(ref r) if !sh.scenario.stork_crds && is_stork_route(r) => {
-            ApiError::NoSuchResource.into_response()
+            ApiError::NotServed.into_response()
         }
         Ok(Route::ApiGroupList) if !sh.scenario.stork_crds => json_value(
             StatusCode::OK,
@@ -270,11 +294,11 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         Ok(Route::ApiGroupList) => json_value(StatusCode::OK, &discovery::api_group_list()),
         Ok(Route::ApiGroup(g)) => match discovery::api_group(&g) {
             Some(v) => json_value(StatusCode::OK, &v),
-            None => ApiError::NoSuchResource.into_response(),
+            None => ApiError::NotServed.into_response(),
         },
         Ok(Route::ResourceList(g, v)) => match discovery::resource_list(&g, &v) {
             Some(doc) => json_value(StatusCode::OK, &doc),
-            None => ApiError::NoSuchResource.into_response(),
+            None => unknown_resource(&g, &v).into_response(),
         },
         Ok(Route::Health) => (StatusCode::OK, "ok").into_response(),
         Ok(Route::OpenApiV2) => {
@@ -321,6 +345,7 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
                 &user,
                 r,
                 &parts.method,
+                &path,
                 &parts.headers,
                 &query,
                 body,
@@ -330,6 +355,11 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             .await
         }
     };
+    recorded(&sh, rec, resp)
+}
+
+/// Logs the request with the status of its response.
+fn recorded(sh: &Shared, mut rec: RequestRecord, resp: Response) -> Response {
     rec.status = resp.status().as_u16();
     sh.record_request(rec);
     resp
@@ -341,6 +371,7 @@ async fn handle_resource(
     user: &User,
     r: ResourceRequest,
     method: &Method,
+    path: &str,
     headers: &HeaderMap,
     query: &Query,
     body: Body,
@@ -368,38 +399,22 @@ async fn handle_resource(
     {
         return refused.into_response();
     }
-    let mut drop_after = None;
-    let mut exec_fault = None;
-    for action in sh.faults.fire(&RequestAttrs {
+    let attrs = RequestAttrs {
         verb: r.verb.to_string(),
         resource: d.plural.to_string(),
         group: d.group.to_string(),
         namespace: r.namespace.clone(),
         name: r.name.clone(),
-    }) {
-        match action {
-            FaultAction::Status(code) => {
-                return ApiError::Injected {
-                    code,
-                    message: message_for_code(code),
-                }
-                .into_response();
-            }
-            FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-            FaultAction::DropWatchAfterEvents(k) => drop_after = Some(k),
-            FaultAction::CutExecAfterMs(ms) => {
-                exec_fault = Some(ExecFault::CutAfter(Duration::from_millis(ms)));
-            }
-            FaultAction::ExecStatusAfterUpgrade(code) => {
-                exec_fault = Some(ExecFault::StatusAfterUpgrade(code));
-            }
-            FaultAction::ExecNeverAnswered => exec_fault = Some(ExecFault::NeverAnswered),
-        }
-    }
+        path: path.to_string(),
+    };
+    let effects = match apply_faults(sh, &attrs).await {
+        Ok(effects) => effects,
+        Err(response) => return response,
+    };
     let result = match r.verb {
         "get" => get(sh, &r),
-        "list" => list(sh, &r, query),
-        "watch" => return watch::serve(sh.clone(), &r, query, drop_after),
+        "list" => list(sh, &r, query, effects.expire_continue),
+        "watch" => return watch::serve(sh.clone(), &r, query, effects.drop_watch_after),
         "create" => match read_body(body).await {
             Ok(b) => create(sh, &r, headers, &b),
             Err(e) => Err(e),
@@ -423,7 +438,8 @@ async fn handle_resource(
                 None if is_spdy_upgrade(headers) => ExecStream::Spdy,
                 None => ExecStream::None,
             };
-            return super::exec_route::handle(sh.clone(), &r, stream, raw_query, exec_fault).await;
+            return super::exec_route::handle(sh.clone(), &r, stream, raw_query, effects.exec)
+                .await;
         }
         _ => Err(ApiError::MethodNotAllowed),
     };
@@ -440,6 +456,57 @@ fn is_spdy_upgrade(headers: &HeaderMap) -> bool {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.to_ascii_lowercase().contains("spdy/"))
+}
+
+/// What the faults that fired on a request ask of its handler, besides answering at once.
+#[derive(Default)]
+struct FaultEffects {
+    drop_watch_after: Option<u32>,
+    exec: Option<ExecFault>,
+    expire_continue: bool,
+}
+
+/// Fires the faults matching `attrs`: waits as they say, or returns the response that
+/// replaces the real one (after holding it for ever, for `hang`).
+async fn apply_faults(sh: &Shared, attrs: &RequestAttrs) -> Result<FaultEffects, Response> {
+    let mut effects = FaultEffects::default();
+    for action in sh.faults.fire(attrs) {
+        match action {
+            FaultAction::Status(code) => {
+                return Err(ApiError::Injected {
+                    code,
+                    message: message_for_code(code),
+                }
+                .into_response());
+            }
+            FaultAction::TooManyRequests(retry_after) => {
+                return Err(ApiError::Throttled { retry_after }.into_response());
+            }
+            FaultAction::Hang => {
+                // Ends with the client's connection (the server then drops this future), or
+                // with the simulator.
+                sh.cancel.cancelled().await;
+                return Err(ApiError::Injected {
+                    code: 503,
+                    message: message_for_code(503),
+                }
+                .into_response());
+            }
+            FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            FaultAction::DropWatchAfterEvents(k) => effects.drop_watch_after = Some(k),
+            FaultAction::CutExecAfterMs(ms) => {
+                effects.exec = Some(ExecFault::CutAfter(Duration::from_millis(ms)));
+            }
+            FaultAction::ExecStatusAfterUpgrade(code) => {
+                effects.exec = Some(ExecFault::StatusAfterUpgrade(code));
+            }
+            FaultAction::ExecNeverAnswered => effects.exec = Some(ExecFault::NeverAnswered),
+            FaultAction::ExpireContinue => effects.expire_continue = true,
+            // Connection faults: `fire` never returns them (see `Faults::stall_tls_handshake`).
+            FaultAction::StallTlsHandshake => {}
+        }
+    }
+    Ok(effects)
 }
 
 async fn read_body(body: Body) -> Result<Bytes, ApiError> {
@@ -585,7 +652,9 @@ fn decode_continue(token: &str) -> Option<(u64, String, String)> {
     Some((rv, it.next()?.to_string(), it.next()?.to_string()))
 }
 
-fn list(sh: &Shared, r: &ResourceRequest, q: &Query) -> Result<Response, ApiError> {
+/// A page of a collection. `expire` answers a continue token as too old (a fault), as the
+/// server does for one older than the last compaction.
+fn list(sh: &Shared, r: &ResourceRequest, q: &Query, expire: bool) -> Result<Response, ApiError> {
     let d = def(r.res);
     let (labels, fields) = selectors(r, q)?;
     let limit: usize = match q.get("limit") {
@@ -600,10 +669,10 @@ fn list(sh: &Shared, r: &ResourceRequest, q: &Query) -> Result<Response, ApiErro
             let (rv, ns, name) = decode_continue(c).ok_or_else(|| {
                 ApiError::BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)".into())
             })?;
-            if rv < sh.store.floor() {
-                return Err(ApiError::Expired(
-                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.".into(),
-                ));
+            if expire || rv < sh.store.floor() {
+                return Err(ApiError::ContinueExpired {
+                    token: encode_continue(sh.store.current_rv(), &ns, &name),
+                });
             }
             list_rv = Some(rv);
             Some((ns, name))

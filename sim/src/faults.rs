@@ -1,8 +1,10 @@
-//! Fault injection: make chosen requests fail, slow down, or cut their streams.
+//! Fault injection: make chosen requests fail, slow down, never answer, or cut their streams;
+//! or make TLS handshakes never complete.
 //!
-//! A fault matches requests by verb, resource, group, namespace and name, counts the
-//! matches, and fires on the `nth` one and the `times - 1` after it (`times: 0` means
-//! every match from the `nth` on).
+//! A fault matches requests by verb, resource, group, namespace and name (or by URL path, which
+//! also reaches discovery and `/version`), counts the matches, and fires on the `nth` one and
+//! the `times - 1` after it (`times: 0` means every match from the `nth` on). A
+//! `stallTlsHandshake` fault counts TLS connections instead of requests.
 
 use std::sync::Mutex;
 
@@ -27,6 +29,19 @@ pub enum FaultAction {
     /// Exec: take the request and never answer its upgrade, as when the kubelet accepted the
     /// API server's connection and went silent. Nothing starts.
     ExecNeverAnswered,
+    /// Never answer: hold the request until the client goes away (or the simulator stops), as
+    /// an API server whose backend is wedged does.
+    Hang,
+    /// Reject the request as API Priority and Fairness does when a priority level is full:
+    /// 429 with a plain-text body and `Retry-After` set to this many seconds.
+    TooManyRequests(u32),
+    /// Answer a paged list's continue token as expired (410), as after an etcd compaction; a
+    /// list without a continue token is served normally, but counts as a match (`nth: 2`
+    /// expires the second page of the first list).
+    ExpireContinue,
+    /// Accept the TCP connection and never complete the TLS handshake (counted per connection;
+    /// the request fields do not apply).
+    StallTlsHandshake,
 }
 
 fn one() -> u32 {
@@ -50,6 +65,10 @@ pub struct Fault {
     pub namespace: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// URL path: exact, or a prefix ending in `*` (`*` alone: every path). None matches
+    /// resource requests only; with a path, discovery and `/version` match too (never `/sim`).
+    #[serde(default)]
+    pub path: Option<String>,
     #[serde(default = "one")]
     pub nth: u32,
     #[serde(default = "one")]
@@ -66,6 +85,7 @@ impl Fault {
             group: None,
             namespace: None,
             name: None,
+            path: None,
             nth: 1,
             times: 1,
             action,
@@ -73,7 +93,8 @@ impl Fault {
     }
 }
 
-/// The request attributes faults match on.
+/// The request attributes faults match on. A non-resource request (discovery, `/version`) has
+/// an empty `resource` and the lower-case HTTP method as its `verb`.
 #[derive(Debug, Clone, Default)]
 pub struct RequestAttrs {
     pub verb: String,
@@ -81,11 +102,21 @@ pub struct RequestAttrs {
     pub group: String,
     pub namespace: String,
     pub name: String,
+    pub path: String,
 }
 
 struct Armed {
     fault: Fault,
     seen: u32,
+}
+
+impl Armed {
+    /// Counts one more match; whether the fault fires on it.
+    fn count(&mut self) -> bool {
+        self.seen = self.seen.saturating_add(1);
+        let (nth, times) = (self.fault.nth.max(1), self.fault.times);
+        self.seen >= nth && (times == 0 || self.seen < nth.saturating_add(times))
+    }
 }
 
 /// All active faults.
@@ -96,6 +127,16 @@ pub struct Faults {
 
 fn field_matches(want: &Option<String>, have: &str) -> bool {
     want.as_deref().is_none_or(|w| w == "*" || w == have)
+}
+
+fn path_matches(want: &Option<String>, req: &RequestAttrs) -> bool {
+    match want.as_deref() {
+        None => !req.resource.is_empty(),
+        Some(want) => match want.strip_suffix('*') {
+            Some(prefix) => req.path.starts_with(prefix),
+            None => req.path == want,
+        },
+    }
 }
 
 impl Faults {
@@ -116,22 +157,31 @@ impl Faults {
         let mut g = self.armed.lock().unwrap_or_else(|e| e.into_inner());
         for a in g.iter_mut() {
             let f = &a.fault;
-            let matches = field_matches(&f.verb, &req.verb)
+            let matches = f.action != FaultAction::StallTlsHandshake
+                && field_matches(&f.verb, &req.verb)
                 && field_matches(&f.resource, &req.resource)
                 && field_matches(&f.group, &req.group)
                 && field_matches(&f.namespace, &req.namespace)
-                && field_matches(&f.name, &req.name);
-            if !matches {
-                continue;
-            }
-            a.seen = a.seen.saturating_add(1);
-            let nth = f.nth.max(1);
-            let fires = a.seen >= nth && (f.times == 0 || a.seen < nth.saturating_add(f.times));
-            if fires {
-                out.push(f.action.clone());
+                && field_matches(&f.name, &req.name)
+                && path_matches(&f.path, req);
+            if matches && a.count() {
+                out.push(a.fault.action.clone());
             }
         }
         out
+    }
+
+    /// Counts one TLS connection against the `stallTlsHandshake` faults; whether its handshake
+    /// must never complete.
+    pub fn stall_tls_handshake(&self) -> bool {
+        let mut g = self.armed.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stall = false;
+        for a in g.iter_mut() {
+            if a.fault.action == FaultAction::StallTlsHandshake {
+                stall |= a.count();
+            }
+        }
+        stall
     }
 }
 
@@ -176,5 +226,50 @@ mod tests {
         assert!(faults.fire(&list).is_empty());
         let fired: Vec<bool> = (0..5).map(|_| !faults.fire(&get).is_empty()).collect();
         assert_eq!(fired, [false, true, true, false, false]);
+    }
+
+    #[test]
+    fn paths_reach_discovery_and_only_path_faults_do() {
+        let faults = Faults::default();
+        faults.add(Fault::new(Some("get"), None, FaultAction::Status(500)));
+        let mut version = Fault::new(None, None, FaultAction::Hang);
+        version.path = Some("/version".into());
+        version.times = 0;
+        faults.add(version);
+        let mut apis = Fault::new(None, None, FaultAction::Status(503));
+        apis.path = Some("/apis/*".into());
+        apis.times = 0;
+        faults.add(apis);
+        assert_eq!(faults.fire(&get("/version", "")), [FaultAction::Hang]);
+        assert_eq!(faults.fire(&get("/api", "")), []);
+        assert_eq!(
+            faults.fire(&get("/apis/x/v1", "")),
+            [FaultAction::Status(503)]
+        );
+        assert_eq!(
+            faults.fire(&get("/api/v1/namespaces/a/pods/p", "pods")),
+            [FaultAction::Status(500)]
+        );
+    }
+
+    /// A GET of `path`; `resource` empty for a non-resource path.
+    fn get(path: &str, resource: &str) -> RequestAttrs {
+        RequestAttrs {
+            verb: "get".into(),
+            resource: resource.into(),
+            path: path.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn handshake_stalls_count_connections_not_requests() {
+        let faults = Faults::default();
+        let mut stall = Fault::new(None, None, FaultAction::StallTlsHandshake);
+        stall.nth = 2;
+        faults.add(stall);
+        assert!(faults.fire(&get("/api/v1/pods", "pods")).is_empty());
+        let stalled: Vec<bool> = (0..3).map(|_| faults.stall_tls_handshake()).collect();
+        assert_eq!(stalled, [false, true, false]);
     }
 }

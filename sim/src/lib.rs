@@ -252,8 +252,11 @@ impl Simulator {
         let mut tasks = controllers::spawn(shared.clone(), seeded_rv);
         let app = api::router(shared.clone());
         let cancel = shared.cancel.clone();
-        let listener = tls::SniffingListener::new(listener, tls.acceptor, cancel.clone())
-            .map_err(|source| SimError::Bind { addr, source })?;
+        let faulty = shared.clone();
+        let stall_handshake = move || faulty.faults.stall_tls_handshake();
+        let listener =
+            tls::SniffingListener::new(listener, tls.acceptor, cancel.clone(), stall_handshake)
+                .map_err(|source| SimError::Bind { addr, source })?;
         tasks.push(tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 cancel.cancelled().await;

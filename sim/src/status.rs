@@ -22,6 +22,11 @@ pub enum ApiError {
     },
     #[error("the server could not find the requested resource")]
     NoSuchResource,
+    /// A path no handler serves (an API group that is not installed, say): the API server's
+    /// mux answers with Go's plain-text `http.NotFound`, not a `Status` (up to at least
+    /// Kubernetes 1.33, the version this simulator reports).
+    #[error("404 page not found")]
+    NotServed,
     #[error("{qualified} \"{name}\" already exists")]
     AlreadyExists {
         qualified: String,
@@ -63,6 +68,15 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Expired(String),
+    /// A paged list's continue token outlived etcd's compaction. `token` continues the list at
+    /// the latest resourceVersion, as the real server offers.
+    #[error(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+    )]
+    ContinueExpired { token: String },
+    /// API Priority and Fairness turned the request away: plain text and `Retry-After`.
+    #[error("Too many requests, please try again later.")]
+    Throttled { retry_after: u32 },
     /// A status chosen by a fault (or any other code without a dedicated variant).
     #[error("{message}")]
     Injected { code: u16, message: String },
@@ -128,7 +142,7 @@ impl ApiError {
     /// The HTTP status code.
     pub fn code(&self) -> u16 {
         match self {
-            ApiError::NotFound { .. } | ApiError::NoSuchResource => 404,
+            ApiError::NotFound { .. } | ApiError::NoSuchResource | ApiError::NotServed => 404,
             ApiError::AlreadyExists { .. } | ApiError::Conflict { .. } => 409,
             ApiError::BadRequest(_) => 400,
             ApiError::Invalid { .. } => 422,
@@ -136,7 +150,8 @@ impl ApiError {
             ApiError::Forbidden { .. } => 403,
             ApiError::MethodNotAllowed => 405,
             ApiError::UnsupportedMediaType(_) => 415,
-            ApiError::Expired(_) => 410,
+            ApiError::Expired(_) | ApiError::ContinueExpired { .. } => 410,
+            ApiError::Throttled { .. } => 429,
             ApiError::Injected { code, .. } => *code,
             ApiError::Internal(_) => 500,
         }
@@ -145,7 +160,9 @@ impl ApiError {
     /// The `reason` field, as `metav1.StatusReason` names it.
     pub fn reason(&self) -> &'static str {
         match self {
-            ApiError::NotFound { .. } | ApiError::NoSuchResource => "NotFound",
+            ApiError::NotFound { .. } | ApiError::NoSuchResource | ApiError::NotServed => {
+                "NotFound"
+            }
             ApiError::AlreadyExists { .. } => "AlreadyExists",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::BadRequest(_) => "BadRequest",
@@ -154,7 +171,8 @@ impl ApiError {
             ApiError::Forbidden { .. } => "Forbidden",
             ApiError::MethodNotAllowed => "MethodNotAllowed",
             ApiError::UnsupportedMediaType(_) => "UnsupportedMediaType",
-            ApiError::Expired(_) => "Expired",
+            ApiError::Expired(_) | ApiError::ContinueExpired { .. } => "Expired",
+            ApiError::Throttled { .. } => "TooManyRequests",
             ApiError::Internal(_) => "InternalError",
             ApiError::Injected { code, .. } => reason_for_code(*code),
         }
@@ -219,6 +237,9 @@ impl ApiError {
         if let (Some(d), Some(map)) = (details, status.as_object_mut()) {
             map.insert("details".into(), d);
         }
+        if let ApiError::ContinueExpired { token } = self {
+            status["metadata"] = json!({"continue": token});
+        }
         status
     }
 }
@@ -267,8 +288,53 @@ pub fn message_for_code(code: u16) -> String {
     }
 }
 
+/// What Go's `http.Error` writes: the text and a newline, as `text/plain`, not to be sniffed.
+fn plain_text(code: StatusCode, text: &str) -> Response {
+    let mut resp = (code, format!("{text}\n")).into_response();
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
+/// The UIDs API Priority and Fairness reports on a request it classified; fixed here, the
+/// simulator has one flow schema and one priority level.
+const FLOW_SCHEMA_UID: &str = "a0c7bd9c-5bb4-4c47-a4d9-3f8d7e9c1d01";
+const PRIORITY_LEVEL_UID: &str = "b1d8ce0d-6cc5-4d58-b5ea-4a9e8fad2e02";
+
+/// APF's rejection (`tooManyRequests` in k8s.io/apiserver/pkg/server/filters): plain text,
+/// `Retry-After`, and the classification headers.
+fn throttled(retry_after: u32) -> Response {
+    let mut resp = plain_text(
+        StatusCode::TOO_MANY_REQUESTS,
+        &ApiError::Throttled { retry_after }.to_string(),
+    );
+    let headers = resp.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    headers.insert(
+        "X-Kubernetes-PF-FlowSchema-UID",
+        HeaderValue::from_static(FLOW_SCHEMA_UID),
+    );
+    headers.insert(
+        "X-Kubernetes-PF-PriorityLevel-UID",
+        HeaderValue::from_static(PRIORITY_LEVEL_UID),
+    );
+    resp
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        match self {
+            ApiError::NotServed => return plain_text(StatusCode::NOT_FOUND, &self.to_string()),
+            ApiError::Throttled { retry_after } => return throttled(retry_after),
+            _ => {}
+        }
         let code = StatusCode::from_u16(self.code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = self.to_status().to_string();
         let mut resp = (code, body).into_response();

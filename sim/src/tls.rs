@@ -94,11 +94,15 @@ pub struct SniffingListener {
 }
 
 impl SniffingListener {
+    /// `stall_handshake` is asked once per TLS connection; when it says so, the handshake is
+    /// never answered (see [`hold`]).
     pub fn new(
         tcp: TcpListener,
         acceptor: TlsAcceptor,
         cancel: CancellationToken,
+        stall_handshake: impl Fn() -> bool + Send + Sync + 'static,
     ) -> std::io::Result<Self> {
+        let stall_handshake = Arc::new(stall_handshake);
         let local = tcp.local_addr()?;
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
@@ -118,13 +122,19 @@ impl SniffingListener {
                 let _ = stream.set_nodelay(true);
                 let tx = tx.clone();
                 let acceptor = acceptor.clone();
+                let (stall_handshake, cancel) = (stall_handshake.clone(), cancel.clone());
                 tokio::spawn(async move {
                     let mut first = [0u8; 1];
                     let n = match stream.peek(&mut first).await {
                         Ok(n) => n,
                         Err(_) => return,
                     };
-                    let conn = if n == 1 && first[0] == 0x16 {
+                    let tls = n == 1 && first[0] == 0x16;
+                    if tls && stall_handshake() {
+                        hold(stream, &cancel).await;
+                        return;
+                    }
+                    let conn = if tls {
                         match acceptor.accept(stream).await {
                             Ok(tls) => Either::Left(tls),
                             Err(e) => {
@@ -140,6 +150,22 @@ impl SniffingListener {
             }
         });
         Ok(SniffingListener { rx, local })
+    }
+}
+
+/// Keeps a connection open without ever answering, reading (and dropping) what the client
+/// sends, until it hangs up or the simulator stops: a TLS handshake that never completes.
+async fn hold(mut stream: TcpStream, cancel: &CancellationToken) {
+    use tokio::io::AsyncReadExt;
+    let mut sink = [0u8; 1024];
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            read = stream.read(&mut sink) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+        }
     }
 }
 

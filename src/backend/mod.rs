@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
-use crate::k8s::cluster::{Cluster, is_transient, retry_transient};
+use crate::k8s::cluster::{Cluster, is_transient};
 use crate::k8s::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
 pub mod clone_pvc;
@@ -88,7 +88,10 @@ pub async fn create_or_adopt<K: Managed>(
     let name = meta.name.clone().unwrap_or_default();
     let api: Api<K> = Api::namespaced(cluster.client.clone(), &namespace);
     let params = PostParams::default();
-    let created = retry_transient("create", resource, || api.create(&params, &object)).await;
+    let call = format!("{resource} {name:?}");
+    let created = cluster
+        .call("create", &call, || api.create(&params, &object))
+        .await?;
     match created {
         Ok(created) => Ok(created),
         Err(kube::Error::Api(status)) if status.code == 409 => {
@@ -152,9 +155,10 @@ pub async fn delete_own<K: Managed>(
         }),
         ..DeleteParams::default()
     };
-    let delete =
-        async { Ok(retry_transient("delete", resource, || api.delete(name, &params)).await) };
-    match cluster.bound("delete", resource, delete).await? {
+    match cluster
+        .call("delete", resource, || api.delete(name, &params))
+        .await?
+    {
         Ok(_) => Ok(Disposal::Deleted),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(Disposal::Absent),
         Err(kube::Error::Api(status)) if status.code == 409 => Ok(Disposal::NotOurs),
@@ -257,7 +261,10 @@ pub async fn delete<K: Managed>(
 ) -> Result<()> {
     let api: Api<K> = Api::namespaced(cluster.client.clone(), namespace);
     let params = DeleteParams::default();
-    match retry_transient("delete", resource, || api.delete(name, &params)).await {
+    match cluster
+        .call("delete", resource, || api.delete(name, &params))
+        .await?
+    {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
         Err(err) => Err(cluster.error(err, "delete", resource, Some(namespace))),

@@ -59,7 +59,7 @@ const TABLE: &[Row] = &[
             ),
             (
                 &["list"],
-                "API server unreachable, kubeconfig, 401/403, STORK not installed",
+                "API server unreachable, kubeconfig, 401/403, STORK not installed, or the list expired between two pages (410 Expired: the rows printed are incomplete; run it again)",
             ),
             (
                 &["delete"],
@@ -128,11 +128,19 @@ const TABLE: &[Row] = &[
         meanings: &[
             (
                 &["clone"],
-                "timed out waiting for the PVC to be Bound (or, with --wait-snapshot, for the snapshot); the PVC is left in place",
+                "timed out waiting for the PVC to be Bound (or, with --wait-snapshot, for the snapshot), or an API call took longer than --timeout; a PVC already created is left in place",
+            ),
+            (
+                &["list"],
+                "an API call (one page of the list) took longer than --timeout, or the API server kept answering 429 Too Many Requests as long",
+            ),
+            (
+                &["delete"],
+                "an API call took longer than --timeout while choosing what to delete, or the API server kept answering 429 Too Many Requests as long (a deletion that times out is a failed one: 1)",
             ),
             (
                 FREEZING,
-                "timed out: the snapshot, or an API call, took longer than --timeout; post commands ran in every frozen pod (a read that timed out before the freeze froze nothing)",
+                "timed out: the snapshot, or an API call, took longer than --timeout (or the API server kept answering 429 Too Many Requests that long); post commands ran in every frozen pod (a read that timed out before the freeze froze nothing)",
             ),
         ],
     },
@@ -206,8 +214,8 @@ mod tests {
     fn pages_list_only_the_codes_their_command_returns() {
         let codes = |page| -> Vec<&str> { for_page(page).into_iter().map(|(c, _)| c).collect() };
         assert_eq!(codes("completions"), ["0", "2"]);
-        assert_eq!(codes("list"), ["0", "1", "2"]);
-        assert_eq!(codes("delete"), ["0", "1", "2"]);
+        assert_eq!(codes("list"), ["0", "1", "2", "5"]);
+        assert_eq!(codes("delete"), ["0", "1", "2", "5"]);
         assert_eq!(codes("clone"), ["0", "1", "2", "4", "5", "130, 143"]);
         assert_eq!(
             codes("snap"),

@@ -234,7 +234,7 @@ pub struct SnapArgs {
     pub pvc: String,
     #[command(flatten)]
     pub hooks: HookArgs,
-    /// How long to wait for the snapshot to be cut
+    /// How long to wait for the snapshot to be cut; also the most any one API call may take
     #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
     #[command(flatten)]
@@ -279,7 +279,7 @@ pub struct CloudSnapArgs {
     /// Delete the local snapshot once the upload is done
     #[arg(long)]
     pub delete_local: bool,
-    /// How long to wait for the upload to finish
+    /// How long to wait for the upload to finish; also the most any one API call may take
     #[arg(long, value_name = "DUR", default_value = "1h", value_parser = parse_duration)]
     pub timeout: Duration,
     #[command(flatten)]
@@ -325,7 +325,8 @@ pub struct GroupSnapArgs {
     /// Portworx cloud credential ID (with --cloud)
     #[arg(long, value_name = "ID", requires = "cloud")]
     pub cred_id: Option<String>,
-    /// How long to wait for the group to be Successful (default: 5m, 1h with --cloud)
+    /// How long to wait for the group to be Successful (default: 5m, 1h with --cloud); also the
+    /// most any one API call may take
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
     /// Print what would be done and change nothing
@@ -374,7 +375,8 @@ Examples:
 Exit codes:
   0 ok (Bound, or created with --no-wait), 1 other error (snapshot missing or not Ready, namespace
   missing, cross-namespace clone not allowed, StorageClass missing), 2 usage (PVC name taken, --size
-  too small), 4 snapshot in Error, 5 timed out (the PVC is left in place), 130/143 interrupted";
+  too small), 4 snapshot in Error, 5 timed out (the PVC is left in place; or an API call took longer
+  than --timeout), 130/143 interrupted";
 
 /// The clone's source: one snapshot and the new PVC's name, or a group snapshot.
 #[derive(Debug, Clone, Args)]
@@ -410,7 +412,8 @@ pub struct CloneArgs {
     /// Create the PVC and return without waiting for it to be Bound
     #[arg(long)]
     pub no_wait: bool,
-    /// How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot)
+    /// How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot);
+    /// also the most any one API call may take
     #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
     pub timeout: Duration,
     /// Run every check and print the PVC that would be created; create nothing
@@ -517,8 +520,9 @@ Examples:
   pxsnap list -o json | jq '.items[].metadata.name'
 
 Exit codes:
-  0 ok (also when nothing is found: a line on stderr says so), 1 API error or STORK not installed,
-  2 usage";
+  0 ok (also when nothing is found: a line on stderr says so), 1 API error, STORK not installed, or
+  the list expired between two pages (410; the rows printed are incomplete), 2 usage, 5 an API call
+  (one page) took longer than --timeout";
 
 /// Snapshot types as TYPE shows them: the `portworx/snapshot-type` annotation, or `group` for a
 /// snapshot a GroupVolumeSnapshot made.
@@ -596,7 +600,15 @@ pub struct ListArgs {
     /// Objects fetched per API request; memory stays flat however many there are
     #[arg(long, value_name = "N", default_value_t = crate::k8s::paged_list::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_size: u32,
+    /// The most one API call (one page of the list) may take
+    #[arg(long, value_name = "DUR", default_value = CALL_TIMEOUT, value_parser = parse_duration)]
+    pub timeout: Duration,
 }
+
+/// `--timeout` of `list` and `delete`, which wait for nothing but the API server: long enough
+/// for a slow page of thousands of objects, short enough that a CI job learns of a silent API
+/// server within its run.
+const CALL_TIMEOUT: &str = "60s";
 
 const DELETE_HELP: &str = "\
 Deleting a STORK VolumeSnapshot deletes the Portworx snapshot (or the cloud backup) with it.
@@ -614,7 +626,8 @@ are not restorable, so they never count as kept and are deleted when selected.
 Exit codes:
   0 ok (also when nothing matched, or the prompt was answered no), 1 a named snapshot was not found
   or a deletion failed (the others still went), 2 usage (incl. more than one deletion without --yes
-  when stdin is not a terminal)";
+  when stdin is not a terminal), 5 an API call took longer than --timeout while choosing what to
+  delete";
 
 #[derive(Debug, Clone, Args)]
 #[command(group(
@@ -659,4 +672,7 @@ pub struct DeleteArgs {
     /// Do not ask; needed for more than one deletion when stdin is not a terminal
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// The most one API call (a read, a page of a list, a deletion) may take
+    #[arg(long, value_name = "DUR", default_value = CALL_TIMEOUT, value_parser = parse_duration)]
+    pub timeout: Duration,
 }

@@ -109,6 +109,13 @@ impl CloneReport {
     fn exists(&self) -> bool {
         !matches!(self.status.as_str(), "NotCreated" | "Planned" | "Deleted")
     }
+
+    /// Whether a pod may mount it now: Bound, or Pending with `--no-wait` (the pod then waits
+    /// for the bind). One that timed out, was lost or interrupted is left for the user to look
+    /// into, not to mount.
+    fn mountable(&self) -> bool {
+        matches!(self.status.as_str(), "Bound" | "Pending")
+    }
 }
 
 /// One clone to make: the snapshot and how its PVC is named.
@@ -145,7 +152,7 @@ pub async fn run(
     }
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
-    let cluster = match Cluster::connect(&global.target()).await {
+    let cluster = match Cluster::connect(&global.target(), args.timeout).await {
         Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };
@@ -615,7 +622,7 @@ impl Report for CloneResult {
                 text.push_str(&serde_norway::to_string(object).unwrap_or_default());
             }
         }
-        let usable: Vec<&CloneReport> = self.clones.iter().filter(|c| c.exists()).collect();
+        let usable: Vec<&CloneReport> = self.clones.iter().filter(|c| c.mountable()).collect();
         if let Some(first) = usable.first() {
             text.push_str(&format!(
                 "\nMount it in a pod in namespace {}:\n",

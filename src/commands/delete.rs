@@ -16,7 +16,7 @@ use crate::backend::retention::{self, Candidate, Verdict};
 use crate::backend::stork;
 use crate::cli::{DeleteArgs, GlobalArgs};
 use crate::error::{Error, Result, Step};
-use crate::k8s::cluster::{Cluster, retry_transient};
+use crate::k8s::cluster::Cluster;
 use crate::k8s::paged_list::{DEFAULT_PAGE_SIZE, ListScope, PagedList};
 use crate::k8s::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report};
@@ -161,7 +161,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     if let Err(err) = check_args(args) {
         return result.fail(Step::Config, err);
     }
-    let cluster = match Cluster::connect(&global.target()).await {
+    let cluster = match Cluster::connect(&global.target(), args.timeout).await {
         Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };
@@ -352,15 +352,12 @@ async fn group_children(
         label_selector: None,
         page_size: DEFAULT_PAGE_SIZE,
     };
-    let mut pages = PagedList::<StorkVolumeSnapshot, StorkVolumeSnapshot>::new(cluster, scope);
-    let mut children = Vec::new();
-    while let Some(page) = pages.next_page().await? {
-        children.extend(page.into_iter().filter(|snapshot| {
+    PagedList::<StorkVolumeSnapshot, StorkVolumeSnapshot>::new(cluster, scope)
+        .collect_matching(|snapshot| {
             snapshot.group_owner().is_some_and(|owner| owner.uid == uid)
                 || listed.contains(&snapshot.metadata.name.as_deref().unwrap_or_default())
-        }));
-    }
-    Ok(children)
+        })
+        .await
 }
 
 fn snapshot_item(
@@ -466,7 +463,10 @@ async fn delete_group(cluster: &Cluster, name: &str, orphan: bool) -> Result<()>
         }),
         ..Default::default()
     };
-    match retry_transient("delete", GROUP_RESOURCE, || api.delete(name, &params)).await {
+    match cluster
+        .call("delete", GROUP_RESOURCE, || api.delete(name, &params))
+        .await?
+    {
         Ok(_) => Ok(()),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
         Err(err) => Err(cluster.error(err, "delete", GROUP_RESOURCE, Some(&cluster.namespace))),

@@ -231,8 +231,8 @@ pub async fn run(
     });
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
-    let cluster = match Cluster::connect(&global.target()).await {
-        Ok(cluster) => cluster.bounded(timeout),
+    let cluster = match Cluster::connect(&global.target(), timeout).await {
+        Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };
     let namespace = cluster.namespace.clone();
@@ -287,12 +287,7 @@ pub async fn run(
     }
     let group_step = async {
         progress.step(format!("creating group snapshot {}", request.name));
-        let created = crate::k8s::cluster::within(
-            timeout,
-            || format!("the API server to accept group snapshot {:?}", request.name),
-            group::create(&cluster, &object),
-        )
-        .await?;
+        let created = group::create(&cluster, &object).await?;
         progress.step(format!("waiting for group snapshot {}", request.name));
         let end = group::wait(&cluster, &namespace, &request.name, timeout, |g| {
             progress.step(format!(

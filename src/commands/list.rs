@@ -38,7 +38,7 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     if let Some(selector) = &args.selector {
         crate::k8s::selector::Selector::parse(selector).map(drop)?;
     }
-    let cluster = Cluster::connect(&global.target()).await?;
+    let cluster = Cluster::connect(&global.target(), args.timeout).await?;
     let scope = ListScope {
         namespace: (!args.all_namespaces).then(|| cluster.namespace.clone()),
         label_selector: args.selector.clone(),

@@ -178,8 +178,8 @@ pub async fn run_job(
     }
     let progress = Progress::new(!global.quiet && !global.no_progress);
     progress.step("connecting");
-    let cluster = match Cluster::connect(&global.target()).await {
-        Ok(cluster) => cluster.bounded(job.timeout),
+    let cluster = match Cluster::connect(&global.target(), job.timeout).await {
+        Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };
     result.snapshot.namespace = cluster.namespace.clone();
@@ -235,12 +235,7 @@ pub async fn run_job(
     }
     let snapshot_step = async {
         progress.step(format!("creating snapshot {}", request.name));
-        let created = crate::k8s::cluster::within(
-            job.timeout,
-            || format!("the API server to accept snapshot {:?}", request.name),
-            stork::create(&cluster, &object),
-        )
-        .await?;
+        let created = stork::create(&cluster, &object).await?;
         if job.options.no_wait {
             return Ok(Ok(created));
         }

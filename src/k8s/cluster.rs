@@ -1,15 +1,18 @@
 //! The connection to the cluster: a kube `Client` built from the kubectl-style flags, the
-//! namespace to work in, and the retry rule for reads.
+//! namespace to work in, the bound on every API call, and the retry rule.
 //!
 //! kube's own retry layer is switched off: it retries a persistent 503 for minutes, which is
-//! the wrong trade while an application is frozen. pxsnap retries reads itself, briefly, and
-//! makes creates safe to retry by giving every object a fixed name.
+//! the wrong trade while an application is frozen. pxsnap retries its calls itself, briefly
+//! (or as long as the server's `Retry-After` asks, within the call's bound), and makes creates
+//! safe to retry by giving every object a fixed name.
 
 use std::future::Future;
 use std::time::Duration;
 
+use kube::Config;
+use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 
@@ -24,69 +27,75 @@ pub struct Target {
 /// A connected client plus the namespace the user meant.
 #[derive(Clone)]
 pub struct Cluster {
-    pub client: Client,
+    pub client: kube::Client,
     pub namespace: String,
     server: String,
-    /// The most one API call (a read, a discovery call, or any call run through `bound`, such
-    /// as a delete) may take, when the command has a deadline.
-    call_timeout: Option<Duration>,
+    /// The most one API call may take (a read, a page of a list, a discovery call, a create or
+    /// a delete, its retries included). kube sets no read timeout, so without it an API server
+    /// that accepts connections but never answers would hang any command for ever.
+    call_timeout: Duration,
 }
 
-/// Attempts for a read that fails with a transient error (5xx, 429, connection reset).
+/// Attempts for a call that fails with a transient error (5xx, 429, connection reset) and
+/// no `Retry-After`.
 const READ_ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// The most a TCP connection and its TLS handshake may take; a call with a shorter bound is cut
+/// by that bound first.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Cluster {
     /// Reads the kubeconfig the way kubectl does (`--kubeconfig`, else every file in
     /// `$KUBECONFIG` merged, else `~/.kube/config`) and picks the context. Inside a pod with
     /// no kubeconfig at all, the pod's service account is used, as kubectl does: that is how a
     /// CI job running in the cluster (a Tekton step, a GitLab runner pod) needs no setup.
-    pub async fn connect(global: &Target) -> Result<Cluster> {
+    /// `call_timeout` bounds every API call made through the result (see [`Cluster::call`]).
+    pub async fn connect(global: &Target, call_timeout: Duration) -> Result<Cluster> {
         let mut config = load_config(global).await?;
         config.default_retry = false;
-        config.connect_timeout = Some(Duration::from_secs(10));
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
         let server = config.cluster_url.to_string();
         let namespace = global
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client = Client::try_from(config)
-            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?;
+        let client = ClientBuilder::try_from(config)
+            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?
+            .with_layer(&tower::util::MapFutureLayer::new(
+                crate::k8s::error_status::as_status,
+            ))
+            .build();
         Ok(Cluster {
             client,
             namespace,
             server,
-            call_timeout: None,
+            call_timeout,
         })
     }
 
-    /// Bounds every read, discovery call and [`Cluster::bound`] call by `timeout`. kube sets
-    /// no read timeout, so an API server that accepts connections but never answers would
-    /// otherwise hang a snapshotting command for ever: before the freeze, and after the release
-    /// while it cleans up (a CI job waits for its own timeout, if it has one).
-    pub fn bounded(self, timeout: Duration) -> Cluster {
-        Cluster {
-            call_timeout: Some(timeout),
-            ..self
-        }
-    }
-
-    /// `call` within the call timeout, if there is one; `verb` and `resource` name it in the
-    /// timeout error.
-    pub async fn bound<T>(
+    /// One API call, retried while it fails transiently, within the call timeout; `verb` and
+    /// `resource` name it in the timeout error. The inner result is the API server's last
+    /// answer, for the caller to judge (a 404 may be fine); the outer error is the call timing
+    /// out. Every API call but a watch and an exec goes through here, which bound themselves
+    /// (`--timeout`, `--hook-timeout`).
+    pub async fn call<T, F, Fut>(
         &self,
         verb: &str,
         resource: &str,
-        call: impl Future<Output = Result<T>>,
-    ) -> Result<T> {
-        match self.call_timeout {
-            Some(limit) => {
-                let what = || format!("the API server to answer {verb} {resource}");
-                within(limit, what, call).await
-            }
-            None => call.await,
-        }
+        op: F,
+    ) -> Result<Result<T, kube::Error>>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, kube::Error>>,
+    {
+        let deadline = Instant::now() + self.call_timeout;
+        tokio::time::timeout_at(deadline, retry_transient(verb, resource, deadline, op))
+            .await
+            .map_err(|_| Error::Timeout {
+                what: format!("the API server to answer {verb} {resource}"),
+                after: self.call_timeout,
+            })
     }
 
     /// Turns a kube error into pxsnap's, naming what was being done and where.
@@ -97,6 +106,24 @@ impl Cluster {
         resource: &str,
         namespace: Option<&str>,
     ) -> Error {
+        if is_connect_timeout(&err) {
+            return Error::Timeout {
+                what: format!(
+                    "a connection to the API server at {} (to {verb} {resource})",
+                    self.server
+                ),
+                after: CONNECT_TIMEOUT,
+            };
+        }
+        // `call` retried it for as long as the call timeout allowed.
+        if let kube::Error::Api(status) = &err
+            && status.code == 429
+        {
+            return Error::Throttled {
+                call: crate::error::call(verb, resource, namespace),
+                after: self.call_timeout,
+            };
+        }
         match Error::from_kube(err, verb, resource, namespace) {
             Error::Unreachable { reason, .. } => Error::Unreachable {
                 server: self.server.clone(),
@@ -106,7 +133,7 @@ impl Cluster {
         }
     }
 
-    /// Runs a read, retrying transient failures with a short exponential backoff.
+    /// A read: [`Cluster::call`], any error the API server's.
     pub async fn read<T, F, Fut>(
         &self,
         verb: &str,
@@ -118,12 +145,9 @@ impl Cluster {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, kube::Error>>,
     {
-        let read = async {
-            retry_transient(verb, resource, op)
-                .await
-                .map_err(|err| self.error(err, verb, resource, namespace))
-        };
-        self.bound(verb, resource, read).await
+        self.call(verb, resource, op)
+            .await?
+            .map_err(|err| self.error(err, verb, resource, namespace))
     }
 
     /// One namespaced object by name, `None` when there is none. An API server answers 404 both
@@ -150,46 +174,24 @@ impl Cluster {
 
     /// Fails with a clear message when an API group (a STORK CRD group, say) is not served.
     pub async fn require_api_group(&self, group_version: &str) -> Result<()> {
-        let discover = async {
-            let found = retry_transient("discover", group_version, || {
+        let found = self
+            .call("discover", group_version, || {
                 self.client.list_api_group_resources(group_version)
             })
-            .await;
-            match found {
-                Ok(_) => Ok(()),
-                Err(kube::Error::Api(status)) if status.code == 404 => {
-                    Err(Error::ApiGroupMissing {
-                        group: group_version.to_string(),
-                        group_name: group_version
-                            .split('/')
-                            .next()
-                            .unwrap_or(group_version)
-                            .to_string(),
-                    })
-                }
-                Err(other) => Err(self.error(other, "discover", group_version, None)),
-            }
-        };
-        self.bound("discover", group_version, discover).await
+            .await?;
+        match found {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Err(Error::ApiGroupMissing {
+                group: group_version.to_string(),
+                group_name: group_version
+                    .split('/')
+                    .next()
+                    .unwrap_or(group_version)
+                    .to_string(),
+            }),
+            Err(other) => Err(self.error(other, "discover", group_version, None)),
+        }
     }
-}
-
-/// Bounds an API call that has no deadline of its own (kube sets no read timeout): a create
-/// that never answers must not keep an application frozen past `--timeout`, and a read or a
-/// delete that never answers must not hang the run (see `Cluster::bound`).
-pub async fn within<T>(
-    timeout: Duration,
-    what: impl FnOnce() -> String,
-    call: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    tokio::time::timeout(timeout, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(Error::Timeout {
-                what: what(),
-                after: timeout,
-            })
-        })
 }
 
 /// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).
@@ -310,8 +312,16 @@ fn in_a_pod() -> bool {
     std::env::var_os("KUBERNETES_SERVICE_HOST").is_some_and(|host| !host.is_empty())
 }
 
-/// Retries `op` while it fails with a transient error, up to [`READ_ATTEMPTS`] times.
-pub async fn retry_transient<T, F, Fut>(verb: &str, resource: &str, op: F) -> Result<T, kube::Error>
+/// Retries `op` while it fails with a transient error: after the wait the server asks for
+/// (`Retry-After`, as API Priority and Fairness sends with a 429), as often as `deadline`
+/// allows, else with a short exponential backoff, up to [`READ_ATTEMPTS`] times. Gives up
+/// with the last error as soon as the next wait would end past `deadline`.
+async fn retry_transient<T, F, Fut>(
+    verb: &str,
+    resource: &str,
+    deadline: Instant,
+    op: F,
+) -> Result<T, kube::Error>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, kube::Error>>,
@@ -319,23 +329,59 @@ where
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 1;
     loop {
-        match op().await {
-            Err(err) if attempt < READ_ATTEMPTS && is_transient(&err) => {
-                tracing::warn!(%verb, %resource, attempt, error = %crate::error::root_cause(&err), "retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
-                attempt += 1;
-            }
+        let err = match op().await {
+            Err(err) if is_transient(&err) => err,
             other => return other,
+        };
+        let wait = match retry_after(&err) {
+            Some(asked) => asked,
+            None if attempt < READ_ATTEMPTS => backoff,
+            None => return Err(err),
+        };
+        if Instant::now() + wait > deadline {
+            return Err(err);
         }
+        tracing::warn!(%verb, %resource, attempt, ?wait, error = %crate::error::root_cause(&err), "retrying");
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+        attempt += 1;
     }
 }
 
-/// 5xx, 429 and broken connections are worth another try; everything else is an answer.
+/// How long the API server asked the client to wait before trying again, if it did.
+fn retry_after(err: &kube::Error) -> Option<Duration> {
+    match err {
+        kube::Error::Api(status) => status
+            .details
+            .as_ref()
+            .map(|details| details.retry_after_seconds)
+            .filter(|&seconds| seconds > 0)
+            .map(|seconds| Duration::from_secs(seconds.into())),
+        _ => None,
+    }
+}
+
+/// 5xx, 429 and broken connections are worth another try; everything else is an answer. A
+/// connection or TLS handshake that took [`CONNECT_TIMEOUT`] is not retried: a server that
+/// silent would only use up the call's bound again.
 pub fn is_transient(err: &kube::Error) -> bool {
     match err {
         kube::Error::Api(status) => status.code >= 500 || status.code == 429,
-        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        kube::Error::HyperError(_) | kube::Error::Service(_) => !is_connect_timeout(err),
         _ => false,
     }
+}
+
+/// The connector's timeout: no TCP connection, or no TLS handshake, within [`CONNECT_TIMEOUT`].
+fn is_connect_timeout(err: &kube::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }

@@ -3,6 +3,7 @@
 //! about snapshots' meaning, pods' commands or the command line.
 
 pub mod cluster;
+pub mod error_status;
 pub mod names;
 pub mod paged_list;
 pub mod quantity;

@@ -13,7 +13,7 @@ use kube::api::ListParams;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::resources::null_as_default;
 
@@ -73,8 +73,9 @@ where
         }
     }
 
-    /// The next page, or `None` after the last one. A 404 on the first page means the resource
-    /// is not served at all, which is reported as the API group missing (STORK not installed).
+    /// The next page, or `None` after the last one. Each page is one API call, bounded as
+    /// every call is. A 404 means the resource is not served at all, which is reported as the API
+    /// group missing (STORK not installed); a 410 between pages is [`Error::ListExpired`].
     pub async fn next_page(&mut self) -> Result<Option<Vec<T>>> {
         if self.finished {
             return Ok(None);
@@ -87,13 +88,15 @@ where
         };
         let namespace = self.scope.namespace.as_deref();
         let client = &self.cluster.client;
-        let fetched = crate::k8s::cluster::retry_transient("list", &self.resource, || async {
-            let request = kube::core::Request::new(self.url.as_str())
-                .list(&params)
-                .map_err(kube::Error::BuildRequest)?;
-            client.request::<Page<T>>(request).await
-        })
-        .await;
+        let fetched = self
+            .cluster
+            .call("list", &self.resource, || async {
+                let request = kube::core::Request::new(self.url.as_str())
+                    .list(&params)
+                    .map_err(kube::Error::BuildRequest)?;
+                client.request::<Page<T>>(request).await
+            })
+            .await?;
         let page = match fetched {
             Ok(page) => page,
             Err(kube::Error::Api(status)) if status.code == 404 => {
@@ -114,11 +117,29 @@ where
 
     /// Every remaining item, for the callers that must see them all before acting (sorting,
     /// retention). Keep `T` small there.
-    pub async fn collect_all(mut self) -> Result<Vec<T>> {
+    pub async fn collect_all(self) -> Result<Vec<T>> {
+        self.collect_matching(|_| true).await
+    }
+
+    /// Every remaining item `keep` accepts. A list that expires between two pages is read
+    /// again from the start, once: nothing has been shown or done with its first pages yet,
+    /// and a second expiry is not worth chasing.
+    pub async fn collect_matching(mut self, mut keep: impl FnMut(&T) -> bool) -> Result<Vec<T>> {
+        let mut restarted = false;
         let mut all = Vec::new();
-        while let Some(page) = self.next_page().await? {
-            all.extend(page);
+        loop {
+            match self.next_page().await {
+                Ok(Some(page)) => all.extend(page.into_iter().filter(|item| keep(item))),
+                Ok(None) => return Ok(all),
+                Err(Error::ListExpired { .. }) if !restarted => {
+                    tracing::warn!(resource = %self.resource, "the list expired between pages; reading it again");
+                    restarted = true;
+                    all.clear();
+                    self.continue_token = None;
+                    self.finished = false;
+                }
+                Err(err) => return Err(err),
+            }
         }
-        Ok(all)
     }
 }

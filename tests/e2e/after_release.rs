@@ -399,7 +399,7 @@ fn a_signal_after_an_unanswered_create_still_warns_it_may_appear() {
     );
     // The timeout the signal replaced is still said.
     assert!(
-        err.contains("waiting for the API server to accept snapshot \"s1\""),
+        err.contains("waiting for the API server to answer create volumesnapshots.volumesnapshot.external-storage.k8s.io \"s1\""),
         "{err}"
     );
 }

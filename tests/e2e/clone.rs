@@ -12,7 +12,7 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use pxsnap::k8s::resources::{
     GroupVolumeSnapshot, SnapshotPhase, StorkSnapshotSpec, StorkVolumeSnapshot,
 };
-use pxsnap_sim::TimelineKind;
+use pxsnap_sim::{Fault, FaultAction, TimelineKind};
 use serde_json::Value;
 
 use crate::common::{SimHandle, create, eventually};
@@ -576,11 +576,58 @@ async fn bind_timeout_leaves_the_pvc_and_names_it() {
         .await
         .expect("left in place");
     assert_eq!(pvc.status.and_then(|s| s.phase).as_deref(), Some("Pending"));
-    assert_eq!(
-        crate::run::requests_of(&env, "delete"),
-        0,
-        "pxsnap deletes nothing"
+    let deletes = env
+        .sim
+        .request_log()
+        .into_iter()
+        .filter(|r| r.verb == "delete")
+        .count();
+    assert_eq!(deletes, 0, "pxsnap deletes nothing");
+
+    // Only a clone a pod can mount gets the block that says how.
+    let stuck = pxsnap(&env, "clone -n default data-snap stuck-too --timeout 1s").await;
+    assert_eq!(stuck.code, 5, "{}", stuck.stderr);
+    assert!(stuck.stdout.contains("TimedOut"), "{}", stuck.stdout);
+    assert!(
+        !stuck.stdout.contains("Mount it in a pod"),
+        "{}",
+        stuck.stdout
     );
+    let quick = pxsnap(&env, "clone -n default data-snap quick --no-wait").await;
+    assert_eq!(quick.code, 0, "{}", quick.stderr);
+    assert!(
+        quick.stdout.contains("Mount it in a pod"),
+        "{}",
+        quick.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_never_answers_is_bounded_by_the_timeout() {
+    let env = with_data_snap().await;
+    let mut fault = Fault::new(
+        Some("create"),
+        Some("persistentvolumeclaims"),
+        FaultAction::Hang,
+    );
+    fault.times = 0;
+    env.sim.add_fault(fault);
+    let started = std::time::Instant::now();
+    let run = pxsnap(
+        &env,
+        "clone -n default data-snap new-pvc --timeout 2s -o json",
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    run.assert_fails_with(
+        5,
+        "timed out after 2.0s waiting for the API server to answer create persistentvolumeclaims \"new-pvc\"",
+    );
+    assert_eq!(run.json()["clones"][0]["status"], "NotCreated");
 }
 
 /// Creates the group snapshot of the three cassandra PVCs and waits until it lists its children.

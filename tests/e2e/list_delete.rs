@@ -5,6 +5,7 @@
 //! the simulator's store directly: a thousand of them in milliseconds, with chosen ages.
 
 use std::process::Output;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use pxsnap_sim::resources::id;
@@ -1038,4 +1039,160 @@ fn a_page_failing_half_way_still_closes_the_json_document() {
         "{}",
         stderr(&output)
     );
+}
+
+// --- Paging meets the real server's 410 and 429 ---
+
+/// The statuses of the snapshot list requests, in order.
+fn list_statuses(cluster: &Cluster) -> Vec<u16> {
+    list_requests(cluster)
+        .into_iter()
+        .map(|r| r.status)
+        .collect()
+}
+
+fn list_requests(cluster: &Cluster) -> Vec<pxsnap_sim::RequestRecord> {
+    cluster
+        .sim()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.verb == "list" && r.resource == "volumesnapshots")
+        .collect()
+}
+
+/// Expires the continue token of the list's second page (`times: 0`: of every later page too).
+fn expire_second_page(cluster: &Cluster, times: u32) {
+    let mut fault = Fault::new(
+        Some("list"),
+        Some("volumesnapshots"),
+        FaultAction::ExpireContinue,
+    );
+    fault.nth = 2;
+    fault.times = times;
+    cluster.sim().add_fault(fault);
+}
+
+#[test]
+fn a_list_that_expires_between_pages_stops_with_one_line_and_no_repeated_rows() {
+    let cluster = Cluster::start();
+    for i in 0..3 {
+        cluster.snapshot(Snap::ready(&format!("snap-{i}"), "cassandra-data", 60));
+    }
+    expire_second_page(&cluster, 1);
+    let output = cluster.pxsnap(&["list", "--chunk-size", "1"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let names: Vec<String> = table(&output)
+        .into_iter()
+        .skip(1)
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(names, ["snap-0"], "printed once, not read again");
+    assert_eq!(list_statuses(&cluster), [200, 410]);
+    assert_eq!(
+        stderr(&output),
+        "error: list volumesnapshots.volumesnapshot.external-storage.k8s.io in namespace \"default\": the list expired between two pages (410 Expired: its continue token is too old, objects changed meanwhile), so it is incomplete; run the command again\n"
+    );
+}
+
+/// 501 Ready snapshots of cassandra-data: two pages at delete's page size of 500.
+fn store_two_pages(cluster: &Cluster) {
+    for i in 0..501 {
+        cluster.snapshot(Snap::ready(
+            &format!("snap-{i:03}"),
+            "cassandra-data",
+            60 + i,
+        ));
+    }
+}
+
+#[test]
+fn delete_reads_a_list_that_expired_between_pages_again_once() {
+    let cluster = Cluster::start();
+    store_two_pages(&cluster);
+    expire_second_page(&cluster, 1);
+    let args = [
+        "delete",
+        "--pvc",
+        "cassandra-data",
+        "--keep-last",
+        "1",
+        "--dry-run",
+    ];
+    let output = cluster.pxsnap(&[&args[..], &["-o", "json"]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(list_statuses(&cluster), [200, 410, 200, 200]);
+    let plan: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let items = plan["items"].as_array().expect("items");
+    let names: std::collections::BTreeSet<&str> =
+        items.iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(
+        (items.len(), names.len()),
+        (501, 501),
+        "every snapshot once"
+    );
+    assert_eq!(items[0]["action"], "kept");
+    assert_eq!(items[0]["name"], "snap-000");
+
+    // Expiring again: nothing is deleted, and the line says why.
+    expire_second_page(&cluster, 0);
+    let output = cluster.pxsnap(&[
+        "delete",
+        "--pvc",
+        "cassandra-data",
+        "--keep-last",
+        "1",
+        "--yes",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("the list expired between two pages"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(cluster.names_in("default").len(), 501);
+}
+
+/// API Priority and Fairness turning the list away: a plain-text 429 with `Retry-After`.
+fn throttle_lists(cluster: &Cluster, retry_after: u32, times: u32) {
+    let mut fault = Fault::new(
+        Some("list"),
+        Some("volumesnapshots"),
+        FaultAction::TooManyRequests(retry_after),
+    );
+    fault.times = times;
+    cluster.sim().add_fault(fault);
+}
+
+#[test]
+fn a_429_is_retried_after_the_wait_it_asks_for() {
+    let cluster = Cluster::start();
+    cluster.snapshot(Snap::ready("snap-0", "cassandra-data", 60));
+    throttle_lists(&cluster, 1, 1);
+    let output = cluster.pxsnap(&["list", "-o", "name"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/snap-0\n"
+    );
+    let lists = list_requests(&cluster);
+    let statuses: Vec<u16> = lists.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 200]);
+    let waited = Duration::from_nanos(lists[1].at_ns - lists[0].at_ns);
+    assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
+}
+
+#[test]
+fn a_429_that_lasts_ends_within_the_timeout_with_one_line() {
+    let cluster = Cluster::start();
+    throttle_lists(&cluster, 1, 0);
+    let started = Instant::now();
+    let output = cluster.pxsnap(&["delete", "-l", "team=dba", "--yes", "--timeout", "3s"]);
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert_eq!(
+        stderr(&output),
+        "error: the API server kept turning away list volumesnapshots.volumesnapshot.external-storage.k8s.io in namespace \"default\" with 429 Too Many Requests for the 3.0s a call may take (--timeout): it is overloaded; try again later\n"
+    );
+    assert!(list_statuses(&cluster).iter().all(|&s| s == 429));
 }

@@ -6,6 +6,7 @@ mod common;
 mod run;
 
 mod after_release;
+mod api_bounds;
 mod bad_input;
 mod clone;
 mod cloud_snap_e2e;

@@ -763,7 +763,7 @@ fn a_create_that_never_answers_is_bounded_by_the_timeout() {
     assert_fails_with(
         &out,
         5,
-        "waiting for the API server to accept snapshot \"s1\"",
+        "waiting for the API server to answer create volumesnapshots.volumesnapshot.external-storage.k8s.io \"s1\"",
     );
     assert_cassandra_app_thawed(&sim.sim.timeline());
     assert_eq!(json(&out)["error"]["step"], "snapshot");

@@ -194,8 +194,30 @@ async fn cluster_wide_list_pages_with_continue_tokens() {
         .list(&ListParams::default().continue_token(&token))
         .await
         .unwrap_err();
-    let (code, reason, _) = api_error(gone);
-    assert_eq!((code, reason.as_str()), (410, "Expired"));
+    let kube::Error::Api(status) = gone else {
+        panic!("expected a Status, got {gone:?}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
+    assert!(
+        status.message.starts_with("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response"),
+        "{}",
+        status.message
+    );
+    // As the real server, it offers a token that continues at the latest resourceVersion.
+    let offered = status
+        .metadata
+        .and_then(|meta| meta.continue_)
+        .expect("a continue token in the Status");
+    let rest = pods
+        .list(&ListParams::default().continue_token(&offered))
+        .await
+        .expect("the offered token continues the list");
+    let names = |pods: &[Pod]| -> Vec<String> {
+        pods.iter()
+            .map(|p| p.metadata.name.clone().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(names(&rest.items), names(&all.items[2..]));
 }
 
 #[tokio::test]
@@ -531,18 +553,6 @@ async fn bad_input_gets_status_errors() {
         ),
         (post_json(svs, r#"{"metadata":{}}"#), 422, "Invalid"),
         (
-            get_request(
-                "/apis/volumesnapshot.external-storage.k8s.io/v1/namespaces/cassandra/widgets",
-            ),
-            404,
-            "NotFound",
-        ),
-        (
-            get_request("/apis/nope.example.com/v1/things"),
-            404,
-            "NotFound",
-        ),
-        (
             get_request("/api/v1/namespaces/cassandra/pods/cassandra-0/log"),
             404,
             "NotFound",
@@ -715,4 +725,47 @@ async fn protobuf_delete_options_carry_preconditions() {
             .expect("get")
             .is_none()
     );
+}
+
+/// A path no handler serves gets the API server's mux 404, Go's `http.NotFound`: an API group
+/// that is not installed, a resource no CRD defines, a path outside the API. kubectl reads it as
+/// "the server could not find the requested resource"; pxsnap must too.
+#[tokio::test]
+async fn paths_nothing_serves_get_the_muxs_plain_404() {
+    let mut scenario = Scenario::builtin("cassandra").expect("scenario");
+    scenario.stork_crds = false;
+    let h = SimHandle::start(scenario);
+    let client = h.client().await;
+    for path in [
+        "/apis/nope.example.com/v1/things",
+        "/apis/nope.example.com/v1",
+        "/apis/nope.example.com",
+        "/apis/stork.libopenstorage.org/v1alpha1/namespaces/cassandra/groupvolumesnapshots/g",
+        "/apis/volumesnapshot.external-storage.k8s.io/v1",
+        "/apis/snapshot.storage.k8s.io/v1/namespaces/cassandra/widgets",
+        "/nope",
+    ] {
+        let response = client
+            .send(get_request(path).map(kube::client::Body::from))
+            .await
+            .expect("an answer");
+        let (parts, body) = response.into_parts();
+        let body = http_body_util::BodyExt::collect(body)
+            .await
+            .expect("body")
+            .to_bytes();
+        assert_eq!(parts.status, 404, "{path}");
+        assert_eq!(
+            parts.headers["content-type"], "text/plain; charset=utf-8",
+            "{path}"
+        );
+        assert_eq!(parts.headers["x-content-type-options"], "nosniff");
+        assert_eq!(&body[..], b"404 page not found\n", "{path}");
+    }
+    // A built-in group's web service answers its own unknown resources with a Status.
+    let err = client
+        .request::<Value>(get_request("/api/v1/namespaces/cassandra/widgets"))
+        .await
+        .unwrap_err();
+    assert_eq!(api_error(err).1, "NotFound");
 }

@@ -368,3 +368,114 @@ async fn cut_exec_kills_the_command_and_records_137() {
         end.detail
     );
 }
+
+/// A bodiless GET of `path`, for reading an answer's headers and text.
+fn get_request(path: &str) -> Request<kube::client::Body> {
+    Request::builder()
+        .uri(path)
+        .body(kube::client::Body::empty())
+        .expect("request")
+}
+
+/// Whether `call` is still unanswered after half a second.
+async fn unanswered<T>(call: impl std::future::Future<Output = T>) -> bool {
+    tokio::time::timeout(Duration::from_millis(500), call)
+        .await
+        .is_err()
+}
+
+#[tokio::test]
+async fn hang_never_answers_one_path_or_every_path_but_sim() {
+    let h = SimHandle::cassandra();
+    let client = h.client_without_retries().await;
+    let mut version = Fault::new(None, None, FaultAction::Hang);
+    version.path = Some("/version".into());
+    version.times = 0;
+    h.sim.add_fault(version);
+    assert!(unanswered(client.apiserver_version()).await, "/version");
+    assert!(client.list_api_groups().await.is_ok(), "other paths answer");
+    h.sim.clear_faults();
+
+    let mut everything = Fault::new(None, None, FaultAction::Hang);
+    everything.path = Some("*".into());
+    everything.times = 0;
+    h.sim.add_fault(everything);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "cassandra");
+    assert!(unanswered(client.list_core_api_versions()).await, "/api");
+    assert!(unanswered(client.list_api_groups()).await, "/apis");
+    assert!(unanswered(pods.list(&ListParams::default())).await, "pods");
+    // The control endpoint still answers, so a test can lift the fault.
+    let _: Value = client
+        .request(sim_request(Method::DELETE, "/sim/faults", json!({})))
+        .await
+        .expect("DELETE /sim/faults");
+    assert!(pods.list(&ListParams::default()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_stalled_tls_handshake_never_completes() {
+    let h = SimHandle::cassandra();
+    h.sim
+        .add_fault(Fault::new(None, None, FaultAction::StallTlsHandshake));
+    let client = h.client_without_retries().await;
+    assert!(unanswered(client.apiserver_version()).await);
+    // The fault fired once (`times: 1`): the next connection's handshake completes.
+    client
+        .apiserver_version()
+        .await
+        .expect("the next handshake completes");
+}
+
+#[tokio::test]
+async fn too_many_requests_is_apfs_plain_text_429_with_retry_after() {
+    let (h, _pods) = pods_with_fault("list", FaultAction::TooManyRequests(2)).await;
+    let client = h.client_without_retries().await;
+    let response = client
+        .send(get_request("/api/v1/namespaces/cassandra/pods"))
+        .await
+        .expect("an answer");
+    let (parts, body) = response.into_parts();
+    assert_eq!(parts.status, 429);
+    assert_eq!(parts.headers["retry-after"], "2");
+    assert_eq!(parts.headers["content-type"], "text/plain; charset=utf-8");
+    assert!(
+        parts
+            .headers
+            .contains_key("x-kubernetes-pf-prioritylevel-uid")
+    );
+    let body = http_body_util::BodyExt::collect(body)
+        .await
+        .expect("body")
+        .to_bytes();
+    assert_eq!(&body[..], b"Too many requests, please try again later.\n");
+}
+
+#[tokio::test]
+async fn expire_continue_answers_a_continued_list_with_410() {
+    let h = SimHandle::cassandra();
+    let mut expire = Fault::new(Some("list"), Some("pods"), FaultAction::ExpireContinue);
+    expire.nth = 2;
+    h.sim.add_fault(expire);
+    let pods: Api<Pod> = Api::namespaced(h.client_without_retries().await, "cassandra");
+    let first = pods
+        .list(&ListParams::default().limit(1))
+        .await
+        .expect("the first page is served");
+    let token = first.metadata.continue_.expect("more pages");
+    let expired = must_fail(
+        pods.list(&ListParams::default().limit(1).continue_token(&token))
+            .await,
+        "the second page expires",
+    );
+    let kube::Error::Api(status) = expired else {
+        panic!("expected a Status, got {expired:?}")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
+    let offered = status.metadata.and_then(|m| m.continue_).expect("a token");
+    assert!(
+        pods.list(&ListParams::default().continue_token(&offered))
+            .await
+            .is_ok(),
+        "the offered token continues"
+    );
+}
