@@ -311,7 +311,6 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
                 &sh,
                 &user,
                 r,
-                &parts.method,
                 &parts.headers,
                 &query,
                 body,
@@ -331,7 +330,6 @@ async fn handle_resource(
     sh: &Arc<Shared>,
     user: &User,
     r: ResourceRequest,
-    method: &Method,
     headers: &HeaderMap,
     query: &Query,
     body: Body,
@@ -354,32 +352,41 @@ async fn handle_resource(
     if !user.allowed(&attrs) {
         return auth::forbidden(&user.name, &attrs).into_response();
     }
-    let mut drop_after = None;
-    let mut cut_exec = None;
-    for action in sh.faults.fire(&RequestAttrs {
+    let actions = sh.faults.fire(&RequestAttrs {
         verb: r.verb.to_string(),
         resource: d.plural.to_string(),
         group: d.group.to_string(),
         namespace: r.namespace.clone(),
         name: r.name.clone(),
-    }) {
+    });
+    let warnings: Vec<String> = actions
+        .iter()
+        .filter_map(|action| match action {
+            FaultAction::Warning(text) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut drop_after = None;
+    let mut cut_exec = None;
+    for action in actions {
         match action {
             FaultAction::Status(code) => {
-                return ApiError::Injected {
+                let refused = ApiError::Injected {
                     code,
                     message: message_for_code(code),
-                }
-                .into_response();
+                };
+                return with_warnings(refused.into_response(), &warnings);
             }
             FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
             FaultAction::DropWatchAfterEvents(k) => drop_after = Some(k),
             FaultAction::CutExecAfterMs(ms) => cut_exec = Some(Duration::from_millis(ms)),
+            FaultAction::Warning(_) => {}
         }
     }
     let result = match r.verb {
         "get" => get(sh, &r),
         "list" => list(sh, &r, query),
-        "watch" => return watch::serve(sh.clone(), &r, query, drop_after),
+        "watch" => Ok(watch::serve(sh.clone(), &r, query, drop_after)),
         "create" => match read_body(body).await {
             Ok(b) => create(sh, &r, headers, &b),
             Err(e) => Err(e),
@@ -397,14 +404,29 @@ async fn handle_resource(
             Err(e) => Err(e),
         },
         "deletecollection" => delete_collection(sh, &r, query),
-        "exec" => return super::exec_route::handle(sh.clone(), &r, ws, raw_query, cut_exec),
+        "exec" => Ok(super::exec_route::handle(
+            sh.clone(),
+            &r,
+            ws,
+            raw_query,
+            cut_exec,
+        )),
         _ => Err(ApiError::MethodNotAllowed),
     };
-    let _ = method;
-    match result {
-        Ok(resp) => resp,
-        Err(e) => e.into_response(),
+    let response = result.unwrap_or_else(IntoResponse::into_response);
+    with_warnings(response, &warnings)
+}
+
+/// Adds a `Warning` header per text, in the API server's format (k8s.io/apiserver's warning
+/// recorder): code 299, agent `-`, the text quoted with `"` and `\` escaped.
+fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
+    for text in warnings {
+        let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+        if let Ok(value) = HeaderValue::from_bytes(format!("299 - \"{quoted}\"").as_bytes()) {
+            response.headers_mut().append(header::WARNING, value);
+        }
     }
+    response
 }
 
 async fn read_body(body: Body) -> Result<Bytes, ApiError> {

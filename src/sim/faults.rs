@@ -20,6 +20,9 @@ pub enum FaultAction {
     DropWatchAfterEvents(u32),
     /// Kill an exec'd command this long after it started.
     CutExecAfterMs(u64),
+    /// Answer with this text in a `Warning: 299 - "<text>"` header as well, as the API server
+    /// warns of a deprecated API version on every request for it.
+    Warning(String),
 }
 
 fn one() -> u32 {
