@@ -44,8 +44,7 @@ impl Cluster {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client = Client::try_from(config)
-            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?;
+        let client = build_client(config).await?;
         Ok(Cluster {
             client,
             namespace,
@@ -165,6 +164,14 @@ impl Cluster {
         };
         self.bound("discover", group_version, discover).await
     }
+}
+
+/// kube's client with the API server's warnings printed as kubectl prints them.
+async fn build_client(config: Config) -> Result<Client> {
+    let builder = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?
+        .with_layer(&crate::api_warnings::WarningsLayer);
+    Ok(builder.build())
 }
 
 /// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).

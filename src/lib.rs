@@ -4,6 +4,7 @@
 //! commands and the guard that always runs the post commands), [`backend`] (the snapshot
 //! objects), [`report`] (output). [`pipeline`] ties them together for every subcommand.
 
+pub mod api_warnings;
 pub mod backend;
 pub mod cli;
 pub mod cluster;
