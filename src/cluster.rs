@@ -166,12 +166,19 @@ impl Cluster {
     }
 }
 
-/// kube's client with the API server's warnings printed as kubectl prints them.
-async fn build_client(config: Config) -> Result<Client> {
+/// kube's client with pxsnap's layers: the API server's warnings printed as kubectl prints them,
+/// and the user's exec credential plugin run by pxsnap rather than by kube (see `credential`).
+async fn build_client(mut config: Config) -> Result<Client> {
+    let bearer = crate::credential::take_over(&mut config)
+        .await
+        .map_err(|e| Error::Kubeconfig(e.to_string()))?;
     let builder = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?
         .with_layer(&crate::api_warnings::WarningsLayer);
-    Ok(builder.build())
+    Ok(match bearer {
+        Some(bearer) => builder.with_layer(&bearer).build(),
+        None => builder.build(),
+    })
 }
 
 /// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).
@@ -313,11 +320,13 @@ where
     }
 }
 
-/// 5xx, 429 and broken connections are worth another try; everything else is an answer.
+/// 5xx, 429 and broken connections are worth another try; everything else is an answer, and
+/// so is a credential plugin's failure (running it again would only ask again).
 pub fn is_transient(err: &kube::Error) -> bool {
     match err {
         kube::Error::Api(status) => status.code >= 500 || status.code == 429,
-        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        kube::Error::Service(source) => !source.is::<crate::credential::PluginError>(),
+        kube::Error::HyperError(_) => true,
         _ => false,
     }
 }

@@ -335,6 +335,9 @@ impl Error {
                     .unwrap_or_default(),
                 message: status.message.clone(),
             },
+            kube::Error::Service(source) if source.is::<crate::credential::PluginError>() => {
+                Error::Kubeconfig(source.to_string())
+            }
             kube::Error::HyperError(_) | kube::Error::Service(_) => Error::Unreachable {
                 server: String::new(),
                 reason: root_cause(&err),

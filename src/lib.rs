@@ -10,6 +10,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod completions;
+pub mod credential;
 pub mod duration;
 pub mod error;
 pub mod exit_codes;

@@ -153,18 +153,10 @@ fn snap_with_a_faulty_post_exec(fault: FaultAction, extra: &[&str]) -> (SimHandl
     let mut fault = Fault::new(Some("exec"), Some("pods"), fault);
     fault.nth = 2;
     sim.sim.add_fault(fault);
-    let mut args = vec![
-        "snap",
-        "cassandra-data",
-        "--pre",
-        "nodetool flush",
-        "--post",
-        "echo thawed",
-        "-o",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let out = pxsnap(&sim, &args);
+    let out = pxsnap(
+        &sim,
+        &[SNAP_FLUSH_AND_THAW, &["-o", "json"], extra].concat(),
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_cassandra_app_thawed(&sim.sim.timeline());
     (sim, out)
@@ -197,17 +189,7 @@ fn verbose_logs_stderr_cannot_take_do_not_stop_the_release() {
     let sim = cassandra();
     let child = spawn_with_stderr_closed(
         &sim,
-        &[
-            "-v",
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &[&["-v"], SNAP_FLUSH_AND_THAW, &["-o", "json"]].concat(),
     );
     assert_snapshot_ready_and_app_thawed(&sim, child);
 }
