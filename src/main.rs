@@ -9,8 +9,8 @@ use pxsnap::signals::Signals;
 
 fn main() -> ExitCode {
     let cli = parse_args();
-    init_colors(cli.global.color);
-    init_logging(cli.global.verbose);
+    let colors = init_colors(cli.global.color);
+    init_logging(cli.global.verbose, colors);
     let runtime = match runtime_for(&cli.command) {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -145,8 +145,8 @@ fn command_path(cmd: &clap::Command) -> String {
 }
 
 /// `--color`, with `NO_COLOR` (https://no-color.org) honoured for `auto`, and colour only on a
-/// terminal.
-fn init_colors(choice: ColorChoice) {
+/// terminal. Returns whether stderr is coloured.
+fn init_colors(choice: ColorChoice) -> bool {
     use std::io::IsTerminal;
     let enabled = match choice {
         ColorChoice::Always => true,
@@ -158,10 +158,13 @@ fn init_colors(choice: ColorChoice) {
     };
     console::set_colors_enabled_stderr(enabled);
     console::set_colors_enabled(enabled);
+    enabled
 }
 
 /// `-v` levels map to pxsnap's own log levels; dependencies stay quiet unless `RUST_LOG` says.
-fn init_logging(verbose: u8) {
+/// The log is coloured as the error lines are (`colors`): tracing's own default looks only at
+/// `NO_COLOR`, so `--color never` and a log file got escape codes.
+fn init_logging(verbose: u8, colors: bool) {
     let level = match verbose {
         0 => return,
         1 => "pxsnap=info",
@@ -175,6 +178,7 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colors)
         .log_internal_errors(false)
         .init();
 }

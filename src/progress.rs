@@ -2,9 +2,24 @@
 //! pipes, where it would be noise) and not disabled with `--no-progress`/`-q`.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// The spinner being drawn, if any. What is written from deep inside the client, far from any
+/// `Progress` (the API server's warnings, a credential plugin's prompt), goes around it through
+/// [`suspended`] instead of tearing it.
+static DRAWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Runs `write` with the spinner, if one is drawn, wiped from the terminal; it is drawn again after.
+pub fn suspended<T>(write: impl FnOnce() -> T) -> T {
+    let drawn = DRAWN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match drawn {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
+}
 
 pub struct Progress {
     bar: Option<ProgressBar>,
@@ -21,6 +36,9 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
+        if let Some(bar) = &bar {
+            *DRAWN.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+        }
         Progress { bar }
     }
 
@@ -61,6 +79,7 @@ impl Drop for Progress {
     fn drop(&mut self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+            *DRAWN.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
     }
 }

@@ -414,7 +414,10 @@ async fn handle_resource(
     let result = match r.verb {
         "get" => get(sh, &r),
         "list" => list(sh, &r, query, effects.expire_continue),
-        "watch" => return watch::serve(sh.clone(), &r, query, effects.drop_watch_after),
+        "watch" => {
+            let stream = watch::serve(sh.clone(), &r, query, effects.drop_watch_after);
+            return with_warnings(stream, &effects.warnings);
+        }
         "create" => match read_body(body).await {
             Ok(b) => create(sh, &r, headers, &b),
             Err(e) => Err(e),
@@ -443,10 +446,8 @@ async fn handle_resource(
         }
         _ => Err(ApiError::MethodNotAllowed),
     };
-    match result {
-        Ok(resp) => resp,
-        Err(e) => e.into_response(),
-    }
+    let response = result.unwrap_or_else(IntoResponse::into_response);
+    with_warnings(response, &effects.warnings)
 }
 
 /// Whether a request asks to upgrade to SPDY/3.1, as kubectl's fallback exec does.
@@ -458,9 +459,23 @@ fn is_spdy_upgrade(headers: &HeaderMap) -> bool {
         .any(|v| v.to_ascii_lowercase().contains("spdy/"))
 }
 
+/// Adds a `Warning` header per text, in the API server's format (k8s.io/apiserver's warning
+/// recorder): code 299, agent `-`, the text quoted with `"` and `\` escaped.
+fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
+    for text in warnings {
+        let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+        if let Ok(value) = HeaderValue::from_bytes(format!("299 - \"{quoted}\"").as_bytes()) {
+            response.headers_mut().append(header::WARNING, value);
+        }
+    }
+    response
+}
+
 /// What the faults that fired on a request ask of its handler, besides answering at once.
 #[derive(Default)]
 struct FaultEffects {
+    /// `Warning` header texts for the response, whatever it is.
+    warnings: Vec<String>,
     drop_watch_after: Option<u32>,
     exec: Option<ExecFault>,
     expire_continue: bool,
@@ -469,18 +484,29 @@ struct FaultEffects {
 /// Fires the faults matching `attrs`: waits as they say, or returns the response that
 /// replaces the real one (after holding it for ever, for `hang`).
 async fn apply_faults(sh: &Shared, attrs: &RequestAttrs) -> Result<FaultEffects, Response> {
-    let mut effects = FaultEffects::default();
-    for action in sh.faults.fire(attrs) {
+    let actions = sh.faults.fire(attrs);
+    let mut effects = FaultEffects {
+        warnings: actions
+            .iter()
+            .filter_map(|action| match action {
+                FaultAction::Warning(text) => Some(text.clone()),
+                _ => None,
+            })
+            .collect(),
+        ..FaultEffects::default()
+    };
+    for action in actions {
         match action {
             FaultAction::Status(code) => {
-                return Err(ApiError::Injected {
+                let refused = ApiError::Injected {
                     code,
                     message: message_for_code(code),
-                }
-                .into_response());
+                };
+                return Err(with_warnings(refused.into_response(), &effects.warnings));
             }
             FaultAction::TooManyRequests(retry_after) => {
-                return Err(ApiError::Throttled { retry_after }.into_response());
+                let throttled = ApiError::Throttled { retry_after };
+                return Err(with_warnings(throttled.into_response(), &effects.warnings));
             }
             FaultAction::Hang => {
                 // Ends with the client's connection (the server then drops this future), or
@@ -502,6 +528,7 @@ async fn apply_faults(sh: &Shared, attrs: &RequestAttrs) -> Result<FaultEffects,
             }
             FaultAction::ExecNeverAnswered => effects.exec = Some(ExecFault::NeverAnswered),
             FaultAction::ExpireContinue => effects.expire_continue = true,
+            FaultAction::Warning(_) => {}
             // Connection faults: `fire` never returns them (see `Faults::stall_tls_handshake`).
             FaultAction::StallTlsHandshake => {}
         }

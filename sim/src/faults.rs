@@ -22,6 +22,9 @@ pub enum FaultAction {
     DropWatchAfterEvents(u32),
     /// Kill an exec'd command this long after it started.
     CutExecAfterMs(u64),
+    /// Answer with this text in a `Warning: 299 - "<text>"` header as well, as the API server
+    /// warns of a deprecated API version on every request for it.
+    Warning(String),
     /// Exec: answer the upgrade, then send a failure Status with this code on the error
     /// channel before any command starts, as a 1.30+ API server does when it cannot open its
     /// own stream to the kubelet (500: the kubelet cannot be dialled).

@@ -148,13 +148,14 @@ impl std::fmt::Display for EventSummary {
     }
 }
 
-/// The latest Event on the group: where STORK puts the causes it retries forever. `None` when
+/// The latest Event on `group`: where STORK puts the causes it retries forever. `None` when
 /// there is none.
 pub async fn latest_event(
     cluster: &Cluster,
-    namespace: &str,
-    name: &str,
+    group: &GroupVolumeSnapshot,
 ) -> Result<Option<EventSummary>> {
+    let namespace = group.metadata.namespace.as_deref().unwrap_or_default();
+    let name = group.metadata.name.as_deref().unwrap_or_default();
     let api: Api<Event> = Api::namespaced(cluster.client.clone(), namespace);
     let params = ListParams::default().fields(&format!(
         "involvedObject.kind=GroupVolumeSnapshot,involvedObject.name={name}"
@@ -162,18 +163,45 @@ pub async fn latest_event(
     let events = cluster
         .read("list", "events", Some(namespace), || api.list(&params))
         .await?;
-    Ok(latest(&events.items))
+    let about: Vec<Event> = events
+        .items
+        .into_iter()
+        .filter(|e| is_about(e, &group.metadata))
+        .collect();
+    Ok(latest(&about))
+}
+
+/// Whether `event` is about this very object, not an earlier one of the same name: Events
+/// outlive their object (an hour, by default), so a group deleted after a failure leaves Events
+/// that its name alone would match. The uid decides; an Event whose recorder left the uid out
+/// counts only when it is not older than the object.
+fn is_about(event: &Event, object: &ObjectMeta) -> bool {
+    match event
+        .involved_object
+        .uid
+        .as_deref()
+        .filter(|u| !u.is_empty())
+    {
+        Some(uid) => object.uid.as_deref() == Some(uid),
+        None => match (when(event), &object.creation_timestamp) {
+            (Some(at), Some(created)) => at >= created.0,
+            _ => true,
+        },
+    }
+}
+
+/// When an Event last happened, as far as it says.
+fn when(event: &Event) -> Option<jiff::Timestamp> {
+    event
+        .last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| event.event_time.as_ref().map(|t| t.0))
+        .or_else(|| event.metadata.creation_timestamp.as_ref().map(|t| t.0))
 }
 
 /// The most recent Warning, else the most recent Event of any type.
 fn latest(events: &[Event]) -> Option<EventSummary> {
-    let when = |e: &Event| {
-        e.last_timestamp
-            .as_ref()
-            .map(|t| t.0)
-            .or_else(|| e.event_time.as_ref().map(|t| t.0))
-            .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))
-    };
     let is_warning = |e: &Event| e.type_.as_deref() == Some("Warning");
     let latest = events
         .iter()
@@ -326,6 +354,36 @@ mod tests {
             "type": type_, "reason": "Failed", "message": message, "lastTimestamp": at
         }))
         .expect("event")
+    }
+
+    #[test]
+    fn only_events_of_this_very_group_count() {
+        let group: ObjectMeta = serde_json::from_value(serde_json::json!({
+            "name": "g", "uid": "new-uid", "creationTimestamp": "2026-01-01T01:00:00Z"
+        }))
+        .expect("metadata");
+        let with_uid = |uid: &str, at: &str| {
+            let mut e = event("Warning", "cause", at);
+            e.involved_object.uid = Some(uid.to_string());
+            e
+        };
+        assert!(is_about(
+            &with_uid("new-uid", "2026-01-01T01:00:05Z"),
+            &group
+        ));
+        assert!(!is_about(
+            &with_uid("old-uid", "2026-01-01T01:00:05Z"),
+            &group
+        ));
+        // Without a uid, only an Event not older than the group can be about it.
+        assert!(!is_about(
+            &event("Warning", "old", "2026-01-01T00:10:00Z"),
+            &group
+        ));
+        assert!(is_about(
+            &event("Warning", "new", "2026-01-01T01:00:00Z"),
+            &group
+        ));
     }
 
     #[test]

@@ -231,8 +231,8 @@ pub async fn watch_until<K: Managed, F>(
     }
 }
 
-/// Watch errors that retrying will not fix (401, 403, 404): returned at once instead of
-/// retried until the timeout.
+/// Watch errors that retrying will not fix (401, 403, 404, a credential plugin that failed):
+/// returned at once instead of retried until the timeout.
 fn fatal_watch_error(err: &watcher::Error) -> Option<kube::Error> {
     let inner = match err {
         watcher::Error::InitialListFailed(e)
@@ -247,6 +247,9 @@ fn fatal_watch_error(err: &watcher::Error) -> Option<kube::Error> {
         kube::Error::Api(status) if !is_transient(inner) && status.code != 410 => {
             Some(kube::Error::Api(status.clone()))
         }
+        kube::Error::Service(source) => source
+            .downcast_ref::<crate::k8s::credential::PluginError>()
+            .map(|failed| kube::Error::Service(Box::new(failed.clone()))),
         _ => None,
     }
 }

@@ -312,7 +312,7 @@ pub async fn run(
         Some(Ok((created, end))) => {
             result.fill(&created);
             if let Some((step, err, reason)) =
-                settle_wait(&cluster, &mut result, end, timeout, &mut after).await
+                settle_wait(&cluster, &mut result, &created, end, timeout, &mut after).await
             {
                 verdict.failed(step, err, reason);
             }
@@ -347,6 +347,7 @@ pub async fn run(
 async fn settle_wait(
     cluster: &Cluster,
     result: &mut GroupSnapResult,
+    created: &GroupVolumeSnapshot,
     end: WatchEnd<GroupVolumeSnapshot, Option<String>>,
     timeout: Duration,
     after: &mut AfterRelease<'_>,
@@ -363,7 +364,7 @@ async fn settle_wait(
             result.group.status = "Failed".to_string();
             let message = match child_message {
                 Some(message) => message,
-                None => read_events(cluster, after, result).await.failure(),
+                None => read_events(cluster, created, after, result).await.failure(),
             };
             Some((
                 Step::Snapshot,
@@ -376,7 +377,7 @@ async fn settle_wait(
                 result.fill(group);
             }
             result.group.status = "TimedOut".to_string();
-            let events = read_events(cluster, after, result).await;
+            let events = read_events(cluster, created, after, result).await;
             let what = timeout_description(&name, &result.group.stage, last.as_ref(), &events);
             Some((
                 Step::Wait,
@@ -423,15 +424,16 @@ impl Events {
     }
 }
 
-/// Reads the group's latest Event, which only explains a failure already decided: a read that
-/// fails is a warning, not the run's error.
+/// Reads the latest Event of the group this run created (or adopted), which only explains a
+/// failure already decided: a read that fails is a warning, not the run's error.
 async fn read_events(
     cluster: &Cluster,
+    created: &GroupVolumeSnapshot,
     after: &mut AfterRelease<'_>,
     result: &mut GroupSnapResult,
 ) -> Events {
     let (name, namespace) = (&result.group.name, &result.group.namespace);
-    let read = group::latest_event(cluster, namespace, name);
+    let read = group::latest_event(cluster, created);
     let failure = match after.call(read).await {
         Ok(Ok(Some(event))) => return Events::Latest(event),
         Ok(Ok(None)) => return Events::Empty,

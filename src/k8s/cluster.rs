@@ -9,9 +9,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use kube::Config;
 use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
@@ -60,12 +60,7 @@ impl Cluster {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client = ClientBuilder::try_from(config)
-            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?
-            .with_layer(&tower::util::MapFutureLayer::new(
-                crate::k8s::error_status::as_status,
-            ))
-            .build();
+        let client = build_client(config).await?;
         Ok(Cluster {
             client,
             namespace,
@@ -106,6 +101,12 @@ impl Cluster {
         resource: &str,
         namespace: Option<&str>,
     ) -> Error {
+        // The user's credential plugin failed: what it said is the whole story.
+        if let kube::Error::Service(source) = &err
+            && source.is::<crate::k8s::credential::PluginError>()
+        {
+            return Error::Kubeconfig(source.to_string());
+        }
         if is_connect_timeout(&err) {
             return Error::Timeout {
                 what: format!(
@@ -192,6 +193,25 @@ impl Cluster {
             Err(other) => Err(self.error(other, "discover", group_version, None)),
         }
     }
+}
+
+/// kube's client with pxsnap's layers: error answers read as client-go reads them (see
+/// `error_status`), the API server's warnings printed as kubectl prints them, and the user's
+/// exec credential plugin run by pxsnap rather than by kube (see `credential`).
+async fn build_client(mut config: Config) -> Result<Client> {
+    let bearer = crate::k8s::credential::take_over(&mut config)
+        .await
+        .map_err(|e| Error::Kubeconfig(e.to_string()))?;
+    let builder = ClientBuilder::try_from(config)
+        .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?
+        .with_layer(&tower::util::MapFutureLayer::new(
+            crate::k8s::error_status::as_status,
+        ))
+        .with_layer(&crate::k8s::api_warnings::WarningsLayer);
+    Ok(match bearer {
+        Some(bearer) => builder.with_layer(&bearer).build(),
+        None => builder.build(),
+    })
 }
 
 /// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).
@@ -363,10 +383,12 @@ fn retry_after(err: &kube::Error) -> Option<Duration> {
 
 /// 5xx, 429 and broken connections are worth another try; everything else is an answer. A
 /// connection or TLS handshake that took [`CONNECT_TIMEOUT`] is not retried: a server that
-/// silent would only use up the call's bound again.
+/// silent would only use up the call's bound again. Nor is a credential plugin's failure:
+/// running it again would only ask again.
 pub fn is_transient(err: &kube::Error) -> bool {
     match err {
         kube::Error::Api(status) => status.code >= 500 || status.code == 429,
+        kube::Error::Service(source) if source.is::<crate::k8s::credential::PluginError>() => false,
         kube::Error::HyperError(_) | kube::Error::Service(_) => !is_connect_timeout(err),
         _ => false,
     }

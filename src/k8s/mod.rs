@@ -2,7 +2,9 @@
 //! label selectors, and the types of the objects pxsnap reads and writes. Nothing here knows
 //! about snapshots' meaning, pods' commands or the command line.
 
+pub mod api_warnings;
 pub mod cluster;
+pub mod credential;
 pub mod error_status;
 pub mod names;
 pub mod paged_list;

@@ -194,9 +194,7 @@ fn an_interrupted_run_whose_post_failed_does_not_say_the_posts_ran_fine() {
 /// Makes every `verb` on `resource` take ten minutes: only a bound or a signal in pxsnap can
 /// end such a call.
 fn stall(sim: &SimHandle, verb: &str, resource: &str) {
-    let mut fault = Fault::new(Some(verb), Some(resource), FaultAction::DelayMs(600_000));
-    fault.times = 0;
-    sim.sim.add_fault(fault);
+    sim.fault_every(verb, resource, FaultAction::DelayMs(600_000));
 }
 
 /// Waits until every post command matching `post` has ended in `pods` pods, then a little

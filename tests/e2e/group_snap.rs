@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use assert_cmd::Command;
 use pxsnap::k8s::resources::GroupVolumeSnapshot;
 use pxsnap_sim::scenario::{ContainerSpec, MountSpec, PodSpec, PvcSpec};
-use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
+use pxsnap_sim::{ControllerSettings, Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
 
 use crate::common::SimHandle;
@@ -402,6 +402,61 @@ fn a_group_failing_in_the_controller_surfaces_the_event_and_is_deleted() {
     assert_eq!(json["error"]["step"], "snapshot");
     assert_eq!(json["group"]["deleted"], true);
     assert_released_and_deleted(&sim);
+}
+
+/// STORK's Warning Events in namespace cassandra, whatever object they are about.
+fn cassandra_events(sim: &SimHandle) -> Vec<k8s_openapi::api::core::v1::Event> {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let api: kube::Api<k8s_openapi::api::core::v1::Event> =
+            kube::Api::namespaced(sim.client().await, "cassandra");
+        api.list(&Default::default())
+            .await
+            .expect("list events")
+            .items
+    })
+}
+
+#[test]
+fn the_events_of_an_earlier_group_of_the_same_name_are_not_quoted() {
+    // The first "nightly" fails on cassandra-2 and is deleted; its Event stays, as Events do
+    // on a real cluster for an hour.
+    let fail_on = |pvc: &str| ControllerSettings {
+        fail_snapshots_of_pvcs: vec![pvc.to_string()],
+        ..ControllerSettings::default()
+    };
+    let sim = cassandra();
+    sim.sim
+        .set_controller(fail_on("cassandra-data-cassandra-2"));
+    let nightly =
+        |extra: &[&str]| group_snap(&sim, &[CASSANDRA, &["--name", "nightly"], extra].concat());
+    let (code, _, stderr) = nightly(&[]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("cassandra-data-cassandra-2"), "{stderr}");
+    assert!(groups_in(&sim, "cassandra").is_empty());
+    assert_eq!(
+        cassandra_events(&sim).len(),
+        1,
+        "the old Event outlives its group"
+    );
+
+    // The next "nightly" gets stuck: nothing about it explains that, the old Event least of all.
+    sim.sim.set_controller(ControllerSettings {
+        hang: true,
+        ..ControllerSettings::default()
+    });
+    let (code, _, stderr) = nightly(&["--timeout", "1s"]);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(stderr.contains("no events on it"), "{stderr}");
+    assert!(!stderr.contains("cassandra-data-cassandra-2"), "{stderr}");
+
+    // The one after fails on cassandra-1: its own Event is the cause given.
+    sim.sim
+        .set_controller(fail_on("cassandra-data-cassandra-1"));
+    let (code, _, stderr) = nightly(&[]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("cassandra-data-cassandra-1"), "{stderr}");
+    assert!(!stderr.contains("cassandra-data-cassandra-2"), "{stderr}");
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod run;
 mod after_release;
 mod api_bounds;
 mod bad_input;
+mod client;
 mod clone;
 mod cloud_snap_e2e;
 mod floors;

@@ -151,18 +151,10 @@ fn a_failed_pre_command_stops_the_pod_s_later_ones_on_every_pod() {
 fn snap_with_an_exec_fault(fault: Fault, extra: &[&str]) -> (SimHandle, Output) {
     let sim = cassandra();
     sim.sim.add_fault(fault);
-    let mut args = vec![
-        "snap",
-        "cassandra-data",
-        "--pre",
-        "nodetool flush",
-        "--post",
-        "echo thawed",
-        "-o",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let out = pxsnap(&sim, &args);
+    let out = pxsnap(
+        &sim,
+        &[SNAP_FLUSH_AND_THAW, &["-o", "json"], extra].concat(),
+    );
     (sim, out)
 }
 
@@ -204,17 +196,7 @@ fn verbose_logs_stderr_cannot_take_do_not_stop_the_release() {
     let sim = cassandra();
     let child = spawn_with_stderr_closed(
         &sim,
-        &[
-            "-v",
-            "snap",
-            "cassandra-data",
-            "--pre",
-            "nodetool flush",
-            "--post",
-            "echo thawed",
-            "-o",
-            "json",
-        ],
+        &[&["-v"], SNAP_FLUSH_AND_THAW, &["-o", "json"]].concat(),
     );
     assert_snapshot_ready_and_app_thawed(&sim, child);
 }

@@ -10,6 +10,17 @@ use serde_json::Value;
 use crate::common::SimHandle;
 pub use crate::common::{assert_stderr_contains, stderr};
 
+/// `snap cassandra-data` with a flush before the cut and `echo thawed` after it, in the
+/// cassandra scenario's one pod that mounts `cassandra-data`.
+pub const SNAP_FLUSH_AND_THAW: &[&str] = &[
+    "snap",
+    "cassandra-data",
+    "--pre",
+    "nodetool flush",
+    "--post",
+    "echo thawed",
+];
+
 pub fn cassandra() -> SimHandle {
     SimHandle::cassandra()
 }

@@ -623,13 +623,11 @@ fn transient_api_errors_are_retried() {
 #[test]
 fn a_dropped_watch_resumes() {
     let sim = cassandra_with(|c| c.snapshot_delay_ms = 600);
-    let mut fault = Fault::new(
-        Some("watch"),
-        Some("volumesnapshots"),
+    sim.fault_every(
+        "watch",
+        "volumesnapshots",
         FaultAction::DropWatchAfterEvents(1),
     );
-    fault.times = 0;
-    sim.sim.add_fault(fault);
     let out = flush_and_thaw(&sim, &["-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["snapshot"]["status"], "Ready");

@@ -121,6 +121,41 @@ fn stdout_never_carries_escapes() {
     }
 }
 
+/// A `-v` snapshot run with stderr sent to a file, as a CI job or `2>log` does; returns the
+/// file's contents.
+fn verbose_log_in_a_file(sim: &SimHandle, colour_args: &[&str]) -> String {
+    let name = format!("logged{}", colour_args.concat());
+    let log = sim.dir.path().join(format!("{name}.log"));
+    let file = std::fs::File::create(&log).expect("log file");
+    let status = Command::new(assert_cmd::cargo::cargo_bin("pxsnap"))
+        .arg("--kubeconfig")
+        .arg(&sim.kubeconfig_path)
+        .args(colour_args)
+        .args(["-v", "snap", "cassandra-data", "--pre", "nodetool flush"])
+        .args(["--name", &name])
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(file)
+        .status()
+        .expect("pxsnap runs");
+    let text = std::fs::read_to_string(&log).expect("read the log");
+    assert!(status.success(), "{text}");
+    assert!(text.contains("hook done"), "a -v log: {text:?}");
+    text
+}
+
+#[test]
+fn verbose_logs_in_a_file_are_plain_unless_colour_is_forced() {
+    let sim = SimHandle::cassandra();
+    for colour_args in [&["--color", "never"][..], &[][..]] {
+        let log = verbose_log_in_a_file(&sim, colour_args);
+        assert!(!log.contains(ESC), "{colour_args:?}: {log:?}");
+    }
+    let forced = verbose_log_in_a_file(&sim, &["--color", "always"]);
+    assert!(colour().is_match(&forced), "{forced:?}");
+}
+
 /// Runs pxsnap with a pseudo-terminal for stdin, stdout and stderr (all in one stream);
 /// None, after saying so, without `script`.
 fn on_a_terminal(args: &[&str], env: &[(&str, &str)]) -> Option<String> {

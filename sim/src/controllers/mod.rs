@@ -113,7 +113,9 @@ fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObjec
     });
 }
 
-/// Cascading deletes.
+/// Cascading deletes. Events are never deleted with their object: a real API server keeps them
+/// until their TTL ends (`--event-ttl`, an hour by default), so a new object of the same name
+/// finds the Events of the one before it.
 fn on_deleted(sh: &Arc<Shared>, res: ResId, obj: &StoredObject) {
     let ns = util::str_at(&obj.value, "/metadata/namespace");
     match res {

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use pxsnap_sim::scenario::{RuleSpec, UserSpec};
-use pxsnap_sim::{Scenario, SimOptions, Simulator};
+use pxsnap_sim::{Fault, FaultAction, Scenario, SimOptions, Simulator};
 use tempfile::TempDir;
 
 /// A running simulator with its kubeconfig. Dropping it stops the simulator.
@@ -115,6 +115,13 @@ impl SimHandle {
     pub fn run_kubectl(&self, args: &[&str]) -> Option<Output> {
         let mut cmd = self.kubectl()?;
         Some(cmd.args(args).output().expect("run kubectl"))
+    }
+
+    /// Makes every `verb` of `resource` (from the first on, not just once) meet `action`.
+    pub fn fault_every(&self, verb: &str, resource: &str, action: FaultAction) {
+        let mut fault = Fault::new(Some(verb), Some(resource), action);
+        fault.times = 0;
+        self.sim.add_fault(fault);
     }
 
     /// Write a file into the handle's temp dir and return its path.
