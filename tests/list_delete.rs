@@ -9,6 +9,7 @@ mod common;
 use std::process::Output;
 
 use assert_cmd::Command;
+use pxsnap::sim::managed_fields::FieldManager;
 use pxsnap::sim::resources::id;
 use pxsnap::sim::{Fault, FaultAction, Scenario};
 use serde_json::{Value, json};
@@ -78,7 +79,9 @@ impl Cluster {
 
     fn store(&self, resource: usize, namespace: &str, object: Value, age_s: i64) {
         let store = &self.sim().shared().store;
-        let stored = store.create(resource, namespace, object).expect("stored");
+        let stored = store
+            .create(resource, namespace, object, &FieldManager::named("stork"))
+            .expect("stored");
         let created = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(age_s);
         store
             .backdate(resource, namespace, stored.name(), created)

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::auth::{self, Attributes, User};
 use super::faults::{FaultAction, RequestAttrs};
+use super::managed_fields::FieldManager;
 use super::resources::{ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
@@ -229,6 +230,7 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         subresource: None,
         user: None,
         path: path.clone(),
+        query: parts.uri.query().unwrap_or("").to_string(),
         at_ns: 0,
     };
     let Some(user) = sh.auth.authenticate(&parts.headers).cloned() else {
@@ -376,20 +378,21 @@ async fn handle_resource(
             FaultAction::CutExecAfterMs(ms) => cut_exec = Some(Duration::from_millis(ms)),
         }
     }
+    let by = FieldManager::of_request(query.get("fieldManager"), headers, &r.subresource);
     let result = match r.verb {
         "get" => get(sh, &r),
         "list" => list(sh, &r, query),
         "watch" => return watch::serve(sh.clone(), &r, query, drop_after),
         "create" => match read_body(body).await {
-            Ok(b) => create(sh, &r, headers, &b),
+            Ok(b) => create(sh, &r, headers, &by, &b),
             Err(e) => Err(e),
         },
         "update" => match read_body(body).await {
-            Ok(b) => update(sh, &r, headers, &b),
+            Ok(b) => update(sh, &r, headers, &by, &b),
             Err(e) => Err(e),
         },
         "patch" => match read_body(body).await {
-            Ok(b) => patch_object(sh, &r, headers, &b),
+            Ok(b) => patch_object(sh, &r, headers, &by, &b),
             Err(e) => Err(e),
         },
         "delete" => match read_body(body).await {
@@ -614,6 +617,7 @@ fn create(
     sh: &Shared,
     r: &ResourceRequest,
     headers: &HeaderMap,
+    by: &FieldManager,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
@@ -631,7 +635,7 @@ fn create(
         }
         obj["spec"] = json!({"finalizers": ["kubernetes"]});
     }
-    let stored = sh.store.create(r.res, &r.namespace, obj)?;
+    let stored = sh.store.create(r.res, &r.namespace, obj, by)?;
     Ok(json_bytes(StatusCode::CREATED, stored.json.clone()))
 }
 
@@ -666,6 +670,7 @@ fn update(
     sh: &Shared,
     r: &ResourceRequest,
     headers: &HeaderMap,
+    by: &FieldManager,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
@@ -678,27 +683,29 @@ fn update(
             r.name
         )));
     }
-    let stored = sh.store.update_with(r.res, &r.namespace, &r.name, |cur| {
-        let rv = util::str_at(&obj, "/metadata/resourceVersion");
-        if rv.is_empty() {
-            if d.custom {
-                return Err(ApiError::invalid(
-                    d,
-                    &r.name,
-                    "metadata.resourceVersion",
-                    "Invalid value: 0x0: must be specified for an update",
-                ));
+    let stored = sh
+        .store
+        .update_with(r.res, &r.namespace, &r.name, by, |cur| {
+            let rv = util::str_at(&obj, "/metadata/resourceVersion");
+            if rv.is_empty() {
+                if d.custom {
+                    return Err(ApiError::invalid(
+                        d,
+                        &r.name,
+                        "metadata.resourceVersion",
+                        "Invalid value: 0x0: must be specified for an update",
+                    ));
+                }
+            } else if rv != cur.rv.to_string() {
+                return Err(ApiError::conflict(d, &r.name));
             }
-        } else if rv != cur.rv.to_string() {
-            return Err(ApiError::conflict(d, &r.name));
-        }
-        Ok(apply_status_rules(
-            d,
-            &r.subresource,
-            &cur.value,
-            obj.clone(),
-        ))
-    })?;
+            Ok(apply_status_rules(
+                d,
+                &r.subresource,
+                &cur.value,
+                obj.clone(),
+            ))
+        })?;
     Ok(json_bytes(StatusCode::OK, stored.json.clone()))
 }
 
@@ -706,6 +713,7 @@ fn patch_object(
     sh: &Shared,
     r: &ResourceRequest,
     headers: &HeaderMap,
+    by: &FieldManager,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
@@ -728,37 +736,39 @@ fn patch_object(
             "error decoding patch: the patch must be a JSON object".into(),
         ));
     }
-    let stored = sh.store.update_with(r.res, &r.namespace, &r.name, |cur| {
-        let mut new = cur.value.clone();
-        match kind {
-            "merge" => patch::merge_patch(&mut new, &p),
-            "strategic" => patch::strategic_merge_patch(&mut new, &p),
-            _ => patch::json_patch(&mut new, &p).map_err(|e| ApiError::Invalid {
-                message: format!(
-                    "the server rejected our request due to an error in our request: {e}"
-                ),
-                group: d.group.into(),
-                kind: d.kind.into(),
-                name: r.name.clone(),
-                causes: Vec::new(),
-            })?,
-        }
-        if !new.is_object() {
-            return Err(ApiError::BadRequest(
-                "the patch produced a non-object".into(),
-            ));
-        }
-        let rv = util::str_at(&new, "/metadata/resourceVersion");
-        if !rv.is_empty() && rv != cur.rv.to_string() {
-            return Err(ApiError::conflict(d, &r.name));
-        }
-        if util::name_of(&new) != r.name {
-            return Err(ApiError::BadRequest(
-                "metadata.name cannot be changed by a patch".into(),
-            ));
-        }
-        Ok(apply_status_rules(d, &r.subresource, &cur.value, new))
-    })?;
+    let stored = sh
+        .store
+        .update_with(r.res, &r.namespace, &r.name, by, |cur| {
+            let mut new = cur.value.clone();
+            match kind {
+                "merge" => patch::merge_patch(&mut new, &p),
+                "strategic" => patch::strategic_merge_patch(&mut new, &p),
+                _ => patch::json_patch(&mut new, &p).map_err(|e| ApiError::Invalid {
+                    message: format!(
+                        "the server rejected our request due to an error in our request: {e}"
+                    ),
+                    group: d.group.into(),
+                    kind: d.kind.into(),
+                    name: r.name.clone(),
+                    causes: Vec::new(),
+                })?,
+            }
+            if !new.is_object() {
+                return Err(ApiError::BadRequest(
+                    "the patch produced a non-object".into(),
+                ));
+            }
+            let rv = util::str_at(&new, "/metadata/resourceVersion");
+            if !rv.is_empty() && rv != cur.rv.to_string() {
+                return Err(ApiError::conflict(d, &r.name));
+            }
+            if util::name_of(&new) != r.name {
+                return Err(ApiError::BadRequest(
+                    "metadata.name cannot be changed by a patch".into(),
+                ));
+            }
+            Ok(apply_status_rules(d, &r.subresource, &cur.value, new))
+        })?;
     Ok(json_bytes(StatusCode::OK, stored.json.clone()))
 }
 

@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod exec;
 pub mod exec_route;
 pub mod faults;
+pub mod managed_fields;
 pub mod openapi;
 pub mod patch;
 pub mod resources;
@@ -107,6 +108,9 @@ pub struct RequestRecord {
     pub subresource: Option<String>,
     pub user: Option<String>,
     pub path: String,
+    /// The raw query string, as sent (without the `?`).
+    #[serde(default)]
+    pub query: String,
     pub at_ns: u64,
 }
 
