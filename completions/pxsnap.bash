@@ -667,7 +667,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__list)
-            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --sort-by --chunk-size --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --sort-by --chunk-size --show-managed-fields --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

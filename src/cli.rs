@@ -702,6 +702,9 @@ pub struct ListArgs {
     /// Objects fetched per API request; memory stays flat however many there are
     #[arg(long, value_name = "N", default_value_t = crate::paged_list::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     pub chunk_size: u32,
+    /// Keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)
+    #[arg(long)]
+    pub show_managed_fields: bool,
 }
 
 const DELETE_HELP: &str = "\

@@ -14,6 +14,7 @@ pub mod error;
 pub mod exit_codes;
 pub mod hooks;
 pub mod kubectl_json;
+pub mod kubectl_yaml;
 pub mod locate;
 pub mod manpages;
 pub mod paged_list;

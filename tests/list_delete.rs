@@ -354,9 +354,22 @@ fn json_is_what_kubectl_gets() {
 }
 
 #[test]
-fn yaml_is_the_same_list_as_json() {
+fn yaml_is_what_kubectl_gets() {
     let cluster = Cluster::start();
     store_mix(&cluster);
+    // Strings a YAML reader would take for something else unless quoted, text plain YAML
+    // cannot hold, line breaks, and text long enough to be folded.
+    let mut odd = Snap::ready("odd", "cassandra-data", 60).labelled(json!({
+        "SnapshotMetadata-Timestamp": "1796607244219376515", "a10": "yes", "a2": "0755",
+        "n": "n", "day": "2026-01-02", "sixty": "12:30", "empty": "", "tilde": "~",
+    }));
+    odd.conditions = json!([{"type": "Ready", "status": "True",
+        "lastTransitionTime": "2026-01-01T00:00:00Z", "reason": "- a",
+        "message": format!("flush: done {}", "and again ".repeat(12)),
+        "futureField": {"lines": "one\ntwo\n", "indented": "  x\ny", "tab": "a\tb",
+                        "quote": "'q'", "hash": "a #b", "float": 1.5e-7, "big": 1e21,
+                        "million": 1234567.5, "none": null, "list": [[1], {}, []]}}]);
+    cluster.snapshot(odd);
     let yaml = cluster.pxsnap(&["list", "-o", "yaml"]);
     let json = cluster.pxsnap(&["list", "-o", "json"]);
     assert!(yaml.status.success(), "{}", stderr(&yaml));
@@ -369,8 +382,115 @@ fn yaml_is_the_same_list_as_json() {
         "-o",
         "yaml",
     ]);
-    let from_kubectl: Value = serde_norway::from_slice(&kubectl.stdout).expect("kubectl YAML");
-    assert_eq!(from_yaml, from_kubectl);
+    assert!(kubectl.status.success(), "kubectl: {}", stderr(&kubectl));
+    // Same bytes as kubectl: quoting, key order, folding, number forms.
+    assert_eq!(stdout(&yaml), stdout(&kubectl));
+    for printed in [
+        "    creationTimestamp: \"",
+        "      SnapshotMetadata-Timestamp: \"1796607244219376515\"\n",
+        "      \"n\": \"n\"\n",
+        "      lastTransitionTime: \"2026-01-01T00:00:00Z\"\n",
+    ] {
+        assert!(
+            stdout(&yaml).contains(printed),
+            "{printed} in {}",
+            stdout(&yaml)
+        );
+    }
+}
+
+/// Objects as a real cluster holds them: created by kubectl and by pxsnap, labelled by
+/// kubectl, completed by STORK, each write recorded in `metadata.managedFields`.
+#[test]
+fn managed_fields_are_printed_as_kubectl_prints_them() {
+    let cluster = Cluster::with(|scenario| scenario.stork = true);
+    let snap = cluster.pxsnap(&["snap", "cassandra-data", "--name", "by-pxsnap"]);
+    assert!(snap.status.success(), "{}", stderr(&snap));
+    let manifest = cluster.handle.write_file(
+        "snapshot.yaml",
+        "apiVersion: volumesnapshot.external-storage.k8s.io/v1\nkind: VolumeSnapshot\n\
+         metadata:\n  name: by-kubectl\nspec:\n  persistentVolumeClaimName: cassandra-data\n",
+    );
+    let manifest = manifest.to_string_lossy();
+    let resource = "volumesnapshots.volumesnapshot.external-storage.k8s.io";
+    for args in [
+        &["create", "-f", &manifest][..],
+        &["label", resource, "by-pxsnap", "team=dba"],
+    ] {
+        let done = cluster.kubectl(args);
+        assert!(done.status.success(), "kubectl: {}", stderr(&done));
+    }
+    wait_until_ready(&cluster, "by-kubectl");
+    for (format, show) in [
+        ("json", false),
+        ("yaml", false),
+        ("json", true),
+        ("yaml", true),
+    ] {
+        let flag = if show { "--show-managed-fields" } else { "" };
+        let ours =
+            cluster.pxsnap(&[&["list", "-o", format][..], &[flag][..show as usize]].concat());
+        assert!(ours.status.success(), "{}", stderr(&ours));
+        let theirs = cluster.kubectl(
+            &[
+                &["get", resource, "-o", format][..],
+                &[flag][..show as usize],
+            ]
+            .concat(),
+        );
+        assert!(theirs.status.success(), "kubectl: {}", stderr(&theirs));
+        assert_eq!(stdout(&ours), stdout(&theirs), "-o {format} {flag}");
+        assert_eq!(
+            stdout(&ours).contains("managedFields"),
+            show,
+            "-o {format} {flag}"
+        );
+    }
+    let shown = cluster.pxsnap(&["list", "-o", "json", "--show-managed-fields"]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+    let managers = |name: &str| -> Vec<String> {
+        let mut items = shown["items"].as_array().into_iter().flatten();
+        let item = items.find(|i| i["metadata"]["name"] == name);
+        let entries = item.map(|i| i["metadata"]["managedFields"].clone());
+        let entries = entries
+            .and_then(|e| e.as_array().cloned())
+            .unwrap_or_default();
+        entries
+            .iter()
+            .map(|e| e["manager"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(managers("by-kubectl"), ["kubectl-create", "stork"]);
+    let by_pxsnap = managers("by-pxsnap");
+    assert!(by_pxsnap.contains(&"stork".to_string()), "{by_pxsnap:?}");
+    assert!(
+        by_pxsnap.contains(&"kubectl-label".to_string()),
+        "{by_pxsnap:?}"
+    );
+}
+
+/// Waits until STORK has made snapshot `name` (namespace default) Ready.
+fn wait_until_ready(cluster: &Cluster, name: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let object = cluster
+            .sim()
+            .shared()
+            .store
+            .get(id::EXT_SNAPSHOTS, "default", name);
+        let ready = object.is_some_and(|o| {
+            o.value["status"]["conditions"][0]["type"] == "Ready"
+                && o.value["spec"]["snapshotDataName"].is_string()
+        });
+        if ready {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} never became Ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]
