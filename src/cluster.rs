@@ -25,6 +25,9 @@ pub struct Cluster {
     call_timeout: Option<Duration>,
 }
 
+/// Checked when compiled: a `HeaderValue` made in a const cannot be invalid at run time.
+const USER_AGENT: http::HeaderValue = http::HeaderValue::from_static(crate::version::USER_AGENT);
+
 /// Attempts for a read that fails with a transient error (5xx, 429, connection reset).
 const READ_ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
@@ -39,6 +42,7 @@ impl Cluster {
         let mut config = load_config(global).await?;
         config.default_retry = false;
         config.connect_timeout = Some(Duration::from_secs(10));
+        config.headers.push((http::header::USER_AGENT, USER_AGENT));
         let server = config.cluster_url.to_string();
         let namespace = global
             .namespace

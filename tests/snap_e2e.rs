@@ -107,6 +107,23 @@ fn snap_freezes_snapshots_and_releases_in_order() {
     assert_ordered(&sim.sim.timeline(), "nodetool flush", "echo thawed");
 }
 
+/// pxsnap names itself in its User-Agent, so what it writes shows manager `pxsnap`.
+#[test]
+fn snapshots_pxsnap_creates_are_managed_by_pxsnap() {
+    let sim = cassandra();
+    earlier_snapshot(&sim, "mine");
+    let snapshot = get_snapshot(&sim, "default", "mine");
+    let entries = snapshot.metadata.managed_fields.unwrap_or_default();
+    let created = entries
+        .iter()
+        .find(|e| e.manager.as_deref() == Some("pxsnap"));
+    let fields = created.and_then(|e| e.fields_v1.as_ref()).map(|f| &f.0);
+    assert!(
+        fields.is_some_and(|f| f["f:spec"]["f:persistentVolumeClaimName"].is_object()),
+        "{entries:?}"
+    );
+}
+
 #[test]
 fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
     let sim = cassandra();
