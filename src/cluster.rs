@@ -8,8 +8,10 @@
 use std::future::Future;
 use std::time::Duration;
 
+use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use tower::util::MapRequestLayer;
 
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
@@ -48,8 +50,11 @@ impl Cluster {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client = Client::try_from(config)
-            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?;
+        let empty_parameters = MapRequestLayer::new(crate::query_string::drop_empty_parameters);
+        let client = ClientBuilder::try_from(config)
+            .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?
+            .with_layer(&empty_parameters)
+            .build();
         Ok(Cluster {
             client,
             namespace,

@@ -21,6 +21,7 @@ pub mod paged_list;
 pub mod pipeline;
 pub mod progress;
 pub mod quantity;
+pub mod query_string;
 pub mod quiesce;
 pub mod report;
 pub mod resources;

@@ -517,15 +517,26 @@ fn more_than_one_page_is_read_in_pages_and_streamed() {
     assert_eq!(rows.len(), 1 + 1_234);
     assert_eq!(rows[1][0], "snap-00000");
     assert_eq!(rows[1_234][0], "snap-01233");
-    // 1,234 objects in pages of 500 (the default): three list requests of the collection.
-    let lists: Vec<String> = cluster
-        .sim()
-        .request_log()
-        .into_iter()
-        .filter(|r| r.verb == "list" && r.resource == "volumesnapshots")
-        .map(|r| r.path)
-        .collect();
+    // 1,234 objects in pages of 500 (the default): three list requests of the collection,
+    // each URL well formed (no empty parameter, as `?&limit=500` had).
+    let queries = || -> Vec<String> {
+        let log = cluster.sim().request_log().into_iter();
+        let lists = log.filter(|r| r.verb == "list" && r.resource == "volumesnapshots");
+        lists.map(|r| r.query.unwrap_or_default()).collect()
+    };
+    let lists = queries();
     assert_eq!(lists.len(), 3, "{lists:?}");
+    assert_eq!(lists[0], "limit=500");
+    for query in &lists[1..] {
+        assert!(query.starts_with("limit=500&continue="), "{lists:?}");
+        assert!(!query.split('&').any(str::is_empty), "{lists:?}");
+    }
+    let selected = cluster.pxsnap(&["list", "-l", "team in (dba, ops)"]);
+    assert!(selected.status.success(), "{}", stderr(&selected));
+    assert_eq!(
+        queries().last().map(String::as_str),
+        Some("labelSelector=team+in+%28dba%2C+ops%29&limit=500")
+    );
 
     // Small pages, JSON: the document is still one List with every object in order.
     let json = cluster.pxsnap(&["list", "-o", "json", "--chunk-size", "100"]);

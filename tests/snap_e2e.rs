@@ -124,6 +124,28 @@ fn snapshots_pxsnap_creates_are_managed_by_pxsnap() {
     );
 }
 
+/// No request URL pxsnap sends has an empty query parameter or a bare `?` (kube's list
+/// requests had both: `pods?`, `...?&limit=500`).
+#[test]
+fn request_urls_are_well_formed() {
+    let sim = cassandra();
+    earlier_snapshot(&sim, "mine");
+    let listed = pxsnap(&sim, &["list"]);
+    assert_eq!(code(&listed), 0, "{}", stderr(&listed));
+    let log = sim.sim.request_log();
+    assert!(log.iter().any(|r| r.verb == "list" && r.resource == "pods"));
+    let malformed: Vec<String> = log
+        .iter()
+        .filter(|r| {
+            r.query
+                .as_deref()
+                .is_some_and(|q| q.split('&').any(str::is_empty))
+        })
+        .map(|r| format!("{}?{}", r.path, r.query.as_deref().unwrap_or("")))
+        .collect();
+    assert!(malformed.is_empty(), "{malformed:?}");
+}
+
 #[test]
 fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
     let sim = cassandra();

@@ -230,7 +230,7 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         subresource: None,
         user: None,
         path: path.clone(),
-        query: parts.uri.query().unwrap_or("").to_string(),
+        query: parts.uri.query().map(str::to_string),
         at_ns: 0,
     };
     let Some(user) = sh.auth.authenticate(&parts.headers).cloned() else {

@@ -108,9 +108,9 @@ pub struct RequestRecord {
     pub subresource: Option<String>,
     pub user: Option<String>,
     pub path: String,
-    /// The raw query string, as sent (without the `?`).
+    /// The raw query string, as sent (after the `?`); `None` when the URL has no `?`.
     #[serde(default)]
-    pub query: String,
+    pub query: Option<String>,
     pub at_ns: u64,
 }
 
