@@ -25,32 +25,121 @@ const SIMPLE_KEY_MAX: usize = 128;
 /// Appends `value` as one entry of a block sequence whose `-` is at column 0 (the `items` of
 /// a `List`), as kubectl prints it there.
 pub fn write_sequence_entry(value: &Value, out: &mut String) {
-    let mut emitter = Emitter {
-        out,
-        column: 0,
-        whitespace: true,
-        indention: true,
-    };
-    emitter.entry(value, 0);
+    let mut emitter = Emitter::new(out);
+    emitter.entry(&Node::sorted(value), 0);
     emitter.line_end();
 }
 
 /// `value` as a YAML document, as kubectl prints a single object.
 pub fn document(value: &Value) -> String {
+    whole(&Node::sorted(value))
+}
+
+/// `value` as a YAML document written as kubectl's go-yaml writes one, except that mappings
+/// keep the order `value` serializes them in (a report's fields in their logical order).
+pub fn document_in_order(value: &impl serde::Serialize) -> Result<String, serde_json::Error> {
+    let text = serde_json::to_string(value)?;
+    Ok(whole(&serde_json::from_str::<Node>(&text)?))
+}
+
+fn whole(node: &Node) -> String {
     let mut out = String::new();
-    let mut emitter = Emitter {
-        out: &mut out,
-        column: 0,
-        whitespace: true,
-        indention: true,
-    };
-    match value {
-        Value::Object(map) if !map.is_empty() => emitter.mapping(map, 0),
-        Value::Array(items) if !items.is_empty() => emitter.sequence(items, 0),
+    let mut emitter = Emitter::new(&mut out);
+    match node {
+        Node::Mapping(members) if !members.is_empty() => emitter.mapping(members, 0),
+        Node::Sequence(items) if !items.is_empty() => emitter.sequence(items, 0),
         other => emitter.node(other, 0, false),
     }
     emitter.line_end();
     out
+}
+
+/// A value to write, its mappings' members in the order they are written.
+enum Node {
+    Null,
+    Bool(bool),
+    /// The number as go-yaml prints it.
+    Number(String),
+    String(String),
+    Sequence(Vec<Node>),
+    Mapping(Vec<(String, Node)>),
+}
+
+impl Node {
+    /// A JSON value with its keys in go-yaml's order, as kubectl prints objects.
+    fn sorted(value: &Value) -> Node {
+        match value {
+            Value::Null => Node::Null,
+            Value::Bool(flag) => Node::Bool(*flag),
+            Value::Number(number) => Node::Number(yaml_number(&number.to_string())),
+            Value::String(text) => Node::String(text.clone()),
+            Value::Array(items) => Node::Sequence(items.iter().map(Node::sorted).collect()),
+            Value::Object(map) => Node::Mapping(
+                sorted(map)
+                    .into_iter()
+                    .map(|(key, value)| (key.to_string(), Node::sorted(value)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Reads JSON text into a `Node`, keeping each object's members in the text's order.
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_bool<E>(self, flag: bool) -> Result<Node, E> {
+        Ok(Node::Bool(flag))
+    }
+
+    fn visit_i64<E>(self, number: i64) -> Result<Node, E> {
+        Ok(Node::Number(yaml_number(&number.to_string())))
+    }
+
+    fn visit_u64<E>(self, number: u64) -> Result<Node, E> {
+        Ok(Node::Number(yaml_number(&number.to_string())))
+    }
+
+    fn visit_f64<E>(self, number: f64) -> Result<Node, E> {
+        let text = serde_json::Number::from_f64(number).map(|n| n.to_string());
+        Ok(text.map_or(Node::Null, |t| Node::Number(yaml_number(&t))))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Node, E> {
+        Ok(Node::String(text.to_string()))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Sequence(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut members = Vec::new();
+        while let Some(member) = map.next_entry::<String, Node>()? {
+            members.push(member);
+        }
+        Ok(Node::Mapping(members))
+    }
 }
 
 /// The emitter's state, as libyaml keeps it.
@@ -72,25 +161,35 @@ enum Style {
     Literal,
 }
 
-impl Emitter<'_> {
-    /// One sequence entry (`- ` and the value) at `indent`.
-    fn entry(&mut self, value: &Value, indent: usize) {
-        self.write_indent(indent);
-        self.indicator("-", true, false, true);
-        self.node(value, indent, false);
+impl<'a> Emitter<'a> {
+    /// At the start of a line, nothing written on it yet.
+    fn new(out: &'a mut String) -> Emitter<'a> {
+        Emitter {
+            out,
+            column: 0,
+            whitespace: true,
+            indention: true,
+        }
     }
 
-    fn sequence(&mut self, items: &[Value], indent: usize) {
+    /// One sequence entry (`- ` and the value) at `indent`.
+    fn entry(&mut self, node: &Node, indent: usize) {
+        self.write_indent(indent);
+        self.indicator("-", true, false, true);
+        self.node(node, indent, false);
+    }
+
+    fn sequence(&mut self, items: &[Node], indent: usize) {
         for item in items {
             self.entry(item, indent);
         }
     }
 
-    fn mapping(&mut self, map: &serde_json::Map<String, Value>, indent: usize) {
-        for (key, value) in sorted(map) {
+    fn mapping(&mut self, members: &[(String, Node)], indent: usize) {
+        for (key, node) in members {
             self.write_indent(indent);
             self.key(key, indent);
-            self.node(value, indent, true);
+            self.node(node, indent, true);
         }
     }
 
@@ -109,19 +208,19 @@ impl Emitter<'_> {
     }
 
     /// A value inside a collection at `indent`; `in_mapping` when it is a mapping's value.
-    fn node(&mut self, value: &Value, indent: usize, in_mapping: bool) {
+    fn node(&mut self, node: &Node, indent: usize, in_mapping: bool) {
         let inner = indent + INDENT;
-        match value {
-            Value::Object(map) if map.is_empty() => self.flow_empty("{", "}"),
-            Value::Array(items) if items.is_empty() => self.flow_empty("[", "]"),
-            Value::Object(map) => self.mapping(map, inner),
+        match node {
+            Node::Mapping(members) if members.is_empty() => self.flow_empty("{", "}"),
+            Node::Sequence(items) if items.is_empty() => self.flow_empty("[", "]"),
+            Node::Mapping(members) => self.mapping(members, inner),
             // A sequence right after its key is not indented under it.
-            Value::Array(items) if in_mapping && !self.indention => self.sequence(items, indent),
-            Value::Array(items) => self.sequence(items, inner),
-            Value::String(text) => self.string(text, inner, false),
-            Value::Null => self.plain("null", inner, false),
-            Value::Bool(flag) => self.plain(if *flag { "true" } else { "false" }, inner, false),
-            Value::Number(number) => self.plain(&yaml_number(&number.to_string()), inner, false),
+            Node::Sequence(items) if in_mapping && !self.indention => self.sequence(items, indent),
+            Node::Sequence(items) => self.sequence(items, inner),
+            Node::String(text) => self.string(text, inner, false),
+            Node::Null => self.plain("null", inner, false),
+            Node::Bool(flag) => self.plain(if *flag { "true" } else { "false" }, inner, false),
+            Node::Number(text) => self.plain(text, inner, false),
         }
     }
 

@@ -124,6 +124,35 @@ fn snapshots_pxsnap_creates_are_managed_by_pxsnap() {
     );
 }
 
+/// `-o yaml` quotes what a YAML 1.1 reader (PyYAML) would otherwise read as a timestamp, a
+/// number or a boolean, as kubectl's YAML does, and keeps the report's field order.
+#[test]
+fn yaml_report_quotes_timestamps_and_keeps_field_order() {
+    let sim = cassandra();
+    let out = flush_and_thaw(&sim, &["-o", "yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for quoted in [
+        "  createdAt: \"20",
+        "  readyAt: \"20",
+        "  startedAt: \"20",
+        "  stderr: \"\"\n",
+    ] {
+        assert!(text.contains(quoted), "{quoted} in {text}");
+    }
+    assert!(
+        text.starts_with("kind: SnapResult\nsnapshot:\n  name: "),
+        "{text}"
+    );
+    let parsed: Value = serde_norway::from_str(&text).expect("YAML");
+    assert_eq!(parsed["kind"], "SnapResult");
+    assert!(
+        parsed["snapshot"]["createdAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+}
+
 /// No request URL pxsnap sends has an empty query parameter or a bare `?` (kube's list
 /// requests had both: `pods?`, `...?&limit=500`).
 #[test]
