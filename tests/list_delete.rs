@@ -676,6 +676,15 @@ fn groups_list_stage_status_and_volumes() {
     );
     let refused = cluster.pxsnap(&["list", "--groups", "--status", "ready"]);
     assert_eq!(refused.status.code(), Some(2));
+    // The objects carry managedFields (stored by STORK): left out as kubectl leaves them.
+    let resource = "groupvolumesnapshots.stork.libopenstorage.org";
+    for format in ["json", "yaml"] {
+        let ours = cluster.pxsnap(&["list", "--groups", "-o", format]);
+        let theirs = cluster.kubectl(&["get", resource, "-o", format]);
+        assert!(theirs.status.success(), "kubectl: {}", stderr(&theirs));
+        assert_eq!(stdout(&ours), stdout(&theirs), "-o {format}");
+        assert!(!stdout(&ours).contains("managedFields"));
+    }
 }
 
 #[test]
