@@ -190,6 +190,15 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts that stdout holds each of `needles`, printing all of it when one is missing.
+#[track_caller]
+fn assert_contains_each(output: &Output, needles: &[&str]) {
+    let text = stdout(output);
+    for needle in needles {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+}
+
 /// The table as rows of cells (split on runs of 2+ spaces, since MESSAGE has single spaces).
 fn table(output: &Output) -> Vec<Vec<String>> {
     stdout(output)
@@ -341,16 +350,13 @@ fn json_is_what_kubectl_gets() {
     }
     // Same bytes as kubectl, so the two diff cleanly.
     assert_eq!(stdout(&ours), stdout(&theirs));
-    for printed in [
-        r#""flush \u003cok\u003e \u0026 done\tat\u2028line\u0001""#,
-        "\"huge\": 1e+21",
-    ] {
-        assert!(
-            stdout(&ours).contains(printed),
-            "{printed} in {}",
-            stdout(&ours)
-        );
-    }
+    assert_contains_each(
+        &ours,
+        &[
+            r#""flush \u003cok\u003e \u0026 done\tat\u2028line\u0001""#,
+            "\"huge\": 1e+21",
+        ],
+    );
 }
 
 #[test]
@@ -385,18 +391,15 @@ fn yaml_is_what_kubectl_gets() {
     assert!(kubectl.status.success(), "kubectl: {}", stderr(&kubectl));
     // Same bytes as kubectl: quoting, key order, folding, number forms.
     assert_eq!(stdout(&yaml), stdout(&kubectl));
-    for printed in [
-        "    creationTimestamp: \"",
-        "      SnapshotMetadata-Timestamp: \"1796607244219376515\"\n",
-        "      \"n\": \"n\"\n",
-        "      lastTransitionTime: \"2026-01-01T00:00:00Z\"\n",
-    ] {
-        assert!(
-            stdout(&yaml).contains(printed),
-            "{printed} in {}",
-            stdout(&yaml)
-        );
-    }
+    assert_contains_each(
+        &yaml,
+        &[
+            "    creationTimestamp: \"",
+            "      SnapshotMetadata-Timestamp: \"1796607244219376515\"\n",
+            "      \"n\": \"n\"\n",
+            "      lastTransitionTime: \"2026-01-01T00:00:00Z\"\n",
+        ],
+    );
 }
 
 /// Objects as a real cluster holds them: created by kubectl and by pxsnap, labelled by
@@ -427,24 +430,18 @@ fn managed_fields_are_printed_as_kubectl_prints_them() {
         ("json", true),
         ("yaml", true),
     ] {
-        let flag = if show { "--show-managed-fields" } else { "" };
-        let ours =
-            cluster.pxsnap(&[&["list", "-o", format][..], &[flag][..show as usize]].concat());
+        let flags: &[&str] = if show {
+            &["--show-managed-fields"]
+        } else {
+            &[]
+        };
+        let ours = cluster.pxsnap(&[&["list", "-o", format], flags].concat());
         assert!(ours.status.success(), "{}", stderr(&ours));
-        let theirs = cluster.kubectl(
-            &[
-                &["get", resource, "-o", format][..],
-                &[flag][..show as usize],
-            ]
-            .concat(),
-        );
+        let theirs = cluster.kubectl(&[&["get", resource, "-o", format], flags].concat());
         assert!(theirs.status.success(), "kubectl: {}", stderr(&theirs));
-        assert_eq!(stdout(&ours), stdout(&theirs), "-o {format} {flag}");
-        assert_eq!(
-            stdout(&ours).contains("managedFields"),
-            show,
-            "-o {format} {flag}"
-        );
+        assert_eq!(stdout(&ours), stdout(&theirs), "-o {format} {flags:?}");
+        let printed = stdout(&ours).contains("managedFields");
+        assert_eq!(printed, show, "-o {format} {flags:?}");
     }
     let shown = cluster.pxsnap(&["list", "-o", "json", "--show-managed-fields"]);
     let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
@@ -461,12 +458,9 @@ fn managed_fields_are_printed_as_kubectl_prints_them() {
             .collect()
     };
     assert_eq!(managers("by-kubectl"), ["kubectl-create", "stork"]);
-    let by_pxsnap = managers("by-pxsnap");
-    assert!(by_pxsnap.contains(&"stork".to_string()), "{by_pxsnap:?}");
-    assert!(
-        by_pxsnap.contains(&"kubectl-label".to_string()),
-        "{by_pxsnap:?}"
-    );
+    let mut by_pxsnap = managers("by-pxsnap");
+    by_pxsnap.sort();
+    assert_eq!(by_pxsnap, ["kubectl-label", "pxsnap", "stork"]);
 }
 
 /// Waits until STORK has made snapshot `name` (namespace default) Ready.
