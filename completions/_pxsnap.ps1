@@ -175,6 +175,7 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'List across all namespaces (adds a NAMESPACE column)')
             [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'List across all namespaces (adds a NAMESPACE column)')
             [CompletionResult]::new('--groups', '--groups', [CompletionResultType]::ParameterName, 'List GroupVolumeSnapshots instead of VolumeSnapshots')
+            [CompletionResult]::new('--show-managed-fields', '--show-managed-fields', [CompletionResultType]::ParameterName, 'Keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')

@@ -671,7 +671,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__list)
-            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --sort-by --chunk-size --timeout --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --sort-by --chunk-size --timeout --show-managed-fields --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

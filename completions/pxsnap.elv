@@ -167,6 +167,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand -A 'List across all namespaces (adds a NAMESPACE column)'
             cand --all-namespaces 'List across all namespaces (adds a NAMESPACE column)'
             cand --groups 'List GroupVolumeSnapshots instead of VolumeSnapshots'
+            cand --show-managed-fields 'Keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)'
             cand -v 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
             cand --verbose 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
             cand -q 'Print nothing but the result and errors'

@@ -168,6 +168,7 @@ always\t''
 never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s A -l all-namespaces -d 'List across all namespaces (adds a NAMESPACE column)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l groups -d 'List GroupVolumeSnapshots instead of VolumeSnapshots'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l show-managed-fields -d 'Keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s q -l quiet -d 'Print nothing but the result and errors'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l no-progress -d 'Never draw progress bars, even on a terminal'

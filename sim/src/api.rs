@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::auth::{self, Attributes, User};
 use super::exec_route::{ExecFault, ExecStream};
 use super::faults::{FaultAction, RequestAttrs};
+use super::managed_fields::FieldManager;
 use super::resources::{RESOURCES, ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
@@ -247,6 +248,7 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         subresource: None,
         user: None,
         path: path.clone(),
+        query: parts.uri.query().map(str::to_string),
         at_ns: 0,
     };
     let Some(user) = sh.auth.authenticate(&parts.headers).cloned() else {
@@ -411,6 +413,7 @@ async fn handle_resource(
         Ok(effects) => effects,
         Err(response) => return response,
     };
+    let by = FieldManager::of_request(query.get("fieldManager"), headers, &r.subresource);
     let result = match r.verb {
         "get" => get(sh, &r),
         "list" => list(sh, &r, query, effects.expire_continue),
@@ -419,15 +422,15 @@ async fn handle_resource(
             return with_warnings(stream, &effects.warnings);
         }
         "create" => match read_body(body).await {
-            Ok(b) => create(sh, &r, headers, &b),
+            Ok(b) => create(sh, &r, headers, &by, &b),
             Err(e) => Err(e),
         },
         "update" => match read_body(body).await {
-            Ok(b) => update(sh, &r, headers, &b),
+            Ok(b) => update(sh, &r, headers, &by, &b),
             Err(e) => Err(e),
         },
         "patch" => match read_body(body).await {
-            Ok(b) => patch_object(sh, &r, headers, &b),
+            Ok(b) => patch_object(sh, &r, headers, &by, &b),
             Err(e) => Err(e),
         },
         "delete" => match read_body(body).await {
@@ -758,6 +761,7 @@ fn create(
     sh: &Shared,
     r: &ResourceRequest,
     headers: &HeaderMap,
+    by: &FieldManager,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
@@ -778,7 +782,7 @@ fn create(
         }
         obj["spec"] = json!({"finalizers": ["kubernetes"]});
     }
-    let stored = sh.store.create(r.res, &r.namespace, obj)?;
+    let stored = sh.store.create(r.res, &r.namespace, obj, by)?;
     Ok(json_bytes(StatusCode::CREATED, stored.json.clone()))
 }
 
@@ -837,6 +841,7 @@ fn update(
     sh: &Shared,
     r: &ResourceRequest,
     headers: &HeaderMap,
+    by: &FieldManager,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
@@ -852,27 +857,29 @@ fn update(
             r.name
         )));
     }
-    let stored = sh.store.update_with(r.res, &r.namespace, &r.name, |cur| {
-        let rv = util::str_at(&obj, "/metadata/resourceVersion");
-        if rv.is_empty() {
-            if d.custom {
-                return Err(ApiError::invalid(
-                    d,
-                    &r.name,
-                    "metadata.resourceVersion",
-                    "Invalid value: 0x0: must be specified for an update",
-                ));
+    let stored = sh
+        .store
+        .update_with(r.res, &r.namespace, &r.name, by, |cur| {
+            let rv = util::str_at(&obj, "/metadata/resourceVersion");
+            if rv.is_empty() {
+                if d.custom {
+                    return Err(ApiError::invalid(
+                        d,
+                        &r.name,
+                        "metadata.resourceVersion",
+                        "Invalid value: 0x0: must be specified for an update",
+                    ));
+                }
+            } else if rv != cur.rv.to_string() {
+                return Err(ApiError::conflict(d, &r.name));
             }
-        } else if rv != cur.rv.to_string() {
-            return Err(ApiError::conflict(d, &r.name));
-        }
-        Ok(apply_status_rules(
-            d,
-            &r.subresource,
-            &cur.value,
-            obj.clone(),
-        ))
-    })?;
+            Ok(apply_status_rules(
+                d,
+                &r.subresource,
+                &cur.value,
+                obj.clone(),
+            ))
+        })?;
     Ok(json_bytes(StatusCode::OK, stored.json.clone()))
 }
 
@@ -880,6 +887,7 @@ fn patch_object(
     sh: &Shared,
     r: &ResourceRequest,
     headers: &HeaderMap,
+    by: &FieldManager,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
@@ -902,37 +910,39 @@ fn patch_object(
             "error decoding patch: the patch must be a JSON object".into(),
         ));
     }
-    let stored = sh.store.update_with(r.res, &r.namespace, &r.name, |cur| {
-        let mut new = cur.value.clone();
-        match kind {
-            "merge" => patch::merge_patch(&mut new, &p),
-            "strategic" => patch::strategic_merge_patch(&mut new, &p),
-            _ => patch::json_patch(&mut new, &p).map_err(|e| ApiError::Invalid {
-                message: format!(
-                    "the server rejected our request due to an error in our request: {e}"
-                ),
-                group: d.group.into(),
-                kind: d.kind.into(),
-                name: r.name.clone(),
-                causes: Vec::new(),
-            })?,
-        }
-        if !new.is_object() {
-            return Err(ApiError::BadRequest(
-                "the patch produced a non-object".into(),
-            ));
-        }
-        let rv = util::str_at(&new, "/metadata/resourceVersion");
-        if !rv.is_empty() && rv != cur.rv.to_string() {
-            return Err(ApiError::conflict(d, &r.name));
-        }
-        if util::name_of(&new) != r.name {
-            return Err(ApiError::BadRequest(
-                "metadata.name cannot be changed by a patch".into(),
-            ));
-        }
-        Ok(apply_status_rules(d, &r.subresource, &cur.value, new))
-    })?;
+    let stored = sh
+        .store
+        .update_with(r.res, &r.namespace, &r.name, by, |cur| {
+            let mut new = cur.value.clone();
+            match kind {
+                "merge" => patch::merge_patch(&mut new, &p),
+                "strategic" => patch::strategic_merge_patch(&mut new, &p),
+                _ => patch::json_patch(&mut new, &p).map_err(|e| ApiError::Invalid {
+                    message: format!(
+                        "the server rejected our request due to an error in our request: {e}"
+                    ),
+                    group: d.group.into(),
+                    kind: d.kind.into(),
+                    name: r.name.clone(),
+                    causes: Vec::new(),
+                })?,
+            }
+            if !new.is_object() {
+                return Err(ApiError::BadRequest(
+                    "the patch produced a non-object".into(),
+                ));
+            }
+            let rv = util::str_at(&new, "/metadata/resourceVersion");
+            if !rv.is_empty() && rv != cur.rv.to_string() {
+                return Err(ApiError::conflict(d, &r.name));
+            }
+            if util::name_of(&new) != r.name {
+                return Err(ApiError::BadRequest(
+                    "metadata.name cannot be changed by a patch".into(),
+                ));
+            }
+            Ok(apply_status_rules(d, &r.subresource, &cur.value, new))
+        })?;
     Ok(json_bytes(StatusCode::OK, stored.json.clone()))
 }
 

@@ -11,6 +11,7 @@ pub mod discovery;
 pub mod exec;
 pub mod exec_route;
 pub mod faults;
+pub mod managed_fields;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
@@ -111,6 +112,9 @@ pub struct RequestRecord {
     pub subresource: Option<String>,
     pub user: Option<String>,
     pub path: String,
+    /// The raw query string, as sent (after the `?`); `None` when the URL has no `?`.
+    #[serde(default)]
+    pub query: Option<String>,
     pub at_ns: u64,
 }
 

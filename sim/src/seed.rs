@@ -4,16 +4,26 @@
 
 use serde_json::{Value, json};
 
+use super::managed_fields::FieldManager;
 use super::resources::id;
 use super::scenario::{PX_CSI_DRIVER, PX_CSI_DRIVER_OLD, PX_IN_TREE, PodSpec, PvcSpec, Scenario};
 use super::status::ApiError;
 use super::store::Store;
 use super::util;
 
+/// The field manager of the scenario's objects: what an administrator creating them with
+/// `kubectl create` would leave.
+const SEEDED_BY: &str = "kubectl-create";
+
 /// Create every scenario object in an empty store.
 pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
     for ns in scenario.all_namespaces() {
-        store.create(id::NAMESPACES, "", namespace(&ns))?;
+        store.create(
+            id::NAMESPACES,
+            "",
+            namespace(&ns),
+            &FieldManager::named(SEEDED_BY),
+        )?;
     }
     for sc in &scenario.storage_classes {
         store.create(
@@ -27,6 +37,7 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
                 "volumeBindingMode": "Immediate",
                 "allowVolumeExpansion": true,
             }),
+            &FieldManager::named(SEEDED_BY),
         )?;
     }
     for vsc in &scenario.snapshot_classes {
@@ -44,19 +55,30 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
                 "deletionPolicy": "Delete",
                 "parameters": vsc.parameters,
             }),
+            &FieldManager::named(SEEDED_BY),
         )?;
     }
     for pvc in &scenario.pvcs {
         seed_pvc(store, pvc)?;
     }
     for (i, pod) in scenario.pods.iter().enumerate() {
-        store.create(id::PODS, &pod.namespace, pod_object(pod, i))?;
+        store.create(
+            id::PODS,
+            &pod.namespace,
+            pod_object(pod, i),
+            &FieldManager::named(SEEDED_BY),
+        )?;
         if pod.terminating {
             store.mark_deleting(id::PODS, &pod.namespace, &pod.name, POD_GRACE_SECONDS)?;
         }
     }
     if scenario.stork {
-        store.create(id::PODS, "kube-system", stork_pod())?;
+        store.create(
+            id::PODS,
+            "kube-system",
+            stork_pod(),
+            &FieldManager::named(SEEDED_BY),
+        )?;
     }
     Ok(())
 }
@@ -85,14 +107,20 @@ fn seed_pvc(store: &Store, p: &PvcSpec) -> Result<(), ApiError> {
     if let Some(sc) = &p.storage_class {
         obj["spec"]["storageClassName"] = json!(sc);
     }
-    let created = store.create(id::PVCS, &p.namespace, obj)?;
+    let created = store.create(id::PVCS, &p.namespace, obj, &FieldManager::named(SEEDED_BY))?;
     if p.phase != "Bound" {
         if p.phase != "Pending" {
-            store.update_with(id::PVCS, &p.namespace, &p.name, |cur| {
-                let mut v = cur.value.clone();
-                v["status"]["phase"] = json!(p.phase);
-                Ok(v)
-            })?;
+            store.update_with(
+                id::PVCS,
+                &p.namespace,
+                &p.name,
+                &FieldManager::named(SEEDED_BY),
+                |cur| {
+                    let mut v = cur.value.clone();
+                    v["status"]["phase"] = json!(p.phase);
+                    Ok(v)
+                },
+            )?;
         }
         return Ok(());
     }
@@ -106,10 +134,14 @@ fn seed_pvc(store: &Store, p: &PvcSpec) -> Result<(), ApiError> {
         p.storage_class.as_deref().unwrap_or(""),
         &p.driver,
     );
-    store.create(id::PVS, "", pv)?;
-    store.update_with(id::PVCS, &p.namespace, &p.name, |cur| {
-        Ok(bound_pvc(&cur.value, &pv_name, &p.driver))
-    })?;
+    store.create(id::PVS, "", pv, &FieldManager::named(SEEDED_BY))?;
+    store.update_with(
+        id::PVCS,
+        &p.namespace,
+        &p.name,
+        &FieldManager::named(SEEDED_BY),
+        |cur| Ok(bound_pvc(&cur.value, &pv_name, &p.driver)),
+    )?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::managed_fields::{self, FieldManager};
 use super::resources::{RESOURCES, ResId, def, id};
 use super::status::ApiError;
 use super::util;
@@ -301,13 +302,15 @@ impl Store {
         }
     }
 
-    /// Create an object. Fills uid, creationTimestamp, resourceVersion, generation,
-    /// resolves `generateName`, and requires the namespace to exist.
+    /// Create an object written by `by`. Fills uid, creationTimestamp, resourceVersion,
+    /// generation and managedFields, resolves `generateName`, and requires the namespace to
+    /// exist.
     pub fn create(
         &self,
         res: ResId,
         ns: &str,
         mut obj: Value,
+        by: &FieldManager,
     ) -> Result<Arc<StoredObject>, ApiError> {
         let d = def(res);
         let mut g = self.lock();
@@ -361,6 +364,7 @@ impl Store {
             map.insert("apiVersion".into(), Value::String(d.api_version()));
             map.insert("kind".into(), Value::String(d.kind.to_string()));
         }
+        record_write(res, None, &mut obj, by);
         Ok(self.commit(g, res, key, obj, rv, None))
     }
 
@@ -426,14 +430,16 @@ impl Store {
         Ok(self.commit(g, res, key, new, rv, Some(old)))
     }
 
-    /// Read-modify-write under the lock. `f` sees the current object and returns the
-    /// new one; identity metadata is kept from the old object. A result equal to the
-    /// current object is a no-op (no new resourceVersion, no event), as in Kubernetes.
+    /// Read-modify-write by `by` under the lock. `f` sees the current object and returns the
+    /// new one; identity metadata is kept from the old object, managedFields are the server's.
+    /// A result equal to the current object is a no-op (no new resourceVersion, no event), as
+    /// in Kubernetes.
     pub fn update_with(
         &self,
         res: ResId,
         ns: &str,
         name: &str,
+        by: &FieldManager,
         f: impl FnOnce(&StoredObject) -> Result<Value, ApiError>,
     ) -> Result<Arc<StoredObject>, ApiError> {
         let d = def(res);
@@ -462,6 +468,7 @@ impl Store {
             map.insert("apiVersion".into(), Value::String(d.api_version()));
             map.insert("kind".into(), Value::String(d.kind.to_string()));
         }
+        record_write(res, Some(&old.value), &mut new, by);
         if new == old.value {
             return Ok(old);
         }
@@ -552,6 +559,14 @@ impl Store {
     }
 }
 
+/// Records `by`'s write of `new` over `old` in `new`'s managedFields, as of now.
+fn record_write(res: ResId, old: Option<&Value>, new: &mut Value, by: &FieldManager) {
+    let d = def(res);
+    let api_version = d.api_version();
+    let now = util::now_rfc3339();
+    managed_fields::record(old, new, by, &api_version, d.status_subresource, &now);
+}
+
 /// Whether anything outside metadata and status differs (what bumps `generation`).
 fn spec_changed(old: &Value, new: &Value) -> bool {
     let strip = |v: &Value| -> Value {
@@ -570,10 +585,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn by() -> FieldManager {
+        FieldManager::named("test")
+    }
+
     fn store_with_ns() -> Store {
         let s = Store::new(4);
-        s.create(id::NAMESPACES, "", json!({"metadata": {"name": "ns"}}))
-            .unwrap();
+        s.create(
+            id::NAMESPACES,
+            "",
+            json!({"metadata": {"name": "ns"}}),
+            &by(),
+        )
+        .unwrap();
         s
     }
 
@@ -581,7 +605,12 @@ mod tests {
     fn create_assigns_metadata() {
         let s = store_with_ns();
         let o = s
-            .create(id::PODS, "ns", json!({"metadata": {"generateName": "p-"}}))
+            .create(
+                id::PODS,
+                "ns",
+                json!({"metadata": {"generateName": "p-"}}),
+                &by(),
+            )
             .unwrap();
         assert!(o.name().starts_with("p-"));
         assert_eq!(o.name().len(), 7);
@@ -589,11 +618,16 @@ mod tests {
         assert_eq!(o.value["metadata"]["resourceVersion"], "2");
         assert_eq!(o.value["kind"], "Pod");
         let e = s
-            .create(id::PODS, "nope", json!({"metadata": {"name": "x"}}))
+            .create(id::PODS, "nope", json!({"metadata": {"name": "x"}}), &by())
             .unwrap_err();
         assert_eq!(e.to_string(), "namespaces \"nope\" not found");
         let e = s
-            .create(id::PODS, "ns", json!({"metadata": {"name": o.name()}}))
+            .create(
+                id::PODS,
+                "ns",
+                json!({"metadata": {"name": o.name()}}),
+                &by(),
+            )
             .unwrap_err();
         assert_eq!(e.code(), 409);
     }
@@ -606,14 +640,15 @@ mod tests {
                 id::PODS,
                 "ns",
                 json!({"metadata": {"name": "a"}, "spec": {}}),
+                &by(),
             )
             .unwrap();
         let same = s
-            .update_with(id::PODS, "ns", "a", |cur| Ok(cur.value.clone()))
+            .update_with(id::PODS, "ns", "a", &by(), |cur| Ok(cur.value.clone()))
             .unwrap();
         assert_eq!(same.rv, o.rv);
         let changed = s
-            .update_with(id::PODS, "ns", "a", |cur| {
+            .update_with(id::PODS, "ns", "a", &by(), |cur| {
                 let mut v = cur.value.clone();
                 v["spec"]["x"] = json!(1);
                 Ok(v)
@@ -631,6 +666,7 @@ mod tests {
                 id::PODS,
                 "ns",
                 json!({"metadata": {"name": format!("p{i}")}}),
+                &by(),
             )
             .unwrap();
         }
@@ -643,7 +679,7 @@ mod tests {
     fn list_pages_in_key_order() {
         let s = store_with_ns();
         for n in ["c", "a", "b"] {
-            s.create(id::PODS, "ns", json!({"metadata": {"name": n}}))
+            s.create(id::PODS, "ns", json!({"metadata": {"name": n}}), &by())
                 .unwrap();
         }
         let p = s.list(id::PODS, Some("ns"), None, 2, |_| true);
@@ -659,7 +695,7 @@ mod tests {
     #[test]
     fn namespace_delete_cascades() {
         let s = store_with_ns();
-        s.create(id::PODS, "ns", json!({"metadata": {"name": "a"}}))
+        s.create(id::PODS, "ns", json!({"metadata": {"name": "a"}}), &by())
             .unwrap();
         s.delete(id::NAMESPACES, "", "ns", (None, None)).unwrap();
         assert!(s.get(id::PODS, "ns", "a").is_none());

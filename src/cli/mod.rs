@@ -603,6 +603,9 @@ pub struct ListArgs {
     /// The most one API call (one page of the list) may take
     #[arg(long, value_name = "DUR", default_value = CALL_TIMEOUT, value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)
+    #[arg(long)]
+    pub show_managed_fields: bool,
 }
 
 /// `--timeout` of `list` and `delete`, which wait for nothing but the API server: long enough

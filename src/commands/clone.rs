@@ -619,7 +619,7 @@ impl Report for CloneResult {
             text.push_str("\nDry run: nothing was created. Would create:\n");
             for object in planned {
                 text.push_str("---\n");
-                text.push_str(&serde_norway::to_string(object).unwrap_or_default());
+                text.push_str(&crate::output::report::object_yaml(object));
             }
         }
         let usable: Vec<&CloneReport> = self.clones.iter().filter(|c| c.mountable()).collect();

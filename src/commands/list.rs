@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::paged_list::{ListScope, PagedList};
 use crate::k8s::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
-use crate::output::kubectl_json;
 use crate::output::report::StreamingTable;
+use crate::output::{kubectl_json, kubectl_yaml};
 
 /// Printed for an empty cell, as kubectl does.
 const NONE: &str = "<none>";
@@ -46,6 +46,7 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     };
     let view = View {
         format: global.output,
+        managed_fields: args.show_managed_fields,
         all_namespaces: args.all_namespaces,
         sort_by: args.sort_by,
         filter: Filter {
@@ -84,6 +85,8 @@ fn raw_objects(format: OutputFormat) -> bool {
 /// How to show the list: everything the arguments say besides what to fetch.
 struct View {
     format: OutputFormat,
+    /// `--show-managed-fields`: json/yaml keep `metadata.managedFields`.
+    managed_fields: bool,
     all_namespaces: bool,
     sort_by: Option<SortBy>,
     filter: Filter,
@@ -365,6 +368,7 @@ struct Output {
     out: std::io::BufWriter<std::io::Stdout>,
     format: Format,
     type_meta: TypeMeta,
+    managed_fields: bool,
     broken: bool,
 }
 
@@ -402,6 +406,7 @@ impl Output {
             out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
             format,
             type_meta: TypeMeta::of::<K>(),
+            managed_fields: view.managed_fields,
             broken: false,
         }
     }
@@ -418,8 +423,10 @@ impl Output {
                 .map(|e| format!("{prefix}/{}\n", e.name))
                 .collect::<String>()
                 .into_bytes(),
-            Format::Json(count) => json_items(entries, count, &self.type_meta),
-            Format::Yaml(count) => yaml_items(entries, count, &self.type_meta).into_bytes(),
+            Format::Json(count) => json_items(entries, count, &self.type_meta, self.managed_fields),
+            Format::Yaml(count) => {
+                yaml_items(entries, count, &self.type_meta, self.managed_fields).into_bytes()
+            }
         };
         self.put(&text);
     }
@@ -459,8 +466,18 @@ impl Output {
 
 /// The `items` of a JSON `List`, as kubectl prints them. The document head is written with
 /// the first item.
-fn json_items(entries: &[Entry], count: &mut usize, type_meta: &TypeMeta) -> Vec<u8> {
+fn json_items(
+    entries: &[Entry],
+    count: &mut usize,
+    type_meta: &TypeMeta,
+    managed_fields: bool,
+) -> Vec<u8> {
     let mut text = Vec::new();
+    let members = type_meta.members();
+    let printed = kubectl_json::Printed {
+        defaults: &members,
+        managed_fields,
+    };
     for object in entries.iter().filter_map(|e| e.object.as_ref()) {
         let mark = text.len();
         text.extend_from_slice(match *count {
@@ -468,7 +485,7 @@ fn json_items(entries: &[Entry], count: &mut usize, type_meta: &TypeMeta) -> Vec
             _ => b",\n        ",
         });
         // Items sit two levels deep: in the List, in its `items`.
-        match kubectl_json::write_indented(object.get(), 2, &type_meta.members(), &mut text) {
+        match kubectl_json::write_indented(object.get(), 2, printed, &mut text) {
             Ok(()) => *count += 1,
             Err(_) => text.truncate(mark),
         }
@@ -478,26 +495,28 @@ fn json_items(entries: &[Entry], count: &mut usize, type_meta: &TypeMeta) -> Vec
 
 /// The `items` of a YAML `List`: each object as a block sequence entry. The document head is
 /// written with the first item.
-fn yaml_items(entries: &[Entry], count: &mut usize, type_meta: &TypeMeta) -> String {
+fn yaml_items(
+    entries: &[Entry],
+    count: &mut usize,
+    type_meta: &TypeMeta,
+    managed_fields: bool,
+) -> String {
     let mut text = String::new();
     for raw in entries.iter().filter_map(|e| e.object.as_ref()) {
         let Ok(mut object) = serde_json::from_str::<Value>(raw.get()) else {
             continue;
         };
         type_meta.fill_in(&mut object);
-        let Ok(yaml) = serde_norway::to_string(&object) else {
-            continue;
-        };
+        if !managed_fields
+            && let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut)
+        {
+            meta.remove("managedFields");
+        }
         if *count == 0 {
             text.push_str("apiVersion: v1\nitems:\n");
         }
         *count += 1;
-        // Indenting every line of a block-style document by the same amount keeps it valid.
-        for (index, line) in yaml.lines().enumerate() {
-            text.push_str(if index == 0 { "- " } else { "  " });
-            text.push_str(line);
-            text.push('\n');
-        }
+        kubectl_yaml::write_sequence_entry(&object, &mut text);
     }
     text
 }
@@ -533,11 +552,13 @@ mod tests {
             ]),
             &mut count,
             &type_meta(),
+            false,
         );
         text.extend(json_items(
             &entries(vec![serde_json::json!({"c": []})]),
             &mut count,
             &type_meta(),
+            false,
         ));
         assert_eq!(count, 3);
         text.extend_from_slice(b"\n    ],\n    \"kind\": \"List\"}");
@@ -564,6 +585,7 @@ mod tests {
             ]),
             &mut count,
             &type_meta(),
+            false,
         );
         text.push_str("kind: List\n");
         let parsed: Value = serde_norway::from_str(&text).expect("valid YAML");

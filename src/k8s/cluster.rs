@@ -13,6 +13,7 @@ use kube::client::ClientBuilder;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use tokio::time::Instant;
+use tower::util::MapRequestLayer;
 
 use crate::error::{Error, Result};
 
@@ -36,6 +37,9 @@ pub struct Cluster {
     call_timeout: Duration,
 }
 
+/// Checked when compiled: a `HeaderValue` made in a const cannot be invalid at run time.
+const USER_AGENT: http::HeaderValue = http::HeaderValue::from_static(crate::version::USER_AGENT);
+
 /// Attempts for a call that fails with a transient error (5xx, 429, connection reset) and
 /// no `Retry-After`.
 const READ_ATTEMPTS: u32 = 5;
@@ -55,6 +59,7 @@ impl Cluster {
         let mut config = load_config(global).await?;
         config.default_retry = false;
         config.connect_timeout = Some(CONNECT_TIMEOUT);
+        config.headers.push((http::header::USER_AGENT, USER_AGENT));
         let server = config.cluster_url.to_string();
         let namespace = global
             .namespace
@@ -196,8 +201,9 @@ impl Cluster {
 }
 
 /// kube's client with pxsnap's layers: error answers read as client-go reads them (see
-/// `error_status`), the API server's warnings printed as kubectl prints them, and the user's
-/// exec credential plugin run by pxsnap rather than by kube (see `credential`).
+/// `error_status`), the API server's warnings printed as kubectl prints them, query strings
+/// without kube's empty parameters (see `query_string`), and the user's exec credential plugin
+/// run by pxsnap rather than by kube (see `credential`).
 async fn build_client(mut config: Config) -> Result<Client> {
     let bearer = crate::k8s::credential::take_over(&mut config)
         .await
@@ -207,7 +213,10 @@ async fn build_client(mut config: Config) -> Result<Client> {
         .with_layer(&tower::util::MapFutureLayer::new(
             crate::k8s::error_status::as_status,
         ))
-        .with_layer(&crate::k8s::api_warnings::WarningsLayer);
+        .with_layer(&crate::k8s::api_warnings::WarningsLayer)
+        .with_layer(&MapRequestLayer::new(
+            crate::k8s::query_string::drop_empty_parameters,
+        ));
     Ok(match bearer {
         Some(bearer) => builder.with_layer(&bearer).build(),
         None => builder.build(),

@@ -9,5 +9,6 @@ pub mod error_status;
 pub mod names;
 pub mod paged_list;
 pub mod quantity;
+pub mod query_string;
 pub mod resources;
 pub mod selector;

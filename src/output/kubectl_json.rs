@@ -9,20 +9,31 @@
 //! too), so the text can be re-indented as it is read, token by token. An object whose keys are
 //! not in order (another server, a hand-written proxy) is sorted through a `Value` first, so
 //! the output does not depend on where the text came from.
+//!
+//! kubectl leaves `metadata.managedFields` out unless `--show-managed-fields`; left out here,
+//! the value is skipped over in the text, never decoded.
 
 use std::cmp::Ordering;
 
 /// Indent step, as kubectl's `json.MarshalIndent(obj, "", "    ")`.
 const STEP: usize = 4;
 
+/// What kubectl changes in an object it prints, besides the layout.
+#[derive(Clone, Copy, Debug)]
+pub struct Printed<'a> {
+    /// Members the top-level object gets when it lacks them (list items without `apiVersion`
+    /// and `kind`); they must be in byte order.
+    pub defaults: &'a [(&'a str, &'a str)],
+    /// Whether the top-level object keeps `metadata.managedFields`.
+    pub managed_fields: bool,
+}
+
 /// Writes `raw`, one JSON value, indented as kubectl would print it at nesting `depth` (the
-/// first line is not indented: the caller has placed it). `top_level_defaults` are members the
-/// top-level object gets when it lacks them (list items without `apiVersion` and `kind`);
-/// they must be in byte order.
+/// first line is not indented: the caller has placed it).
 pub fn write_indented(
     raw: &str,
     depth: usize,
-    top_level_defaults: &[(&str, &str)],
+    printed: Printed,
     out: &mut Vec<u8>,
 ) -> Result<(), serde_json::Error> {
     let start = out.len();
@@ -31,8 +42,9 @@ pub fn write_indented(
         pos: 0,
         out,
         trust_order: false,
+        managed_fields: printed.managed_fields,
     };
-    if writer.value(depth, top_level_defaults).is_ok() {
+    if writer.value(depth, printed.defaults, Level::Top).is_ok() {
         return Ok(());
     }
     // Keys out of order (or escaped, so their order cannot be read off the bytes): sort them.
@@ -43,15 +55,27 @@ pub fn write_indented(
         pos: 0,
         out,
         trust_order: true,
+        managed_fields: printed.managed_fields,
     };
     // A `Value` serializes its keys in byte order, so this pass has nothing to refuse.
-    writer.value(depth, top_level_defaults).map_err(|Unsorted| {
-        <serde_json::Error as serde::de::Error>::custom("object keys could not be ordered")
-    })
+    writer
+        .value(depth, printed.defaults, Level::Top)
+        .map_err(|Unsorted| {
+            <serde_json::Error as serde::de::Error>::custom("object keys could not be ordered")
+        })
 }
 
 /// The text's keys are not known to be in byte order.
 struct Unsorted;
+
+/// Where a value sits in the printed object: only the top-level object's `metadata` holds
+/// the managedFields kubectl leaves out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Top,
+    Metadata,
+    Inner,
+}
 
 /// A re-indenting copy of one JSON text that serde_json has already validated: the reader
 /// only has to find token boundaries, never to report syntax errors.
@@ -61,13 +85,20 @@ struct Writer<'a> {
     out: &'a mut Vec<u8>,
     /// Set when the text comes from a `Value`, whose keys are sorted by construction.
     trust_order: bool,
+    /// Whether `metadata.managedFields` is printed.
+    managed_fields: bool,
 }
 
 impl<'a> Writer<'a> {
-    fn value(&mut self, depth: usize, defaults: &[(&str, &str)]) -> Result<(), Unsorted> {
+    fn value(
+        &mut self,
+        depth: usize,
+        defaults: &[(&str, &str)],
+        level: Level,
+    ) -> Result<(), Unsorted> {
         self.skip_whitespace();
         match self.src.get(self.pos) {
-            Some(b'{') => self.object(depth, defaults),
+            Some(b'{') => self.object(depth, defaults, level),
             Some(b'[') => self.array(depth),
             Some(b'"') => {
                 let raw = self.string_token();
@@ -81,7 +112,12 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn object(&mut self, depth: usize, defaults: &[(&str, &str)]) -> Result<(), Unsorted> {
+    fn object(
+        &mut self,
+        depth: usize,
+        defaults: &[(&str, &str)],
+        level: Level,
+    ) -> Result<(), Unsorted> {
         self.pos += 1;
         let mut pending = defaults;
         let mut members = 0;
@@ -108,10 +144,18 @@ impl<'a> Writer<'a> {
                     }
                     pending = rest;
                 }
-                self.member_key(&mut members, depth, key);
                 self.skip_whitespace();
                 self.pos += 1; // ':'
-                self.value(depth + 1, &[])?;
+                if level == Level::Metadata && key == b"managedFields" && !self.managed_fields {
+                    self.skip_value();
+                } else {
+                    self.member_key(&mut members, depth, key);
+                    let inner = match (level, key) {
+                        (Level::Top, b"metadata") => Level::Metadata,
+                        _ => Level::Inner,
+                    };
+                    self.value(depth + 1, &[], inner)?;
+                }
                 if !self.more_follow() {
                     break;
                 }
@@ -141,7 +185,7 @@ impl<'a> Writer<'a> {
         self.out.push(b'[');
         loop {
             self.newline(depth + 1);
-            self.value(depth + 1, &[])?;
+            self.value(depth + 1, &[], Level::Inner)?;
             if !self.more_follow() {
                 break;
             }
@@ -198,15 +242,49 @@ impl<'a> Writer<'a> {
 
     /// A number, `true`, `false` or `null`.
     fn scalar(&mut self) {
+        let token = self.scalar_token();
+        write_go_scalar(token, self.out);
+    }
+
+    fn scalar_token(&mut self) -> &'a [u8] {
+        let src = self.src;
         let start = self.pos;
-        while let Some(byte) = self.src.get(self.pos) {
+        while let Some(byte) = src.get(self.pos) {
             if matches!(byte, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
                 break;
             }
             self.pos += 1;
         }
-        let token = self.src.get(start..self.pos).unwrap_or_default();
-        write_go_scalar(token, self.out);
+        src.get(start..self.pos).unwrap_or_default()
+    }
+
+    /// Moves past the value at `pos` without writing it.
+    fn skip_value(&mut self) {
+        self.skip_whitespace();
+        let mut open = 0usize;
+        loop {
+            match self.src.get(self.pos) {
+                Some(b'"') => {
+                    self.string_token();
+                }
+                Some(b'{' | b'[') => {
+                    open += 1;
+                    self.pos += 1;
+                }
+                Some(b'}' | b']') => {
+                    open = open.saturating_sub(1);
+                    self.pos += 1;
+                }
+                Some(_) if open == 0 => {
+                    self.scalar_token();
+                }
+                Some(_) => self.pos += 1,
+                None => return,
+            }
+            if open == 0 {
+                return;
+            }
+        }
     }
 
     fn skip_whitespace(&mut self) {
@@ -266,16 +344,19 @@ fn write_go_scalar(token: &[u8], out: &mut Vec<u8>) {
     let number = std::str::from_utf8(token)
         .ok()
         .filter(|text| text.starts_with(|c: char| c == '-' || c.is_ascii_digit()));
-    let Some(text) = number else {
-        out.extend_from_slice(token);
-        return;
-    };
-    let printed = match (text.parse::<i64>(), text.parse::<f64>()) {
+    match number {
+        Some(text) => out.extend_from_slice(go_number(text).as_bytes()),
+        None => out.extend_from_slice(token),
+    }
+}
+
+/// A JSON number's text as kubectl prints it (see `write_go_scalar`).
+pub fn go_number(text: &str) -> String {
+    match (text.parse::<i64>(), text.parse::<f64>()) {
         (Ok(integer), _) => integer.to_string(),
         (Err(_), Ok(float)) if float.is_finite() => go_float(float),
         _ => text.to_string(),
-    };
-    out.extend_from_slice(printed.as_bytes());
+    }
 }
 
 fn go_float(value: f64) -> String {
@@ -298,8 +379,16 @@ mod tests {
     const TYPE_META: &[(&str, &str)] = &[("apiVersion", "v1"), ("kind", "Thing")];
 
     fn indented(raw: &str, depth: usize, defaults: &[(&str, &str)]) -> String {
+        printed(raw, depth, defaults, true)
+    }
+
+    fn printed(raw: &str, depth: usize, defaults: &[(&str, &str)], managed: bool) -> String {
         let mut out = Vec::new();
-        write_indented(raw, depth, defaults, &mut out).expect("valid JSON");
+        let printed = Printed {
+            defaults,
+            managed_fields: managed,
+        };
+        write_indented(raw, depth, printed, &mut out).expect("valid JSON");
         String::from_utf8(out).expect("UTF-8")
     }
 
@@ -383,6 +472,31 @@ mod tests {
         assert_eq!(
             indented(raw, 0, &[]),
             "[\n    1,\n    -7,\n    12345678901234567000,\n    1,\n    2.5,\n    1000,\n    1.5e-7,\n    1e+21,\n    0,\n    -0.25\n]"
+        );
+    }
+
+    #[test]
+    fn managed_fields_of_the_object_are_left_out_unless_asked_for() {
+        let raw = r#"{"a":1,"metadata":{"managedFields":[{"fieldsV1":{"f:x":{}},"s":"]}\"["}],"name":"n"},"spec":{"metadata":{"managedFields":2}}}"#;
+        let without = printed(raw, 0, &[], false);
+        assert_eq!(
+            without,
+            pretty(r#"{"a":1,"metadata":{"name":"n"},"spec":{"metadata":{"managedFields":2}}}"#)
+        );
+        assert_eq!(printed(raw, 0, &[], true), pretty(raw));
+        // Alone in metadata, last in it, and in text whose keys must be sorted first.
+        assert_eq!(
+            printed(r#"{"metadata":{"managedFields":[]}}"#, 0, &[], false),
+            "{\n    \"metadata\": {}\n}"
+        );
+        assert_eq!(
+            printed(
+                r#"{"metadata":{"z":1,"managedFields":null},"b":true}"#,
+                0,
+                &[],
+                false
+            ),
+            pretty(r#"{"b":true,"metadata":{"z":1}}"#)
         );
     }
 

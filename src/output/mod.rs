@@ -2,4 +2,5 @@
 //! kubectl's exact JSON layout for listed objects ([`kubectl_json`]).
 
 pub mod kubectl_json;
+pub mod kubectl_yaml;
 pub mod report;

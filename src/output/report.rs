@@ -116,7 +116,9 @@ fn render(format: OutputFormat, report: &impl Report) -> String {
         OutputFormat::Json => serde_json::to_string_pretty(report)
             .map(|s| s + "\n")
             .unwrap_or_default(),
-        OutputFormat::Yaml => serde_norway::to_string(report).unwrap_or_default(),
+        OutputFormat::Yaml => {
+            crate::output::kubectl_yaml::document_in_order(report).unwrap_or_default()
+        }
         OutputFormat::Name => report.names().iter().map(|n| format!("{n}\n")).collect(),
     }
 }
@@ -254,13 +256,20 @@ impl<O: Serialize> Report for PlanReport<'_, O> {
             ));
         }
         text.push_str("\nWould create:\n");
-        text.push_str(&serde_norway::to_string(self.object).unwrap_or_default());
+        text.push_str(&object_yaml(self.object));
         text
     }
 
     fn names(&self) -> Vec<String> {
         vec![format!("{} (dry run)", self.name)]
     }
+}
+
+/// An API object as `kubectl get -o yaml` would print it.
+pub fn object_yaml(object: &impl Serialize) -> String {
+    serde_json::to_value(object)
+        .map(|value| crate::output::kubectl_yaml::document(&value))
+        .unwrap_or_default()
 }
 
 /// Columns are this many spaces apart, as kubectl's tabwriter pads them.

@@ -8,6 +8,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use pxsnap_sim::managed_fields::FieldManager;
 use pxsnap_sim::resources::id;
 use pxsnap_sim::{Fault, FaultAction, Scenario};
 use serde_json::{Value, json};
@@ -77,7 +78,9 @@ impl Cluster {
 
     fn store(&self, resource: usize, namespace: &str, object: Value, age_s: i64) {
         let store = &self.sim().shared().store;
-        let stored = store.create(resource, namespace, object).expect("stored");
+        let stored = store
+            .create(resource, namespace, object, &FieldManager::named("stork"))
+            .expect("stored");
         let created = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(age_s);
         store
             .backdate(resource, namespace, stored.name(), created)
@@ -184,6 +187,15 @@ fn stdout(output: &Output) -> String {
 }
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts that stdout holds each of `needles`, printing all of it when one is missing.
+#[track_caller]
+fn assert_contains_each(output: &Output, needles: &[&str]) {
+    let text = stdout(output);
+    for needle in needles {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
 }
 
 /// The table as rows of cells (split on runs of 2+ spaces, since MESSAGE has single spaces).
@@ -337,22 +349,32 @@ fn json_is_what_kubectl_gets() {
     }
     // Same bytes as kubectl, so the two diff cleanly.
     assert_eq!(stdout(&ours), stdout(&theirs));
-    for printed in [
-        r#""flush \u003cok\u003e \u0026 done\tat\u2028line\u0001""#,
-        "\"huge\": 1e+21",
-    ] {
-        assert!(
-            stdout(&ours).contains(printed),
-            "{printed} in {}",
-            stdout(&ours)
-        );
-    }
+    assert_contains_each(
+        &ours,
+        &[
+            r#""flush \u003cok\u003e \u0026 done\tat\u2028line\u0001""#,
+            "\"huge\": 1e+21",
+        ],
+    );
 }
 
 #[test]
-fn yaml_is_the_same_list_as_json() {
+fn yaml_is_what_kubectl_gets() {
     let cluster = Cluster::start();
     store_mix(&cluster);
+    // Strings a YAML reader would take for something else unless quoted, text plain YAML
+    // cannot hold, line breaks, and text long enough to be folded.
+    let mut odd = Snap::ready("odd", "cassandra-data", 60).labelled(json!({
+        "SnapshotMetadata-Timestamp": "1796607244219376515", "a10": "yes", "a2": "0755",
+        "n": "n", "day": "2026-01-02", "sixty": "12:30", "empty": "", "tilde": "~",
+    }));
+    odd.conditions = json!([{"type": "Ready", "status": "True",
+        "lastTransitionTime": "2026-01-01T00:00:00Z", "reason": "- a",
+        "message": format!("flush: done {}", "and again ".repeat(12)),
+        "futureField": {"lines": "one\ntwo\n", "indented": "  x\ny", "tab": "a\tb",
+                        "quote": "'q'", "hash": "a #b", "float": 1.5e-7, "big": 1e21,
+                        "million": 1234567.5, "none": null, "list": [[1], {}, []]}}]);
+    cluster.snapshot(odd);
     let yaml = cluster.pxsnap(&["list", "-o", "yaml"]);
     let json = cluster.pxsnap(&["list", "-o", "json"]);
     assert!(yaml.status.success(), "{}", stderr(&yaml));
@@ -365,8 +387,103 @@ fn yaml_is_the_same_list_as_json() {
         "-o",
         "yaml",
     ]);
-    let from_kubectl: Value = serde_norway::from_slice(&kubectl.stdout).expect("kubectl YAML");
-    assert_eq!(from_yaml, from_kubectl);
+    assert!(kubectl.status.success(), "kubectl: {}", stderr(&kubectl));
+    // Same bytes as kubectl: quoting, key order, folding, number forms.
+    assert_eq!(stdout(&yaml), stdout(&kubectl));
+    assert_contains_each(
+        &yaml,
+        &[
+            "    creationTimestamp: \"",
+            "      SnapshotMetadata-Timestamp: \"1796607244219376515\"\n",
+            "      \"n\": \"n\"\n",
+            "      lastTransitionTime: \"2026-01-01T00:00:00Z\"\n",
+        ],
+    );
+}
+
+/// Objects as a real cluster holds them: created by kubectl and by pxsnap, labelled by
+/// kubectl, completed by STORK, each write recorded in `metadata.managedFields`.
+#[test]
+fn managed_fields_are_printed_as_kubectl_prints_them() {
+    let cluster = Cluster::with(|scenario| scenario.stork = true);
+    let snap = cluster.pxsnap(&["snap", "cassandra-data", "--name", "by-pxsnap"]);
+    assert!(snap.status.success(), "{}", stderr(&snap));
+    let manifest = cluster.handle.write_file(
+        "snapshot.yaml",
+        "apiVersion: volumesnapshot.external-storage.k8s.io/v1\nkind: VolumeSnapshot\n\
+         metadata:\n  name: by-kubectl\nspec:\n  persistentVolumeClaimName: cassandra-data\n",
+    );
+    let manifest = manifest.to_string_lossy();
+    let resource = "volumesnapshots.volumesnapshot.external-storage.k8s.io";
+    for args in [
+        &["create", "-f", &manifest][..],
+        &["label", resource, "by-pxsnap", "team=dba"],
+    ] {
+        let done = cluster.kubectl(args);
+        assert!(done.status.success(), "kubectl: {}", stderr(&done));
+    }
+    wait_until_ready(&cluster, "by-kubectl");
+    for (format, show) in [
+        ("json", false),
+        ("yaml", false),
+        ("json", true),
+        ("yaml", true),
+    ] {
+        let flags: &[&str] = if show {
+            &["--show-managed-fields"]
+        } else {
+            &[]
+        };
+        let ours = cluster.pxsnap(&[&["list", "-o", format], flags].concat());
+        assert!(ours.status.success(), "{}", stderr(&ours));
+        let theirs = cluster.kubectl(&[&["get", resource, "-o", format], flags].concat());
+        assert!(theirs.status.success(), "kubectl: {}", stderr(&theirs));
+        assert_eq!(stdout(&ours), stdout(&theirs), "-o {format} {flags:?}");
+        let printed = stdout(&ours).contains("managedFields");
+        assert_eq!(printed, show, "-o {format} {flags:?}");
+    }
+    let shown = cluster.pxsnap(&["list", "-o", "json", "--show-managed-fields"]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).expect("JSON");
+    let managers = |name: &str| -> Vec<String> {
+        let mut items = shown["items"].as_array().into_iter().flatten();
+        let item = items.find(|i| i["metadata"]["name"] == name);
+        let entries = item.map(|i| i["metadata"]["managedFields"].clone());
+        let entries = entries
+            .and_then(|e| e.as_array().cloned())
+            .unwrap_or_default();
+        entries
+            .iter()
+            .map(|e| e["manager"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(managers("by-kubectl"), ["kubectl-create", "stork"]);
+    let mut by_pxsnap = managers("by-pxsnap");
+    by_pxsnap.sort();
+    assert_eq!(by_pxsnap, ["kubectl-label", "pxsnap", "stork"]);
+}
+
+/// Waits until STORK has made snapshot `name` (namespace default) Ready.
+fn wait_until_ready(cluster: &Cluster, name: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let object = cluster
+            .sim()
+            .shared()
+            .store
+            .get(id::EXT_SNAPSHOTS, "default", name);
+        let ready = object.is_some_and(|o| {
+            o.value["status"]["conditions"][0]["type"] == "Ready"
+                && o.value["spec"]["snapshotDataName"].is_string()
+        });
+        if ready {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} never became Ready"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]
@@ -393,15 +510,26 @@ fn more_than_one_page_is_read_in_pages_and_streamed() {
     assert_eq!(rows.len(), 1 + 1_234);
     assert_eq!(rows[1][0], "snap-00000");
     assert_eq!(rows[1_234][0], "snap-01233");
-    // 1,234 objects in pages of 500 (the default): three list requests of the collection.
-    let lists: Vec<String> = cluster
-        .sim()
-        .request_log()
-        .into_iter()
-        .filter(|r| r.verb == "list" && r.resource == "volumesnapshots")
-        .map(|r| r.path)
-        .collect();
+    // 1,234 objects in pages of 500 (the default): three list requests of the collection,
+    // each URL well formed (no empty parameter, as `?&limit=500` had).
+    let queries = || -> Vec<String> {
+        let log = cluster.sim().request_log().into_iter();
+        let lists = log.filter(|r| r.verb == "list" && r.resource == "volumesnapshots");
+        lists.map(|r| r.query.unwrap_or_default()).collect()
+    };
+    let lists = queries();
     assert_eq!(lists.len(), 3, "{lists:?}");
+    assert_eq!(lists[0], "limit=500");
+    for query in &lists[1..] {
+        assert!(query.starts_with("limit=500&continue="), "{lists:?}");
+        assert!(!query.split('&').any(str::is_empty), "{lists:?}");
+    }
+    let selected = cluster.pxsnap(&["list", "-l", "team in (dba, ops)"]);
+    assert!(selected.status.success(), "{}", stderr(&selected));
+    assert_eq!(
+        queries().last().map(String::as_str),
+        Some("labelSelector=team+in+%28dba%2C+ops%29&limit=500")
+    );
 
     // Small pages, JSON: the document is still one List with every object in order.
     let json = cluster.pxsnap(&["list", "-o", "json", "--chunk-size", "100"]);
@@ -541,6 +669,15 @@ fn groups_list_stage_status_and_volumes() {
     );
     let refused = cluster.pxsnap(&["list", "--groups", "--status", "ready"]);
     assert_eq!(refused.status.code(), Some(2));
+    // The objects carry managedFields (stored by STORK): left out as kubectl leaves them.
+    let resource = "groupvolumesnapshots.stork.libopenstorage.org";
+    for format in ["json", "yaml"] {
+        let ours = cluster.pxsnap(&["list", "--groups", "-o", format]);
+        let theirs = cluster.kubectl(&["get", resource, "-o", format]);
+        assert!(theirs.status.success(), "kubectl: {}", stderr(&theirs));
+        assert_eq!(stdout(&ours), stdout(&theirs), "-o {format}");
+        assert!(!stdout(&ours).contains("managedFields"));
+    }
 }
 
 #[test]

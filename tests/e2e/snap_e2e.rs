@@ -105,6 +105,74 @@ fn snap_freezes_snapshots_and_releases_in_order() {
     assert_ordered(&sim.sim.timeline(), "nodetool flush", "echo thawed");
 }
 
+/// pxsnap names itself in its User-Agent, so what it writes shows manager `pxsnap`.
+#[test]
+fn snapshots_pxsnap_creates_are_managed_by_pxsnap() {
+    let sim = cassandra();
+    earlier_snapshot(&sim, "mine");
+    let snapshot = get_snapshot(&sim, "default", "mine");
+    let entries = snapshot.metadata.managed_fields.unwrap_or_default();
+    let created = entries
+        .iter()
+        .find(|e| e.manager.as_deref() == Some("pxsnap"));
+    let fields = created.and_then(|e| e.fields_v1.as_ref()).map(|f| &f.0);
+    assert!(
+        fields.is_some_and(|f| f["f:spec"]["f:persistentVolumeClaimName"].is_object()),
+        "{entries:?}"
+    );
+}
+
+/// `-o yaml` quotes what a YAML 1.1 reader (PyYAML) would otherwise read as a timestamp, a
+/// number or a boolean, as kubectl's YAML does, and keeps the report's field order.
+#[test]
+fn yaml_report_quotes_timestamps_and_keeps_field_order() {
+    let sim = cassandra();
+    let out = flush_and_thaw(&sim, &["-o", "yaml"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for quoted in [
+        "  createdAt: \"20",
+        "  readyAt: \"20",
+        "  startedAt: \"20",
+        "  stderr: \"\"\n",
+    ] {
+        assert!(text.contains(quoted), "{quoted} in {text}");
+    }
+    assert!(
+        text.starts_with("kind: SnapResult\nsnapshot:\n  name: "),
+        "{text}"
+    );
+    let parsed: Value = serde_norway::from_str(&text).expect("YAML");
+    assert_eq!(parsed["kind"], "SnapResult");
+    assert!(
+        parsed["snapshot"]["createdAt"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+}
+
+/// No request URL pxsnap sends has an empty query parameter or a bare `?` (kube's list
+/// requests had both: `pods?`, `...?&limit=500`).
+#[test]
+fn request_urls_are_well_formed() {
+    let sim = cassandra();
+    earlier_snapshot(&sim, "mine");
+    let listed = pxsnap(&sim, &["list"]);
+    assert_eq!(code(&listed), 0, "{}", stderr(&listed));
+    let log = sim.sim.request_log();
+    assert!(log.iter().any(|r| r.verb == "list" && r.resource == "pods"));
+    let malformed: Vec<String> = log
+        .iter()
+        .filter(|r| {
+            r.query
+                .as_deref()
+                .is_some_and(|q| q.split('&').any(str::is_empty))
+        })
+        .map(|r| format!("{}?{}", r.path, r.query.as_deref().unwrap_or("")))
+        .collect();
+    assert!(malformed.is_empty(), "{malformed:?}");
+}
+
 #[test]
 fn a_failing_pre_command_snapshots_nothing_and_still_releases() {
     let sim = cassandra();

@@ -150,7 +150,9 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
         .store
         .get(id::CSI_SNAPSHOTCONTENTS, "", &content_name)
         .is_none()
-        && let Err(e) = sh.store.create(id::CSI_SNAPSHOTCONTENTS, "", content)
+        && let Err(e) = sh
+            .store
+            .create(id::CSI_SNAPSHOTCONTENTS, "", content, &ctx.by)
     {
         return set_error(ctx, k, &e.to_string());
     }
@@ -177,13 +179,17 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
         return Attempt::Done;
     }
     if cloud {
-        let _ = sh
-            .store
-            .update_with(id::CSI_SNAPSHOTCONTENTS, "", &content_name, |cur| {
+        let _ = sh.store.update_with(
+            id::CSI_SNAPSHOTCONTENTS,
+            "",
+            &content_name,
+            &ctx.by.via_status(),
+            |cur| {
                 let mut v = cur.value.clone();
                 v["status"]["readyToUse"] = json!(true);
                 Ok(v)
-            });
+            },
+        );
     }
     if !ctx.modify_status(k, |s| {
         s.insert("readyToUse".into(), json!(true));

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::Shared;
+use crate::managed_fields::FieldManager;
 use crate::resources::id;
 use crate::util;
 
@@ -21,6 +22,8 @@ pub fn record_event(
         let n = util::str_at(involved, "/metadata/namespace");
         if n.is_empty() { "default" } else { n }
     };
+    // The recorder's client writes as its component.
+    let by = FieldManager::named(component);
     let uid = util::uid_of(involved);
     let now = util::now_rfc3339();
     let existing = sh.store.all(id::EVENTS, Some(ns)).into_iter().find(|e| {
@@ -29,7 +32,7 @@ pub fn record_event(
             && util::str_at(&e.value, "/message") == message
     });
     if let Some(e) = existing {
-        let _ = sh.store.update_with(id::EVENTS, ns, e.name(), |cur| {
+        let _ = sh.store.update_with(id::EVENTS, ns, e.name(), &by, |cur| {
             let mut v = cur.value.clone();
             let count = v.get("count").and_then(Value::as_i64).unwrap_or(1);
             v["count"] = json!(count + 1);
@@ -59,5 +62,5 @@ pub fn record_event(
         "reportingComponent": component,
         "reportingInstance": "",
     });
-    let _ = sh.store.create(id::EVENTS, ns, ev);
+    let _ = sh.store.create(id::EVENTS, ns, ev, &by);
 }

@@ -239,7 +239,10 @@ async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
             },
             "status": {"creationTimestamp": util::now_rfc3339(), "conditions": [ready]},
         });
-        let _ = ctx.sh.store.create(id::EXT_SNAPSHOTDATAS, "", data);
+        let _ = ctx
+            .sh
+            .store
+            .create(id::EXT_SNAPSHOTDATAS, "", data, &ctx.by);
         let mut child_labels = labels.clone();
         if let Some(l) = child_labels.as_object_mut() {
             l.insert("SnapshotMetadata-PVName".into(), json!(m.pv_name));
@@ -259,7 +262,10 @@ async fn take(ctx: &Ctx, k: &ObjKey, g: &Value, members: Vec<Member>) -> bool {
             "spec": {"persistentVolumeClaimName": m.pvc, "snapshotDataName": child},
             "status": {"creationTimestamp": null, "conditions": [ready]},
         });
-        let _ = ctx.sh.store.create(id::EXT_SNAPSHOTS, &k.namespace, vs);
+        let _ = ctx
+            .sh
+            .store
+            .create(id::EXT_SNAPSHOTS, &k.namespace, vs, &ctx.by);
         entries.push(json!({
             "VolumeSnapshotName": child,
             "TaskID": "",

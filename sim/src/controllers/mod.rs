@@ -19,6 +19,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
+use super::managed_fields::FieldManager;
 use super::resources::{ResId, def, id};
 use super::scenario::ControllerSettings;
 use super::status::ApiError;
@@ -96,7 +97,10 @@ fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObjec
         name: obj.name().to_string(),
         uid: uid.clone(),
     };
-    let ctx = Ctx { sh: sh.clone() };
+    let ctx = Ctx {
+        sh: sh.clone(),
+        by: FieldManager::named(controller_of(res)),
+    };
     let running = running.clone();
     tokio::spawn(async move {
         match res {
@@ -111,6 +115,16 @@ fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObjec
             .unwrap_or_else(|e| e.into_inner())
             .remove(&key.uid);
     });
+}
+
+/// The field manager each controller writes as: the name its real counterpart's client
+/// sends as User-Agent.
+fn controller_of(res: ResId) -> &'static str {
+    match res {
+        id::EXT_SNAPSHOTS | id::GROUP_SNAPSHOTS => "stork",
+        id::CSI_SNAPSHOTS => "snapshot-controller",
+        _ => "kube-controller-manager",
+    }
 }
 
 /// Cascading deletes. Events are never deleted with their object: a real API server keeps them
@@ -177,9 +191,11 @@ pub struct ObjKey {
     pub uid: String,
 }
 
-/// What a task needs: the shared state plus helpers for waiting.
+/// What a task needs: the shared state, who it writes as, plus helpers for waiting.
 pub struct Ctx {
     pub sh: Arc<Shared>,
+    /// The controller's field manager, for everything it writes.
+    pub by: FieldManager,
 }
 
 impl Ctx {
@@ -243,9 +259,23 @@ impl Ctx {
     /// is gone or was replaced by a new one of the same name (another uid), which ends the
     /// task's work on it, as a deleted object ends a controller's.
     pub fn modify(&self, k: &ObjKey, change: impl FnOnce(&mut Value)) -> bool {
+        self.write(k, &self.by, change)
+    }
+
+    /// `modify` for the status alone, through the status subresource where the resource has
+    /// one (as the real controllers write status).
+    pub fn modify_status(&self, k: &ObjKey, change: impl FnOnce(&mut Map<String, Value>)) -> bool {
+        let by = match def(k.res).status_subresource {
+            true => self.by.via_status(),
+            false => self.by.clone(),
+        };
+        self.write(k, &by, |object| change(util::obj_entry(object, "status")))
+    }
+
+    fn write(&self, k: &ObjKey, by: &FieldManager, change: impl FnOnce(&mut Value)) -> bool {
         self.sh
             .store
-            .update_with(k.res, &k.namespace, &k.name, |current| {
+            .update_with(k.res, &k.namespace, &k.name, by, |current| {
                 if current.uid() != k.uid {
                     return Err(ApiError::not_found(def(k.res), &k.name));
                 }
@@ -254,11 +284,6 @@ impl Ctx {
                 Ok(edited)
             })
             .is_ok()
-    }
-
-    /// `modify` for the status alone.
-    pub fn modify_status(&self, k: &ObjKey, change: impl FnOnce(&mut Map<String, Value>)) -> bool {
-        self.modify(k, |object| change(util::obj_entry(object, "status")))
     }
 
     pub fn retry_interval(&self) -> Duration {

@@ -325,7 +325,7 @@ fn bind(ctx: &Ctx, k: &ObjKey, pvc: &Value, driver: &str) {
     let size = util::str_at(pvc, "/spec/resources/requests/storage");
     let sc = util::str_at(pvc, "/spec/storageClassName");
     let pv = persistent_volume(&pv_name, &k.namespace, &k.name, &k.uid, size, sc, driver);
-    if ctx.sh.store.create(id::PVS, "", pv).is_err() {
+    if ctx.sh.store.create(id::PVS, "", pv, &ctx.by).is_err() {
         return;
     }
     let bound = ctx.modify(k, |pvc| *pvc = bound_pvc(pvc, &pv_name, driver));

@@ -175,7 +175,11 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
         },
         "status": {"creationTimestamp": util::now_rfc3339(), "conditions": [stork_condition("Ready", READY_MESSAGE)]},
     });
-    if sh.store.create(id::EXT_SNAPSHOTDATAS, "", data).is_err() {
+    if sh
+        .store
+        .create(id::EXT_SNAPSHOTDATAS, "", data, &ctx.by)
+        .is_err()
+    {
         return Attempt::Retry;
     }
     let updated = ctx.modify(k, |v| {

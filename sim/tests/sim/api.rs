@@ -769,3 +769,116 @@ async fn paths_nothing_serves_get_the_muxs_plain_404() {
         .unwrap_err();
     assert_eq!(api_error(err).1, "NotFound");
 }
+
+/// The entries of an object's `metadata.managedFields`, as (manager, subresource, fieldsV1).
+fn managed_fields(object: &Value) -> Vec<(String, String, Value)> {
+    let entries = object["metadata"]["managedFields"].as_array().cloned();
+    entries
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["operation"], "Update");
+            assert_eq!(entry["fieldsType"], "FieldsV1");
+            assert!(
+                entry["time"].as_str().is_some_and(|t| t.ends_with('Z')),
+                "{entry}"
+            );
+            let text = |key: &str| entry[key].as_str().unwrap_or("").to_string();
+            (
+                text("manager"),
+                text("subresource"),
+                entry["fieldsV1"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn managed_fields_record_who_wrote_which_fields() {
+    let h = SimHandle::cassandra();
+    let client = h
+        .client_with_user_agent("probe/1.2.3 (linux/amd64) kubernetes/abc")
+        .await;
+    let rules: Api<DynamicObject> = Api::namespaced_with(client.clone(), "cassandra", &res::rule());
+    create(&rules, &rule("r1")).await;
+    let params = PatchParams {
+        field_manager: Some("tool".into()),
+        ..PatchParams::default()
+    };
+    let patch = json!({"metadata": {"labels": {"team": "dba"}}});
+    let patched = rules
+        .patch("r1", &params, &Patch::Merge(patch))
+        .await
+        .expect("patch");
+    let entries = managed_fields(&serde_json::to_value(&patched).expect("JSON"));
+    assert_eq!(
+        entries,
+        [
+            ("probe".to_string(), String::new(), json!({"f:rules": {}})),
+            (
+                "tool".to_string(),
+                String::new(),
+                json!({"f:metadata": {"f:labels": {".": {}, "f:team": {}}}})
+            ),
+        ]
+    );
+    // A write through the status subresource is its own entry, and the server's own status
+    // (set on create) belongs to nobody.
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client, "cassandra");
+    let status = json!({"status": {"conditions": [{"type": "Resizing", "status": "True"}]}});
+    let params = PatchParams {
+        field_manager: Some("resizer".into()),
+        ..PatchParams::default()
+    };
+    let pvc = pvcs
+        .patch_status("cassandra-data-cassandra-0", &params, &Patch::Merge(status))
+        .await
+        .expect("status patch");
+    let entries = managed_fields(&serde_json::to_value(&pvc).expect("JSON"));
+    let last = entries.last().cloned();
+    assert_eq!(
+        last,
+        Some((
+            "resizer".to_string(),
+            "status".to_string(),
+            json!({"f:status": {"f:conditions": {}}})
+        ))
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|(_, sub, fields)| sub == "status" || fields.get("f:status").is_none()),
+        "{entries:?}"
+    );
+}
+
+#[tokio::test]
+async fn controllers_write_status_through_the_status_subresource_as_themselves() {
+    let h = SimHandle::cassandra();
+    let vs: Api<DynamicObject> =
+        Api::namespaced_with(h.client().await, "cassandra", &res::csi_snapshot());
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
+        "metadata": {"name": "v1"},
+        "spec": {"volumeSnapshotClassName": "px-csi-snapclass",
+                 "source": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"}},
+    }))
+    .expect("vs");
+    create(&vs, &object).await;
+    let ready = crate::common::eventually(10, "readyToUse", || async {
+        let o = vs.get("v1").await.ok()?;
+        (o.data["status"]["readyToUse"] == true).then_some(o)
+    })
+    .await;
+    let entries = managed_fields(&serde_json::to_value(&ready).expect("JSON"));
+    let controller: Vec<&(String, String, Value)> = entries
+        .iter()
+        .filter(|(manager, _, _)| manager == "snapshot-controller")
+        .collect();
+    assert_eq!(controller.len(), 1, "{entries:?}");
+    assert_eq!(controller[0].1, "status");
+    assert!(
+        controller[0].2["f:status"]["f:readyToUse"].is_object(),
+        "{entries:?}"
+    );
+}

@@ -87,6 +87,19 @@ impl SimHandle {
         kube::Client::try_from(config).expect("kube client")
     }
 
+    /// An admin client that sends `user_agent` as its User-Agent.
+    pub async fn client_with_user_agent(&self, user_agent: &str) -> kube::Client {
+        let kc = Kubeconfig::read_from(&self.kubeconfig_path).expect("read kubeconfig");
+        let mut config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+            .await
+            .expect("kube config");
+        config.headers.push((
+            http::header::USER_AGENT,
+            http::HeaderValue::from_str(user_agent).expect("header value"),
+        ));
+        kube::Client::try_from(config).expect("kube client")
+    }
+
     /// A client whose bearer token is wrong.
     pub async fn client_with_token(&self, token: &str) -> kube::Client {
         let kc = Kubeconfig::read_from(&self.kubeconfig_path).expect("read kubeconfig");
