@@ -21,7 +21,7 @@ use super::resources::{ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
 use super::store::StoredObject;
-use super::{RequestRecord, Shared, discovery, patch, util, watch};
+use super::{RequestRecord, Shared, discovery, patch, reviews, util, watch};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -52,6 +52,8 @@ enum Route {
     OpenApiV2,
     Sim(String),
     Resource(ResourceRequest),
+    /// A POST to one of the review APIs, answered without being stored.
+    Review(&'static reviews::ReviewDef),
 }
 
 /// Decoded query parameters, in order.
@@ -140,6 +142,14 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
         } else {
             namespace = "";
         }
+    }
+    if let ([plural], "") = (parts, namespace)
+        && let Some(review) = reviews::lookup(group, version, plural)
+    {
+        return match *method {
+            Method::POST => Ok(Route::Review(review)),
+            _ => Err(ApiError::MethodNotAllowed),
+        };
     }
     let (resource, name, sub) = match parts {
         [r] => (*r, "", ""),
@@ -248,6 +258,11 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         rec.name = (!r.name.is_empty()).then(|| r.name.clone());
         rec.subresource = (!r.subresource.is_empty()).then(|| r.subresource.clone());
     }
+    if let Ok(Route::Review(review)) = &route {
+        rec.verb = "create".into();
+        rec.resource = review.plural.into();
+        rec.group = Some(review.group.into());
+    }
     let resp = match route {
         Ok(ref r) if !sh.scenario.stork_crds && is_stork_route(r) => {
             ApiError::NoSuchResource.into_response()
@@ -298,6 +313,7 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
                 auth::forbidden_path(&user.name, &rec.verb, &path).into_response()
             }
         }
+        Ok(Route::Review(review)) => answer_review(&sh, &user, review, &parts.headers, body).await,
         Ok(Route::Resource(r)) => {
             let ws = if r.verb == "exec" {
                 use axum::extract::FromRequestParts;
@@ -354,28 +370,20 @@ async fn handle_resource(
     if !user.allowed(&attrs) {
         return auth::forbidden(&user.name, &attrs).into_response();
     }
-    let mut drop_after = None;
-    let mut cut_exec = None;
-    for action in sh.faults.fire(&RequestAttrs {
+    let request = RequestAttrs {
         verb: r.verb.to_string(),
         resource: d.plural.to_string(),
         group: d.group.to_string(),
         namespace: r.namespace.clone(),
         name: r.name.clone(),
-    }) {
-        match action {
-            FaultAction::Status(code) => {
-                return ApiError::Injected {
-                    code,
-                    message: message_for_code(code),
-                }
-                .into_response();
-            }
-            FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
-            FaultAction::DropWatchAfterEvents(k) => drop_after = Some(k),
-            FaultAction::CutExecAfterMs(ms) => cut_exec = Some(Duration::from_millis(ms)),
-        }
-    }
+    };
+    let StreamFaults {
+        drop_after,
+        cut_exec,
+    } = match fire_faults(sh, &request).await {
+        Ok(stream) => stream,
+        Err(injected) => return injected,
+    };
     let result = match r.verb {
         "get" => get(sh, &r),
         "list" => list(sh, &r, query),
@@ -403,6 +411,62 @@ async fn handle_resource(
     let _ = method;
     match result {
         Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The faults that act on a stream once it is open (a watch, an exec).
+#[derive(Default)]
+struct StreamFaults {
+    drop_after: Option<u32>,
+    cut_exec: Option<Duration>,
+}
+
+/// Fires the faults armed for `request`: a delay is waited out here, an injected status is the
+/// `Err` response; what is left acts on the stream the handler opens.
+async fn fire_faults(sh: &Shared, request: &RequestAttrs) -> Result<StreamFaults, Response> {
+    let mut stream = StreamFaults::default();
+    for action in sh.faults.fire(request) {
+        match action {
+            FaultAction::Status(code) => {
+                return Err(ApiError::Injected {
+                    code,
+                    message: message_for_code(code),
+                }
+                .into_response());
+            }
+            FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+            FaultAction::DropWatchAfterEvents(k) => stream.drop_after = Some(k),
+            FaultAction::CutExecAfterMs(ms) => stream.cut_exec = Some(Duration::from_millis(ms)),
+        }
+    }
+    Ok(stream)
+}
+
+/// A review POST: faults first (a test may make the API look unserved or slow), then the
+/// answer, `201 Created` as for any create.
+async fn answer_review(
+    sh: &Shared,
+    user: &User,
+    review: &'static reviews::ReviewDef,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let request = RequestAttrs {
+        verb: "create".into(),
+        resource: review.plural.into(),
+        group: review.group.into(),
+        ..RequestAttrs::default()
+    };
+    if let Err(injected) = fire_faults(sh, &request).await {
+        return injected;
+    }
+    let answered = match read_body(body).await {
+        Ok(bytes) => reviews::answer(user, review, &media_type(headers), &bytes),
+        Err(e) => Err(e),
+    };
+    match answered {
+        Ok(review) => json_value(StatusCode::CREATED, &review),
         Err(e) => e.into_response(),
     }
 }
@@ -914,6 +978,20 @@ mod tests {
                 .code(),
             405
         );
+    }
+
+    #[test]
+    fn reviews_take_only_a_post() {
+        let path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+        let q = Query::parse("");
+        assert!(matches!(
+            parse_route(&Method::POST, path, &q),
+            Ok(Route::Review(r)) if r.kind == "SelfSubjectAccessReview"
+        ));
+        assert!(matches!(
+            parse_route(&Method::GET, path, &q),
+            Err(ApiError::MethodNotAllowed)
+        ));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod faults;
 pub mod openapi;
 pub mod patch;
 pub mod resources;
+pub mod reviews;
 pub mod scenario;
 pub mod seed;
 pub mod selectors;
