@@ -32,6 +32,12 @@ pub struct Scenario {
     /// `stork.libopenstorage.org` are not served: discovery leaves them out and their URLs
     /// answer 404, as an API server does for an unknown group.
     pub stork_crds: bool,
+    /// Whether the CSI snapshot-controller runs: a pod labelled
+    /// `app.kubernetes.io/name=snapshot-controller` in `kube-system`, and the simulated
+    /// controller acting on `snapshot.storage.k8s.io` VolumeSnapshots. With `false` the CRDs
+    /// are still served and nothing acts on them, as on a cluster where only the CRDs were
+    /// installed.
+    pub snapshot_controller: bool,
 }
 
 impl Default for Scenario {
@@ -46,6 +52,7 @@ impl Default for Scenario {
             users: Vec::new(),
             stork: true,
             stork_crds: true,
+            snapshot_controller: true,
         }
     }
 }
@@ -374,6 +381,7 @@ fn cassandra() -> Scenario {
         users: Vec::new(),
         stork: true,
         stork_crds: true,
+        snapshot_controller: true,
     }
 }
 
