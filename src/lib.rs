@@ -17,6 +17,7 @@ pub mod kubectl_json;
 pub mod locate;
 pub mod manpages;
 pub mod paged_list;
+pub mod permissions;
 pub mod pipeline;
 pub mod progress;
 pub mod quantity;
