@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod completions;
+pub mod csi_classes;
 pub mod duration;
 pub mod error;
 pub mod exit_codes;
@@ -28,5 +29,6 @@ pub mod retention;
 pub mod signals;
 /// The simulated cluster (`pxsnap-sim`); used by tests and `pxsnap demo`, never by the snapshot path.
 pub mod sim;
+pub mod snapshot_api;
 pub mod stderr;
 pub mod version;
