@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod commands;
 pub mod completions;
 pub mod csi_classes;
+pub mod doctor;
 pub mod duration;
 pub mod error;
 pub mod exit_codes;
