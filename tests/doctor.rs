@@ -6,7 +6,6 @@
 mod common;
 
 use std::process::Output;
-use std::time::Duration;
 
 use pxsnap::permissions::{PERMISSIONS, Scope};
 use pxsnap::sim::scenario::{
@@ -16,7 +15,7 @@ use pxsnap::sim::{Fault, FaultAction, Scenario};
 use serde_json::Value;
 
 use common::SimHandle;
-use common::run::{code, json, stderr};
+use common::run::{self, code, json, stderr};
 
 /// The simulator user with restricted rules.
 const USER: &str = "ci";
@@ -33,17 +32,20 @@ fn start(change: impl FnOnce(&mut Scenario)) -> SimHandle {
 
 /// Runs `pxsnap doctor ARGS -o json` (as the admin, or as [`USER`] with `as_user`).
 fn doctor(sim: &SimHandle, as_user: bool, args: &[&str]) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("pxsnap").expect("pxsnap binary");
-    cmd.arg("--kubeconfig").arg(&sim.kubeconfig_path);
-    if as_user {
-        cmd.args(["--context", &format!("pxsnap-sim-{USER}")]);
-    }
-    cmd.arg("doctor")
-        .args(args)
-        .args(["-o", "json"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("pxsnap runs")
+    let context = format!("pxsnap-sim-{USER}");
+    let user: &[&str] = match as_user {
+        true => &["--context", &context],
+        false => &[],
+    };
+    run::pxsnap(sim, &[user, &["doctor"], args, &["-o", "json"]].concat())
+}
+
+/// Runs doctor as the admin, asserts its exit code, and returns its report and stderr.
+#[track_caller]
+fn expect(sim: &SimHandle, args: &[&str], exit: i32) -> (Value, String) {
+    let out = doctor(sim, false, args);
+    assert_eq!(code(&out), exit, "{}", stderr(&out));
+    (json(&out), stderr(&out))
 }
 
 /// The checks with `id`, from a `-o json` document.
@@ -90,9 +92,7 @@ fn problems(report: &Value) -> Vec<String> {
 #[test]
 fn a_healthy_cluster_is_all_ok_and_only_read() {
     let sim = SimHandle::start(cassandra());
-    let out = doctor(&sim, false, &["cassandra-data"]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let report = json(&out);
+    let (report, _) = expect(&sim, &["cassandra-data"], 0);
     assert_eq!(problems(&report), Vec::<String>::new(), "{report:#}");
     assert_eq!(report["summary"]["fail"], 0);
     assert_check(&report, "pvc.api", "ok", "stork: pxsnap uses STORK's API");
@@ -151,13 +151,7 @@ fn a_healthy_cluster_is_all_ok_and_only_read() {
 #[test]
 fn the_table_shows_each_check_and_what_to_do() {
     let sim = start(|s| s.snapshot_classes.clear());
-    let out = assert_cmd::Command::cargo_bin("pxsnap")
-        .expect("binary")
-        .arg("--kubeconfig")
-        .arg(&sim.kubeconfig_path)
-        .args(["doctor", "--for", "snap"])
-        .output()
-        .expect("runs");
+    let out = run::pxsnap(&sim, &["doctor", "--for", "snap"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let table = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = table.lines().collect();
@@ -180,9 +174,7 @@ fn without_stork_snapshots_would_fail() {
         s.stork = false;
         s.stork_crds = false;
     });
-    let out = doctor(&sim, false, &["cassandra-data"]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let report = json(&out);
+    let (report, errors) = expect(&sim, &["cassandra-data"], 1);
     assert_check(
         &report,
         "api.stork.volumesnapshots",
@@ -201,7 +193,7 @@ fn without_stork_snapshots_would_fail() {
         "fail",
         "STORK's VolumeSnapshot API is not served",
     );
-    let line = stderr(&out);
+    let line = errors;
     assert!(line.contains("api.stork.volumesnapshots"), "{line}");
     assert!(line.starts_with("error: "), "one error line: {line}");
 }
@@ -209,9 +201,7 @@ fn without_stork_snapshots_would_fail() {
 #[test]
 fn stork_down_with_its_crds_left_is_a_warning() {
     let sim = start(|s| s.stork = false);
-    let out = doctor(&sim, false, &[]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let report = json(&out);
+    let (report, _) = expect(&sim, &[], 0);
     assert_check(&report, "api.stork.volumesnapshots", "ok", "served");
     assert_check(&report, "api.stork.running", "warn", "no running STORK pod");
 }
@@ -316,9 +306,7 @@ fn odd_pvcs(s: &mut Scenario) {
 #[test]
 fn a_pvc_that_is_not_portworx_fails() {
     let sim = start(odd_pvcs);
-    let out = doctor(&sim, false, &["ebs-data", "--for", "snap"]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let report = json(&out);
+    let (report, errors) = expect(&sim, &["ebs-data", "--for", "snap"], 1);
     assert_check(&report, "pvc.bound", "ok", "Bound");
     assert_check(
         &report,
@@ -327,19 +315,13 @@ fn a_pvc_that_is_not_portworx_fails() {
         "CSI driver \"ebs.csi.aws.com\", not Portworx",
     );
     assert_check(&report, "pvc.api", "fail", "none");
-    assert!(
-        stderr(&out).contains("pvc.volume (ebs-data)"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(errors.contains("pvc.volume (ebs-data)"), "{}", errors);
 }
 
 #[test]
 fn a_pod_with_two_containers_needs_dash_c() {
     let sim = start(odd_pvcs);
-    let out = doctor(&sim, false, &["shared-data"]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
-    let report = json(&out);
+    let (report, _) = expect(&sim, &["shared-data"], 1);
     assert_check(
         &report,
         "pvc.pods",
