@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group')
             [CompletionResult]::new('group-snap', 'group-snap', [CompletionResultType]::ParameterValue, 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -284,6 +285,31 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'pxsnap;doctor' {
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'PVCs to check as group-snap would select them: KEY=VALUE[,KEY=VALUE...]')
+            [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'PVCs to check as group-snap would select them: KEY=VALUE[,KEY=VALUE...]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The container the commands would run in (as -c of snap and group-snap)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'The container the commands would run in (as -c of snap and group-snap)')
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'Only what these subcommands need (default: all of them)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Longest time one API call may take')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace (default: the current context''s namespace, then `default`)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but the result and errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars, even on a terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'pxsnap;help' {
             [CompletionResult]::new('snap', 'snap', [CompletionResultType]::ParameterValue, 'Take an application-consistent snapshot of one PVC')
             [CompletionResult]::new('cloud-snap', 'cloud-snap', [CompletionResultType]::ParameterValue, 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with')
@@ -293,6 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group')
             [CompletionResult]::new('group-snap', 'group-snap', [CompletionResultType]::ParameterValue, 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window')
             [CompletionResult]::new('clone', 'clone', [CompletionResultType]::ParameterValue, 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -318,6 +345,9 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             break
         }
         'pxsnap;help;clone' {
+            break
+        }
+        'pxsnap;help;doctor' {
             break
         }
         'pxsnap;help;help' {

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand delete 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
             cand group-snap 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
             cand clone 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
+            cand doctor 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pxsnap;snap'= {
@@ -272,6 +273,30 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'pxsnap;doctor'= {
+            cand -l 'PVCs to check as group-snap would select them: KEY=VALUE[,KEY=VALUE...]'
+            cand --selector 'PVCs to check as group-snap would select them: KEY=VALUE[,KEY=VALUE...]'
+            cand -c 'The container the commands would run in (as -c of snap and group-snap)'
+            cand --container 'The container the commands would run in (as -c of snap and group-snap)'
+            cand --for 'Only what these subcommands need (default: all of them)'
+            cand --timeout 'Longest time one API call may take'
+            cand --kubeconfig 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)'
+            cand --context 'The kubeconfig context to use'
+            cand -n 'Namespace (default: the current context''s namespace, then `default`)'
+            cand --namespace 'Namespace (default: the current context''s namespace, then `default`)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --color 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)'
+            cand -v 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Print nothing but the result and errors'
+            cand --quiet 'Print nothing but the result and errors'
+            cand --no-progress 'Never draw progress bars, even on a terminal'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'pxsnap;help'= {
             cand snap 'Take an application-consistent snapshot of one PVC'
             cand cloud-snap 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
@@ -281,6 +306,7 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand delete 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
             cand group-snap 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
             cand clone 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
+            cand doctor 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'pxsnap;help;snap'= {
@@ -298,6 +324,8 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
         &'pxsnap;help;group-snap'= {
         }
         &'pxsnap;help;clone'= {
+        }
+        &'pxsnap;help;doctor'= {
         }
         &'pxsnap;help;help'= {
         }

@@ -48,6 +48,7 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "list" -d 'List STORK 
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "doctor" -d 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
@@ -258,12 +259,38 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s q -l quiet -d 'P
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s V -l version -d 'Print version'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "list" -d 'List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s l -l selector -d 'PVCs to check as group-snap would select them: KEY=VALUE[,KEY=VALUE...]' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s c -l container -d 'The container the commands would run in (as -c of snap and group-snap)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l for -d 'Only what these subcommands need (default: all of them)' -r -f -a "snap\t''
+cloud-snap\t''
+group-snap\t''
+clone\t''
+list\t''
+delete\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l timeout -d 'Longest time one API call may take' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t'The table with more columns (commands without extra columns print their table)'
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "list" -d 'List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "doctor" -d 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

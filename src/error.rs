@@ -272,6 +272,16 @@ pub enum Error {
 
     #[error("interrupted by {} while waiting for {what}; left in place", .signal.name())]
     InterruptedWaiting { signal: Signal, what: String },
+
+    /// `doctor` found something that would make the chosen subcommands fail.
+    #[error(
+        "{failed} of {total} checks failed: {ids}; each is followed by a fix: line saying what to do (\"fix\" in -o json)"
+    )]
+    ChecksFailed {
+        failed: usize,
+        total: usize,
+        ids: String,
+    },
 }
 
 impl Error {
@@ -318,7 +328,8 @@ impl Error {
             | Error::Api { .. }
             | Error::ListExpired { .. }
             | Error::NotFound { .. }
-            | Error::DeleteFailed { .. } => 1,
+            | Error::DeleteFailed { .. }
+            | Error::ChecksFailed { .. } => 1,
 
             Error::SnapshotNotFound { .. }
             | Error::SnapshotNotReady { .. }

@@ -6,12 +6,14 @@
 //! - [`k8s`]: talking to Kubernetes (connection, retries, bounded calls, paged lists, types);
 //! - [`backend`]: one module per snapshot API; [`pipeline`]: locate → quiesce → snapshot →
 //!   release, the flow every snapshotting subcommand shares;
-//! - [`output`] and [`cli`]: rendering results, and the command line;
+//! - [`output`], [`cli`] and [`doctor`]: rendering results, the command line, and the checks
+//!   `pxsnap doctor` makes before anything is frozen;
 //! - [`commands`]: one file per subcommand.
 
 pub mod backend;
 pub mod cli;
 pub mod commands;
+pub mod doctor;
 pub mod duration;
 pub mod error;
 pub mod k8s;

@@ -23,13 +23,15 @@ fn main() -> ExitCode {
 }
 
 /// Commands that may freeze pods get worker threads: the quiesce guard's `Drop` blocks in
-/// place to run the post commands, which needs a multi-thread runtime (`quiesce.rs`). `list`
-/// and `delete` freeze nothing and run on the calling thread, which spares the worker threads'
-/// start and a cross-thread wake-up per response chunk: measured on 2,000 snapshots, that and
+/// place to run the post commands, which needs a multi-thread runtime (`quiesce.rs`). `list`,
+/// `delete` and `doctor` freeze nothing and run on the calling thread, which spares the worker
+/// threads' start and a cross-thread wake-up per response chunk: measured on 2,000 snapshots, that and
 /// pages of 500 brought `list` from about 1.2x to about 1.0x a bare GET (BENCHMARKS.md case 2).
 fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match command {
-        Command::List(_) | Command::Delete(_) => tokio::runtime::Builder::new_current_thread(),
+        Command::List(_) | Command::Delete(_) | Command::Doctor(_) => {
+            tokio::runtime::Builder::new_current_thread()
+        }
         _ => {
             let mut builder = tokio::runtime::Builder::new_multi_thread();
             builder.worker_threads(2);
@@ -66,6 +68,10 @@ async fn run(cli: Cli) -> i32 {
         Command::Clone(args) => commands::clone::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::Doctor(args) => match commands::doctor::run(global, args).await {
+            Ok(outcome) => outcome.finish(format),
+            Err(usage) => pxsnap::output::report::exit_code(Some(usage)),
+        },
     }
 }
 

@@ -24,7 +24,7 @@ use super::resources::{RESOURCES, ResId, ResourceDef, def, id, lookup};
 use super::selectors::{FieldSelector, LabelSelector, allowed_fields};
 use super::status::{ApiError, message_for_code};
 use super::store::StoredObject;
-use super::{RequestRecord, Shared, discovery, patch, protobuf, tls, util, watch};
+use super::{RequestRecord, Shared, discovery, patch, protobuf, reviews, tls, util, watch};
 
 /// Largest request body accepted.
 const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -55,6 +55,8 @@ enum Route {
     OpenApiV2,
     Sim(String),
     Resource(ResourceRequest),
+    /// A POST to one of the review APIs, answered without being stored.
+    Review(&'static reviews::ReviewDef),
 }
 
 /// Decoded query parameters, in order.
@@ -143,6 +145,14 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
         } else {
             namespace = "";
         }
+    }
+    if let ([plural], "") = (parts, namespace)
+        && let Some(review) = reviews::lookup(group, version, plural)
+    {
+        return match *method {
+            Method::POST => Ok(Route::Review(review)),
+            _ => Err(ApiError::MethodNotAllowed),
+        };
     }
     let (resource, name, sub) = match parts {
         [r] => (*r, "", ""),
@@ -265,8 +275,17 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
         rec.name = (!r.name.is_empty()).then(|| r.name.clone());
         rec.subresource = (!r.subresource.is_empty()).then(|| r.subresource.clone());
     }
-    // Resource requests meet their faults after authorization, in `handle_resource`.
-    if !matches!(route, Ok(Route::Sim(_) | Route::Resource(_))) {
+    if let Ok(Route::Review(review)) = &route {
+        rec.verb = "create".into();
+        rec.resource = review.plural.into();
+        rec.group = Some(review.group.into());
+    }
+    // Resource and review requests meet their faults in their handlers (resources after
+    // authorization, in `handle_resource`).
+    if !matches!(
+        route,
+        Ok(Route::Sim(_) | Route::Resource(_) | Route::Review(_))
+    ) {
         let attrs = RequestAttrs {
             verb: rec.verb.clone(),
             path: path.clone(),
@@ -332,6 +351,9 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             } else {
                 auth::forbidden_path(&user.name, &rec.verb, &path).into_response()
             }
+        }
+        Ok(Route::Review(review)) => {
+            answer_review(&sh, &user, review, &path, &parts.headers, body).await
         }
         Ok(Route::Resource(r)) => {
             let ws = if r.verb == "exec" {
@@ -537,6 +559,36 @@ async fn apply_faults(sh: &Shared, attrs: &RequestAttrs) -> Result<FaultEffects,
         }
     }
     Ok(effects)
+}
+
+/// A review POST: faults first (a test may make the API look unserved or slow), then the
+/// answer, `201 Created` as for any create.
+async fn answer_review(
+    sh: &Shared,
+    user: &User,
+    review: &'static reviews::ReviewDef,
+    path: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let request = RequestAttrs {
+        verb: "create".into(),
+        resource: review.plural.into(),
+        group: review.group.into(),
+        path: path.to_string(),
+        ..RequestAttrs::default()
+    };
+    if let Err(injected) = apply_faults(sh, &request).await {
+        return injected;
+    }
+    let answered = match read_body(body).await {
+        Ok(bytes) => reviews::answer(user, review, &media_type(headers), &bytes),
+        Err(e) => Err(e),
+    };
+    match answered {
+        Ok(review) => json_value(StatusCode::CREATED, &review),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn read_body(body: Body) -> Result<Bytes, ApiError> {
@@ -1112,6 +1164,20 @@ mod tests {
                 .code(),
             405
         );
+    }
+
+    #[test]
+    fn reviews_take_only_a_post() {
+        let path = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+        let q = Query::parse("");
+        assert!(matches!(
+            parse_route(&Method::POST, path, &q),
+            Ok(Route::Review(r)) if r.kind == "SelfSubjectAccessReview"
+        ));
+        assert!(matches!(
+            parse_route(&Method::GET, path, &q),
+            Err(ApiError::MethodNotAllowed)
+        ));
     }
 
     #[test]

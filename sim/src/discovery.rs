@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::resources::{RESOURCES, ResourceDef, group_versions};
+use super::reviews;
 
 /// A Kubernetes release as `/version` reports it (`v1.33.0`). kubectl's dispatcher picks its
 /// client from it, and the API server's version decides how an exec is authorized.
@@ -116,6 +117,7 @@ pub fn api_group_list() -> Value {
 pub fn api_group_list_without(hidden: &[&str]) -> Value {
     let groups: Vec<Value> = group_versions()
         .into_iter()
+        .chain(reviews::group_versions())
         .filter(|(g, _)| !g.is_empty() && !hidden.contains(g))
         .map(|(g, v)| group_doc(g, v))
         .collect();
@@ -126,6 +128,7 @@ pub fn api_group_list_without(hidden: &[&str]) -> Value {
 pub fn api_group(group: &str) -> Option<Value> {
     let (g, v) = group_versions()
         .into_iter()
+        .chain(reviews::group_versions())
         .find(|(g, _)| *g == group && !g.is_empty())?;
     let mut doc = group_doc(g, v);
     if let Some(m) = doc.as_object_mut() {
@@ -186,7 +189,7 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         .flat_map(resource_entries)
         .collect();
     if resources.is_empty() {
-        return None;
+        return reviews::resource_list(group, version);
     }
     let gv = if group.is_empty() {
         version.to_string()
@@ -232,7 +235,9 @@ mod tests {
             "no status subresource"
         );
         let groups = api_group_list();
-        assert_eq!(groups["groups"].as_array().unwrap().len(), 4);
+        assert_eq!(groups["groups"].as_array().unwrap().len(), 6);
+        assert!(api_group("authorization.k8s.io").is_some());
+        assert!(resource_list("authentication.k8s.io", "v1").is_some());
         assert!(api_group("nope").is_none());
         assert!(resource_list("stork.libopenstorage.org", "v1").is_none());
     }

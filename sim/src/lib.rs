@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod patch;
 pub mod protobuf;
 pub mod resources;
+pub mod reviews;
 pub mod scenario;
 pub mod seed;
 pub mod selectors;

@@ -36,6 +36,12 @@ pub struct Scenario {
     /// The Kubernetes version the server reports (`v1.33.0` unless set), and so the one whose
     /// behaviour it plays where versions differ: which verbs an exec needs.
     pub server_version: KubeVersion,
+    /// Whether the CSI snapshot-controller runs: a pod labelled
+    /// `app.kubernetes.io/name=snapshot-controller` in `kube-system`, and the simulated
+    /// controller acting on `snapshot.storage.k8s.io` VolumeSnapshots. With `false` the CRDs
+    /// are still served and nothing acts on them, as on a cluster where only the CRDs were
+    /// installed.
+    pub snapshot_controller: bool,
 }
 
 impl Default for Scenario {
@@ -51,6 +57,7 @@ impl Default for Scenario {
             stork: true,
             stork_crds: true,
             server_version: KubeVersion::DEFAULT,
+            snapshot_controller: true,
         }
     }
 }
@@ -386,6 +393,7 @@ fn cassandra() -> Scenario {
         stork: true,
         stork_crds: true,
         server_version: KubeVersion::DEFAULT,
+        snapshot_controller: true,
     }
 }
 

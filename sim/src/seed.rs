@@ -80,6 +80,14 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
             &FieldManager::named(SEEDED_BY),
         )?;
     }
+    if scenario.snapshot_controller {
+        store.create(
+            id::PODS,
+            "kube-system",
+            snapshot_controller_pod(),
+            &FieldManager::named(SEEDED_BY),
+        )?;
+    }
     Ok(())
 }
 
@@ -331,24 +339,42 @@ fn pod_object(p: &PodSpec, index: usize) -> Value {
 }
 
 fn stork_pod() -> Value {
+    control_plane_pod(
+        "stork",
+        &[("name", "stork"), ("tier", "control-plane")],
+        "openstorage/stork:24.3.2",
+        199,
+    )
+}
+
+/// Labelled as the external-snapshotter's own deployment labels it.
+fn snapshot_controller_pod() -> Value {
+    control_plane_pod(
+        "snapshot-controller",
+        &[("app.kubernetes.io/name", "snapshot-controller")],
+        "sig-storage/snapshot-controller:v8.2.0",
+        198,
+    )
+}
+
+/// A running single-container pod in `kube-system` named `<name>-<suffix>`.
+fn control_plane_pod(name: &str, labels: &[(&str, &str)], image: &str, index: usize) -> Value {
     let spec = PodSpec {
         namespace: "kube-system".into(),
-        name: format!("stork-{}", util::name_suffix()),
-        labels: [
-            ("name".to_string(), "stork".to_string()),
-            ("tier".to_string(), "control-plane".to_string()),
-        ]
-        .into_iter()
-        .collect(),
+        name: format!("{name}-{}", util::name_suffix()),
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         phase: "Running".into(),
         containers: vec![super::scenario::ContainerSpec {
-            name: "stork".into(),
-            image: Some("openstorage/stork:24.3.2".into()),
+            name: name.into(),
+            image: Some(image.into()),
             mounts: Vec::new(),
         }],
         ..PodSpec::default()
     };
-    pod_object(&spec, 199)
+    pod_object(&spec, index)
 }
 
 #[cfg(test)]
@@ -374,7 +400,11 @@ mod tests {
             pod.value["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
             "cassandra-data-cassandra-1"
         );
-        assert_eq!(store.all(id::PODS, Some("kube-system")).len(), 1);
+        assert_eq!(
+            store.all(id::PODS, Some("kube-system")).len(),
+            2,
+            "STORK and the snapshot-controller"
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ const ALL: &[Page] = &[
     "delete",
     "completions",
     "demo",
+    "doctor",
 ];
 
 /// One exit code and what it means on each page that can return it (first match wins).
@@ -43,6 +44,10 @@ const TABLE: &[Row] = &[
                 "success, also when nothing matched or the prompt was answered no",
             ),
             (&["completions"], "the script was printed"),
+            (
+                &["doctor"],
+                "nothing would fail: every check is ok or a warning",
+            ),
             (ALL, "success"),
         ],
     },
@@ -70,6 +75,10 @@ const TABLE: &[Row] = &[
                 "the simulated cluster could not start, or the snapshot failed for another reason",
             ),
             (
+                &["doctor"],
+                "a check failed: something would make the chosen subcommands fail (a check that timed out counts), or the kubeconfig cannot be used",
+            ),
+            (
                 FREEZING,
                 "other error: API server unreachable, kubeconfig, 401/403, PVC missing, not bound or not Portworx, STORK not installed",
             ),
@@ -92,6 +101,10 @@ const TABLE: &[Row] = &[
             ),
             (&["completions"], "usage error: unknown shell"),
             (&["demo"], "usage error: bad flag"),
+            (
+                &["doctor"],
+                "usage error: bad flag or duration, --for names no subcommand, -c without a PVC or -l, a selector that is not matchLabels, -o name",
+            ),
             (
                 &["group-snap"],
                 "usage error: bad flag or duration, a selector STORK cannot express, ambiguous or unknown container, name clash",
@@ -216,6 +229,7 @@ mod tests {
         assert_eq!(codes("completions"), ["0", "2"]);
         assert_eq!(codes("list"), ["0", "1", "2", "5"]);
         assert_eq!(codes("delete"), ["0", "1", "2", "5"]);
+        assert_eq!(codes("doctor"), ["0", "1", "2"]);
         assert_eq!(codes("clone"), ["0", "1", "2", "4", "5", "130, 143"]);
         assert_eq!(
             codes("snap"),

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::duration::{parse_duration, parse_hook_timeout};
 use crate::k8s::names::{check_label_key, check_label_value, parse_object_name};
+use crate::k8s::permissions::Subcommand as PxsnapCommand;
 
 /// Printed under `--help` so the exit codes are one `--help` away in a CI log.
 pub const EXIT_CODES_HELP: &str = "\
@@ -136,6 +137,58 @@ pub enum Command {
     /// Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount
     #[command(after_help = CLONE_HELP)]
     Clone(CloneArgs),
+    /// Check, read-only, that the cluster has everything the subcommands (and a PVC) will need
+    #[command(
+        long_about = "Check, read-only, that the cluster has everything the subcommands will need: \
+            the connection and who you are, the snapshot APIs and whether STORK and the \
+            snapshot-controller run, the Portworx VolumeSnapshotClasses, every permission (one \
+            access review each), and with a PVC or -l: bound, Portworx, which API, which pods and \
+            container the commands would run in.\n\n\
+            It creates nothing but access and self reviews and runs no command in any pod.",
+        after_help = DOCTOR_HELP
+    )]
+    Doctor(DoctorArgs),
+}
+
+const DOCTOR_HELP: &str = "\
+Examples:
+  pxsnap doctor                              the cluster and your permissions, for every subcommand
+  pxsnap doctor -n db mysql-data             ... and that PVC, as snap would use it
+  pxsnap doctor -n cassandra -l app=cassandra --for group-snap -o json
+
+Exit codes:
+  0 nothing fails (warnings allowed), 1 a check failed (a timed-out check too), 2 usage";
+
+/// `--for`: a subcommand by name; the names are offered to shell completion.
+fn subcommand_names() -> impl clap::builder::TypedValueParser<Value = PxsnapCommand> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(PxsnapCommand::ALL.map(PxsnapCommand::name))
+        .try_map(|name| PxsnapCommand::from_name(&name).ok_or("not a pxsnap subcommand"))
+}
+
+/// `pxsnap doctor`'s flags.
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// A PVC to check as snap and cloud-snap would use it
+    #[arg(conflicts_with = "selector")]
+    pub pvc: Option<String>,
+    /// PVCs to check as group-snap would select them: KEY=VALUE[,KEY=VALUE...]
+    #[arg(short = 'l', long = "selector", value_name = "KEY=VALUE,...")]
+    pub selector: Option<String>,
+    /// The container the commands would run in (as -c of snap and group-snap)
+    #[arg(short = 'c', long, value_name = "NAME")]
+    pub container: Option<String>,
+    /// Only what these subcommands need (default: all of them)
+    #[arg(
+        long = "for",
+        value_name = "CMD,...",
+        value_delimiter = ',',
+        value_parser = subcommand_names()
+    )]
+    pub for_: Vec<PxsnapCommand>,
+    /// Longest time one API call may take
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 const GROUP_SNAP_HELP: &str = "\

@@ -20,6 +20,7 @@ pub mod demo {
         err.exit_code()
     }
 }
+pub mod doctor;
 pub mod group_snap;
 pub mod list;
 pub mod snap;

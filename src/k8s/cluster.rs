@@ -30,11 +30,22 @@ pub struct Target {
 pub struct Cluster {
     pub client: kube::Client,
     pub namespace: String,
+    /// Where the settings came from, for `doctor` to show.
+    pub origin: Origin,
     server: String,
     /// The most one API call may take (a read, a page of a list, a discovery call, a create or
     /// a delete, its retries included). kube sets no read timeout, so without it an API server
     /// that accepts connections but never answers would hang any command for ever.
     call_timeout: Duration,
+}
+
+/// The kubeconfig files and context a connection was made from.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The files read and merged; empty when the pod's service account was used.
+    pub files: Vec<std::path::PathBuf>,
+    /// The context used; `None` for the pod's service account.
+    pub context: Option<String>,
 }
 
 /// Checked when compiled: a `HeaderValue` made in a const cannot be invalid at run time.
@@ -56,7 +67,7 @@ impl Cluster {
     /// CI job running in the cluster (a Tekton step, a GitLab runner pod) needs no setup.
     /// `call_timeout` bounds every API call made through the result (see [`Cluster::call`]).
     pub async fn connect(global: &Target, call_timeout: Duration) -> Result<Cluster> {
-        let mut config = load_config(global).await?;
+        let (mut config, origin) = load_config(global).await?;
         config.default_retry = false;
         config.connect_timeout = Some(CONNECT_TIMEOUT);
         config.headers.push((http::header::USER_AGENT, USER_AGENT));
@@ -69,6 +80,7 @@ impl Cluster {
         Ok(Cluster {
             client,
             namespace,
+            origin,
             server,
             call_timeout,
         })
@@ -96,6 +108,31 @@ impl Cluster {
                 what: format!("the API server to answer {verb} {resource}"),
                 after: self.call_timeout,
             })
+    }
+
+    /// The API server's URL.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Like [`Cluster::read`], but a 404 is `None`: the API is not served (a discovery
+    /// document, a list of a CRD that is not installed).
+    pub async fn read_if_served<T, F, Fut>(
+        &self,
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        op: F,
+    ) -> Result<Option<T>>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, kube::Error>>,
+    {
+        match self.call(verb, resource, op).await? {
+            Ok(found) => Ok(Some(found)),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
+            Err(err) => Err(self.error(err, verb, resource, namespace)),
+        }
     }
 
     /// Turns a kube error into pxsnap's, naming what was being done and where.
@@ -223,19 +260,21 @@ async fn build_client(mut config: Config) -> Result<Client> {
     })
 }
 
-/// The kube `Config` the flags and the environment ask for (see `Cluster::connect`).
-async fn load_config(global: &Target) -> Result<Config> {
-    let kubeconfig = match &global.kubeconfig {
-        Some(path) => read_kubeconfig(path)?,
+/// The kube `Config` the flags and the environment ask for (see `Cluster::connect`), and
+/// where it came from.
+async fn load_config(global: &Target) -> Result<(Config, Origin)> {
+    let (kubeconfig, files) = match &global.kubeconfig {
+        Some(path) => (read_kubeconfig(path)?, vec![path.clone()]),
         None => match read_default_kubeconfigs()? {
-            Ok(kubeconfig) => kubeconfig,
+            Ok(found) => found,
             Err(_) if global.context.is_none() && in_a_pod() => {
-                return Config::incluster().map_err(|e| {
+                let config = Config::incluster().map_err(|e| {
                     Error::Kubeconfig(format!(
                         "no kubeconfig, and the pod's service account cannot be used: {}; pass --kubeconfig",
                         crate::error::root_cause(&e)
                     ))
-                });
+                })?;
+                return Ok((config, Origin::default()));
             }
             Err(missing) => {
                 return Err(Error::Kubeconfig(format!(
@@ -257,22 +296,32 @@ async fn load_config(global: &Target) -> Result<Config> {
             known.join(", ")
         )));
     }
+    let origin = Origin {
+        files,
+        context: global
+            .context
+            .clone()
+            .or_else(|| kubeconfig.current_context.clone()),
+    };
     let options = KubeConfigOptions {
         context: global.context.clone(),
         cluster: None,
         user: None,
     };
-    Config::from_custom_kubeconfig(kubeconfig, &options)
+    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
-        .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))
+        .map_err(|e| Error::Kubeconfig(crate::error::root_cause(&e)))?;
+    Ok((config, origin))
 }
 
-/// The files `$KUBECONFIG` lists, merged in order, else `~/.kube/config`. Entries that do not
+/// The files `$KUBECONFIG` lists, merged in order, else `~/.kube/config`, with the paths read. Entries that do not
 /// exist are skipped, as kubectl skips them, so a `KUBECONFIG=a:b` shared across machines works
 /// where only some of the files are present. The inner `Err` says what was looked for when no
 /// file exists (the caller may then fall back to the pod's service account); a file that exists
 /// but cannot be read or parsed is the outer error, naming the file.
-fn read_default_kubeconfigs() -> Result<std::result::Result<Kubeconfig, String>> {
+type Found = (Kubeconfig, Vec<std::path::PathBuf>);
+
+fn read_default_kubeconfigs() -> Result<std::result::Result<Found, String>> {
     let from_env = std::env::var_os("KUBECONFIG").filter(|list| !list.is_empty());
     let listed: Vec<std::path::PathBuf> = match &from_env {
         Some(list) => std::env::split_paths(list)
@@ -293,7 +342,7 @@ fn read_default_kubeconfigs() -> Result<std::result::Result<Kubeconfig, String>>
         }));
     }
     let mut merged = Kubeconfig::default();
-    for path in present {
+    for path in &present {
         let mut config = read_kubeconfig(path)?;
         // `kubectl config` writes `current-context: ""`; kubectl treats it as unset, so a
         // later file's context still counts, while kube's merge keeps the first one it sees.
@@ -308,7 +357,7 @@ fn read_default_kubeconfigs() -> Result<std::result::Result<Kubeconfig, String>>
             ))
         })?;
     }
-    Ok(Ok(merged))
+    Ok(Ok((merged, present.into_iter().cloned().collect())))
 }
 
 /// Reads one kubeconfig file. The error is one line naming the file: a YAML syntax error is

@@ -8,6 +8,7 @@ pub mod credential;
 pub mod error_status;
 pub mod names;
 pub mod paged_list;
+pub mod permissions;
 pub mod quantity;
 pub mod query_string;
 pub mod resources;

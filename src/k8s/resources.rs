@@ -441,6 +441,26 @@ impl StorkVolumeSnapshotData {
     }
 }
 
+/// `snapshot.storage.k8s.io/v1` VolumeSnapshotClass (cluster-scoped): which driver takes the
+/// CSI snapshots of a class, with which parameters, and whether it is its driver's default.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeSnapshotClass {
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub driver: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub parameters: BTreeMap<String, String>,
+}
+static_resource!(
+    VolumeSnapshotClass,
+    k8s_openapi::ClusterResourceScope,
+    "snapshot.storage.k8s.io",
+    "v1",
+    "VolumeSnapshotClass",
+    "volumesnapshotclasses"
+);
+
 /// Builds the labels every pxsnap-made object carries: the managed-by marker plus the user's.
 pub fn managed_labels(extra: &[(String, String)]) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([(MANAGED_BY_LABEL.to_string(), MANAGED_BY_VALUE.to_string())]);

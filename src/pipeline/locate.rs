@@ -8,10 +8,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 
+use crate::backend::snapshot_api::Volume;
 use crate::error::Error;
-
-/// CSI driver names Portworx has used; the old one still appears on long-lived clusters.
-const PORTWORX_CSI_DRIVERS: [&str; 2] = ["pxd.portworx.com", "com.openstorage.pxd"];
 
 /// One container in one pod where the pre/post commands run.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,14 +58,10 @@ pub fn check_pvc(pvc: &PersistentVolumeClaim, pv: Option<&PersistentVolume>) -> 
         detail,
     };
     let pv = pv.ok_or_else(|| not_portworx("its PersistentVolume was not found".to_string()))?;
-    let spec = pv.spec.as_ref();
-    if spec.and_then(|s| s.portworx_volume.as_ref()).is_some() {
-        return Ok(());
-    }
-    match spec.and_then(|s| s.csi.as_ref()) {
-        Some(csi) if PORTWORX_CSI_DRIVERS.contains(&csi.driver.as_str()) => Ok(()),
-        Some(csi) => Err(not_portworx(format!("CSI driver {:?}", csi.driver))),
-        None => Err(not_portworx(format!(
+    match Volume::of(pv) {
+        volume if volume.is_portworx() => Ok(()),
+        Volume::OtherCsi { driver } => Err(not_portworx(format!("CSI driver {driver:?}"))),
+        _ => Err(not_portworx(format!(
             "PersistentVolume {:?} is neither portworxVolume nor CSI pxd.portworx.com",
             pv.metadata.name.clone().unwrap_or_default()
         ))),

@@ -18,6 +18,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("backend", 2),
     ("pipeline", 3),
     ("output", 4),
+    ("doctor", 4),
     ("cli", 4),
     ("commands", 5),
 ];

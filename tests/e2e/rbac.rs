@@ -7,6 +7,7 @@ use std::process::Output;
 use std::time::Duration;
 
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule, Role};
+use pxsnap::k8s::permissions::Scope;
 use pxsnap_sim::discovery::KubeVersion;
 use pxsnap_sim::resources::id;
 use pxsnap_sim::scenario::{RuleSpec, UserSpec};
@@ -212,6 +213,62 @@ fn snapshot_first_and_nightly(env: &SimHandle) -> Value {
     group
 }
 
+/// The rules of a manifest as (group, resource, verb) grants, sorted.
+fn manifest_grants(rules: &[PolicyRule]) -> Vec<(String, String, String)> {
+    let mut grants: Vec<(String, String, String)> = rules
+        .iter()
+        .flat_map(|r| {
+            let groups = r.api_groups.clone().unwrap_or_default();
+            let resources = r.resources.clone().unwrap_or_default();
+            groups.into_iter().flat_map(move |g| {
+                let verbs = r.verbs.clone();
+                resources.clone().into_iter().flat_map(move |res| {
+                    let g = g.clone();
+                    verbs
+                        .clone()
+                        .into_iter()
+                        .map(move |v| (g.clone(), res.clone(), v))
+                })
+            })
+        })
+        .collect();
+    grants.sort_unstable();
+    grants
+}
+
+/// pxsnap's permission table (src/permissions.rs) as grants of `scope`, or of every scope.
+fn table_grants(scope: Option<Scope>) -> Vec<(String, String, String)> {
+    let mut grants: Vec<(String, String, String)> = pxsnap::k8s::permissions::grants()
+        .filter(|(_, _, _, s)| scope.is_none_or(|want| *s == want))
+        .map(|(g, r, v, _)| (g.to_string(), r.to_string(), v.to_string()))
+        .collect();
+    grants.sort_unstable();
+    grants
+}
+
+/// The manifests say exactly what pxsnap's permission table says (the table `pxsnap doctor`
+/// checks): the ClusterRole all of it, the Role its namespaced part, the example's cluster
+/// read-only ClusterRole its cluster-scoped part.
+#[test]
+fn the_manifests_match_the_permission_table() {
+    assert_eq!(
+        manifest_grants(&manifest_rules("clusterrole.yaml")),
+        table_grants(None),
+        "rbac/clusterrole.yaml and src/permissions.rs disagree"
+    );
+    assert_eq!(
+        manifest_grants(&role_rules("role.yaml", "pxsnap")),
+        table_grants(Some(Scope::Namespaced)),
+        "rbac/role.yaml and the namespaced rows of src/permissions.rs disagree"
+    );
+    assert_eq!(
+        manifest_grants(&role_rules("binding-example.yaml", "pxsnap-cluster-read")),
+        table_grants(Some(Scope::Cluster)),
+        "rbac/binding-example.yaml and the cluster-scoped rows of src/permissions.rs disagree"
+    );
+}
+
+/// Every subcommand that talks to a cluster, under exactly the ClusterRole's rules.
 /// Every subcommand that talks to a cluster, under exactly the ClusterRole's rules, on a 1.35
 /// server: the strictest about exec, which it authorizes as both `get` and `create`.
 #[test]

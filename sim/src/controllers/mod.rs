@@ -78,7 +78,8 @@ fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObjec
     let stork = sh.scenario.stork;
     let relevant = match res {
         id::EXT_SNAPSHOTS | id::GROUP_SNAPSHOTS => stork,
-        id::CSI_SNAPSHOTS | id::PVCS => true,
+        id::CSI_SNAPSHOTS => sh.scenario.snapshot_controller,
+        id::PVCS => true,
         _ => false,
     };
     if !relevant {

@@ -140,7 +140,11 @@ async fn cluster_wide_list_pages_with_continue_tokens() {
     let h = SimHandle::cassandra();
     let pods: Api<Pod> = Api::all(h.client().await);
     let all = pods.list(&ListParams::default()).await.expect("list all");
-    assert_eq!(all.items.len(), 5, "4 app pods + the stork pod");
+    assert_eq!(
+        all.items.len(),
+        6,
+        "4 app pods, the stork pod and the snapshot-controller's"
+    );
     let mut seen = Vec::new();
     let mut lp = ListParams::default().limit(2);
     let mut pages = 0;
