@@ -1,4 +1,4 @@
-//! Floor 1: talking to Kubernetes. The connection and its bounded, retried calls, paged lists,
+//! The bottom floor: talking to Kubernetes. The connection and its bounded, retried calls, paged lists,
 //! label selectors, and the types of the objects pxsnap reads and writes. Nothing here knows
 //! about snapshots' meaning, pods' commands or the command line.
 

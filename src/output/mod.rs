@@ -1,4 +1,4 @@
-//! Floor 3: how results are shown. Tables, JSON, YAML and names on stdout ([`report`]), and
+//! The top floor: how results are shown. Tables, JSON, YAML and names on stdout ([`report`]), and
 //! kubectl's exact JSON layout for listed objects ([`kubectl_json`]).
 
 pub mod kubectl_json;
