@@ -809,6 +809,17 @@ fn initial_status(res: ResId) -> Option<Value> {
     }
 }
 
+/// The object a create or update sends, as the API server stores it: decoded, in the request's
+/// namespace, a Secret's `stringData` folded into `data`.
+fn decode_written(r: &ResourceRequest, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let mut obj = decode_object(r.res, headers, body)?;
+    check_namespace(r, &obj)?;
+    if r.res == id::SECRETS {
+        normalize_secret(&mut obj);
+    }
+    Ok(obj)
+}
+
 fn create(
     sh: &Shared,
     r: &ResourceRequest,
@@ -817,11 +828,7 @@ fn create(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let mut obj = decode_object(r.res, headers, body)?;
-    check_namespace(r, &obj)?;
-    if r.res == id::SECRETS {
-        normalize_secret(&mut obj);
-    }
+    let mut obj = decode_written(r, headers, body)?;
     if d.status_subresource {
         replace_status(&mut obj, initial_status(r.res));
     }
@@ -897,11 +904,7 @@ fn update(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let mut obj = decode_object(r.res, headers, body)?;
-    check_namespace(r, &obj)?;
-    if r.res == id::SECRETS {
-        normalize_secret(&mut obj);
-    }
+    let mut obj = decode_written(r, headers, body)?;
     let body_name = util::name_of(&obj);
     if !body_name.is_empty() && body_name != r.name {
         return Err(ApiError::BadRequest(format!(
