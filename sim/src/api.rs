@@ -904,7 +904,7 @@ fn update(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let d = def(r.res);
-    let mut obj = decode_written(r, headers, body)?;
+    let obj = decode_written(r, headers, body)?;
     let body_name = util::name_of(&obj);
     if !body_name.is_empty() && body_name != r.name {
         return Err(ApiError::BadRequest(format!(
