@@ -811,7 +811,11 @@ fn initial_status(res: ResId) -> Option<Value> {
 
 /// The object a create or update sends, as the API server stores it: decoded, in the request's
 /// namespace, a Secret's `stringData` folded into `data`.
-fn decode_written(r: &ResourceRequest, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+fn decode_written(
+    r: &ResourceRequest,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, ApiError> {
     let mut obj = decode_object(r.res, headers, body)?;
     check_namespace(r, &obj)?;
     if r.res == id::SECRETS {
