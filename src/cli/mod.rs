@@ -5,6 +5,7 @@
 
 pub mod completions;
 pub mod exit_codes;
+mod long_help;
 pub mod manpages;
 
 use std::time::Duration;
@@ -99,54 +100,39 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Take an application-consistent snapshot of one PVC
+    #[command(long_about = long_help::SNAP)]
     #[command(after_help = SNAP_HELP)]
     Snap(SnapArgs),
     /// Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with
-    #[command(
-        long_about = "Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is \
-            configured with (a Portworx cloud snapshot).\n\n\
-            The application stays quiesced until the upload is done: STORK shows no moment at which the \
-            local point-in-time copy is cut, so pxsnap cannot release it earlier. The freeze time is \
-            reported. For a short freeze, take a local snapshot with `pxsnap snap` instead.",
-        after_help = CLOUD_SNAP_HELP
-    )]
+    #[command(long_about = long_help::CLOUD_SNAP)]
+    #[command(after_help = CLOUD_SNAP_HELP)]
     CloudSnap(CloudSnapArgs),
     /// Run the main job against a simulated cluster started in-process (no cluster needed)
+    #[command(long_about = long_help::DEMO)]
     #[command(after_help = DEMO_HELP)]
     Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
     /// List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)
+    #[command(long_about = long_help::LIST)]
     #[command(after_help = LIST_HELP)]
     List(ListArgs),
     /// Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group
+    #[command(long_about = long_help::DELETE)]
     #[command(after_help = DELETE_HELP)]
     Delete(DeleteArgs),
     /// Snapshot every PVC a label selector matches at one consistency point, with one freeze window
-    #[command(
-        long_about = "Snapshot every PVC a label selector matches at one consistency point (a STORK \
-            GroupVolumeSnapshot), with one freeze window.\n\n\
-            pxsnap lists the PVCs and pods once, runs the pre commands in every pod that mounts one of \
-            the PVCs (at most --parallel at a time; a pod mounting several is quiesced once), creates \
-            the group, waits until it is Final/Successful, and runs the post commands in every pod \
-            whose pre command started, whatever happened.",
-        after_help = GROUP_SNAP_HELP
-    )]
+    #[command(long_about = long_help::GROUP_SNAP)]
+    #[command(after_help = GROUP_SNAP_HELP)]
     GroupSnap(GroupSnapArgs),
     /// Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount
+    #[command(long_about = long_help::CLONE)]
     #[command(after_help = CLONE_HELP)]
     Clone(CloneArgs),
     /// Check, read-only, that the cluster has everything the subcommands (and a PVC) will need
-    #[command(
-        long_about = "Check, read-only, that the cluster has everything the subcommands will need: \
-            the connection and who you are, the snapshot APIs and whether STORK and the \
-            snapshot-controller run, the Portworx VolumeSnapshotClasses, every permission (one \
-            access review each), and with a PVC or -l: bound, Portworx, which API, which pods and \
-            container the commands would run in.\n\n\
-            It creates nothing but access and self reviews and runs no command in any pod.",
-        after_help = DOCTOR_HELP
-    )]
+    #[command(long_about = long_help::DOCTOR)]
+    #[command(after_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
 }
 

@@ -28,7 +28,7 @@ const GROUP_CLEANUP_FINALIZER: &str = "stork.libopenstorage.org/finalizer-cleanu
 /// Deletions in flight at once: enough to prune hundreds quickly, few enough to be polite.
 const PARALLEL_DELETES: usize = 8;
 
-/// The `-o json` document of `delete`; its shape is documented in the README.
+/// The `-o json` document of `delete`; its shape is documented in docs/output.md.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteResult {

@@ -21,7 +21,7 @@ use crate::signals::Signals;
 /// How `-o name` spells a STORK VolumeSnapshot, as kubectl does.
 const SNAPSHOT_RESOURCE: &str = "volumesnapshot.volumesnapshot.external-storage.k8s.io";
 
-/// The `-o json` document of `snap` and `cloud-snap`; its shape is documented in the README.
+/// The `-o json` document of `snap` and `cloud-snap`; its shape is documented in docs/output.md.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SnapResult {
