@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The external-storage API group STORK serves its VolumeSnapshot in.
@@ -59,6 +59,7 @@ pub struct StorkVolumeSnapshot {
     pub api_version: String,
     #[serde(default = "stork_snapshot_kind")]
     pub kind: String,
+    #[serde(deserialize_with = "meta_without_managed_fields")]
     pub metadata: ObjectMeta,
     #[serde(default, deserialize_with = "null_as_default")]
     pub spec: StorkSnapshotSpec,
@@ -227,6 +228,7 @@ pub struct GroupVolumeSnapshot {
     pub api_version: String,
     #[serde(default = "group_snapshot_kind")]
     pub kind: String,
+    #[serde(deserialize_with = "meta_without_managed_fields")]
     pub metadata: ObjectMeta,
     #[serde(default, deserialize_with = "null_as_default")]
     pub spec: GroupSnapshotSpec,
@@ -405,6 +407,7 @@ impl StorkVolumeSnapshot {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StorkVolumeSnapshotData {
+    #[serde(deserialize_with = "meta_without_managed_fields")]
     pub metadata: ObjectMeta,
     #[serde(default, deserialize_with = "null_as_default")]
     pub spec: StorkSnapshotDataSpec,
@@ -446,6 +449,7 @@ impl StorkVolumeSnapshotData {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VolumeSnapshotClass {
+    #[serde(deserialize_with = "meta_without_managed_fields")]
     pub metadata: ObjectMeta,
     #[serde(default, deserialize_with = "null_as_default")]
     pub driver: String,
@@ -468,6 +472,52 @@ pub fn managed_labels(extra: &[(String, String)]) -> BTreeMap<String, String> {
     labels
 }
 
+/// The metadata pxsnap reads, without `managedFields`. A real API server writes them on every
+/// object, and decoding their `fieldsV1` trees, which pxsnap never reads, doubled the time of a
+/// `pxsnap list` table over 2,000 snapshots (BENCHMARKS.md case 2); skipped unread, they cost
+/// only their bytes.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeanMeta {
+    annotations: Option<BTreeMap<String, String>>,
+    creation_timestamp: Option<Time>,
+    deletion_grace_period_seconds: Option<i64>,
+    deletion_timestamp: Option<Time>,
+    finalizers: Option<Vec<String>>,
+    generate_name: Option<String>,
+    generation: Option<i64>,
+    labels: Option<BTreeMap<String, String>>,
+    name: Option<String>,
+    namespace: Option<String>,
+    owner_references: Option<Vec<OwnerReference>>,
+    resource_version: Option<String>,
+    self_link: Option<String>,
+    uid: Option<String>,
+}
+
+fn meta_without_managed_fields<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<ObjectMeta, D::Error> {
+    let lean: LeanMeta = null_as_default(deserializer)?;
+    Ok(ObjectMeta {
+        annotations: lean.annotations,
+        creation_timestamp: lean.creation_timestamp,
+        deletion_grace_period_seconds: lean.deletion_grace_period_seconds,
+        deletion_timestamp: lean.deletion_timestamp,
+        finalizers: lean.finalizers,
+        generate_name: lean.generate_name,
+        generation: lean.generation,
+        labels: lean.labels,
+        managed_fields: None,
+        name: lean.name,
+        namespace: lean.namespace,
+        owner_references: lean.owner_references,
+        resource_version: lean.resource_version,
+        self_link: lean.self_link,
+        uid: lean.uid,
+    })
+}
+
 /// Go clients write `null` for empty slices, maps and strings; treat it as the empty value.
 pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -480,6 +530,26 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_is_read_without_managed_fields() {
+        let snapshot: StorkVolumeSnapshot = serde_json::from_value(serde_json::json!({
+            "metadata": {
+                "name": "s1", "namespace": "db", "uid": "u1", "labels": {"a": "b"},
+                "creationTimestamp": "2026-01-01T00:00:00Z",
+                "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
+            },
+            "spec": {"persistentVolumeClaimName": "data"},
+        }))
+        .expect("snapshot");
+        let meta = &snapshot.metadata;
+        assert_eq!(meta.name.as_deref(), Some("s1"));
+        assert_eq!(meta.namespace.as_deref(), Some("db"));
+        assert_eq!(meta.uid.as_deref(), Some("u1"));
+        assert_eq!(meta.labels.as_ref().map(|l| l["a"].as_str()), Some("b"));
+        assert!(meta.creation_timestamp.is_some());
+        assert!(meta.managed_fields.is_none());
+    }
 
     fn condition(type_: &str, status: &str, message: &str) -> StorkCondition {
         StorkCondition {
