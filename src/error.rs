@@ -7,6 +7,22 @@ use std::time::Duration;
 
 use crate::duration::human;
 
+/// The exit codes, each number written once: [`Error::exit_code`] returns them, and the table
+/// that documents them (`cli::exit_codes`: `--help`, man pages, README) names them.
+pub mod code {
+    pub const SUCCESS: i32 = 0;
+    /// Anything without a code of its own: the API, the kubeconfig, the cluster's setup.
+    pub const OTHER: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const PRE_FAILED: i32 = 3;
+    pub const SNAPSHOT_FAILED: i32 = 4;
+    pub const TIMED_OUT: i32 = 5;
+    pub const POST_FAILED: i32 = 6;
+    /// 128 + the signal's number, as shells report a process a signal ended.
+    pub const SIGINT: i32 = 130;
+    pub const SIGTERM: i32 = 143;
+}
+
 /// The step of the pipeline an error belongs to; also the `error.step` field of JSON results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -301,17 +317,17 @@ impl Error {
             | Error::UnknownContainer { .. }
             | Error::PvcExists { .. }
             | Error::NameTaken { .. }
-            | Error::SizeTooSmall { .. } => 2,
-            Error::NoPods { .. } | Error::PreFailed(_) => 3,
+            | Error::SizeTooSmall { .. } => code::USAGE,
+            Error::NoPods { .. } | Error::PreFailed(_) => code::PRE_FAILED,
             Error::SnapshotFailed { .. }
             | Error::GroupSnapshotFailed { .. }
-            | Error::SnapshotInError { .. } => 4,
-            Error::Timeout { .. } | Error::Throttled { .. } => 5,
-            Error::PostFailed(_) => 6,
+            | Error::SnapshotInError { .. } => code::SNAPSHOT_FAILED,
+            Error::Timeout { .. } | Error::Throttled { .. } => code::TIMED_OUT,
+            Error::PostFailed(_) => code::POST_FAILED,
             Error::Interrupted { signal, .. } | Error::InterruptedWaiting { signal, .. } => {
                 match signal {
-                    Signal::Interrupt => 130,
-                    Signal::Terminate => 143,
+                    Signal::Interrupt => code::SIGINT,
+                    Signal::Terminate => code::SIGTERM,
                 }
             }
             Error::ClonesFailed { first, .. } => first.exit_code(),
@@ -329,7 +345,7 @@ impl Error {
             | Error::ListExpired { .. }
             | Error::NotFound { .. }
             | Error::DeleteFailed { .. }
-            | Error::ChecksFailed { .. } => 1,
+            | Error::ChecksFailed { .. } => code::OTHER,
 
             Error::SnapshotNotFound { .. }
             | Error::SnapshotNotReady { .. }
@@ -338,7 +354,7 @@ impl Error {
             | Error::StorageClassMissing { .. }
             | Error::GroupSnapshotNotFound { .. }
             | Error::GroupSnapshotNotReady { .. }
-            | Error::CloneFailed { .. } => 1,
+            | Error::CloneFailed { .. } => code::OTHER,
         }
     }
 

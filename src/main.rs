@@ -2,9 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 use pxsnap::cli::{Cli, ColorChoice, Command};
 use pxsnap::commands;
+use pxsnap::error::code;
 use pxsnap::signals::Signals;
 
 fn main() -> ExitCode {
@@ -15,11 +16,16 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(err) => {
             pxsnap::stderr_line!("pxsnap: cannot start the async runtime: {err}");
-            return ExitCode::from(1);
+            return exit_status(code::OTHER);
         }
     };
     let code = runtime.block_on(run(cli));
-    ExitCode::from(u8::try_from(code).unwrap_or(1))
+    exit_status(code)
+}
+
+/// A documented code as the process's exit status.
+fn exit_status(status: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(status).unwrap_or(code::OTHER as u8))
 }
 
 /// Commands that may freeze pods get worker threads: the quiesce guard's `Drop` blocks in
@@ -56,7 +62,7 @@ async fn run(cli: Cli) -> i32 {
         Command::Completions(args) => {
             use std::io::Write;
             let _ = std::io::stdout().write_all(&pxsnap::cli::completions::script(args.shell));
-            0
+            code::SUCCESS
         }
         Command::List(args) => {
             pxsnap::output::report::exit_code(commands::list::run(global, args).await)
@@ -83,7 +89,7 @@ fn parse_args() -> Cli {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
     });
-    let mut cmd = Cli::command();
+    let mut cmd = pxsnap::cli::command();
     if invoked_as.as_deref() == Some("kubectl-pxsnap") {
         cmd = cmd.bin_name("kubectl pxsnap").name("kubectl pxsnap");
     }

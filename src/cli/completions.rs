@@ -1,10 +1,7 @@
 //! Shell completion scripts, generated from the clap definition so they can never disagree with
 //! the real flags. `completions/` holds the committed copies; a test fails when they are stale.
 
-use clap::CommandFactory;
 use clap_complete::Shell;
-
-use crate::cli::Cli;
 
 /// The shells a script is committed for, with the file name each shell expects.
 pub const SHELLS: [(Shell, &str); 5] = [
@@ -17,7 +14,7 @@ pub const SHELLS: [(Shell, &str); 5] = [
 
 /// The completion script for `shell`.
 pub fn script(shell: Shell) -> Vec<u8> {
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "pxsnap", &mut out);
     out

@@ -1,6 +1,10 @@
 //! The exit codes each command can return, in one table. The man pages' EXIT STATUS sections are
 //! generated from it, so a page lists only the codes its command can return, in words that fit
-//! that command. [`crate::error::Error::exit_code`] is what decides a code; this says what it means.
+//! that command, and so is each `--help`'s `Exit codes:` paragraph (briefly). The numbers are
+//! [`crate::error::code`]'s, which [`crate::error::Error::exit_code`] returns; this says what
+//! they mean.
+
+use crate::error::code;
 
 /// A page name: `pxsnap` for the top page, else the subcommand.
 type Page = &'static str;
@@ -21,172 +25,246 @@ const ALL: &[Page] = &[
     "doctor",
 ];
 
-/// One exit code and what it means on each page that can return it (first match wins).
+/// One exit code and what it means on each page that can return it (first match wins): a brief
+/// meaning for `--help`, and what the man page and README add to it.
 struct Row {
-    code: &'static str,
-    meanings: &'static [(&'static [Page], &'static str)],
+    codes: &'static [i32],
+    meanings: &'static [(&'static [Page], &'static str, &'static str)],
 }
 
 const TABLE: &[Row] = &[
     Row {
-        code: "0",
+        codes: &[code::SUCCESS],
         meanings: &[
             (
                 &["clone"],
                 "success: every clone is Bound (or created, with --no-wait)",
+                "",
             ),
             (
                 &["list"],
-                "success, also when nothing matched (a line on stderr says so)",
+                "success, also when nothing matched",
+                " (a line on stderr says so)",
             ),
             (
                 &["delete"],
                 "success, also when nothing matched or the prompt was answered no",
+                "",
             ),
-            (&["completions"], "the script was printed"),
+            (&["completions"], "the script was printed", ""),
             (
                 &["doctor"],
                 "nothing would fail: every check is ok or a warning",
+                "",
             ),
-            (ALL, "success"),
+            (ALL, "success", ""),
         ],
     },
     Row {
-        code: "1",
+        codes: &[code::OTHER],
         meanings: &[
             (
                 &["group-snap"],
-                "other error: API server unreachable, kubeconfig, 401/403, no PVC matched the selector, a PVC not bound or not Portworx, STORK not installed; nothing was frozen",
+                "other error",
+                ": API server unreachable, kubeconfig, 401/403, no PVC matched the selector, a PVC not bound or not Portworx, STORK not installed; nothing was frozen",
             ),
             (
                 &["clone"],
-                "other error: API server unreachable, kubeconfig, 401/403, snapshot missing or not Ready, namespace missing, cross-namespace clone not allowed, StorageClass missing, the clone did not bind",
+                "other error",
+                ": API server unreachable, kubeconfig, 401/403, snapshot missing or not Ready, namespace missing, cross-namespace clone not allowed, StorageClass missing, the clone did not bind",
             ),
             (
                 &["list"],
-                "API server unreachable, kubeconfig, 401/403, STORK not installed, or the list expired between two pages (410 Expired: the rows printed are incomplete; run it again)",
+                "API server unreachable, kubeconfig, 401/403, STORK not installed, or the list expired between two pages",
+                " (410 Expired: the rows printed are incomplete; run it again)",
             ),
             (
                 &["delete"],
-                "a named snapshot was not found or a deletion failed (the others still went), or an API error",
+                "a named snapshot was not found or a deletion failed",
+                " (the others still went), or an API error",
             ),
             (
                 &["demo"],
                 "the simulated cluster could not start, or the snapshot failed for another reason",
+                "",
             ),
             (
                 &["doctor"],
-                "a check failed: something would make the chosen subcommands fail (a check that timed out counts), or the kubeconfig cannot be used",
+                "a check failed",
+                ": something would make the chosen subcommands fail (a check that timed out counts), or the kubeconfig cannot be used",
             ),
             (
                 FREEZING,
-                "other error: API server unreachable, kubeconfig, 401/403, PVC missing, not bound or not Portworx, STORK not installed",
+                "other error",
+                ": API server unreachable, kubeconfig, 401/403, PVC missing, not bound or not Portworx, STORK not installed",
             ),
         ],
     },
     Row {
-        code: "2",
+        codes: &[code::USAGE],
         meanings: &[
             (
                 &["clone"],
-                "usage error: bad flag or size, empty or invalid name, the new PVC's name is taken, --size smaller than the snapshot",
+                "usage error",
+                ": bad flag or size, empty or invalid name, the new PVC's name is taken, --size smaller than the snapshot",
             ),
             (
                 &["list"],
-                "usage error: bad flag, empty or invalid name, malformed -l selector, conflicting filters",
+                "usage error",
+                ": bad flag, empty or invalid name, malformed -l selector, conflicting filters",
             ),
             (
                 &["delete"],
-                "usage error: empty or invalid name, malformed -l selector, conflicting selections, retention flags without --pvc or -l, more than one deletion without --yes when stdin is not a terminal",
+                "usage error",
+                ": empty or invalid name, malformed -l selector, conflicting selections, retention flags without --pvc or -l, more than one deletion without --yes when stdin is not a terminal",
             ),
-            (&["completions"], "usage error: unknown shell"),
-            (&["demo"], "usage error: bad flag"),
+            (&["completions"], "usage error", ": unknown shell"),
+            (&["demo"], "usage error", ": bad flag"),
             (
                 &["doctor"],
-                "usage error: bad flag or duration, --for names no subcommand, -c without a PVC or -l, a selector that is not matchLabels, -o name",
+                "usage error",
+                ": bad flag or duration, --for names no subcommand, -c without a PVC or -l, a selector that is not matchLabels, -o name",
             ),
             (
                 &["group-snap"],
-                "usage error: bad flag or duration, a selector STORK cannot express, ambiguous or unknown container, name clash",
+                "usage error",
+                ": bad flag or duration, a selector STORK cannot express, ambiguous or unknown container, name clash",
             ),
             (
                 FREEZING,
-                "usage error: bad flag or duration, ambiguous or unknown container, name clash",
+                "usage error",
+                ": bad flag or duration, ambiguous or unknown container, name clash",
             ),
         ],
     },
     Row {
-        code: "3",
+        codes: &[code::PRE_FAILED],
         meanings: &[(
             FREEZING,
-            "a pre command failed or could not run (also: pods/exec not allowed); nothing was snapshotted and the post commands ran",
+            "a pre command failed or could not run",
+            " (also: pods/exec not allowed); nothing was snapshotted and the post commands ran",
         )],
     },
     Row {
-        code: "4",
+        codes: &[code::SNAPSHOT_FAILED],
         meanings: &[
             (
                 &["clone"],
-                "the snapshot is in Error and cannot be cloned; take a new one",
+                "the snapshot is in Error and cannot be cloned",
+                "; take a new one",
             ),
             (
                 &["group-snap"],
                 "the group snapshot failed; the post commands ran",
+                "",
             ),
-            (FREEZING, "the snapshot failed; the post commands ran"),
+            (FREEZING, "the snapshot failed; the post commands ran", ""),
         ],
     },
     Row {
-        code: "5",
+        codes: &[code::TIMED_OUT],
         meanings: &[
             (
                 &["clone"],
-                "timed out waiting for the PVC to be Bound (or, with --wait-snapshot, for the snapshot), or an API call took longer than --timeout; a PVC already created is left in place",
+                "timed out waiting for the PVC to be Bound",
+                " (or, with --wait-snapshot, for the snapshot), or an API call took longer than --timeout; a PVC already created is left in place",
             ),
             (
                 &["list"],
-                "an API call (one page of the list) took longer than --timeout, or the API server kept answering 429 Too Many Requests as long",
+                "an API call (one page of the list) took longer than --timeout",
+                ", or the API server kept answering 429 Too Many Requests as long",
             ),
             (
                 &["delete"],
-                "an API call took longer than --timeout while choosing what to delete, or the API server kept answering 429 Too Many Requests as long (a deletion that times out is a failed one: 1)",
+                "an API call took longer than --timeout while choosing what to delete",
+                ", or the API server kept answering 429 Too Many Requests as long (a deletion that times out is a failed one: 1)",
             ),
             (
                 FREEZING,
-                "timed out: the snapshot, or an API call, took longer than --timeout (or the API server kept answering 429 Too Many Requests that long); post commands ran in every frozen pod (a read that timed out before the freeze froze nothing)",
+                "timed out",
+                ": the snapshot, or an API call, took longer than --timeout (or the API server kept answering 429 Too Many Requests that long); post commands ran in every frozen pod (a read that timed out before the freeze froze nothing)",
             ),
         ],
     },
     Row {
-        code: "6",
-        meanings: &[(FREEZING, "a post command failed; the snapshot exists")],
+        codes: &[code::POST_FAILED],
+        meanings: &[(FREEZING, "a post command failed; the snapshot exists", "")],
     },
     Row {
-        code: "130, 143",
+        codes: &[code::SIGINT, code::SIGTERM],
         meanings: &[
             (
                 &["clone"],
-                "interrupted by SIGINT or SIGTERM while waiting; what was created is left in place",
+                "interrupted by SIGINT or SIGTERM while waiting",
+                "; what was created is left in place",
             ),
             (
                 FREEZING,
                 "interrupted by SIGINT or SIGTERM; the post commands ran first",
+                "",
             ),
         ],
     },
 ];
 
+/// One row as a page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// One code, or the codes that mean the same (130 and 143: which signal).
+    pub codes: &'static [i32],
+    /// A few words, for `--help`.
+    pub brief: &'static str,
+    /// What the man page and README say after the brief.
+    pub more: &'static str,
+}
+
+impl Entry {
+    /// The whole meaning, as the man page and README say it.
+    pub fn meaning(&self) -> String {
+        format!("{}{}", self.brief, self.more)
+    }
+
+    /// The codes as text, `separator` between them: `130, 143`.
+    pub fn codes_text(&self, separator: &str) -> String {
+        let codes: Vec<String> = self.codes.iter().map(i32::to_string).collect();
+        codes.join(separator)
+    }
+}
+
 /// The exit codes `page` can return and what each means there, in ascending order.
-pub fn for_page(page: &str) -> Vec<(&'static str, &'static str)> {
+pub fn for_page(page: &str) -> Vec<Entry> {
     TABLE
         .iter()
         .filter_map(|row| {
             row.meanings
                 .iter()
-                .find(|(pages, _)| pages.contains(&page))
-                .map(|(_, meaning)| (row.code, *meaning))
+                .find(|(pages, _, _)| pages.contains(&page))
+                .map(|(_, brief, more)| Entry {
+                    codes: row.codes,
+                    brief,
+                    more,
+                })
         })
         .collect()
+}
+
+/// The `Exit codes:` paragraph of `page`'s `--help`: each code with its brief meaning.
+pub fn help(page: &str) -> String {
+    let entries = for_page(page);
+    let width = entries
+        .iter()
+        .map(|e| e.codes_text(", ").len())
+        .max()
+        .unwrap_or_default();
+    let mut text = String::from("Exit codes:");
+    for entry in entries {
+        text.push_str(&format!(
+            "\n  {:width$}  {}",
+            entry.codes_text(", "),
+            entry.brief
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -210,22 +288,54 @@ mod tests {
         pages.sort_unstable();
         assert_eq!(pages, commands);
         for row in TABLE {
-            for (listed, _) in row.meanings {
+            for (listed, _, _) in row.meanings {
                 assert!(listed.iter().all(|p| ALL.contains(p)), "{listed:?}");
             }
         }
         for page in ALL {
-            let codes: Vec<&str> = for_page(page).into_iter().map(|(c, _)| c).collect();
+            let codes: Vec<&[i32]> = for_page(page).into_iter().map(|e| e.codes).collect();
             assert!(
-                codes.starts_with(&["0", "1", "2"]) || codes == ["0", "2"],
+                codes.starts_with(&[&[0], &[1], &[2]]) || codes == [&[0], &[2]],
                 "{page}: {codes:?}"
             );
         }
     }
 
+    /// README's table is the top page's, word for word (Markdown's backticks aside), so the
+    /// README cannot drift from `--help` and the man pages.
+    #[test]
+    fn readme_table_is_the_top_page() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let section = readme
+            .split("\n## Exit codes\n")
+            .nth(1)
+            .expect("README has an Exit codes section");
+        let rows: Vec<(String, String)> = section
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'))
+            .skip(2)
+            .map(|line| {
+                let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+                (cells[0].to_string(), cells[1..].join("|").replace('`', ""))
+            })
+            .collect();
+        let table: Vec<(String, String)> = for_page("pxsnap")
+            .iter()
+            .map(|entry| (entry.codes_text(" / "), entry.meaning()))
+            .collect();
+        assert_eq!(rows, table);
+    }
+
     #[test]
     fn pages_list_only_the_codes_their_command_returns() {
-        let codes = |page| -> Vec<&str> { for_page(page).into_iter().map(|(c, _)| c).collect() };
+        let codes = |page| -> Vec<String> {
+            for_page(page)
+                .into_iter()
+                .map(|e| e.codes_text(", "))
+                .collect()
+        };
         assert_eq!(codes("completions"), ["0", "2"]);
         assert_eq!(codes("list"), ["0", "1", "2", "5"]);
         assert_eq!(codes("delete"), ["0", "1", "2", "5"]);
@@ -235,6 +345,6 @@ mod tests {
             codes("snap"),
             ["0", "1", "2", "3", "4", "5", "6", "130, 143"]
         );
-        assert!(for_page("clone")[3].1.contains("Error"));
+        assert!(for_page("clone")[3].brief.contains("Error"));
     }
 }

@@ -1,10 +1,7 @@
 //! Man pages, generated from the clap definition: `pxsnap.1` and one page per subcommand, each
 //! with the exit codes and examples. `man/` holds the committed copies; a test fails when stale.
 
-use clap::CommandFactory;
 use clap_mangen::Man;
-
-use crate::cli::Cli;
 
 /// The top page's examples: the main job, and a CI job that snapshots before a migration and
 /// prunes. Subcommand pages show the examples of their `--help`.
@@ -25,7 +22,7 @@ const TOP_EXAMPLES: &[(&str, &[&str])] = &[
 /// Every page as (file name, roff text): `pxsnap.1`, then `pxsnap-<sub>.1` per subcommand.
 pub fn render_all() -> std::io::Result<Vec<(String, String)>> {
     // The package version, not the commit: the pages must not change with every commit.
-    let root = Cli::command()
+    let root = crate::cli::command()
         .version(env!("CARGO_PKG_VERSION"))
         .long_version(None::<&str>);
     let mut pages = vec![("pxsnap.1".to_string(), render(root.clone(), "pxsnap")?)];
@@ -62,9 +59,9 @@ fn render(cmd: clap::Command, page: &str) -> std::io::Result<String> {
 /// The EXIT STATUS section: the codes this page's command can return.
 fn exit_status(page: &str) -> String {
     let mut section = String::from(".SH \"EXIT STATUS\"\n");
-    for (code, meaning) in crate::cli::exit_codes::for_page(page) {
-        let codes: Vec<String> = code.split(", ").map(|c| format!("\\fB{c}\\fR")).collect();
-        section.push_str(&format!(".TP\n{}\n{}\n", codes.join(", "), escape(meaning)));
+    for entry in crate::cli::exit_codes::for_page(page) {
+        let codes = format!("\\fB{}\\fR", entry.codes_text("\\fR, \\fB"));
+        section.push_str(&format!(".TP\n{codes}\n{}\n", escape(&entry.meaning())));
     }
     section
 }

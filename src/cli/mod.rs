@@ -16,18 +16,28 @@ use crate::duration::{parse_duration, parse_hook_timeout};
 use crate::k8s::names::{check_label_key, check_label_value, parse_object_name};
 use crate::k8s::permissions::Subcommand as PxsnapCommand;
 
-/// Printed under `--help` so the exit codes are one `--help` away in a CI log.
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0    success
-  1    other error (API, kubeconfig, cluster setup)
-  2    usage error (bad flag, bad duration, ambiguous container)
-  3    pre command failed or could not run (nothing was snapshotted)
-  4    snapshot failed
-  5    timed out
-  6    post command failed (the snapshot exists)
-  130  interrupted by SIGINT (post commands ran first)
-  143  interrupted by SIGTERM (post commands ran first)";
+/// The command line with each page's `Exit codes:` paragraph, from the one table
+/// ([`exit_codes`]), after what the page's `after_help` says (its examples). Everything that
+/// shows the command (parsing and `--help`, completions, man pages) starts here.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let with_codes = |cmd: clap::Command, page: &str| {
+        let help = match cmd.get_after_help() {
+            Some(own) => format!("{own}\n\n{}", exit_codes::help(page)),
+            None => exit_codes::help(page),
+        };
+        cmd.after_help(help)
+    };
+    let root = with_codes(Cli::command(), "pxsnap");
+    let pages: Vec<String> = root
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_string())
+        .filter(|name| name != "help")
+        .collect();
+    pages.iter().fold(root, |root, page| {
+        root.mut_subcommand(page, |sub| with_codes(sub, page))
+    })
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,7 +48,6 @@ Exit codes:
         pxsnap finds the running pods that mount a PVC, runs your pre command in each \
         (e.g. `nodetool flush`), creates the STORK snapshot, waits until it is cut, and runs \
         your post command — in every pod whose pre command started, whatever fails.",
-    after_help = EXIT_CODES_HELP,
     propagate_version = true
 )]
 pub struct Cli {
@@ -140,10 +149,7 @@ const DOCTOR_HELP: &str = "\
 Examples:
   pxsnap doctor                              the cluster and your permissions, for every subcommand
   pxsnap doctor -n db mysql-data             ... and that PVC, as snap would use it
-  pxsnap doctor -n cassandra -l app=cassandra --for group-snap -o json
-
-Exit codes:
-  0 nothing fails (warnings allowed), 1 a check failed (a timed-out check too), 2 usage";
+  pxsnap doctor -n cassandra -l app=cassandra --for group-snap -o json";
 
 /// `--for`: a subcommand by name; the names are offered to shell completion.
 fn subcommand_names() -> impl clap::builder::TypedValueParser<Value = PxsnapCommand> {
@@ -183,35 +189,22 @@ Examples:
   pxsnap group-snap -l app=cassandra,tier=db --cloud --cred-id 6b89... --max-retries 2 -o json
 
 The selector is matchLabels only (KEY=VALUE, comma-separated): STORK's GroupVolumeSnapshot
-cannot express !=, in, notin or existence checks.
-
-Exit codes:
-  0 ok, 1 other error (no PVC matched, a PVC not Bound/not Portworx), 2 usage, 3 pre command
-  failed (nothing snapshotted), 4 group snapshot failed, 5 timed out, 6 post command failed
-  (the group exists), 130/143 interrupted (post ran first)";
+cannot express !=, in, notin or existence checks.";
 
 const SNAP_HELP: &str = "\
 Examples:
   pxsnap snap cassandra-data --pre 'nodetool flush'
-  pxsnap snap -n db mysql-data --pre 'mysql -e \"FLUSH TABLES WITH READ LOCK\"' --post 'echo done' -o json
-
-Exit codes:
-  0 ok, 1 other error, 2 usage, 3 pre command failed (nothing snapshotted), 4 snapshot failed,
-  5 timed out, 6 post command failed (snapshot exists), 130/143 interrupted (post ran first)";
+  pxsnap snap -n db mysql-data --pre 'mysql -e \"FLUSH TABLES WITH READ LOCK\"' --post 'echo done' -o json";
 
 const CLOUD_SNAP_HELP: &str = "\
 Examples:
   pxsnap cloud-snap cassandra-data --pre 'nodetool flush' --cred-id 6b89...
-  pxsnap cloud-snap -n db mysql-data --incremental-count 7 -o json
-
-Exit codes: as for `pxsnap snap` (4: the upload failed, with STORK's message).";
+  pxsnap cloud-snap -n db mysql-data --incremental-count 7 -o json";
 
 const DEMO_HELP: &str = "\
 Examples:
   pxsnap demo                   snapshot cassandra-data around `nodetool flush`, show the timeline
-  pxsnap demo --keep-running    then try kubectl and pxsnap against the simulated cluster
-
-Exit codes: those of `pxsnap snap`.";
+  pxsnap demo --keep-running    then try kubectl and pxsnap against the simulated cluster";
 
 const COMPLETIONS_HELP: &str = "\
 Examples:
@@ -409,13 +402,7 @@ const CLONE_HELP: &str = "\
 Examples:
   pxsnap clone -n db mysql-data-20261125190735 mysql-restore
   pxsnap clone -n db mysql-snap mysql-copy --target-namespace staging --size 20Gi -o json
-  pxsnap clone -n cassandra --group cassandra-group --name-template '{pvc}-restore'
-
-Exit codes:
-  0 ok (Bound, or created with --no-wait), 1 other error (snapshot missing or not Ready, namespace
-  missing, cross-namespace clone not allowed, StorageClass missing), 2 usage (PVC name taken, --size
-  too small), 4 snapshot in Error, 5 timed out (the PVC is left in place; or an API call took longer
-  than --timeout), 130/143 interrupted";
+  pxsnap clone -n cassandra --group cassandra-group --name-template '{pvc}-restore'";
 
 /// The clone's source: one snapshot and the new PVC's name, or a group snapshot.
 #[derive(Debug, Clone, Args)]
@@ -493,6 +480,33 @@ pub fn parse_access_mode(raw: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
+    /// Each page's `--help` ends with its codes from the table, after its own examples.
+    #[test]
+    fn help_takes_its_exit_codes_from_the_table() {
+        let cmd = super::command();
+        let after = |page: &str| {
+            let sub = cmd.find_subcommand(page).expect(page);
+            sub.get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        };
+        let clone = after("clone");
+        assert!(clone.starts_with("Examples:\n  pxsnap clone"), "{clone}");
+        assert!(
+            clone.ends_with(&super::exit_codes::help("clone")),
+            "{clone}"
+        );
+        assert!(after("completions").contains("  0  the script was printed"));
+        let top = cmd
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        assert!(
+            top.contains("\n  130, 143  interrupted by SIGINT or SIGTERM"),
+            "{top}"
+        );
+    }
+
     use super::*;
 
     #[test]
@@ -556,12 +570,7 @@ Examples:
   pxsnap list cassandra-data -o wide   one PVC's snapshots, with data name, completion and message
   pxsnap list -A --status error        failed snapshots in every namespace
   pxsnap list --groups                 GroupVolumeSnapshots
-  pxsnap list -o json | jq '.items[].metadata.name'
-
-Exit codes:
-  0 ok (also when nothing is found: a line on stderr says so), 1 API error, STORK not installed, or
-  the list expired between two pages (410; the rows printed are incomplete), 2 usage, 5 an API call
-  (one page) took longer than --timeout";
+  pxsnap list -o json | jq '.items[].metadata.name'";
 
 /// Snapshot types as TYPE shows them: the `portworx/snapshot-type` annotation, or `group` for a
 /// snapshot a GroupVolumeSnapshot made.
@@ -663,13 +672,7 @@ Examples:
   pxsnap delete --group nightly --with-children --yes
 
 Retention (--pvc / -l): Pending snapshots are never deleted unless --include-pending; Error snapshots
-are not restorable, so they never count as kept and are deleted when selected.
-
-Exit codes:
-  0 ok (also when nothing matched, or the prompt was answered no), 1 a named snapshot was not found
-  or a deletion failed (the others still went), 2 usage (incl. more than one deletion without --yes
-  when stdin is not a terminal), 5 an API call took longer than --timeout while choosing what to
-  delete";
+are not restorable, so they never count as kept and are deleted when selected.";
 
 #[derive(Debug, Clone, Args)]
 #[command(group(

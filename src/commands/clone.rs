@@ -24,6 +24,7 @@ use crate::k8s::resources::{
     GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION,
 };
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report, plain_table, summary};
+use crate::output::status::Status;
 use crate::progress::Progress;
 use crate::signals::Signals;
 
@@ -53,7 +54,7 @@ pub struct CloneReport {
     pub storage_class: String,
     /// Bound, Pending (with --no-wait), TimedOut, Lost, Deleted, Interrupted, NotCreated, or
     /// Planned (dry run).
-    pub status: String,
+    pub status: Status,
     /// The PersistentVolume bound to the new PVC.
     pub volume: Option<String>,
     pub error: Option<ErrorReport>,
@@ -107,14 +108,17 @@ impl CloneReport {
     }
 
     fn exists(&self) -> bool {
-        !matches!(self.status.as_str(), "NotCreated" | "Planned" | "Deleted")
+        !matches!(
+            self.status,
+            Status::NotCreated | Status::Planned | Status::Deleted
+        )
     }
 
     /// Whether a pod may mount it now: Bound, or Pending with `--no-wait` (the pod then waits
     /// for the bind). One that timed out, was lost or interrupted is left for the user to look
     /// into, not to mount.
     fn mountable(&self) -> bool {
-        matches!(self.status.as_str(), "Bound" | "Pending")
+        matches!(self.status, Status::Bound | Status::Pending)
     }
 }
 
@@ -223,7 +227,7 @@ pub async fn run(
     }
     if args.dry_run {
         for (report, spec) in result.clones.iter_mut().zip(&specs) {
-            report.status = "Planned".to_string();
+            report.status = Status::Planned;
             report.object = Some(clone_pvc::build(spec));
         }
         return result.finish(Vec::new());
@@ -280,7 +284,7 @@ pub async fn run(
             }
             signal = signals.recv() => {
                 for &index in &waiting {
-                    result.clones[index].status = "Interrupted".to_string();
+                    result.clones[index].status = Status::Interrupted;
                 }
                 let names: Vec<&str> = waiting.iter().map(|&index| specs[index].name.as_str()).collect();
                 drop(progress);
@@ -343,9 +347,8 @@ async fn group_children(
             name: name.to_string(),
             namespace: namespace.to_string(),
         })?;
-    let settled = |group: &GroupVolumeSnapshot| {
-        !child_names(group).is_empty() || group.status_text() == "Failed"
-    };
+    let settled =
+        |group: &GroupVolumeSnapshot| !child_names(group).is_empty() || group.has_failed();
     if let (false, Some(timeout)) = (settled(&group), wait) {
         let judge = |group: &GroupVolumeSnapshot| match settled(group) {
             true => Verdict::<()>::Done,
@@ -407,7 +410,7 @@ async fn plan(context: &PlanContext<'_>, request: &CloneRequest) -> (CloneReport
         snapshot_namespace: context.source_namespace.to_string(),
         namespace: context.target_namespace.to_string(),
         storage_class: args.storage_class.clone(),
-        status: "NotCreated".to_string(),
+        status: Status::NotCreated,
         pvc: match &request.name {
             PvcName::Fixed(name) => name.clone(),
             PvcName::Template(_) => String::new(),
@@ -530,7 +533,7 @@ fn duplicate_name(specs: &[CloneSpec]) -> Option<&str> {
 }
 
 fn fill_from(report: &mut CloneReport, pvc: &PersistentVolumeClaim) {
-    report.status = clone_pvc::phase(pvc).to_string();
+    report.status = Status::parse(clone_pvc::phase(pvc));
     report.volume = clone_pvc::volume(pvc);
 }
 
@@ -553,7 +556,7 @@ fn settle_wait(
             None
         }
         Err(BindFailure::TimedOut) => {
-            report.status = "TimedOut".to_string();
+            report.status = Status::TimedOut;
             Some(Error::Timeout {
                 what: format!(
                     "PVC {name:?} in namespace {namespace:?} to be Bound; it is left in place (kubectl describe pvc {name} -n {namespace} shows why; delete it if unwanted)"
@@ -562,11 +565,11 @@ fn settle_wait(
             })
         }
         Err(BindFailure::Lost) => {
-            report.status = "Lost".to_string();
+            report.status = Status::Lost;
             Some(failed("its volume was lost (phase Lost)"))
         }
         Err(BindFailure::Deleted) => {
-            report.status = "Deleted".to_string();
+            report.status = Status::Deleted;
             Some(failed("it was deleted while pxsnap waited for it"))
         }
         Err(BindFailure::Api(err)) => Some(err),
@@ -602,7 +605,7 @@ impl Report for CloneResult {
                 text.push_str(&plain_table(Table::new(clones.iter().map(|c| CloneRow {
                     pvc: c.pvc.clone(),
                     namespace: c.namespace.clone(),
-                    status: c.status.clone(),
+                    status: c.status.to_string(),
                     volume: c.volume.clone().unwrap_or_else(|| "-".to_string()),
                     size: c.size.clone().unwrap_or_else(|| "-".to_string()),
                     snapshot: c.snapshot.clone(),
@@ -636,9 +639,9 @@ impl Report for CloneResult {
     fn names(&self) -> Vec<String> {
         self.clones
             .iter()
-            .filter(|c| c.exists() || c.status == "Planned")
-            .map(|c| match c.status.as_str() {
-                "Planned" => format!("persistentvolumeclaim/{} (dry run)", c.pvc),
+            .filter(|c| c.exists() || c.status == Status::Planned)
+            .map(|c| match c.status {
+                Status::Planned => format!("persistentvolumeclaim/{} (dry run)", c.pvc),
                 _ => format!("persistentvolumeclaim/{}", c.pvc),
             })
             .collect()
@@ -649,7 +652,7 @@ fn single_summary(clone: &CloneReport) -> String {
     let mut pairs = vec![
         ("PVC", clone.pvc.clone()),
         ("NAMESPACE", clone.namespace.clone()),
-        ("STATUS", clone.status.clone()),
+        ("STATUS", clone.status.to_string()),
     ];
     if let Some(volume) = &clone.volume {
         pairs.push(("VOLUME", volume.clone()));

@@ -20,6 +20,7 @@ use crate::k8s::cluster::Cluster;
 use crate::k8s::paged_list::{DEFAULT_PAGE_SIZE, ListScope, PagedList};
 use crate::k8s::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report};
+use crate::output::status::Status;
 
 const SNAPSHOT_RESOURCE: &str = "volumesnapshot.volumesnapshot.external-storage.k8s.io";
 const GROUP_RESOURCE: &str = "groupvolumesnapshot.stork.libopenstorage.org";
@@ -49,7 +50,7 @@ pub struct DeleteItem {
     pub name: String,
     pub pvc: Option<String>,
     /// Ready, Pending or Error for a VolumeSnapshot; the group's status for a group.
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub created_at: Option<String>,
     pub action: Action,
     /// Why it was kept, or why deleting it failed.
@@ -328,7 +329,9 @@ async fn plan_group(cluster: &Cluster, name: &str, with_children: bool) -> Resul
         resource: GROUP_RESOURCE,
         name: name.to_string(),
         pvc: None,
-        status: Some(group.status_text().to_string()).filter(|s| !s.is_empty()),
+        status: Some(group.status_text())
+            .filter(|s| !s.is_empty())
+            .map(Status::parse),
         created_at: created_at(&group.metadata),
         action: Action::WouldDelete,
         reason: None,
@@ -369,7 +372,7 @@ fn snapshot_item(
         resource: SNAPSHOT_RESOURCE,
         name: snapshot.metadata.name.clone().unwrap_or_default(),
         pvc: Some(snapshot.spec.persistent_volume_claim_name.clone()).filter(|p| !p.is_empty()),
-        status: Some(snapshot.phase().label().to_string()),
+        status: Some(Status::from(&snapshot.phase())),
         created_at: created_at(&snapshot.metadata),
         action,
         reason,

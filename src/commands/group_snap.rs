@@ -19,6 +19,7 @@ use crate::k8s::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION};
 use crate::output::report::{
     ErrorReport, Fallible, Outcome, Report, hooks_table, plain_table, summary,
 };
+use crate::output::status::Status;
 use crate::pipeline::hooks::HookRecord;
 use crate::pipeline::locate::Located;
 use crate::pipeline::quiesce::FreezeWindow;
@@ -59,7 +60,7 @@ pub struct GroupReport {
     #[serde(rename = "type")]
     pub type_: String,
     /// Successful, Failed, InProgress, TimedOut, Interrupted, Deleted, NotCreated or Planned.
-    pub status: String,
+    pub status: Status,
     /// STORK's `status.stage` when pxsnap last saw the group.
     pub stage: String,
     pub num_retries: u32,
@@ -80,7 +81,7 @@ pub struct ChildReport {
     pub pvc: Option<String>,
     pub volume_id: Option<String>,
     /// Ready, Error or Pending, from the child's condition.
-    pub status: String,
+    pub status: Status,
 }
 
 impl GroupSnapResult {
@@ -140,7 +141,7 @@ impl Report for GroupSnapResult {
                 if g.deleted {
                     format!("{} (deleted)", g.status)
                 } else {
-                    g.status.clone()
+                    g.status.to_string()
                 },
             ),
         ];
@@ -162,7 +163,7 @@ impl Report for GroupSnapResult {
             let rows = self.children.iter().map(|c| ChildRow {
                 name: c.name.clone(),
                 pvc: c.pvc.clone().or(c.volume_id.clone()).unwrap_or_default(),
-                status: c.status.clone(),
+                status: c.status.to_string(),
             });
             text.push('\n');
             text.push_str(&plain_table(Table::new(rows)));
@@ -184,7 +185,7 @@ impl Report for GroupSnapResult {
     }
 
     fn names(&self) -> Vec<String> {
-        if matches!(self.group.status.as_str(), "NotCreated" | "Planned") || self.group.deleted {
+        if matches!(self.group.status, Status::NotCreated | Status::Planned) || self.group.deleted {
             return Vec::new();
         }
         vec![format!("{GROUP_RESOURCE}/{}", self.group.name)]
@@ -206,7 +207,7 @@ pub async fn run(
     let mut result = GroupSnapResult::new(GroupReport {
         name: args.name.clone().unwrap_or_default(),
         type_: kind.label().to_string(),
-        status: "NotCreated".to_string(),
+        status: Status::NotCreated,
         credential: args.cred_id.clone(),
         restore_namespaces: args.restore_namespaces.clone(),
         ..Default::default()
@@ -274,7 +275,7 @@ pub async fn run(
             &object,
             format!("{GROUP_RESOURCE}/{}", request.name),
         );
-        result.group.status = "Planned".to_string();
+        result.group.status = Status::Planned;
         return Outcome::planned(result, plan);
     }
 
@@ -318,8 +319,8 @@ pub async fn run(
             }
         }
     }
-    if verdict.interrupted(run.interrupted, result.group.status == "Successful") {
-        result.group.status = "Interrupted".to_string();
+    if verdict.interrupted(run.interrupted, result.group.status == Status::Successful) {
+        result.group.status = Status::Interrupted;
     }
     let object = Unfinished::group(&request.name, &namespace);
     let delete = group::delete_own(&cluster, &namespace, &request.name);
@@ -356,12 +357,12 @@ async fn settle_wait(
     match end {
         WatchEnd::Done(group) => {
             result.fill(&group);
-            result.group.status = "Successful".to_string();
+            result.group.status = Status::Successful;
             None
         }
         WatchEnd::Failed(group, child_message) => {
             result.fill(&group);
-            result.group.status = "Failed".to_string();
+            result.group.status = Status::Failed;
             let message = match child_message {
                 Some(message) => message,
                 None => read_events(cluster, created, after, result).await.failure(),
@@ -376,7 +377,7 @@ async fn settle_wait(
             if let Some(group) = &last {
                 result.fill(group);
             }
-            result.group.status = "TimedOut".to_string();
+            result.group.status = Status::TimedOut;
             let events = read_events(cluster, created, after, result).await;
             let what = timeout_description(&name, &result.group.stage, last.as_ref(), &events);
             Some((
@@ -389,7 +390,7 @@ async fn settle_wait(
             ))
         }
         WatchEnd::Deleted => {
-            result.group.status = "Deleted".to_string();
+            result.group.status = Status::Deleted;
             Some((
                 Step::Wait,
                 Error::GroupSnapshotFailed {
@@ -468,8 +469,8 @@ impl GroupSnapResult {
     /// Copies what the group's latest version says into the report.
     fn fill(&mut self, group: &GroupVolumeSnapshot) {
         self.group.status = match group.status_text() {
-            "" => "InProgress".to_string(),
-            status => status.to_string(),
+            "" => Status::InProgress,
+            status => Status::parse(status),
         };
         self.group.stage = group.stage().to_string();
         self.group.num_retries = group.status.as_ref().map_or(0, |s| s.num_retries);
@@ -489,7 +490,7 @@ impl GroupSnapResult {
                     &self.group.pvcs,
                 ),
                 volume_id: Some(child.parent_volume_id.clone()).filter(|v| !v.is_empty()),
-                status: child.phase().label().to_string(),
+                status: Status::from(&child.phase()),
             })
             .collect();
     }
@@ -609,11 +610,11 @@ mod tests {
     fn name_output_only_for_a_group_that_exists() {
         let mut result = GroupSnapResult::new(GroupReport {
             name: "g".into(),
-            status: "NotCreated".into(),
+            status: Status::NotCreated,
             ..Default::default()
         });
         assert!(result.names().is_empty());
-        result.group.status = "Successful".into();
+        result.group.status = Status::Successful;
         assert_eq!(
             result.names(),
             vec!["groupvolumesnapshot.stork.libopenstorage.org/g"]

@@ -8,6 +8,7 @@ use crate::error::{Error, Step};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
+use crate::output::status::Status;
 use crate::pipeline::hooks::HookRecord;
 use crate::pipeline::locate::Located;
 use crate::pipeline::quiesce::FreezeWindow;
@@ -42,7 +43,7 @@ pub struct SnapshotReport {
     #[serde(rename = "type")]
     pub type_: String,
     /// Ready, Pending, Error, TimedOut, Interrupted, NotCreated or Planned (dry run).
-    pub status: String,
+    pub status: Status,
     pub created_at: Option<String>,
     pub ready_at: Option<String>,
     pub snapshot_data: Option<String>,
@@ -79,7 +80,7 @@ impl Report for SnapResult {
                 if s.deleted {
                     format!("{} (deleted)", s.status)
                 } else {
-                    s.status.clone()
+                    s.status.to_string()
                 },
             ),
         ];
@@ -104,7 +105,7 @@ impl Report for SnapResult {
     }
 
     fn names(&self) -> Vec<String> {
-        if self.snapshot.status == "NotCreated" || self.snapshot.deleted {
+        if self.snapshot.status == Status::NotCreated || self.snapshot.deleted {
             return Vec::new();
         }
         vec![format!("{SNAPSHOT_RESOURCE}/{}", self.snapshot.name)]
@@ -154,7 +155,7 @@ pub async fn run_job(
             .unwrap_or_else(|| stork::default_name(job.pvc, jiff::Timestamp::now())),
         pvc: job.pvc.to_string(),
         type_: job.kind.label().to_string(),
-        status: "NotCreated".to_string(),
+        status: Status::NotCreated,
         credential: match &job.kind {
             SnapshotKind::Cloud(cloud) => cloud.cred_id.clone(),
             SnapshotKind::Local => None,
@@ -222,7 +223,7 @@ pub async fn run_job(
             &object,
             format!("{SNAPSHOT_RESOURCE}/{}", request.name),
         );
-        result.snapshot.status = "Planned".to_string();
+        result.snapshot.status = Status::Planned;
         return Outcome::planned(result, plan);
     }
 
@@ -293,7 +294,7 @@ pub async fn run_job(
                     if let Some(last) = last {
                         fill_snapshot(&mut result.snapshot, &last);
                     }
-                    result.snapshot.status = "TimedOut".to_string();
+                    result.snapshot.status = Status::TimedOut;
                     let what = format!("snapshot {name:?} to be Ready");
                     verdict.failed(
                         Step::Wait,
@@ -305,7 +306,7 @@ pub async fn run_job(
                     );
                 }
                 WaitFailure::Deleted => {
-                    result.snapshot.status = "Deleted".to_string();
+                    result.snapshot.status = Status::Deleted;
                     let message = "it was deleted while pxsnap waited for it".to_string();
                     verdict.failed(Step::Wait, Error::SnapshotFailed { name, message }, None);
                 }
@@ -315,8 +316,8 @@ pub async fn run_job(
             }
         }
     }
-    if verdict.interrupted(run.interrupted, result.snapshot.status == "Ready") {
-        result.snapshot.status = "Interrupted".to_string();
+    if verdict.interrupted(run.interrupted, result.snapshot.status == Status::Ready) {
+        result.snapshot.status = Status::Interrupted;
     }
     let mut after = AfterRelease::new(signals);
     let object = Unfinished::snapshot(&request.name, &namespace);
@@ -356,7 +357,7 @@ async fn with_heartbeat<T>(
 }
 
 fn fill_snapshot(report: &mut SnapshotReport, snapshot: &StorkVolumeSnapshot) {
-    report.status = snapshot.phase().label().to_string();
+    report.status = Status::from(&snapshot.phase());
     report.created_at = snapshot
         .metadata
         .creation_timestamp

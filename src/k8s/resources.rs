@@ -345,9 +345,14 @@ impl GroupVolumeSnapshot {
             .unwrap_or_default()
     }
 
+    /// STORK gave up on the group (its `status.status` is `Failed`).
+    pub fn has_failed(&self) -> bool {
+        self.status_text() == "Failed"
+    }
+
     /// Done is `Final` + `Successful` with every child Ready, the check sched-ops applies.
     pub fn phase(&self) -> GroupPhase {
-        if self.status_text() == "Failed" {
+        if self.has_failed() {
             return GroupPhase::Failed(self.child_error());
         }
         if let Some(message) = self.child_error() {

@@ -4,3 +4,4 @@
 pub mod kubectl_json;
 pub mod kubectl_yaml;
 pub mod report;
+pub mod status;

@@ -88,7 +88,7 @@ impl<R: Report> Outcome<R> {
 /// stream their result instead of returning one object.
 pub fn exit_code(error: Option<Error>) -> i32 {
     match error {
-        None => 0,
+        None => crate::error::code::SUCCESS,
         Some(err) => {
             crate::stderr::error_line(&err);
             err.exit_code()
