@@ -45,8 +45,8 @@ pub enum StartOutcome {
     /// The API server answered with an error status before any stream opened (403, 404, 429,
     /// 500…), or said on the error channel that it never reached the kubelet: nothing ran.
     NeverStarted,
-    /// The exec request got no answer, or the connection failed without one: the command may
-    /// or may not have started.
+    /// The exec request got no answer within the hook timeout: the command may or may not have
+    /// started, and another attempt there would most likely wait as long again.
     OutcomeUnknown,
     /// The stream opened and nothing says that the command did not start.
     MayHaveRun,
@@ -203,11 +203,7 @@ pub async fn run_hook(
                 _ => true,
             };
             record.start = start_of_refused(&err);
-            let message = describe_exec_error(err, &target.namespace);
-            record.error = Some(match record.start {
-                StartOutcome::OutcomeUnknown => format!("{message}; {UNKNOWN}"),
-                _ => message,
-            });
+            record.error = Some(describe_exec_error(err, &target.namespace));
         }
         Run::Done(done) => {
             let output_seen = !done.stdout.is_empty() || !done.stderr.is_empty();
@@ -243,14 +239,16 @@ const UNKNOWN: &str = "whether it started is unknown";
 /// How far an exec that failed before its stream opened got. An HTTP error status (and, from
 /// kube's upgrade check, any other answer than 101) is the API server's answer before it
 /// upgraded anything, so nothing ran. A connection that failed without an answer may have
-/// carried the request to the kubelet first.
+/// carried the request to the kubelet first, so the command may have run: its pod keeps every
+/// post attempt, since a failure that came fast (a reset, a dropped proxy) is the kind a retry
+/// gets past. Only an exec that got no answer at all is `OutcomeUnknown` (see `run_hook`).
 fn start_of_refused(err: &kube::Error) -> StartOutcome {
     match err {
         kube::Error::Api(_)
         | kube::Error::UpgradeConnection(kube::client::UpgradeConnectionError::ProtocolSwitch(_)) => {
             StartOutcome::NeverStarted
         }
-        _ => StartOutcome::OutcomeUnknown,
+        _ => StartOutcome::MayHaveRun,
     }
 }
 
@@ -512,6 +510,16 @@ fn authorizer_denial(status: &kube::core::Status) -> Option<ExecDenial> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_connection_lost_before_an_answer_keeps_every_post_attempt() {
+        let lost = kube::Error::Service(Box::new(std::io::Error::other("connection reset")));
+        assert_eq!(start_of_refused(&lost), StartOutcome::MayHaveRun);
+        let answer: kube::core::Status =
+            serde_json::from_value(json!({"code": 500, "status": "Failure"})).expect("status");
+        let refused = kube::Error::Api(Box::new(answer));
+        assert_eq!(start_of_refused(&refused), StartOutcome::NeverStarted);
+    }
     use serde_json::json;
 
     fn status(value: serde_json::Value) -> Status {
