@@ -10,10 +10,8 @@ use serde::Serialize;
 use crate::backend::snapshot_api::PORTWORX_CSI_DRIVERS;
 use crate::error::Result;
 use crate::k8s::cluster::Cluster;
-use crate::k8s::resources::VolumeSnapshotClass;
+use crate::k8s::csi_resources::{DEFAULT_CLASS_ANNOTATION, VolumeSnapshotClass};
 
-/// The annotation that makes a class its driver's default.
-pub const DEFAULT_CLASS_ANNOTATION: &str = "snapshot.storage.kubernetes.io/is-default-class";
 /// The Portworx parameter choosing a local or a cloud snapshot (absent: local).
 const SNAPSHOT_TYPE_PARAMETER: &str = "csi.openstorage.org/snapshot-type";
 /// The cloud credential parameter: the key Portworx documents first, then the one the

@@ -9,11 +9,10 @@ use kube::Api;
 use kube::api::ListParams;
 
 use super::Check;
-use crate::backend::csi_classes::{
-    DEFAULT_CLASS_ANNOTATION, DefaultClass, PortworxClass, PortworxClasses,
-};
+use crate::backend::csi_classes::{DefaultClass, PortworxClass, PortworxClasses};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::DEFAULT_CLASS_ANNOTATION;
 use crate::k8s::permissions::{PERMISSIONS, Subcommand};
 use crate::k8s::resources::{STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION};
 

@@ -5,6 +5,7 @@
 pub mod api_warnings;
 pub mod cluster;
 pub mod credential;
+pub mod csi_resources;
 pub mod error_status;
 pub mod names;
 pub mod paged_list;

@@ -50,6 +50,7 @@ macro_rules! static_resource {
         }
     };
 }
+pub(crate) use static_resource;
 
 /// `volumesnapshot.external-storage.k8s.io/v1` VolumeSnapshot: the object STORK acts on.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -449,27 +450,6 @@ impl StorkVolumeSnapshotData {
     }
 }
 
-/// `snapshot.storage.k8s.io/v1` VolumeSnapshotClass (cluster-scoped): which driver takes the
-/// CSI snapshots of a class, with which parameters, and whether it is its driver's default.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VolumeSnapshotClass {
-    #[serde(deserialize_with = "meta_without_managed_fields")]
-    pub metadata: ObjectMeta,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub driver: String,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub parameters: BTreeMap<String, String>,
-}
-static_resource!(
-    VolumeSnapshotClass,
-    k8s_openapi::ClusterResourceScope,
-    "snapshot.storage.k8s.io",
-    "v1",
-    "VolumeSnapshotClass",
-    "volumesnapshotclasses"
-);
-
 /// Builds the labels every pxsnap-made object carries: the managed-by marker plus the user's.
 pub fn managed_labels(extra: &[(String, String)]) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([(MANAGED_BY_LABEL.to_string(), MANAGED_BY_VALUE.to_string())]);
@@ -500,7 +480,7 @@ struct LeanMeta {
     uid: Option<String>,
 }
 
-fn meta_without_managed_fields<'de, D: Deserializer<'de>>(
+pub(crate) fn meta_without_managed_fields<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<ObjectMeta, D::Error> {
     let lean: LeanMeta = null_as_default(deserializer)?;
