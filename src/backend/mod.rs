@@ -23,6 +23,7 @@ pub mod csi_classes;
 pub mod group;
 pub mod retention;
 pub mod snapshot_api;
+pub mod snapshotter;
 pub mod stork;
 
 /// A namespaced object kind pxsnap creates, watches and deletes.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, WaitFailure};
+use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, Stork};
 use crate::cli::{GlobalArgs, SnapArgs, SnapshotOptions};
 use crate::error::{Error, Step};
 use crate::k8s::cluster::Cluster;
@@ -12,10 +12,8 @@ use crate::output::status::Status;
 use crate::pipeline::hooks::HookRecord;
 use crate::pipeline::locate::Located;
 use crate::pipeline::quiesce::FreezeWindow;
-use crate::pipeline::run::{
-    AfterRelease, HookOptions, Unfinished, Verdict, check_snapshottable, hook_plan, locate_targets,
-    run_frozen,
-};
+use crate::pipeline::run::{HookOptions, check_snapshottable, hook_plan, locate_targets};
+use crate::pipeline::snapshot::{Ending, Job, ReleaseAt, take};
 use crate::progress::Progress;
 use crate::signals::Signals;
 
@@ -234,125 +232,34 @@ pub async fn run_job(
             plan.targets.len()
         ));
     }
-    let snapshot_step = async {
-        progress.step(format!("creating snapshot {}", request.name));
-        let created = stork::create(&cluster, &object).await?;
-        if job.options.no_wait {
-            return Ok(Ok(created));
-        }
-        progress.step(format!("waiting for snapshot {} to be cut", request.name));
-        let last_message = std::cell::RefCell::new(String::new());
-        let wait =
-            stork::wait_until_final(&cluster, &namespace, &request.name, job.timeout, |snap| {
-                if let crate::k8s::resources::SnapshotPhase::Pending(Some(message)) = snap.phase() {
-                    progress.step(format!("{}: {message}", request.name));
-                    *last_message.borrow_mut() = message;
-                }
-            });
-        let waited = match job
-            .heartbeat
-            .filter(|_| !progress.is_drawn() && !global.quiet)
-        {
-            Some(every) => {
-                let started = std::time::Instant::now();
-                with_heartbeat(wait, every, || {
-                    crate::stderr_line!(
-                        "pxsnap: still waiting for snapshot {} ({} elapsed) {}",
-                        request.name,
-                        crate::duration::human(started.elapsed()),
-                        last_message.borrow()
-                    )
-                })
-                .await
-            }
-            None => wait.await,
-        };
-        Ok::<_, Error>(waited.map_err(|failure| (created, failure)))
+    let snapshot_job = Job {
+        object,
+        hooks: plan,
+        timeout: job.timeout,
+        cut_timeout: job.timeout,
+        release_at: ReleaseAt::Cut,
+        no_wait: job.options.no_wait,
+        keep_failed: job.options.keep_failed,
+        progress: &progress,
+        heartbeat: job.heartbeat.filter(|_| !global.quiet),
     };
-    let run = run_frozen(&cluster, plan, signals, snapshot_step).await;
+    let taken = take::<Stork>(&cluster, snapshot_job, signals, &mut result.warnings).await;
     drop(progress);
-    let mut verdict = Verdict::new(&run);
-    result.hooks = run.released.records;
-    result.freeze = run.released.window;
-    match run.value {
-        None => {}
-        Some(Err(create_error)) => verdict.create_failed(create_error),
-        Some(Ok(Ok(snapshot))) => fill_snapshot(&mut result.snapshot, &snapshot),
-        Some(Ok(Err((created, failure)))) => {
-            fill_snapshot(&mut result.snapshot, &created);
-            let name = request.name.clone();
-            match failure {
-                WaitFailure::Failed { snapshot, message } => {
-                    fill_snapshot(&mut result.snapshot, &snapshot);
-                    verdict.failed(
-                        Step::Snapshot,
-                        Error::SnapshotFailed { name, message },
-                        Some("failed"),
-                    );
-                }
-                WaitFailure::TimedOut { last } => {
-                    if let Some(last) = last {
-                        fill_snapshot(&mut result.snapshot, &last);
-                    }
-                    result.snapshot.status = Status::TimedOut;
-                    let what = format!("snapshot {name:?} to be Ready");
-                    verdict.failed(
-                        Step::Wait,
-                        Error::Timeout {
-                            what,
-                            after: job.timeout,
-                        },
-                        Some("timed out"),
-                    );
-                }
-                WaitFailure::Deleted => {
-                    result.snapshot.status = Status::Deleted;
-                    let message = "it was deleted while pxsnap waited for it".to_string();
-                    verdict.failed(Step::Wait, Error::SnapshotFailed { name, message }, None);
-                }
-                WaitFailure::Api(err) => {
-                    verdict.failed(Step::Wait, err, Some("could not be watched"))
-                }
-            }
-        }
+    result.hooks = taken.hooks;
+    result.freeze = taken.freeze;
+    if let Some(snapshot) = &taken.latest {
+        fill_snapshot(&mut result.snapshot, snapshot);
     }
-    if verdict.interrupted(run.interrupted, result.snapshot.status == Status::Ready) {
-        result.snapshot.status = Status::Interrupted;
+    match taken.ending {
+        Ending::TimedOut => result.snapshot.status = Status::TimedOut,
+        Ending::Deleted => result.snapshot.status = Status::Deleted,
+        Ending::Interrupted => result.snapshot.status = Status::Interrupted,
+        _ => {}
     }
-    let mut after = AfterRelease::new(signals);
-    let object = Unfinished::snapshot(&request.name, &namespace);
-    let delete = stork::delete_own(&cluster, &namespace, &request.name);
-    let keep = job.options.keep_failed;
-    let (deleted, error) = verdict
-        .conclude(
-            &object,
-            keep,
-            &mut after,
-            delete,
-            run.post_failures,
-            &mut result.warnings,
-        )
-        .await;
-    result.snapshot.deleted = deleted;
-    match error {
+    result.snapshot.deleted = taken.deleted;
+    match taken.error {
         Some((step, err)) => result.fail(step, err),
         None => Outcome::ok(result),
-    }
-}
-
-/// Awaits `work`, calling `beat` every `every` until it finishes.
-async fn with_heartbeat<T>(
-    work: impl std::future::Future<Output = T>,
-    every: std::time::Duration,
-    beat: impl Fn(),
-) -> T {
-    tokio::pin!(work);
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    loop {
-        tokio::select! {
-            done = &mut work => return done,
-            _ = ticks.tick() => beat(),
-        }
     }
 }
 
