@@ -88,6 +88,10 @@ pub enum Error {
     )]
     ApiGroupMissing { group: String, group_name: String },
 
+    /// No snapshot API of pxsnap's is set up for this PVC.
+    #[error("PVC {pvc:?} cannot be snapshotted: {why}")]
+    NoSnapshotApi { pvc: String, why: String },
+
     #[error("PVC {pvc:?} not found in namespace {namespace:?}")]
     PvcNotFound { pvc: String, namespace: String },
 
@@ -336,6 +340,7 @@ impl Error {
             | Error::Unauthorized
             | Error::Forbidden { .. }
             | Error::ApiGroupMissing { .. }
+            | Error::NoSnapshotApi { .. }
             | Error::PvcNotFound { .. }
             | Error::PvcNotBound { .. }
             | Error::NotPortworx { .. }

@@ -2,10 +2,17 @@
 
 use serde::Serialize;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::backend::csi::{self, Csi, CsiRequest};
+use crate::backend::csi_classes::Wanted;
+use crate::backend::snapshot_api::{self, Decision, Preference, SnapshotApi, decide};
+use crate::backend::snapshotter::{Snapshotter, Stage};
 use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, Stork};
 use crate::cli::{GlobalArgs, SnapArgs, SnapshotOptions};
 use crate::error::{Error, Step};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::{CSI_SNAPSHOT_GROUP_VERSION, CsiVolumeSnapshot};
 use crate::k8s::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
 use crate::output::status::Status;
@@ -13,8 +20,8 @@ use crate::pipeline::hooks::HookRecord;
 use crate::pipeline::locate::Located;
 use crate::pipeline::quiesce::FreezeWindow;
 use crate::pipeline::run::{HookOptions, check_snapshottable, hook_plan, locate_targets};
-use crate::pipeline::snapshot::{Ending, Job, ReleaseAt, take};
-use crate::progress::Progress;
+use crate::pipeline::snapshot::{Ending, Job, take};
+use crate::progress::{Progress, warn_and_record};
 use crate::signals::Signals;
 
 /// How `-o name` spells a STORK VolumeSnapshot, as kubectl does.
@@ -35,6 +42,13 @@ pub struct SnapResult {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SnapshotReport {
+    /// The snapshot API used: `volumesnapshot.external-storage.k8s.io/v1` (STORK's) or
+    /// `snapshot.storage.k8s.io/v1` (CSI); empty until chosen.
+    pub api_version: String,
+    pub kind: String,
+    /// How `-o name` spells the resource.
+    #[serde(skip)]
+    name_resource: &'static str,
     pub name: String,
     pub namespace: String,
     pub pvc: String,
@@ -43,8 +57,15 @@ pub struct SnapshotReport {
     /// Ready, Pending, Error, TimedOut, Interrupted, NotCreated or Planned (dry run).
     pub status: Status,
     pub created_at: Option<String>,
+    /// When the snapshot was cut: CSI's `status.creationTime`; on STORK's API, which shows no
+    /// cut, the moment it was Ready (when pxsnap released).
+    pub cut_at: Option<String>,
     pub ready_at: Option<String>,
+    /// STORK's VolumeSnapshotData, or CSI's bound VolumeSnapshotContent.
     pub snapshot_data: Option<String>,
+    /// The VolumeSnapshotClass of a CSI snapshot (none when the snapshot-controller picked it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     /// The cloud credential used (cloud snapshots only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
@@ -73,6 +94,7 @@ impl Report for SnapResult {
             ("NAMESPACE", s.namespace.clone()),
             ("PVC", s.pvc.clone()),
             ("TYPE", s.type_.clone()),
+            ("API", s.api_label().to_string()),
             (
                 "STATUS",
                 if s.deleted {
@@ -84,6 +106,9 @@ impl Report for SnapResult {
         ];
         if let Some(data) = &s.snapshot_data {
             pairs.push(("SNAPSHOT-DATA", data.clone()));
+        }
+        if let Some(class) = &s.class {
+            pairs.push(("CLASS", class.clone()));
         }
         if let Some(cred) = &s.credential {
             pairs.push(("CREDENTIAL", cred.clone()));
@@ -106,7 +131,31 @@ impl Report for SnapResult {
         if self.snapshot.status == Status::NotCreated || self.snapshot.deleted {
             return Vec::new();
         }
-        vec![format!("{SNAPSHOT_RESOURCE}/{}", self.snapshot.name)]
+        vec![self.snapshot.name_output()]
+    }
+}
+
+impl SnapshotReport {
+    /// Records which API the snapshot goes through, from the object built for it.
+    fn describe_api(&mut self, object: &impl Reported) {
+        let (api_version, kind, name_resource) = object.api();
+        self.api_version = api_version.to_string();
+        self.kind = kind.to_string();
+        self.name_resource = name_resource;
+    }
+
+    /// `stork` or `csi`, as the API row and `list` say it.
+    fn api_label(&self) -> &'static str {
+        match self.api_version.as_str() {
+            CSI_SNAPSHOT_GROUP_VERSION => SnapshotApi::Csi.name(),
+            STORK_SNAPSHOT_GROUP_VERSION => SnapshotApi::Stork.name(),
+            _ => "",
+        }
+    }
+
+    /// `<resource>/<name>`, as kubectl's `-o name` prints it.
+    fn name_output(&self) -> String {
+        format!("{}/{}", self.name_resource, self.name)
     }
 }
 
@@ -183,15 +232,44 @@ pub async fn run_job(
     };
     result.snapshot.namespace = cluster.namespace.clone();
     let namespace = cluster.namespace.clone();
-    if let Err(err) = cluster
-        .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
-        .await
+    let api = &job.options.api;
+    let preference = api.api.preference();
+    // Pinned to STORK's API, its absence is the first thing to say, before any PVC is read.
+    if preference == Preference::Only(SnapshotApi::Stork)
+        && let Err(err) = cluster
+            .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+            .await
     {
         return result.fail(Step::Config, err);
     }
     progress.step(format!("checking PVC {}", job.pvc));
-    if let Err(err) = check_snapshottable(&cluster, &namespace, job.pvc).await {
-        return result.fail(Step::Pvc, err);
+    let volume = match check_snapshottable(&cluster, &namespace, job.pvc).await {
+        Ok((_, volume)) => volume,
+        Err(err) => return result.fail(Step::Pvc, err),
+    };
+    let wanted = match &job.kind {
+        SnapshotKind::Local => Wanted::Local,
+        SnapshotKind::Cloud(cloud) => Wanted::Cloud {
+            cred_id: cloud.cred_id.as_deref(),
+        },
+    };
+    let decided = match snapshot_api::offer(&cluster, preference, &volume).await {
+        Ok(offer) => decide(
+            job.pvc,
+            &volume,
+            preference,
+            &offer,
+            wanted,
+            api.class.as_deref(),
+        ),
+        Err(err) => Err(err),
+    };
+    let decided = match decided.and_then(|d| refuse_stork_only_flags(&d.decision, &job.kind).map(|_| d)) {
+        Ok(decided) => decided,
+        Err(err) => return result.fail(Step::Config, err),
+    };
+    if let Some(note) = &decided.note {
+        progress.println(&format!("note: {note}"));
     }
     progress.step("locating pods");
     let located =
@@ -203,75 +281,207 @@ pub async fn run_job(
     for warning in &result.warnings {
         progress.warn(warning);
     }
-    let request = SnapshotRequest {
-        name: result.snapshot.name.clone(),
-        namespace: namespace.clone(),
-        pvc: job.pvc.to_string(),
-        kind: job.kind.clone(),
-        labels: job.options.labels.clone(),
+    let taking = Taking {
+        global,
+        job,
+        cluster: &cluster,
+        located: &located,
+        progress,
     };
-    let object = stork::build(&request);
-    if job.options.dry_run {
-        drop(progress);
-        let plan = crate::output::report::render_plan(
-            global.output,
-            "SnapPlan",
-            &located,
-            &job.hooks,
-            &object,
-            format!("{SNAPSHOT_RESOURCE}/{}", request.name),
-        );
-        result.snapshot.status = Status::Planned;
-        return Outcome::planned(result, plan);
-    }
-
-    let plan = hook_plan(&located, &job.hooks);
-    if !job.hooks.pre.is_empty() {
-        progress.step(format!(
-            "running pre commands in {} pod(s)",
-            plan.targets.len()
-        ));
-    }
-    let snapshot_job = Job {
-        object,
-        hooks: plan,
-        timeout: job.timeout,
-        cut_timeout: job.timeout,
-        release_at: ReleaseAt::Cut,
-        no_wait: job.options.no_wait,
-        keep_failed: job.options.keep_failed,
-        progress: &progress,
-        heartbeat: job.heartbeat.filter(|_| !global.quiet),
-    };
-    let taken = take::<Stork>(&cluster, snapshot_job, signals, &mut result.warnings).await;
-    drop(progress);
-    result.hooks = taken.hooks;
-    result.freeze = taken.freeze;
-    if let Some(snapshot) = &taken.latest {
-        fill_snapshot(&mut result.snapshot, snapshot);
-    }
-    match taken.ending {
-        Ending::TimedOut => result.snapshot.status = Status::TimedOut,
-        Ending::Deleted => result.snapshot.status = Status::Deleted,
-        Ending::Interrupted => result.snapshot.status = Status::Interrupted,
-        _ => {}
-    }
-    result.snapshot.deleted = taken.deleted;
-    match taken.error {
-        Some((step, err)) => result.fail(step, err),
-        None => Outcome::ok(result),
+    match decided.decision {
+        Decision::Stork => {
+            let object = stork::build(&SnapshotRequest {
+                name: result.snapshot.name.clone(),
+                namespace: namespace.clone(),
+                pvc: job.pvc.to_string(),
+                kind: job.kind.clone(),
+                labels: job.options.labels.clone(),
+            });
+            taking.take::<Stork>(object, result, signals).await
+        }
+        Decision::Csi { class } => {
+            result.snapshot.class = class.as_ref().map(|c| c.name.clone());
+            let retain = class.as_ref().is_some_and(|c| c.deletion_policy == "Retain");
+            let object = csi::build(&CsiRequest {
+                name: result.snapshot.name.clone(),
+                namespace: namespace.clone(),
+                pvc: job.pvc.to_string(),
+                class: class.map(|c| c.name),
+                labels: job.options.labels.clone(),
+            });
+            let mut outcome = taking.take::<Csi>(object, result, signals).await;
+            if retain {
+                warn_retained(&mut outcome.result);
+            }
+            outcome
+        }
     }
 }
 
-fn fill_snapshot(report: &mut SnapshotReport, snapshot: &StorkVolumeSnapshot) {
-    report.status = Status::from(&snapshot.phase());
-    report.created_at = snapshot
-        .metadata
+/// `cloud-snap`'s options that only STORK's annotations carry: under CSI the class decides.
+fn refuse_stork_only_flags(decision: &Decision, kind: &SnapshotKind) -> Result<(), Error> {
+    let (Decision::Csi { .. }, SnapshotKind::Cloud(cloud)) = (decision, kind) else {
+        return Ok(());
+    };
+    let refused = match (cloud.incremental_count, cloud.delete_local) {
+        (Some(_), _) => "--incremental-count has no CSI equivalent: set the class parameter csi.openstorage.org/snapshot-incremental-count instead, or use --api stork",
+        (None, true) => "--delete-local has no CSI equivalent; use --api stork to keep it",
+        (None, false) => return Ok(()),
+    };
+    Err(Error::Usage(refused.to_string()))
+}
+
+/// A deleted snapshot whose class retains its content leaves the data behind: say where.
+fn warn_retained(result: &mut SnapResult) {
+    if !result.snapshot.deleted {
+        return;
+    }
+    let content = match &result.snapshot.snapshot_data {
+        Some(content) => format!("VolumeSnapshotContent {content:?}"),
+        None => "its VolumeSnapshotContent".to_string(),
+    };
+    let delete_with = match &result.snapshot.snapshot_data {
+        Some(content) => format!("kubectl delete volumesnapshotcontent {content}"),
+        None => "kubectl get volumesnapshotcontents, then kubectl delete volumesnapshotcontent NAME".to_string(),
+    };
+    let warning = format!(
+        "class {:?} has deletionPolicy Retain: {content} and the snapshot's data stay; to delete them: {delete_with}",
+        result.snapshot.class.clone().unwrap_or_default()
+    );
+    warn_and_record(&mut result.warnings, warning);
+}
+
+/// What taking the snapshot needs once the API is chosen, whichever API it is.
+struct Taking<'a> {
+    global: &'a GlobalArgs,
+    job: &'a SnapJob<'a>,
+    cluster: &'a Cluster,
+    located: &'a Located,
+    progress: Progress,
+}
+
+impl Taking<'_> {
+    async fn take<S: Snapshotter>(
+        self,
+        object: S::Object,
+        mut result: SnapResult,
+        signals: &mut Signals,
+    ) -> Outcome<SnapResult>
+    where
+        S::Object: Reported,
+    {
+        let Taking {
+            global,
+            job,
+            cluster,
+            located,
+            progress,
+        } = self;
+        result.snapshot.describe_api(&object);
+        if job.options.dry_run {
+            drop(progress);
+            let plan = crate::output::report::render_plan(
+                global.output,
+                "SnapPlan",
+                located,
+                &job.hooks,
+                &object,
+                result.snapshot.name_output(),
+            );
+            result.snapshot.status = Status::Planned;
+            return Outcome::planned(result, plan);
+        }
+        let plan = hook_plan(located, &job.hooks);
+        if !job.hooks.pre.is_empty() {
+            progress.step(format!(
+                "running pre commands in {} pod(s)",
+                plan.targets.len()
+            ));
+        }
+        let api = &job.options.api;
+        let snapshot_job = Job {
+            object,
+            hooks: plan,
+            timeout: job.timeout,
+            cut_timeout: api.cut_timeout,
+            release_at: api.release_at.release_at(),
+            no_wait: job.options.no_wait,
+            keep_failed: job.options.keep_failed,
+            progress: &progress,
+            heartbeat: job.heartbeat.filter(|_| !global.quiet),
+        };
+        let taken = take::<S>(cluster, snapshot_job, signals, &mut result.warnings).await;
+        drop(progress);
+        result.hooks = taken.hooks;
+        result.freeze = taken.freeze;
+        if let Some(snapshot) = &taken.latest {
+            snapshot.fill(&mut result.snapshot);
+        }
+        result.snapshot.cut_at = taken.cut_at;
+        if result.snapshot.ready_at.is_none() {
+            result.snapshot.ready_at = taken.ready_seen_at;
+        }
+        match taken.ending {
+            Ending::TimedOut => result.snapshot.status = Status::TimedOut,
+            Ending::Deleted => result.snapshot.status = Status::Deleted,
+            Ending::Interrupted => result.snapshot.status = Status::Interrupted,
+            _ => {}
+        }
+        result.snapshot.deleted = taken.deleted;
+        match taken.error {
+            Some((step, err)) => result.fail(step, err),
+            None => Outcome::ok(result),
+        }
+    }
+}
+
+/// A snapshot object as `SnapResult` reports it.
+trait Reported {
+    /// `apiVersion`, `kind` and how `-o name` spells the resource.
+    fn api(&self) -> (&str, &str, &'static str);
+    fn fill(&self, report: &mut SnapshotReport);
+}
+
+impl Reported for StorkVolumeSnapshot {
+    fn api(&self) -> (&str, &str, &'static str) {
+        (&self.api_version, &self.kind, SNAPSHOT_RESOURCE)
+    }
+
+    fn fill(&self, report: &mut SnapshotReport) {
+        report.status = Status::from(&self.phase());
+        report.created_at = created_at(&self.metadata);
+        report.ready_at = self.ready_at();
+        report.snapshot_data =
+            Some(self.spec.snapshot_data_name.clone()).filter(|s| !s.is_empty());
+    }
+}
+
+impl Reported for CsiVolumeSnapshot {
+    fn api(&self) -> (&str, &str, &'static str) {
+        (&self.api_version, &self.kind, csi::NAME_RESOURCE)
+    }
+
+    /// `snapshotData` is the bound VolumeSnapshotContent: where the data is, as STORK's
+    /// VolumeSnapshotData is.
+    fn fill(&self, report: &mut SnapshotReport) {
+        report.status = match Csi::stage(self) {
+            Stage::Ready { .. } => Status::Ready,
+            Stage::Failed(_) => Status::Error,
+            Stage::Pending(_) | Stage::Cut { .. } => Status::Pending,
+        };
+        report.created_at = created_at(&self.metadata);
+        report.snapshot_data = self
+            .status
+            .as_ref()
+            .and_then(|s| s.bound_volume_snapshot_content_name.clone());
+    }
+}
+
+fn created_at(metadata: &ObjectMeta) -> Option<String> {
+    metadata
         .creation_timestamp
         .as_ref()
-        .map(|t| t.0.to_string());
-    report.ready_at = snapshot.ready_at();
-    report.snapshot_data = Some(snapshot.spec.snapshot_data_name.clone()).filter(|s| !s.is_empty());
+        .map(|t| t.0.to_string())
 }
 
 fn warnings(located: &Located, pvc: &str) -> Vec<String> {

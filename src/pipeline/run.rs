@@ -9,6 +9,7 @@ use kube::Api;
 use kube::api::ListParams;
 
 use crate::backend::Disposal;
+use crate::backend::snapshot_api::Volume;
 use crate::backend::snapshotter::Snapshotter;
 use crate::error::{Error, Result, Signal, Step};
 use crate::k8s::cluster::Cluster;
@@ -17,12 +18,13 @@ use crate::pipeline::quiesce::{HookPlan, Released, freeze};
 use crate::progress::warn_and_record;
 use crate::signals::{AfterRelease, Signals};
 
-/// Reads a PVC and its PV and checks that STORK can snapshot it.
+/// Reads a PVC and its PV and checks that it is a bound Portworx volume; returns the PVC and
+/// what its volume is, which decides the snapshot API.
 pub async fn check_snapshottable(
     cluster: &Cluster,
     namespace: &str,
     pvc_name: &str,
-) -> Result<PersistentVolumeClaim> {
+) -> Result<(PersistentVolumeClaim, Volume)> {
     let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(cluster.client.clone(), namespace);
     let pvc = cluster
         .read("get", "persistentvolumeclaims", Some(namespace), || {
@@ -43,7 +45,9 @@ pub async fn check_snapshottable(
         _ => None,
     };
     check_pvc(&pvc, pv.as_ref())?;
-    Ok(pvc)
+    // check_pvc refuses a missing PV.
+    let volume = pv.as_ref().map_or(Volume::Other, Volume::of);
+    Ok((pvc, volume))
 }
 
 /// Lists the PVCs `selector` matches (one list call) and their PVs (one list call, whatever the

@@ -72,6 +72,8 @@ pub struct Taken<O> {
     /// When the snapshot was cut: as the API says, or, on an API that shows no cut, when it
     /// was ready (the moment pxsnap released).
     pub cut_at: Option<String>,
+    /// When pxsnap saw the snapshot ready, for an API whose object does not say when it became so.
+    pub ready_seen_at: Option<String>,
     /// Whether pxsnap deleted the object it gave up on.
     pub deleted: bool,
     pub error: Option<(Step, Error)>,
@@ -148,6 +150,7 @@ pub async fn take<S: Snapshotter>(
         latest: None,
         ending: Ending::NotCreated,
         cut_at: None,
+        ready_seen_at: None,
         deleted: false,
         error: None,
     };
@@ -332,7 +335,10 @@ impl<S: Snapshotter> Judge<'_, S> {
         match end {
             WatchEnd::Done(object) => {
                 taken.ending = match is_ready::<S>(&object) {
-                    true => Ending::Ready,
+                    true => {
+                        taken.ready_seen_at = Some(jiff::Timestamp::now().to_string());
+                        Ending::Ready
+                    }
                     // Released at the cut, and a signal came before readiness was awaited.
                     false => Ending::Interrupted,
                 };
