@@ -346,10 +346,9 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             StatusCode::OK,
             &discovery::api_versions(&sh.addr.to_string()),
         ),
-        Ok(Route::ApiGroupList) => json_value(
-            StatusCode::OK,
-            &discovery::api_group_list_without(&hidden),
-        ),
+        Ok(Route::ApiGroupList) => {
+            json_value(StatusCode::OK, &discovery::api_group_list_without(&hidden))
+        }
         Ok(Route::ApiGroup(g)) => match discovery::api_group(&g) {
             Some(v) => json_value(StatusCode::OK, &v),
             None => ApiError::NotServed.into_response(),

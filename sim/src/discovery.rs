@@ -117,7 +117,10 @@ fn group_doc(group: &str, versions: &[&str]) -> Value {
 /// Every served group (core excluded) with its versions, in discovery order.
 fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
     let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
-    for (g, v) in group_versions().into_iter().chain(reviews::group_versions()) {
+    for (g, v) in group_versions()
+        .into_iter()
+        .chain(reviews::group_versions())
+    {
         if g.is_empty() {
             continue;
         }

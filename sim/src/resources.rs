@@ -70,7 +70,19 @@ const CSI_GROUP_OLDER: &[&str] = &["v1beta1"];
 
 macro_rules! res {
     ($g:expr, $v:expr, $plural:expr, $singular:expr, $kind:expr, ns=$ns:expr, short=$short:expr, cat=$cat:expr, status=$st:expr, custom=$custom:expr) => {
-        res!($g, $v, $plural, $singular, $kind, ns = $ns, short = $short, cat = $cat, status = $st, custom = $custom, older = &[])
+        res!(
+            $g,
+            $v,
+            $plural,
+            $singular,
+            $kind,
+            ns = $ns,
+            short = $short,
+            cat = $cat,
+            status = $st,
+            custom = $custom,
+            older = &[]
+        )
     };
     ($g:expr, $v:expr, $plural:expr, $singular:expr, $kind:expr, ns=$ns:expr, short=$short:expr, cat=$cat:expr, status=$st:expr, custom=$custom:expr, older=$older:expr) => {
         ResourceDef {

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::managed_fields::FieldManager;
 use super::controllers::{DEFAULT_CLASS_ANNOTATION, DEFAULT_GROUP_CLASS_ANNOTATION};
+use super::managed_fields::FieldManager;
 use super::resources::{ResId, id};
 use super::scenario::{
     PX_CSI_DRIVER, PX_CSI_DRIVER_OLD, PX_IN_TREE, PodSpec, PvcSpec, Scenario, SnapshotClassSpec,
@@ -44,7 +44,12 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
         )?;
     }
     for vsc in &scenario.snapshot_classes {
-        seed_class(store, id::CSI_SNAPSHOTCLASSES, DEFAULT_CLASS_ANNOTATION, vsc)?;
+        seed_class(
+            store,
+            id::CSI_SNAPSHOTCLASSES,
+            DEFAULT_CLASS_ANNOTATION,
+            vsc,
+        )?;
     }
     if scenario.csi_group_snapshots {
         for vgsc in &scenario.group_snapshot_classes {

@@ -66,11 +66,16 @@ fn choose_class(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Result<ClassChoice, String
 /// `SetDefaultSnapshotClass`: the one default class whose driver is the PV's CSI driver.
 fn default_class(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Result<Value, String> {
     let driver = pv_driver(ctx, k, vs)?;
-    default_of_driver(ctx, id::CSI_SNAPSHOTCLASSES, DEFAULT_CLASS_ANNOTATION, &driver)
-        .map_err(|found| match found {
-            0 => "cannot find default snapshot class".to_string(),
-            n => format!("{n} default snapshot classes were found"),
-        })
+    default_of_driver(
+        ctx,
+        id::CSI_SNAPSHOTCLASSES,
+        DEFAULT_CLASS_ANNOTATION,
+        &driver,
+    )
+    .map_err(|found| match found {
+        0 => "cannot find default snapshot class".to_string(),
+        n => format!("{n} default snapshot classes were found"),
+    })
 }
 
 /// The class of `res` marked default (by `annotation`) for `driver`; Err(count) unless
@@ -226,10 +231,18 @@ fn cut(ctx: &Ctx, k: &ObjKey, class: &Value, pvc_name: &str) -> Result<bool, Cut
     };
     let handle = volume_id(&pv.value);
     let settings = ctx.settings();
-    if settings.hang_snapshots_of_pvcs.iter().any(|p| p == pvc_name) {
+    if settings
+        .hang_snapshots_of_pvcs
+        .iter()
+        .any(|p| p == pvc_name)
+    {
         return Err(CutError::Hung);
     }
-    if settings.fail_snapshots_of_pvcs.iter().any(|p| p == pvc_name) {
+    if settings
+        .fail_snapshots_of_pvcs
+        .iter()
+        .any(|p| p == pvc_name)
+    {
         return Err(CutError::Failed(driver_error(
             &handle,
             &format!("injected failure for PVC {pvc_name}"),
@@ -258,7 +271,13 @@ fn cut(ctx: &Ctx, k: &ObjKey, class: &Value, pvc_name: &str) -> Result<bool, Cut
     {
         return Err(CutError::Failed(e.to_string()));
     }
-    record(ctx, TimelineKind::SnapshotCut, k, pvc_name, is_cloud(class).then(|| "cloud".to_string()));
+    record(
+        ctx,
+        TimelineKind::SnapshotCut,
+        k,
+        pvc_name,
+        is_cloud(class).then(|| "cloud".to_string()),
+    );
     Ok(ctx.modify_status(k, |s| {
         s.insert("boundVolumeSnapshotContentName".into(), json!(content_name));
         s.insert("creationTime".into(), json!(util::now_rfc3339()));
@@ -321,7 +340,9 @@ fn driver_error(handle: &str, cause: &str) -> String {
 async fn finish(ctx: &Ctx, k: &ObjKey, pvc_name: &str, cloud: bool) -> Attempt {
     if cloud {
         if !ctx
-            .sleep(Duration::from_millis(ctx.settings().cloud_snapshot_delay_ms))
+            .sleep(Duration::from_millis(
+                ctx.settings().cloud_snapshot_delay_ms,
+            ))
             .await
         {
             return Attempt::Done;

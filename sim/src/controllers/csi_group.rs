@@ -23,7 +23,8 @@ use crate::timeline::{TimelineEvent, TimelineKind};
 use crate::util;
 
 /// The annotation that makes a VolumeGroupSnapshotClass its driver's default.
-pub const DEFAULT_GROUP_CLASS_ANNOTATION: &str = "groupsnapshot.storage.kubernetes.io/is-default-class";
+pub const DEFAULT_GROUP_CLASS_ANNOTATION: &str =
+    "groupsnapshot.storage.kubernetes.io/is-default-class";
 
 pub async fn run(ctx: &Ctx, k: &ObjKey) {
     ctx.reconcile(k, snapshot_delay, |g| async move {
@@ -58,7 +59,10 @@ struct Member {
 }
 
 fn attempt(ctx: &Ctx, k: &ObjKey, g: &Value) -> Result<Pass, String> {
-    let selector = g.pointer("/spec/source/selector").cloned().unwrap_or(Value::Null);
+    let selector = g
+        .pointer("/spec/source/selector")
+        .cloned()
+        .unwrap_or(Value::Null);
     let class_name = util::str_at(g, "/spec/volumeGroupSnapshotClassName").to_string();
     let members = if class_name.is_empty() {
         members(ctx, k, &selector)
@@ -131,7 +135,9 @@ fn class(ctx: &Ctx, k: &ObjKey, name: &str, members: &[Member]) -> Result<Value,
         format!("Failed to set default group snapshot class with error {cause}")
     })?;
     let chosen = util::name_of(&class).to_string();
-    ctx.modify(k, |v| v["spec"]["volumeGroupSnapshotClassName"] = json!(chosen));
+    ctx.modify(k, |v| {
+        v["spec"]["volumeGroupSnapshotClassName"] = json!(chosen)
+    });
     Ok(class)
 }
 
@@ -246,7 +252,9 @@ fn cut(ctx: &Ctx, k: &ObjKey, class: &Value, members: &[Member]) {
             "readyToUse": true,
             "restoreSize": content["status"]["restoreSize"],
         }));
-        let _ = sh.store.create(id::CSI_SNAPSHOTCONTENTS, "", content, &ctx.by);
+        let _ = sh
+            .store
+            .create(id::CSI_SNAPSHOTCONTENTS, "", content, &ctx.by);
         for kind in [TimelineKind::SnapshotCut, TimelineKind::SnapshotReady] {
             let mut ev = TimelineEvent::new(kind, &k.namespace);
             ev.object = Some(format!("volumesnapshots/{vs_name}"));
@@ -279,14 +287,19 @@ fn cut(ctx: &Ctx, k: &ObjKey, class: &Value, members: &[Member]) {
         .store
         .create(id::CSI_GROUP_SNAPSHOTCONTENTS, "", content, &ctx.by);
     let cut = ctx.modify_status(k, |s| {
-        s.insert("boundVolumeGroupSnapshotContentName".into(), json!(group_content));
+        s.insert(
+            "boundVolumeGroupSnapshotContentName".into(),
+            json!(group_content),
+        );
         s.insert("creationTime".into(), json!(now));
         s.insert("readyToUse".into(), json!(false));
         s.remove("error");
     });
-    if cut && ctx.modify_status(k, |s| {
-        s.insert("readyToUse".into(), json!(true));
-    }) {
+    if cut
+        && ctx.modify_status(k, |s| {
+            s.insert("readyToUse".into(), json!(true));
+        })
+    {
         let mut ev = TimelineEvent::new(TimelineKind::GroupReady, &k.namespace);
         ev.object = Some(format!("volumegroupsnapshots/{}", k.name));
         sh.timeline.record(ev);

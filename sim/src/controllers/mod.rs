@@ -160,8 +160,7 @@ fn on_deleted(sh: &Arc<Shared>, res: ResId, obj: &StoredObject) {
         id::CSI_GROUP_SNAPSHOTS => {
             // The garbage collector's part: members go with their group.
             delete_owned(sh, id::CSI_SNAPSHOTS, ns, obj.uid());
-            let content =
-                util::str_at(&obj.value, "/status/boundVolumeGroupSnapshotContentName");
+            let content = util::str_at(&obj.value, "/status/boundVolumeGroupSnapshotContentName");
             delete_unless_retained(sh, id::CSI_GROUP_SNAPSHOTCONTENTS, content);
         }
         id::PVCS => {
