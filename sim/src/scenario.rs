@@ -23,6 +23,9 @@ pub struct Scenario {
     /// CSI VolumeGroupSnapshotClasses (seeded only when `csiGroupSnapshots` is true; `default`
     /// marks them with `groupsnapshot.storage.kubernetes.io/is-default-class`).
     pub group_snapshot_classes: Vec<SnapshotClassSpec>,
+    /// Names of (group) snapshot classes whose `deletionPolicy` is `Retain` (deleting a
+    /// snapshot then leaves its content); every other class has `Delete`.
+    pub retain_snapshot_classes: Vec<String>,
     pub pvcs: Vec<PvcSpec>,
     pub pods: Vec<PodSpec>,
     pub controller: ControllerSettings,
@@ -67,6 +70,7 @@ impl Default for Scenario {
             server_version: KubeVersion::DEFAULT,
             snapshot_controller: true,
             group_snapshot_classes: Vec::new(),
+            retain_snapshot_classes: Vec::new(),
             csi_group_snapshots: false,
         }
     }
@@ -80,7 +84,7 @@ pub struct StorageClassSpec {
     pub parameters: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SnapshotClassSpec {
     pub name: String,
@@ -90,18 +94,15 @@ pub struct SnapshotClassSpec {
     pub parameters: BTreeMap<String, String>,
     /// Marks the class with `snapshot.storage.kubernetes.io/is-default-class: "true"`.
     pub default: bool,
-    /// `Delete` (the default) or `Retain`: whether deleting a snapshot deletes its content.
-    pub deletion_policy: String,
 }
 
-impl Default for SnapshotClassSpec {
-    fn default() -> Self {
+impl SnapshotClassSpec {
+    /// A non-default class of the Portworx CSI driver.
+    pub fn portworx(name: &str) -> SnapshotClassSpec {
         SnapshotClassSpec {
-            name: String::new(),
+            name: name.into(),
             driver: PX_CSI_DRIVER.into(),
-            parameters: BTreeMap::new(),
-            default: false,
-            deletion_policy: "Delete".into(),
+            ..SnapshotClassSpec::default()
         }
     }
 }
@@ -421,9 +422,8 @@ fn cassandra() -> Scenario {
             },
         ],
         snapshot_classes: vec![SnapshotClassSpec {
-            name: "px-csi-snapclass".into(),
             default: true,
-            ..SnapshotClassSpec::default()
+            ..SnapshotClassSpec::portworx("px-csi-snapclass")
         }],
         pvcs,
         pods,
@@ -439,7 +439,6 @@ pub const CASSANDRA_CSI_CLOUD_CRED: &str = "4b2a7c1e-9d3f-4e8a-b6c5-0f1e2d3c4b5a
 fn cassandra_csi() -> Scenario {
     let mut s = cassandra();
     s.snapshot_classes.push(SnapshotClassSpec {
-        name: "px-csi-cloud-snapclass".into(),
         parameters: labels(&[
             ("csi.openstorage.org/snapshot-type", "cloud"),
             (
@@ -447,12 +446,11 @@ fn cassandra_csi() -> Scenario {
                 CASSANDRA_CSI_CLOUD_CRED,
             ),
         ]),
-        ..SnapshotClassSpec::default()
+        ..SnapshotClassSpec::portworx("px-csi-cloud-snapclass")
     });
     s.group_snapshot_classes.push(SnapshotClassSpec {
-        name: "px-csi-group-snapclass".into(),
         default: true,
-        ..SnapshotClassSpec::default()
+        ..SnapshotClassSpec::portworx("px-csi-group-snapclass")
     });
     s.csi_group_snapshots = true;
     s.controller.cloud_snapshot_delay_ms = 3000;

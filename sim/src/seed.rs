@@ -46,6 +46,7 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
     for vsc in &scenario.snapshot_classes {
         seed_class(
             store,
+            scenario,
             id::CSI_SNAPSHOTCLASSES,
             DEFAULT_CLASS_ANNOTATION,
             vsc,
@@ -55,6 +56,7 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
         for vgsc in &scenario.group_snapshot_classes {
             seed_class(
                 store,
+                scenario,
                 id::CSI_GROUP_SNAPSHOTCLASSES,
                 DEFAULT_GROUP_CLASS_ANNOTATION,
                 vgsc,
@@ -98,6 +100,7 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
 /// driver's default.
 fn seed_class(
     store: &Store,
+    scenario: &Scenario,
     res: ResId,
     default_annotation: &str,
     class: &SnapshotClassSpec,
@@ -112,7 +115,10 @@ fn seed_class(
         json!({
             "metadata": meta,
             "driver": class.driver,
-            "deletionPolicy": class.deletion_policy,
+            "deletionPolicy": match scenario.retain_snapshot_classes.contains(&class.name) {
+                true => "Retain",
+                false => "Delete",
+            },
             "parameters": class.parameters,
         }),
         &FieldManager::named(SEEDED_BY),

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::stork::volume_id;
+use super::stork::{timeline, volume_id};
 use super::{Attempt, Ctx, ObjKey, quantity_bytes, snapshot_delay};
-use crate::resources::id;
+use crate::resources::{def, id};
 use crate::scenario::{PX_CSI_DRIVER, PX_CSI_DRIVER_OLD};
 use crate::timeline::{TimelineEvent, TimelineKind};
 use crate::util;
@@ -148,7 +148,8 @@ pub fn is_group_member(vs: &Value) -> bool {
         })
 }
 
-fn set_error(ctx: &Ctx, k: &ObjKey, msg: &str) -> Attempt {
+/// `update(Group)SnapshotErrorStatusWithEvent`: not ready, the error in the status, retried.
+pub fn status_error(ctx: &Ctx, k: &ObjKey, msg: &str) -> Attempt {
     let ok = ctx.modify_status(k, |s| {
         s.insert("readyToUse".into(), json!(false));
         s.insert(
@@ -160,7 +161,7 @@ fn set_error(ctx: &Ctx, k: &ObjKey, msg: &str) -> Attempt {
         return Attempt::Done;
     }
     let mut ev = TimelineEvent::new(TimelineKind::SnapshotError, &k.namespace);
-    ev.object = Some(format!("volumesnapshots/{}", k.name));
+    ev.object = Some(format!("{}/{}", def(k.res).plural, k.name));
     ev.detail = Some(msg.to_string());
     ctx.sh.timeline.record(ev);
     Attempt::Retry
@@ -170,7 +171,7 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
     let class = match choose_class(ctx, k, vs) {
         Ok(ClassChoice::Class(c)) => c,
         Ok(ClassChoice::GroupMember) => return Attempt::Done,
-        Err(msg) => return set_error(ctx, k, &msg),
+        Err(msg) => return status_error(ctx, k, &msg),
     };
     let driver = util::str_at(&class, "/driver").to_string();
     if driver != PX_CSI_DRIVER && driver != PX_CSI_DRIVER_OLD {
@@ -191,7 +192,7 @@ async fn attempt(ctx: &Ctx, k: &ObjKey, vs: &Value) -> Attempt {
         Ok(true) => finish(ctx, k, &pvc_name, cloud).await,
         Ok(false) => Attempt::Done,
         Err(CutError::Hung) => Attempt::Retry,
-        Err(CutError::Failed(msg)) => set_error(ctx, k, &msg),
+        Err(CutError::Failed(msg)) => status_error(ctx, k, &msg),
     }
 }
 
@@ -271,7 +272,7 @@ fn cut(ctx: &Ctx, k: &ObjKey, class: &Value, pvc_name: &str) -> Result<bool, Cut
     {
         return Err(CutError::Failed(e.to_string()));
     }
-    record(
+    timeline(
         ctx,
         TimelineKind::SnapshotCut,
         k,
@@ -352,7 +353,7 @@ async fn finish(ctx: &Ctx, k: &ObjKey, pvc_name: &str, cloud: bool) -> Attempt {
                 .current(k)
                 .map(|vs| bound_volume_handle(ctx, &vs.value))
                 .unwrap_or_default();
-            return set_error(
+            return status_error(
                 ctx,
                 k,
                 &driver_error(&handle, "cloud backup upload failed: injected failure"),
@@ -378,7 +379,7 @@ async fn finish(ctx: &Ctx, k: &ObjKey, pvc_name: &str, cloud: bool) -> Attempt {
         s.insert("readyToUse".into(), json!(true));
         s.remove("error");
     }) {
-        record(ctx, TimelineKind::SnapshotReady, k, pvc_name, None);
+        timeline(ctx, TimelineKind::SnapshotReady, k, pvc_name, None);
     }
     Attempt::Done
 }
@@ -391,12 +392,4 @@ fn bound_volume_handle(ctx: &Ctx, vs: &Value) -> String {
         .get(id::CSI_SNAPSHOTCONTENTS, "", content)
         .map(|c| util::str_at(&c.value, "/spec/source/volumeHandle").to_string())
         .unwrap_or_default()
-}
-
-fn record(ctx: &Ctx, kind: TimelineKind, k: &ObjKey, pvc: &str, detail: Option<String>) {
-    let mut ev = TimelineEvent::new(kind, &k.namespace);
-    ev.object = Some(format!("volumesnapshots/{}", k.name));
-    ev.pvc = Some(pvc.to_string());
-    ev.detail = detail;
-    ctx.sh.timeline.record(ev);
 }

@@ -13,7 +13,7 @@
 
 use serde_json::{Value, json};
 
-use super::csi::{SnapshotRef, content_object, default_of_driver};
+use super::csi::{SnapshotRef, content_object, default_of_driver, status_error};
 use super::stork::volume_id;
 use super::{Attempt, Ctx, ObjKey, snapshot_delay};
 use crate::resources::{CSI_GROUP, def, id};
@@ -37,7 +37,7 @@ pub async fn run(ctx: &Ctx, k: &ObjKey) {
         match attempt(ctx, k, &g.value) {
             Ok(Pass::Done) => Attempt::Done,
             Ok(Pass::Wait) => Attempt::Retry,
-            Err(msg) => set_error(ctx, k, &msg),
+            Err(msg) => status_error(ctx, k, &msg),
         }
     })
     .await
@@ -304,22 +304,4 @@ fn cut(ctx: &Ctx, k: &ObjKey, class: &Value, members: &[Member]) {
         ev.object = Some(format!("volumegroupsnapshots/{}", k.name));
         sh.timeline.record(ev);
     }
-}
-
-/// `updateGroupSnapshotErrorStatusWithEvent`: the error in the status, retried.
-fn set_error(ctx: &Ctx, k: &ObjKey, msg: &str) -> Attempt {
-    let written = ctx.modify_status(k, |s| {
-        s.insert(
-            "error".into(),
-            json!({"time": util::now_rfc3339(), "message": msg}),
-        );
-    });
-    if !written {
-        return Attempt::Done;
-    }
-    let mut ev = TimelineEvent::new(TimelineKind::SnapshotError, &k.namespace);
-    ev.object = Some(format!("volumegroupsnapshots/{}", k.name));
-    ev.detail = Some(msg.to_string());
-    ctx.sh.timeline.record(ev);
-    Attempt::Retry
 }

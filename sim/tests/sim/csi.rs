@@ -104,9 +104,8 @@ async fn default_class_is_the_pv_drivers_own_and_is_written_back() {
 async fn two_default_classes_for_a_driver_fail_the_snapshot() {
     let h = start(|s| {
         s.snapshot_classes.push(SnapshotClassSpec {
-            name: "px-csi-other-default".into(),
             default: true,
-            ..SnapshotClassSpec::default()
+            ..SnapshotClassSpec::portworx("px-csi-other-default")
         });
     });
     let vs = snapshots(h.client().await);
@@ -168,11 +167,9 @@ async fn a_hung_driver_never_cuts_until_released() {
 #[tokio::test]
 async fn retain_keeps_the_content_and_delete_removes_it() {
     let h = start(|s| {
-        s.snapshot_classes.push(SnapshotClassSpec {
-            name: "px-csi-retain".into(),
-            deletion_policy: "Retain".into(),
-            ..SnapshotClassSpec::default()
-        });
+        s.snapshot_classes
+            .push(SnapshotClassSpec::portworx("px-csi-retain"));
+        s.retain_snapshot_classes.push("px-csi-retain".into());
     });
     let client = h.client().await;
     let vs = snapshots(client.clone());
