@@ -305,6 +305,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// `group_version` (`group/version`) is not served.
+    pub fn api_group_missing(group_version: &str) -> Error {
+        Error::ApiGroupMissing {
+            group: group_version.to_string(),
+            group_name: group_version
+                .split('/')
+                .next()
+                .unwrap_or(group_version)
+                .to_string(),
+        }
+    }
+
     /// A signal ended a run whose post commands all succeeded (so far as is known yet).
     pub fn interrupted(signal: Signal) -> Error {
         Error::Interrupted {

@@ -270,6 +270,9 @@ fn hidden_groups(sh: &Shared) -> Vec<&'static str> {
     if !sh.scenario.csi_group_snapshots {
         hidden.push(super::resources::CSI_GROUP);
     }
+    if !sh.scenario.csi_snapshot_crds {
+        hidden.push(super::resources::CSI);
+    }
     hidden
 }
 

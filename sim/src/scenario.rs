@@ -53,6 +53,10 @@ pub struct Scenario {
     /// runs with the snapshot-controller. With `false` (the default) discovery leaves the group
     /// out and its URLs answer 404, as on a cluster without those CRDs.
     pub csi_group_snapshots: bool,
+    /// Whether the CSI snapshot CRDs (`snapshot.storage.k8s.io`) are installed. With `false`
+    /// (a cluster without the external-snapshotter) the group is not served: discovery leaves
+    /// it out and its URLs answer 404.
+    pub csi_snapshot_crds: bool,
 }
 
 impl Default for Scenario {
@@ -72,6 +76,7 @@ impl Default for Scenario {
             group_snapshot_classes: Vec::new(),
             retain_snapshot_classes: Vec::new(),
             csi_group_snapshots: false,
+            csi_snapshot_crds: true,
         }
     }
 }

@@ -115,6 +115,9 @@ mod tests {
         let uploading = with(serde_json::json!({
             "creationTime": "2026-01-01T00:00:00Z", "error": {"message": "upload failed"},
         }));
-        assert!(matches!(Csi::stage(&uploading), Stage::Cut { error: Some(_), .. }));
+        assert!(matches!(
+            Csi::stage(&uploading),
+            Stage::Cut { error: Some(_), .. }
+        ));
     }
 }

@@ -204,7 +204,10 @@ pub fn pick(
 ) -> Result<PortworxClass, ClassProblem> {
     let classes = PortworxClasses::from_classes(all);
     if let Some(named) = named {
-        let Some(found) = all.iter().find(|c| c.metadata.name.as_deref() == Some(named)) else {
+        let Some(found) = all
+            .iter()
+            .find(|c| c.metadata.name.as_deref() == Some(named))
+        else {
             return Err(ClassProblem::Missing(named.to_string()));
         };
         if found.driver != driver {

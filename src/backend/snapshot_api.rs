@@ -114,7 +114,9 @@ pub enum Decision {
     Stork,
     /// CSI, with the class to name; `None` lets the snapshot-controller pick the driver's
     /// default (classes could not be listed).
-    Csi { class: Option<PortworxClass> },
+    Csi {
+        class: Option<PortworxClass>,
+    },
 }
 
 /// A decision, and what the user should be told about it (one `note:` line).
@@ -147,15 +149,19 @@ pub fn decide(
             )));
         }
         (Volume::PortworxInTree, Preference::Auto) => {
+            // Only STORK's API takes an in-tree volume: its absence is said as for `--api stork`.
             return match offer.stork_served {
                 true => Ok(stork(None)),
-                false => Err(not_usable(pvc, "an in-tree portworxVolume needs STORK's snapshot API (volumesnapshot.external-storage.k8s.io/v1), which is not served: install STORK")),
+                false => Err(Error::api_group_missing(STORK_SNAPSHOT_GROUP_VERSION)),
             };
         }
         (Volume::PortworxCsi { driver }, _) => driver.as_str(),
         // check_pvc refuses every other volume before pxsnap gets here.
         (Volume::OtherCsi { .. } | Volume::Other, _) => {
-            return Err(not_usable(pvc, &format!("{} is not a Portworx volume", volume.describe())));
+            return Err(not_usable(
+                pvc,
+                &format!("{} is not a Portworx volume", volume.describe()),
+            ));
         }
     };
     let only_csi = preference == Preference::Only(SnapshotApi::Csi);
@@ -170,7 +176,13 @@ pub fn decide(
         }
         Classes::NotServed => {
             let missing = "the CSI snapshot API (snapshot.storage.k8s.io/v1) is not served";
-            return fall_back(pvc, only_csi, offer.stork_served, missing, "install the external-snapshotter CRDs and snapshot-controller (Portworx operator: spec.csi.installSnapshotController: true)");
+            return fall_back(
+                pvc,
+                only_csi,
+                offer.stork_served,
+                missing,
+                "install the external-snapshotter CRDs and snapshot-controller (Portworx operator: spec.csi.installSnapshotController: true)",
+            );
         }
         Classes::Listed(all) => all,
     };
@@ -185,7 +197,10 @@ pub fn decide(
                 Wanted::Cloud { .. } => SnapshotType::Cloud,
             };
             let missing = format!("no {} VolumeSnapshotClass of driver {driver}", kind.label());
-            let fix = format!("an administrator can create one: {}", class_manifest_command(kind));
+            let fix = format!(
+                "an administrator can create one: {}",
+                class_manifest_command(kind)
+            );
             fall_back(pvc, only_csi, offer.stork_served, &missing, &fix)
         }
         Err(problem) => Err(Error::Usage(class_problem(driver, problem))),
@@ -211,7 +226,10 @@ pub async fn offer(cluster: &Cluster, preference: Preference, volume: &Volume) -
             Err(err) => return Err(err),
         };
     }
-    offer.stork_served = match cluster.require_api_group(STORK_SNAPSHOT_GROUP_VERSION).await {
+    offer.stork_served = match cluster
+        .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+        .await
+    {
         Ok(()) => true,
         Err(Error::ApiGroupMissing { .. }) => false,
         Err(err) => return Err(err),
@@ -264,7 +282,10 @@ fn class_problem(driver: &str, problem: ClassProblem) -> String {
         ClassProblem::Missing(name) => format!(
             "--class {name}: no VolumeSnapshotClass of that name (kubectl get volumesnapshotclasses)"
         ),
-        ClassProblem::OtherDriver { class, driver: other } => format!(
+        ClassProblem::OtherDriver {
+            class,
+            driver: other,
+        } => format!(
             "--class {class}: that class is of driver {other}, not of the PVC's driver {driver}"
         ),
         ClassProblem::WrongType { class, is } => format!(

@@ -264,10 +264,11 @@ pub async fn run_job(
         ),
         Err(err) => Err(err),
     };
-    let decided = match decided.and_then(|d| refuse_stork_only_flags(&d.decision, &job.kind).map(|_| d)) {
-        Ok(decided) => decided,
-        Err(err) => return result.fail(Step::Config, err),
-    };
+    let decided =
+        match decided.and_then(|d| refuse_stork_only_flags(&d.decision, &job.kind).map(|_| d)) {
+            Ok(decided) => decided,
+            Err(err) => return result.fail(Step::Config, err),
+        };
     if let Some(note) = &decided.note {
         progress.println(&format!("note: {note}"));
     }
@@ -301,7 +302,9 @@ pub async fn run_job(
         }
         Decision::Csi { class } => {
             result.snapshot.class = class.as_ref().map(|c| c.name.clone());
-            let retain = class.as_ref().is_some_and(|c| c.deletion_policy == "Retain");
+            let retain = class
+                .as_ref()
+                .is_some_and(|c| c.deletion_policy == "Retain");
             let object = csi::build(&CsiRequest {
                 name: result.snapshot.name.clone(),
                 namespace: namespace.clone(),
@@ -324,7 +327,9 @@ fn refuse_stork_only_flags(decision: &Decision, kind: &SnapshotKind) -> Result<(
         return Ok(());
     };
     let refused = match (cloud.incremental_count, cloud.delete_local) {
-        (Some(_), _) => "--incremental-count has no CSI equivalent: set the class parameter csi.openstorage.org/snapshot-incremental-count instead, or use --api stork",
+        (Some(_), _) => {
+            "--incremental-count has no CSI equivalent: set the class parameter csi.openstorage.org/snapshot-incremental-count instead, or use --api stork"
+        }
         (None, true) => "--delete-local has no CSI equivalent; use --api stork to keep it",
         (None, false) => return Ok(()),
     };
@@ -342,7 +347,10 @@ fn warn_retained(result: &mut SnapResult) {
     };
     let delete_with = match &result.snapshot.snapshot_data {
         Some(content) => format!("kubectl delete volumesnapshotcontent {content}"),
-        None => "kubectl get volumesnapshotcontents, then kubectl delete volumesnapshotcontent NAME".to_string(),
+        None => {
+            "kubectl get volumesnapshotcontents, then kubectl delete volumesnapshotcontent NAME"
+                .to_string()
+        }
     };
     let warning = format!(
         "class {:?} has deletionPolicy Retain: {content} and the snapshot's data stay; to delete them: {delete_with}",
@@ -451,8 +459,7 @@ impl Reported for StorkVolumeSnapshot {
         report.status = Status::from(&self.phase());
         report.created_at = created_at(&self.metadata);
         report.ready_at = self.ready_at();
-        report.snapshot_data =
-            Some(self.spec.snapshot_data_name.clone()).filter(|s| !s.is_empty());
+        report.snapshot_data = Some(self.spec.snapshot_data_name.clone()).filter(|s| !s.is_empty());
     }
 }
 

@@ -224,14 +224,9 @@ impl Cluster {
             .await?;
         match found {
             Ok(_) => Ok(()),
-            Err(kube::Error::Api(status)) if status.code == 404 => Err(Error::ApiGroupMissing {
-                group: group_version.to_string(),
-                group_name: group_version
-                    .split('/')
-                    .next()
-                    .unwrap_or(group_version)
-                    .to_string(),
-            }),
+            Err(kube::Error::Api(status)) if status.code == 404 => {
+                Err(Error::api_group_missing(group_version))
+            }
             Err(other) => Err(self.error(other, "discover", group_version, None)),
         }
     }

@@ -19,11 +19,11 @@ const SNAPSHOT_GET: &str = "get volumesnapshot.volumesnapshot.external-storage.k
 /// first (the one that meets the silence).
 const COMMANDS: [(&str, &str); 7] = [
     (
-        "snap cassandra-data --pre true --post true",
+        "snap cassandra-data --api stork --pre true --post true",
         STORK_DISCOVERY,
     ),
     (
-        "cloud-snap cassandra-data --pre true --post true",
+        "cloud-snap cassandra-data --api stork --pre true --post true",
         STORK_DISCOVERY,
     ),
     (
@@ -121,7 +121,7 @@ fn the_call_that_never_answers_is_the_one_named() {
 /// subcommand says STORK is missing, in one line, exit 1.
 #[test]
 fn every_subcommand_without_storks_crds_asks_whether_stork_is_installed() {
-    let mut scenario = Scenario::builtin("cassandra").expect("scenario");
+    let mut scenario = Scenario::builtin("cassandra-intree").expect("scenario");
     scenario.stork_crds = false;
     let sim = SimHandle::start(scenario);
     for (line, _) in COMMANDS {

@@ -11,6 +11,7 @@ mod bad_input;
 mod client;
 mod clone;
 mod cloud_snap_e2e;
+mod csi_snap;
 mod doctor;
 mod floors;
 mod generated_files;

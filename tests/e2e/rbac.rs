@@ -101,7 +101,7 @@ fn v1_35() -> KubeVersion {
 
 /// [`cluster_with`] on an API server of version `version`.
 fn cluster_of(version: KubeVersion, rules: Vec<RuleSpec>) -> SimHandle {
-    let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
+    let mut scenario = Scenario::builtin("cassandra-intree").expect("built-in scenario");
     scenario.server_version = version;
     scenario.controller.cloud_snapshot_delay_ms = 300;
     scenario.users = vec![UserSpec {

@@ -21,13 +21,21 @@ pub const SNAP_FLUSH_AND_THAW: &[&str] = &[
     "echo thawed",
 ];
 
+/// The cassandra workload on in-tree `portworxVolume` PVs, where `--api auto` takes STORK's API:
+/// the scenario of the tests of STORK's path. CSI's tests use [`cassandra_csi`].
 pub fn cassandra() -> SimHandle {
-    SimHandle::cassandra()
+    SimHandle::start(Scenario::builtin("cassandra-intree").expect("built-in scenario"))
 }
 
-/// The built-in scenario with other controller settings.
+/// The same workload on Portworx CSI PVs, with a default local class, a cloud class whose
+/// upload takes seconds, and the CSI group API.
+pub fn cassandra_csi() -> SimHandle {
+    SimHandle::start(Scenario::builtin("cassandra-csi").expect("built-in scenario"))
+}
+
+/// [`cassandra`] with other controller settings.
 pub fn cassandra_with(settings: impl FnOnce(&mut ControllerSettings)) -> SimHandle {
-    let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
+    let mut scenario = Scenario::builtin("cassandra-intree").expect("built-in scenario");
     settings(&mut scenario.controller);
     SimHandle::start(scenario)
 }

@@ -139,7 +139,9 @@ fn yaml_report_quotes_timestamps_and_keeps_field_order() {
         assert!(text.contains(quoted), "{quoted} in {text}");
     }
     assert!(
-        text.starts_with("kind: SnapResult\nsnapshot:\n  name: "),
+        text.starts_with(
+            "kind: SnapResult\nsnapshot:\n  apiVersion: volumesnapshot.external-storage.k8s.io/v1\n  kind: VolumeSnapshot\n  name: "
+        ),
         "{text}"
     );
     let parsed: Value = serde_norway::from_str(&text).expect("YAML");
@@ -937,7 +939,7 @@ fn connection_and_credential_errors_are_one_line() {
 
 #[test]
 fn forbidden_names_the_verb_and_resource() {
-    let mut scenario = Scenario::builtin("cassandra").expect("scenario");
+    let mut scenario = Scenario::builtin("cassandra-intree").expect("scenario");
     // From 1.35 `get` on everything no longer lets a reader exec (before, a WebSocket exec
     // needed only `get pods/exec`).
     scenario.server_version = "v1.35.0".to_string().try_into().expect("a version");
@@ -975,7 +977,8 @@ fn forbidden_names_the_verb_and_resource() {
 
 #[test]
 fn a_cluster_without_stork_says_so() {
-    let mut scenario = Scenario::builtin("cassandra").expect("scenario");
+    // In-tree volumes: only STORK's API can snapshot them.
+    let mut scenario = Scenario::builtin("cassandra-intree").expect("scenario");
     scenario.stork_crds = false;
     let sim = SimHandle::start(scenario);
     let out = pxsnap(&sim, &["snap", "cassandra-data"]);
