@@ -199,7 +199,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__cloud__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --cred-id --pre --post --container --hook-timeout --allow-no-pods --parallel --incremental-count --delete-local --timeout --name --no-wait --force --dry-run --label --keep-failed --api --class --cut-timeout --release-at --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --cred-id --pre --post --container --hook-timeout --allow-no-pods --parallel --incremental-count --delete-local --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,12 +249,12 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --api)
-                    COMPREPLY=($(compgen -W "auto csi stork" -- "${cur}"))
-                    return 0
-                    ;;
                 --class)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "auto csi stork" -- "${cur}"))
                     return 0
                     ;;
                 --cut-timeout)
@@ -525,7 +525,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__group__subcmd__snap)
-            opts="-l -c -n -o -v -q -h -V --selector --pre --post --container --hook-timeout --allow-no-pods --parallel --name --restore-namespaces --max-retries --cloud --cred-id --timeout --dry-run --keep-failed --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-l -c -n -o -v -q -h -V --selector --pre --post --container --hook-timeout --allow-no-pods --parallel --name --restore-namespaces --max-retries --cloud --cred-id --timeout --dry-run --keep-failed --group-class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -581,6 +581,22 @@ _pxsnap() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group-class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "auto csi stork" -- "${cur}"))
+                    return 0
+                    ;;
+                --cut-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --release-at)
+                    COMPREPLY=($(compgen -W "cut ready" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -843,7 +859,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --pre --post --container --hook-timeout --allow-no-pods --parallel --timeout --name --no-wait --force --dry-run --label --keep-failed --api --class --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --pre --post --container --hook-timeout --allow-no-pods --parallel --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,12 +901,12 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --api)
-                    COMPREPLY=($(compgen -W "auto csi stork" -- "${cur}"))
-                    return 0
-                    ;;
                 --class)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "auto csi stork" -- "${cur}"))
                     return 0
                     ;;
                 --cut-timeout)

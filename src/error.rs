@@ -92,6 +92,10 @@ pub enum Error {
     #[error("PVC {pvc:?} cannot be snapshotted: {why}")]
     NoSnapshotApi { pvc: String, why: String },
 
+    /// No group snapshot API of pxsnap's is set up for the selected PVCs.
+    #[error("the PVCs selected by {selector} cannot be snapshotted together: {why}")]
+    NoGroupSnapshotApi { selector: String, why: String },
+
     #[error("PVC {pvc:?} not found in namespace {namespace:?}")]
     PvcNotFound { pvc: String, namespace: String },
 
@@ -353,6 +357,7 @@ impl Error {
             | Error::Forbidden { .. }
             | Error::ApiGroupMissing { .. }
             | Error::NoSnapshotApi { .. }
+            | Error::NoGroupSnapshotApi { .. }
             | Error::PvcNotFound { .. }
             | Error::PvcNotBound { .. }
             | Error::NotPortworx { .. }

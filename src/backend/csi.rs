@@ -49,21 +49,26 @@ pub fn build(request: &CsiRequest) -> CsiVolumeSnapshot {
 /// CSI's VolumeSnapshot.
 pub struct Csi;
 
+/// What a CSI object's status means to the pipeline (a group's as a single snapshot's). An
+/// error before the cut fails at once: the snapshot-controller would retry, but no application
+/// may stay frozen through its retries.
+pub fn stage_of(progress: CsiProgress) -> Stage {
+    match progress {
+        CsiProgress::NotCut { error: None } => Stage::Pending(None),
+        CsiProgress::NotCut { error: Some(e) } => Stage::Failed(Some(e)),
+        CsiProgress::Cut { at, error } => Stage::Cut { at, error },
+        CsiProgress::Ready { cut_at } => Stage::Ready { cut_at },
+    }
+}
+
 impl Snapshotter for Csi {
     type Object = CsiVolumeSnapshot;
     const RESOURCE: &'static str = RESOURCE;
     const NOUN: &'static str = "snapshot";
     const SHOWS_CUT: bool = true;
 
-    /// An error before the cut fails the snapshot at once: the snapshot-controller would retry,
-    /// but no application may stay frozen through its retries.
     fn stage(snapshot: &CsiVolumeSnapshot) -> Stage {
-        match snapshot.progress() {
-            CsiProgress::NotCut { error: None } => Stage::Pending(None),
-            CsiProgress::NotCut { error: Some(e) } => Stage::Failed(Some(e)),
-            CsiProgress::Cut { at, error } => Stage::Cut { at, error },
-            CsiProgress::Ready { cut_at } => Stage::Ready { cut_at },
-        }
+        stage_of(snapshot.progress())
     }
 
     fn same_request(built: &CsiVolumeSnapshot, existing: &CsiVolumeSnapshot) -> bool {

@@ -8,10 +8,12 @@ use serde::Serialize;
 use crate::backend::csi_classes::{
     ClassProblem, PortworxClass, SnapshotType, Wanted, class_manifest_command, pick,
 };
+use crate::backend::csi_group::{self, GroupApi, GroupClass};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::csi_resources::VolumeSnapshotClass;
-use crate::k8s::resources::STORK_SNAPSHOT_GROUP_VERSION;
+use crate::k8s::csi_resources::{V1beta1, V1beta2};
+use crate::k8s::resources::{STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION};
 
 /// CSI driver names Portworx has used; the old one still appears on long-lived clusters.
 pub const PORTWORX_CSI_DRIVERS: [&str; 2] = ["pxd.portworx.com", "com.openstorage.pxd"];
@@ -295,6 +297,156 @@ fn class_problem(driver: &str, problem: ClassProblem) -> String {
                 SnapshotType::Local => "snap",
                 SnapshotType::Cloud => "cloud-snap",
             }
+        ),
+    }
+}
+
+/// What the cluster offers for a group snapshot, read once per run.
+#[derive(Debug, Clone)]
+pub struct GroupOffer {
+    pub stork_served: bool,
+    /// The served CSI group API and its classes; `None` when it is not served.
+    pub csi: Option<(GroupApi, Vec<GroupClass>)>,
+}
+
+/// The API a group snapshot is taken through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupDecision {
+    Stork,
+    Csi { api: GroupApi, class: String },
+}
+
+/// Reads what the cluster offers for a group of `volumes`, as much as the choice needs.
+pub async fn group_offer(cluster: &Cluster, volumes: &[(String, Volume)]) -> Result<GroupOffer> {
+    let stork_served = match cluster.require_api_group(STORK_GROUP_VERSION).await {
+        Ok(()) => true,
+        Err(Error::ApiGroupMissing { .. }) => false,
+        Err(err) => return Err(err),
+    };
+    let all_csi = volumes
+        .iter()
+        .all(|(_, v)| matches!(v, Volume::PortworxCsi { .. }));
+    let csi = match all_csi {
+        false => None,
+        true => match csi_group::served_version(cluster).await? {
+            None => None,
+            Some(GroupApi::V1beta2) => Some((
+                GroupApi::V1beta2,
+                csi_group::classes::<V1beta2>(cluster).await?,
+            )),
+            Some(GroupApi::V1beta1) => Some((
+                GroupApi::V1beta1,
+                csi_group::classes::<V1beta1>(cluster).await?,
+            )),
+        },
+    };
+    Ok(GroupOffer { stork_served, csi })
+}
+
+/// The API a group snapshot of `volumes` goes through. CSI's VolumeGroupSnapshot only when
+/// every PVC is Portworx CSI of one driver, the group API is served and a class of that driver
+/// exists (CSI groups are local snapshots); STORK's GroupVolumeSnapshot otherwise, which takes
+/// both kinds of Portworx volume, with a note saying why.
+pub fn decide_group(
+    selector: &str,
+    volumes: &[(String, Volume)],
+    preference: Preference,
+    offer: &GroupOffer,
+    named_class: Option<&str>,
+    cloud: bool,
+) -> Result<(GroupDecision, Option<String>)> {
+    if preference == Preference::Only(SnapshotApi::Stork) {
+        return Ok((GroupDecision::Stork, None));
+    }
+    let only_csi = preference == Preference::Only(SnapshotApi::Csi);
+    let in_tree: Vec<&str> = volumes
+        .iter()
+        .filter(|(_, v)| !matches!(v, Volume::PortworxCsi { .. }))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let mut drivers: Vec<&str> = volumes
+        .iter()
+        .filter_map(|(_, v)| match v {
+            Volume::PortworxCsi { driver } => Some(driver.as_str()),
+            _ => None,
+        })
+        .collect();
+    drivers.sort_unstable();
+    drivers.dedup();
+    let not_csi = |why: String| -> Result<(GroupDecision, Option<String>)> {
+        match (only_csi, offer.stork_served) {
+            (true, _) => Err(Error::Usage(format!(
+                "--api csi: {why}; use --api stork or --api auto"
+            ))),
+            (false, true) => Ok((
+                GroupDecision::Stork,
+                Some(format!("{why}; using STORK's GroupVolumeSnapshot")),
+            )),
+            (false, false) => Err(Error::api_group_missing(STORK_GROUP_VERSION)),
+        }
+    };
+    match (in_tree.is_empty(), drivers.is_empty(), only_csi) {
+        (true, _, _) => {}
+        // Only STORK's API takes in-tree volumes: nothing to say unless CSI was asked for.
+        (false, true, false) => {
+            return match offer.stork_served {
+                true => Ok((GroupDecision::Stork, None)),
+                false => Err(Error::api_group_missing(STORK_GROUP_VERSION)),
+            };
+        }
+        (false, true, true) => {
+            return not_csi(format!(
+                "the selector matches in-tree portworxVolume PVCs ({}), which CSI cannot snapshot",
+                in_tree.join(", ")
+            ));
+        }
+        (false, false, _) => {
+            return not_csi(format!(
+                "the selector matches both CSI and in-tree portworxVolume PVCs (in-tree: {})",
+                in_tree.join(", ")
+            ));
+        }
+    }
+    let [driver] = drivers.as_slice() else {
+        return not_csi(format!(
+            "the selector matches PVCs of several CSI drivers ({})",
+            drivers.join(", ")
+        ));
+    };
+    if cloud {
+        return not_csi("CSI group snapshots are local only".to_string());
+    }
+    let missing = |what: String, fix: &str| -> Result<(GroupDecision, Option<String>)> {
+        match (only_csi, offer.stork_served) {
+            (false, true) => Ok((
+                GroupDecision::Stork,
+                Some(format!(
+                    "the selected PVCs are Portworx CSI volumes, but {what}; using STORK's GroupVolumeSnapshot"
+                )),
+            )),
+            (true, _) => Err(Error::NoGroupSnapshotApi {
+                selector: selector.to_string(),
+                why: format!("{what}; {fix}"),
+            }),
+            (false, false) => Err(Error::NoGroupSnapshotApi {
+                selector: selector.to_string(),
+                why: format!(
+                    "{what}, and STORK's GroupVolumeSnapshot API is not served either; {fix}"
+                ),
+            }),
+        }
+    };
+    let Some((api, classes)) = &offer.csi else {
+        return missing(
+            "the CSI group snapshot API (groupsnapshot.storage.k8s.io) is not served".to_string(),
+            "install the external-snapshotter's group snapshot CRDs and enable the snapshot-controller's group snapshot feature",
+        );
+    };
+    match csi_group::pick_class(classes, driver, named_class)? {
+        Some(class) => Ok((GroupDecision::Csi { api: *api, class }, None)),
+        None => missing(
+            format!("no VolumeGroupSnapshotClass of driver {driver}"),
+            "an administrator can create one (kind VolumeGroupSnapshotClass, driver pxd.portworx.com, deletionPolicy Delete)",
         ),
     }
 }

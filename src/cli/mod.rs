@@ -296,6 +296,9 @@ pub struct SnapshotOptions {
     /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
+    /// VolumeSnapshotClass of a CSI snapshot (default: the driver's default local class; for cloud-snap its cloud class)
+    #[arg(long, value_name = "NAME")]
+    pub class: Option<String>,
     #[command(flatten)]
     pub api: ApiArgs,
 }
@@ -303,12 +306,9 @@ pub struct SnapshotOptions {
 /// Which snapshot API takes the snapshot, and how a CSI one releases the application.
 #[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
-    /// Snapshot API: auto (CSI where the PVC is Portworx CSI and a class fits, else STORK's), csi or stork
+    /// Snapshot API: auto (CSI where the PVCs are Portworx CSI and a class fits, else STORK's), csi or stork
     #[arg(long, value_enum, default_value_t = ApiChoice::Auto, value_name = "API")]
     pub api: ApiChoice,
-    /// VolumeSnapshotClass of a CSI snapshot (default: the driver's default local class; for cloud-snap its cloud class)
-    #[arg(long, value_name = "NAME")]
-    pub class: Option<String>,
     /// The most the application stays frozen waiting for a CSI snapshot to be cut
     #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
     pub cut_timeout: Duration,
@@ -420,6 +420,11 @@ pub struct GroupSnapArgs {
     /// Keep a group that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
+    /// VolumeGroupSnapshotClass of a CSI group snapshot (default: the driver's default group class)
+    #[arg(long, value_name = "NAME")]
+    pub group_class: Option<String>,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 /// `key=value`, checked the way Kubernetes checks labels, so a typo is a usage error before

@@ -77,9 +77,9 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
             dry_run: false,
             labels: Vec::new(),
             keep_failed: false,
+            class: None,
             api: ApiArgs {
                 api: ApiChoice::Stork,
-                class: None,
                 cut_timeout: std::time::Duration::from_secs(60),
                 release_at: ReleaseChoice::Cut,
             },

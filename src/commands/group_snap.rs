@@ -10,10 +10,17 @@ use std::time::Duration;
 use serde::Serialize;
 use tabled::{Table, Tabled};
 
+use crate::backend::csi::Csi;
+use crate::backend::csi_group::{self, CsiGroup, CsiGroupRequest, GroupApi};
 use crate::backend::group::{self, GroupKind, GroupRequest, StorkGroup};
+use crate::backend::snapshot_api::{
+    GroupDecision, Preference, SnapshotApi, decide_group, group_offer,
+};
+use crate::backend::snapshotter::{Snapshotter, Stage};
 use crate::cli::{GlobalArgs, GroupSnapArgs};
-use crate::error::Step;
+use crate::error::{Error, Step};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::{CsiGroupSnapshot, GroupVersion, V1beta1, V1beta2};
 use crate::k8s::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION};
 use crate::output::report::{
     ErrorReport, Fallible, Outcome, Report, hooks_table, plain_table, summary,
@@ -22,10 +29,11 @@ use crate::output::status::Status;
 use crate::pipeline::hooks::HookRecord;
 use crate::pipeline::locate::Located;
 use crate::pipeline::quiesce::FreezeWindow;
+use crate::pipeline::run::HookOptions;
 use crate::pipeline::run::{check_selected, hook_plan, locate_targets};
-use crate::pipeline::snapshot::{Ending, Job, ReleaseAt, take};
-use crate::progress::Progress;
-use crate::signals::Signals;
+use crate::pipeline::snapshot::{Ending, Job, take};
+use crate::progress::{Progress, warn_and_record};
+use crate::signals::{AfterRelease, Signals};
 
 /// How `-o name` spells a GroupVolumeSnapshot, as kubectl does.
 const GROUP_RESOURCE: &str = "groupvolumesnapshot.stork.libopenstorage.org";
@@ -49,6 +57,13 @@ pub struct GroupSnapResult {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupReport {
+    /// The group API used: `stork.libopenstorage.org/v1alpha1` (STORK's GroupVolumeSnapshot) or
+    /// `groupsnapshot.storage.k8s.io/v1beta2|v1beta1` (CSI's VolumeGroupSnapshot).
+    pub api_version: String,
+    pub kind: String,
+    /// How `-o name` spells the resource.
+    #[serde(skip)]
+    name_resource: &'static str,
     pub name: String,
     pub namespace: String,
     /// The matchLabels the group selects PVCs by.
@@ -63,6 +78,12 @@ pub struct GroupReport {
     pub stage: String,
     pub num_retries: u32,
     pub created_at: Option<String>,
+    /// When every member was cut: CSI's `status.creationTime`; on STORK's API, which shows no
+    /// cut, not known.
+    pub cut_at: Option<String>,
+    /// The VolumeGroupSnapshotClass of a CSI group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
     pub restore_namespaces: Vec<String>,
@@ -186,7 +207,7 @@ impl Report for GroupSnapResult {
         if matches!(self.group.status, Status::NotCreated | Status::Planned) || self.group.deleted {
             return Vec::new();
         }
-        vec![format!("{GROUP_RESOURCE}/{}", self.group.name)]
+        vec![self.group.name_output()]
     }
 }
 
@@ -236,15 +257,39 @@ pub async fn run(
     };
     let namespace = cluster.namespace.clone();
     result.group.namespace = namespace.clone();
-    if let Err(err) = cluster.require_api_group(STORK_GROUP_VERSION).await {
+    let preference = args.api.api.preference();
+    // Pinned to STORK's API, its absence is the first thing to say, before any PVC is read.
+    if preference == Preference::Only(SnapshotApi::Stork)
+        && let Err(err) = cluster.require_api_group(STORK_GROUP_VERSION).await
+    {
         return result.fail(Step::Config, err);
     }
     progress.step(format!("checking the PVCs selected by {selector}"));
-    let pvcs: Vec<String> = match check_selected(&cluster, &namespace, &selector).await {
-        Ok(pvcs) => pvcs.into_iter().filter_map(|p| p.metadata.name).collect(),
+    let volumes = match check_selected(&cluster, &namespace, &selector).await {
+        Ok(volumes) => volumes,
         Err(err) => return result.fail(Step::Pvc, err),
     };
+    let pvcs: Vec<String> = volumes.iter().map(|(name, _)| name.clone()).collect();
     result.group.pvcs = pvcs.clone();
+    let decided = match group_offer(&cluster, &volumes).await {
+        Ok(offer) => decide_group(
+            &selector,
+            &volumes,
+            preference,
+            &offer,
+            args.group_class.as_deref(),
+            args.cloud,
+        ),
+        Err(err) => Err(err),
+    };
+    let (decision, note) =
+        match decided.and_then(|d| refuse_stork_only_flags(&d.0, args).map(|_| d)) {
+            Ok(decided) => decided,
+            Err(err) => return result.fail(Step::Config, err),
+        };
+    if let Some(note) = &note {
+        progress.println(&format!("note: {note}"));
+    }
     progress.step("locating pods");
     let located = match locate_targets(&cluster, &namespace, &pvcs, &hooks).await {
         Ok(located) => located,
@@ -254,66 +299,253 @@ pub async fn run(
     for warning in &result.warnings {
         progress.println(&format!("warning: {warning}"));
     }
-    let request = GroupRequest {
-        name: result.group.name.clone(),
-        namespace: namespace.clone(),
-        match_labels: result.group.selector.clone(),
-        restore_namespaces: args.restore_namespaces.clone(),
-        max_retries: args.max_retries,
-        kind,
+    let taking = Taking {
+        global,
+        args,
+        cluster: &cluster,
+        located: &located,
+        hooks: &hooks,
+        timeout,
+        progress,
     };
-    let object = group::build(&request);
-    if args.dry_run {
+    match decision {
+        GroupDecision::Stork => {
+            let object = group::build(&GroupRequest {
+                name: result.group.name.clone(),
+                namespace: namespace.clone(),
+                match_labels: result.group.selector.clone(),
+                restore_namespaces: args.restore_namespaces.clone(),
+                max_retries: args.max_retries,
+                kind,
+            });
+            taking.take::<StorkGroup>(object, result, signals).await
+        }
+        GroupDecision::Csi { api, class } => {
+            let request = CsiGroupRequest {
+                name: result.group.name.clone(),
+                namespace: namespace.clone(),
+                match_labels: result.group.selector.clone(),
+                class: Some(class.clone()),
+            };
+            result.group.class = Some(class);
+            match api {
+                GroupApi::V1beta2 => {
+                    let object = csi_group::build::<V1beta2>(&request);
+                    taking
+                        .take::<CsiGroup<V1beta2>>(object, result, signals)
+                        .await
+                }
+                GroupApi::V1beta1 => {
+                    let object = csi_group::build::<V1beta1>(&request);
+                    taking
+                        .take::<CsiGroup<V1beta1>>(object, result, signals)
+                        .await
+                }
+            }
+        }
+    }
+}
+
+/// Options only STORK's GroupVolumeSnapshot carries.
+fn refuse_stork_only_flags(decision: &GroupDecision, args: &GroupSnapArgs) -> Result<(), Error> {
+    if !matches!(decision, GroupDecision::Csi { .. }) {
+        return Ok(());
+    }
+    let refused = match (args.restore_namespaces.is_empty(), args.max_retries) {
+        (false, _) => {
+            "--restore-namespaces has no CSI equivalent (a CSI snapshot restores in its own namespace); use --api stork"
+        }
+        (true, 0) => return Ok(()),
+        (true, _) => {
+            "--max-retries has no CSI equivalent (the snapshot-controller retries by itself); use --api stork"
+        }
+    };
+    Err(Error::Usage(refused.to_string()))
+}
+
+/// What taking the group needs once the API is chosen, whichever API it is.
+struct Taking<'a> {
+    global: &'a GlobalArgs,
+    args: &'a GroupSnapArgs,
+    cluster: &'a Cluster,
+    located: &'a Located,
+    hooks: &'a HookOptions,
+    timeout: Duration,
+    progress: Progress,
+}
+
+impl Taking<'_> {
+    async fn take<S: Snapshotter>(
+        self,
+        object: S::Object,
+        mut result: GroupSnapResult,
+        signals: &mut Signals,
+    ) -> Outcome<GroupSnapResult>
+    where
+        S::Object: GroupReported,
+    {
+        let Taking {
+            global,
+            args,
+            cluster,
+            located,
+            hooks,
+            timeout,
+            progress,
+        } = self;
+        result.group.describe_api(&object);
+        if args.dry_run {
+            drop(progress);
+            let plan = crate::output::report::render_plan(
+                global.output,
+                "GroupSnapPlan",
+                located,
+                hooks,
+                &object,
+                result.group.name_output(),
+            );
+            result.group.status = Status::Planned;
+            return Outcome::planned(result, plan);
+        }
+        let plan = hook_plan(located, hooks);
+        if !hooks.pre.is_empty() {
+            progress.step(format!(
+                "running pre commands in {} container(s)",
+                plan.targets.len()
+            ));
+        }
+        let group_job = Job {
+            object,
+            hooks: plan,
+            timeout,
+            cut_timeout: args.api.cut_timeout,
+            release_at: args.api.release_at.release_at(),
+            no_wait: false,
+            keep_failed: args.keep_failed,
+            progress: &progress,
+            heartbeat: None,
+        };
+        let taken = take::<S>(cluster, group_job, signals, &mut result.warnings).await;
         drop(progress);
-        let plan = crate::output::report::render_plan(
-            global.output,
-            "GroupSnapPlan",
-            &located,
-            &hooks,
-            &object,
-            format!("{GROUP_RESOURCE}/{}", request.name),
-        );
-        result.group.status = Status::Planned;
-        return Outcome::planned(result, plan);
+        result.hooks = taken.hooks;
+        result.freeze = taken.freeze;
+        result.group.cut_at = taken.cut_at;
+        if let Some(group) = &taken.latest {
+            group.fill(&mut result);
+            if !taken.deleted {
+                group.children(cluster, &mut result, signals).await;
+            }
+        }
+        match taken.ending {
+            Ending::Ready => result.group.status = Status::Successful,
+            Ending::Failed => result.group.status = Status::Failed,
+            Ending::TimedOut => result.group.status = Status::TimedOut,
+            Ending::Deleted => result.group.status = Status::Deleted,
+            Ending::Interrupted => result.group.status = Status::Interrupted,
+            Ending::NotCreated | Ending::Created | Ending::WatchLost => {}
+        }
+        result.group.deleted = taken.deleted;
+        match taken.error {
+            Some((step, err)) => result.fail(step, err),
+            None => result.done(),
+        }
+    }
+}
+
+/// A group object as `GroupSnapResult` reports it.
+trait GroupReported {
+    /// `apiVersion`, `kind` and how `-o name` spells the resource.
+    fn api(&self) -> (&str, &str, &'static str);
+    fn fill(&self, result: &mut GroupSnapResult);
+    /// The member snapshots, where the group does not list them itself.
+    async fn children(
+        &self,
+        cluster: &Cluster,
+        result: &mut GroupSnapResult,
+        signals: &mut Signals,
+    );
+}
+
+impl GroupReported for GroupVolumeSnapshot {
+    fn api(&self) -> (&str, &str, &'static str) {
+        (&self.api_version, &self.kind, GROUP_RESOURCE)
     }
 
-    let plan = hook_plan(&located, &hooks);
-    if !hooks.pre.is_empty() {
-        progress.step(format!(
-            "running pre commands in {} container(s)",
-            plan.targets.len()
-        ));
+    fn fill(&self, result: &mut GroupSnapResult) {
+        result.fill(self);
     }
-    let group_job = Job {
-        object,
-        hooks: plan,
-        timeout,
-        cut_timeout: timeout,
-        release_at: ReleaseAt::Cut,
-        no_wait: false,
-        keep_failed: args.keep_failed,
-        progress: &progress,
-        heartbeat: None,
-    };
-    let taken = take::<StorkGroup>(&cluster, group_job, signals, &mut result.warnings).await;
-    drop(progress);
-    result.hooks = taken.hooks;
-    result.freeze = taken.freeze;
-    if let Some(group) = &taken.latest {
-        result.fill(group);
+
+    /// STORK lists the children in the group's status: nothing to read.
+    async fn children(&self, _: &Cluster, _: &mut GroupSnapResult, _: &mut Signals) {}
+}
+
+impl<V: GroupVersion> GroupReported for CsiGroupSnapshot<V> {
+    fn api(&self) -> (&str, &str, &'static str) {
+        (&self.api_version, &self.kind, csi_group::NAME_RESOURCE)
     }
-    match taken.ending {
-        Ending::Ready => result.group.status = Status::Successful,
-        Ending::Failed => result.group.status = Status::Failed,
-        Ending::TimedOut => result.group.status = Status::TimedOut,
-        Ending::Deleted => result.group.status = Status::Deleted,
-        Ending::Interrupted => result.group.status = Status::Interrupted,
-        Ending::NotCreated | Ending::Created | Ending::WatchLost => {}
+
+    fn fill(&self, result: &mut GroupSnapResult) {
+        result.group.status = match CsiGroup::<V>::stage(self) {
+            Stage::Ready { .. } => Status::Successful,
+            Stage::Failed(_) => Status::Failed,
+            Stage::Pending(_) | Stage::Cut { .. } => Status::InProgress,
+        };
+        result.group.created_at = self
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.to_string());
     }
-    result.group.deleted = taken.deleted;
-    match taken.error {
-        Some((step, err)) => result.fail(step, err),
-        None => result.done(),
+
+    /// The snapshot-controller makes one VolumeSnapshot per member, owned by the group, each
+    /// naming its PVC; read after the release, so a signal abandons the read.
+    async fn children(
+        &self,
+        cluster: &Cluster,
+        result: &mut GroupSnapResult,
+        signals: &mut Signals,
+    ) {
+        let mut after = AfterRelease::new(signals);
+        let members = match after.call(csi_group::members(cluster, self)).await {
+            Ok(Ok(members)) => members,
+            Ok(Err(err)) => {
+                let warning = format!(
+                    "cannot list the member snapshots of group snapshot {:?}: {err}",
+                    result.group.name
+                );
+                warn_and_record(&mut result.warnings, warning);
+                return;
+            }
+            Err(_signal) => return,
+        };
+        result.children = members
+            .iter()
+            .map(|member| ChildReport {
+                name: member.metadata.name.clone().unwrap_or_default(),
+                pvc: member.pvc().map(str::to_string),
+                volume_id: None,
+                status: match Csi::stage(member) {
+                    Stage::Ready { .. } => Status::Ready,
+                    Stage::Failed(_) => Status::Error,
+                    Stage::Pending(_) | Stage::Cut { .. } => Status::Pending,
+                },
+            })
+            .collect();
+    }
+}
+
+impl GroupReport {
+    /// Records which API the group goes through, from the object built for it.
+    fn describe_api(&mut self, object: &impl GroupReported) {
+        let (api_version, kind, name_resource) = object.api();
+        self.api_version = api_version.to_string();
+        self.kind = kind.to_string();
+        self.name_resource = name_resource;
+    }
+
+    /// `<resource>/<name>`, as kubectl's `-o name` prints it.
+    fn name_output(&self) -> String {
+        format!("{}/{}", self.name_resource, self.name)
     }
 }
 

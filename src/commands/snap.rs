@@ -260,7 +260,7 @@ pub async fn run_job(
             preference,
             &offer,
             wanted,
-            api.class.as_deref(),
+            job.options.class.as_deref(),
         ),
         Err(err) => Err(err),
     };

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, Time};
 use serde::{Deserialize, Serialize};
 
 use super::resources::{meta_without_managed_fields, null_as_default, static_resource};
@@ -143,22 +143,30 @@ pub enum CsiProgress {
     Ready { cut_at: Option<String> },
 }
 
+fn progress_of(
+    creation_time: Option<&Time>,
+    ready_to_use: Option<bool>,
+    error: Option<&CsiSnapshotError>,
+) -> CsiProgress {
+    let cut_at = creation_time.map(|t| t.0.to_string());
+    let error = error.map(|e| e.message.clone().unwrap_or_default());
+    if ready_to_use == Some(true) {
+        return CsiProgress::Ready { cut_at };
+    }
+    match cut_at {
+        Some(at) => CsiProgress::Cut { at, error },
+        None => CsiProgress::NotCut { error },
+    }
+}
+
 impl CsiVolumeSnapshot {
     pub fn progress(&self) -> CsiProgress {
         let status = self.status.as_ref();
-        let cut_at = status
-            .and_then(|s| s.creation_time.as_ref())
-            .map(|t| t.0.to_string());
-        let error = status
-            .and_then(|s| s.error.as_ref())
-            .map(|e| e.message.clone().unwrap_or_default());
-        if status.and_then(|s| s.ready_to_use) == Some(true) {
-            return CsiProgress::Ready { cut_at };
-        }
-        match cut_at {
-            Some(at) => CsiProgress::Cut { at, error },
-            None => CsiProgress::NotCut { error },
-        }
+        progress_of(
+            status.and_then(|s| s.creation_time.as_ref()),
+            status.and_then(|s| s.ready_to_use),
+            status.and_then(|s| s.error.as_ref()),
+        )
     }
 
     /// The PVC this snapshot was taken of.
@@ -193,6 +201,170 @@ pub struct ContentSpec {
     pub deletion_policy: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub driver: String,
+}
+
+/// The API group of CSI group snapshots; two versions are served, see [`GroupVersion`].
+pub const CSI_GROUP_SNAPSHOT_GROUP: &str = "groupsnapshot.storage.k8s.io";
+/// The annotation that makes a VolumeGroupSnapshotClass its driver's default.
+pub const DEFAULT_GROUP_CLASS_ANNOTATION: &str =
+    "groupsnapshot.storage.kubernetes.io/is-default-class";
+
+/// A served version of `groupsnapshot.storage.k8s.io`: v1beta2 in current external-snapshotter
+/// releases, v1beta1 on older ones. The fields pxsnap uses are the same in both.
+pub trait GroupVersion: Clone + std::fmt::Debug + Send + Sync + 'static {
+    const VERSION: &'static str;
+}
+
+#[derive(Clone, Debug)]
+pub struct V1beta2;
+impl GroupVersion for V1beta2 {
+    const VERSION: &'static str = "v1beta2";
+}
+
+#[derive(Clone, Debug)]
+pub struct V1beta1;
+impl GroupVersion for V1beta1 {
+    const VERSION: &'static str = "v1beta1";
+}
+
+/// Implements `kube::Resource` for a group-snapshot kind in version `V`.
+macro_rules! group_resource {
+    ($ty:ident, $scope:ty, $kind:literal, $plural:literal) => {
+        impl<V: GroupVersion> kube::Resource for $ty<V> {
+            type DynamicType = ();
+            type Scope = $scope;
+
+            fn kind(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed($kind)
+            }
+            fn group(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed(CSI_GROUP_SNAPSHOT_GROUP)
+            }
+            fn version(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed(V::VERSION)
+            }
+            fn plural(_: &()) -> Cow<'_, str> {
+                Cow::Borrowed($plural)
+            }
+            fn meta(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+            fn meta_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    };
+}
+
+/// `groupsnapshot.storage.k8s.io` VolumeGroupSnapshot: the PVCs a label selector matches, cut
+/// at one moment by the CSI driver; the snapshot-controller makes one VolumeSnapshot per member.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsiGroupSnapshot<V> {
+    pub api_version: String,
+    #[serde(default = "group_kind")]
+    pub kind: String,
+    #[serde(deserialize_with = "meta_without_managed_fields")]
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub spec: CsiGroupSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CsiGroupStatus>,
+    #[serde(skip)]
+    version: std::marker::PhantomData<V>,
+}
+group_resource!(
+    CsiGroupSnapshot,
+    k8s_openapi::NamespaceResourceScope,
+    "VolumeGroupSnapshot",
+    "volumegroupsnapshots"
+);
+
+fn group_kind() -> String {
+    "VolumeGroupSnapshot".to_string()
+}
+
+impl<V: GroupVersion> CsiGroupSnapshot<V> {
+    pub fn new(metadata: ObjectMeta, spec: CsiGroupSpec) -> CsiGroupSnapshot<V> {
+        CsiGroupSnapshot {
+            api_version: format!("{CSI_GROUP_SNAPSHOT_GROUP}/{}", V::VERSION),
+            kind: group_kind(),
+            metadata,
+            spec,
+            status: None,
+            version: std::marker::PhantomData,
+        }
+    }
+
+    /// Where the group stands: the same moments as a single snapshot's.
+    pub fn progress(&self) -> CsiProgress {
+        let status = self.status.as_ref();
+        progress_of(
+            status.and_then(|s| s.creation_time.as_ref()),
+            status.and_then(|s| s.ready_to_use),
+            status.and_then(|s| s.error.as_ref()),
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsiGroupSpec {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub source: CsiGroupSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_group_snapshot_class_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsiGroupSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<LabelSelector>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsiGroupStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound_volume_group_snapshot_content_name: Option<String>,
+    /// The one moment every member was cut at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<Time>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_to_use: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<CsiSnapshotError>,
+}
+
+/// `groupsnapshot.storage.k8s.io` VolumeGroupSnapshotClass (cluster-scoped).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsiGroupClass<V> {
+    #[serde(deserialize_with = "meta_without_managed_fields")]
+    pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub driver: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub deletion_policy: String,
+    #[serde(skip)]
+    version: std::marker::PhantomData<V>,
+}
+group_resource!(
+    CsiGroupClass,
+    k8s_openapi::ClusterResourceScope,
+    "VolumeGroupSnapshotClass",
+    "volumegroupsnapshotclasses"
+);
+
+impl<V> CsiGroupClass<V> {
+    pub fn is_default(&self) -> bool {
+        self.metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(DEFAULT_GROUP_CLASS_ANNOTATION))
+            .is_some_and(|v| v == "true")
+    }
 }
 
 #[cfg(test)]

@@ -52,12 +52,13 @@ pub async fn check_snapshottable(
 
 /// Lists the PVCs `selector` matches (one list call) and their PVs (one list call, whatever the
 /// number of PVCs: a GET per PVC would grow with the group), and checks every one of them, so
-/// the user learns about all the problems in one run. Returns the PVCs sorted by name.
+/// the user learns about all the problems in one run. Returns the PVCs' names sorted, each with
+/// what its volume is.
 pub async fn check_selected(
     cluster: &Cluster,
     namespace: &str,
     selector: &str,
-) -> Result<Vec<PersistentVolumeClaim>> {
+) -> Result<Vec<(String, Volume)>> {
     let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(cluster.client.clone(), namespace);
     let params = ListParams::default().labels(selector);
     let mut matched = cluster
@@ -83,16 +84,22 @@ pub async fn check_selected(
         .iter()
         .filter_map(|pv| Some((pv.metadata.name.as_deref()?, pv)))
         .collect();
+    let pv_of = |pvc: &PersistentVolumeClaim| {
+        let volume = pvc.spec.as_ref().and_then(|s| s.volume_name.as_deref());
+        volume.and_then(|v| by_name.get(v).copied())
+    };
     let problems: Vec<String> = matched
         .iter()
-        .filter_map(|pvc| {
-            let volume = pvc.spec.as_ref().and_then(|s| s.volume_name.as_deref());
-            let pv = volume.and_then(|v| by_name.get(v).copied());
-            check_pvc(pvc, pv).err().map(|e| e.to_string())
-        })
+        .filter_map(|pvc| check_pvc(pvc, pv_of(pvc)).err().map(|e| e.to_string()))
         .collect();
     if problems.is_empty() {
-        Ok(matched)
+        Ok(matched
+            .iter()
+            .map(|pvc| {
+                let name = pvc.metadata.name.clone().unwrap_or_default();
+                (name, pv_of(pvc).map_or(Volume::Other, Volume::of))
+            })
+            .collect())
     } else {
         Err(Error::PvcsNotSnapshottable {
             selector: selector.to_string(),

@@ -27,7 +27,7 @@ const COMMANDS: [(&str, &str); 7] = [
         STORK_DISCOVERY,
     ),
     (
-        "group-snap -n cassandra -l app=cassandra --pre true",
+        "group-snap -n cassandra -l app=cassandra --api stork --pre true",
         GROUP_DISCOVERY,
     ),
     ("clone some-snapshot new-pvc", STORK_DISCOVERY),

@@ -2,6 +2,7 @@
 //! chosen per PVC by `--api auto`, released at the cut, against pxsnap-sim's snapshot-controller.
 
 use pxsnap_sim::resources::id;
+use pxsnap_sim::scenario::PX_IN_TREE;
 use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
 
@@ -500,4 +501,160 @@ fn without_list_on_classes_the_controller_picks_the_default() {
         .get(id::CSI_SNAPSHOTS, "default", "s1")
         .map(|o| o.value["spec"]["volumeSnapshotClassName"].clone());
     assert_eq!(written, Some(serde_json::json!("px-csi-snapclass")));
+}
+
+/// `group-snap` on CSI PVCs: one VolumeGroupSnapshot, released at its one cut.
+#[test]
+fn group_snap_of_csi_pvcs_takes_a_volume_group_snapshot() {
+    let sim = cassandra_csi();
+    let out = pxsnap(
+        &sim,
+        &[
+            "group-snap",
+            "-n",
+            "cassandra",
+            "-l",
+            "app=cassandra",
+            "--name",
+            "g1",
+            "--pre",
+            "nodetool flush",
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let result = json(&out);
+    let group = &result["group"];
+    assert_eq!(group["apiVersion"], "groupsnapshot.storage.k8s.io/v1beta2");
+    assert_eq!(group["kind"], "VolumeGroupSnapshot");
+    assert_eq!(group["class"], "px-csi-group-snapclass");
+    assert_eq!(group["status"], "Successful");
+    assert!(group["cutAt"].is_string(), "{group}");
+    let mut pvcs: Vec<&str> = result["children"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .filter_map(|c| c["pvc"].as_str())
+        .collect();
+    pvcs.sort_unstable();
+    assert_eq!(
+        pvcs,
+        [
+            "cassandra-data-cassandra-0",
+            "cassandra-data-cassandra-1",
+            "cassandra-data-cassandra-2"
+        ]
+    );
+    let timeline = sim.sim.timeline();
+    let cut = at(&timeline, TimelineKind::GroupCut, "volumegroupsnapshots/g1");
+    for post in execs(&timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .filter(|e| command_of(e).contains("echo thawed"))
+    {
+        assert!(
+            post.at_ns > cut,
+            "a post command started before the group's cut"
+        );
+    }
+    let named = pxsnap(
+        &sim,
+        &[
+            "group-snap",
+            "-n",
+            "cassandra",
+            "-l",
+            "app=cassandra",
+            "--name",
+            "g2",
+            "-o",
+            "name",
+        ],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&named.stdout),
+        "volumegroupsnapshot.groupsnapshot.storage.k8s.io/g2\n"
+    );
+}
+
+/// Where CSI groups cannot take the selected PVCs, STORK's group does, and the note says why.
+#[test]
+fn group_snap_falls_back_to_storks_group_and_says_why() {
+    let unserved = csi_with(|s| s.csi_group_snapshots = false);
+    let mixed = csi_with(|s| {
+        if let Some(pvc) = s
+            .pvcs
+            .iter_mut()
+            .find(|p| p.name == "cassandra-data-cassandra-1")
+        {
+            pvc.driver = PX_IN_TREE.to_string();
+        }
+    });
+    for (sim, why) in [
+        (
+            &unserved,
+            "the CSI group snapshot API (groupsnapshot.storage.k8s.io) is not served",
+        ),
+        (
+            &mixed,
+            "the selector matches both CSI and in-tree portworxVolume PVCs (in-tree: cassandra-data-cassandra-1)",
+        ),
+    ] {
+        let out = pxsnap(
+            sim,
+            &[
+                "group-snap",
+                "-n",
+                "cassandra",
+                "-l",
+                "app=cassandra",
+                "-o",
+                "json",
+            ],
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(why) && err.contains("using STORK's GroupVolumeSnapshot"),
+            "{err}"
+        );
+        assert_eq!(
+            json(&out)["group"]["apiVersion"],
+            "stork.libopenstorage.org/v1alpha1"
+        );
+    }
+    // Insisting on CSI: the missing API is exit 1, STORK-only options exit 2.
+    let out = pxsnap(
+        &unserved,
+        &[
+            "group-snap",
+            "-n",
+            "cassandra",
+            "-l",
+            "app=cassandra",
+            "--api",
+            "csi",
+        ],
+    );
+    assert_fails_with(
+        &out,
+        1,
+        "the PVCs selected by app=cassandra cannot be snapshotted together: the CSI group snapshot API (groupsnapshot.storage.k8s.io) is not served",
+    );
+    let csi = cassandra_csi();
+    let out = pxsnap(
+        &csi,
+        &[
+            "group-snap",
+            "-n",
+            "cassandra",
+            "-l",
+            "app=cassandra",
+            "--restore-namespaces",
+            "dr",
+        ],
+    );
+    assert_fails_with(&out, 2, "--restore-namespaces has no CSI equivalent");
 }
