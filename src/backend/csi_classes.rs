@@ -272,14 +272,6 @@ pub fn pick(
     }
 }
 
-/// Lists the cluster's VolumeSnapshotClasses (one call) and keeps Portworx's; `None` when
-/// the CSI snapshot API is not served.
-pub async fn discover(cluster: &Cluster) -> Result<Option<PortworxClasses>> {
-    Ok(list(cluster)
-        .await?
-        .map(|all| PortworxClasses::from_classes(&all)))
-}
-
 /// Every VolumeSnapshotClass of the cluster (one call); `None` when the CSI snapshot API is
 /// not served.
 pub async fn list(cluster: &Cluster) -> Result<Option<Vec<VolumeSnapshotClass>>> {

@@ -451,23 +451,6 @@ pub fn decide_group(
     }
 }
 
-/// The API pxsnap snapshots `volume` through, or `None` when no API of pxsnap's can: STORK
-/// leaves a snapshot of a volume that is not Portworx without any status, for ever. For
-/// `doctor`, which reports the choice without a snapshot type in mind.
-pub fn choose(volume: &Volume) -> Option<Choice> {
-    volume.is_portworx().then_some(Choice {
-        api: SnapshotApi::Stork,
-        why: "pxsnap uses STORK's API for every Portworx PVC",
-    })
-}
-
-/// The API chosen for a volume and the reason, as a user reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Choice {
-    pub api: SnapshotApi,
-    pub why: &'static str,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,16 +481,76 @@ mod tests {
         );
     }
 
+    fn classes(defaults: &[(&str, bool)]) -> Vec<VolumeSnapshotClass> {
+        defaults
+            .iter()
+            .map(|(name, default)| {
+                serde_json::from_value(json!({
+                    "metadata": {"name": name, "annotations": if *default {
+                        json!({"snapshot.storage.kubernetes.io/is-default-class": "true"})
+                    } else { json!({}) }},
+                    "driver": "pxd.portworx.com", "deletionPolicy": "Delete",
+                }))
+                .expect("class")
+            })
+            .collect()
+    }
+
+    fn offer(stork_served: bool, classes: Classes) -> Offer {
+        Offer {
+            stork_served,
+            classes,
+        }
+    }
+
     #[test]
-    fn every_portworx_volume_goes_through_stork() {
+    fn auto_takes_csi_where_it_is_set_up_and_stork_elsewhere() {
         let csi = Volume::PortworxCsi {
             driver: "pxd.portworx.com".into(),
         };
-        assert_eq!(choose(&csi).map(|c| c.api), Some(SnapshotApi::Stork));
-        assert_eq!(
-            choose(&Volume::PortworxInTree).map(|c| c.api),
-            Some(SnapshotApi::Stork)
+        let listed = offer(true, Classes::Listed(classes(&[("local", true)])));
+        let decided =
+            decide("d", &csi, Preference::Auto, &listed, Wanted::Local, None).expect("decided");
+        assert!(matches!(&decided.decision, Decision::Csi { class: Some(c) } if c.name == "local"));
+        assert_eq!(decided.note, None);
+        let none = offer(true, Classes::Listed(Vec::new()));
+        let decided =
+            decide("d", &csi, Preference::Auto, &none, Wanted::Local, None).expect("decided");
+        assert_eq!(decided.decision, Decision::Stork);
+        assert!(
+            decided
+                .note
+                .is_some_and(|n| n.contains("no local VolumeSnapshotClass"))
         );
-        assert_eq!(choose(&Volume::Other), None);
+        let neither = offer(false, Classes::NotServed);
+        let err = decide("d", &csi, Preference::Auto, &neither, Wanted::Local, None)
+            .expect_err("nothing set up");
+        assert!(matches!(err, Error::NoSnapshotApi { .. }), "{err}");
+        let forbidden = offer(false, Classes::Forbidden);
+        let decided =
+            decide("d", &csi, Preference::Auto, &forbidden, Wanted::Local, None).expect("decided");
+        assert_eq!(decided.decision, Decision::Csi { class: None });
+        let in_tree = decide(
+            "d",
+            &Volume::PortworxInTree,
+            Preference::Auto,
+            &listed,
+            Wanted::Local,
+            None,
+        )
+        .expect("decided");
+        assert_eq!(in_tree.decision, Decision::Stork);
+        assert_eq!(in_tree.note, None);
+        let csi_only = Preference::Only(SnapshotApi::Csi);
+        let err = decide(
+            "d",
+            &Volume::PortworxInTree,
+            csi_only,
+            &listed,
+            Wanted::Local,
+            None,
+        )
+        .expect_err("usage");
+        assert!(matches!(err, Error::Usage(_)), "{err}");
     }
 }

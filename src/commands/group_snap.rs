@@ -679,6 +679,7 @@ mod tests {
             status: Status::NotCreated,
             ..Default::default()
         });
+        result.group.describe_api(&GroupVolumeSnapshot::default());
         assert!(result.names().is_empty());
         result.group.status = Status::Successful;
         assert_eq!(

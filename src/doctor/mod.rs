@@ -16,6 +16,9 @@ mod volume;
 
 pub use report::{Access, Check, DoctorReport, Status};
 
+use crate::backend::csi_classes::{PortworxClasses, Wanted};
+use crate::backend::snapshot_api::{Classes, Offer};
+use crate::error::Error;
 use crate::k8s::cluster::Cluster;
 use crate::k8s::permissions::Subcommand;
 
@@ -48,7 +51,7 @@ pub async fn run(cluster: &Cluster, options: &Options) -> DoctorReport {
         connection::whoami(cluster),
         apis::discover(cluster),
         apis::controllers(cluster),
-        crate::backend::csi_classes::discover(cluster),
+        crate::backend::csi_classes::list(cluster),
         volume::read(cluster, options),
     );
     let version = match version {
@@ -63,7 +66,17 @@ pub async fn run(cluster: &Cluster, options: &Options) -> DoctorReport {
     report.push(connection::user_check(user));
     report.extend(apis::checks(&discovered, &options.subcommands));
     report.extend(apis::controller_checks(controllers));
-    report.extend(apis::class_checks(classes));
+    let offer = Offer {
+        stork_served: apis::stork_snapshots_served(&discovered),
+        classes: match &classes {
+            Ok(Some(all)) => Classes::Listed(all.clone()),
+            Err(Error::Forbidden { .. }) => Classes::Forbidden,
+            Ok(None) | Err(_) => Classes::NotServed,
+        },
+    };
+    report.extend(apis::class_checks(
+        classes.map(|listed| listed.map(|all| PortworxClasses::from_classes(&all))),
+    ));
     let planned = access::plan(
         &options.subcommands,
         &cluster.namespace,
@@ -81,7 +94,11 @@ pub async fn run(cluster: &Cluster, options: &Options) -> DoctorReport {
     if let Some(target) = &options.target {
         let context = volume::Context {
             container: options.container.as_deref(),
-            stork_served: apis::stork_snapshots_served(&discovered),
+            offer: &offer,
+            wanted: match options.subcommands.as_slice() {
+                [Subcommand::CloudSnap] => Wanted::Cloud { cred_id: None },
+                _ => Wanted::Local,
+            },
             exec: &exec,
             namespace: &cluster.namespace,
         };

@@ -9,7 +9,8 @@ use kube::api::ListParams;
 
 use super::access::ExecVerdict;
 use super::{Check, Options, Target};
-use crate::backend::snapshot_api::{Volume, choose};
+use crate::backend::csi_classes::Wanted;
+use crate::backend::snapshot_api::{Decided, Decision, Offer, Preference, Volume, decide};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::pipeline::locate::locate;
@@ -108,8 +109,10 @@ pub async fn read_volumes(cluster: &Cluster, read: Option<Read>) -> Option<Volum
 /// Everything the run's decisions need about the target.
 pub struct Context<'a> {
     pub container: Option<&'a str>,
-    /// Whether STORK's VolumeSnapshot API is served.
-    pub stork_served: bool,
+    /// What the cluster offers for a snapshot: STORK's API, CSI classes.
+    pub offer: &'a Offer,
+    /// The snapshot the chosen subcommands take (local, or cloud for `--for cloud-snap`).
+    pub wanted: Wanted<'a>,
     pub exec: &'a ExecVerdict,
     pub namespace: &'a str,
 }
@@ -238,7 +241,7 @@ fn pvc_checks(
     };
     let volume = Volume::of(pv);
     checks.push(volume_check(&volume).about(&name));
-    checks.push(api_check(&volume, context.stork_served).about(&name));
+    checks.push(api_check(&name, &volume, context).about(&name));
     checks
 }
 
@@ -256,25 +259,45 @@ fn volume_check(volume: &Volume) -> Check {
     }
 }
 
-/// Which API pxsnap would take the snapshot through, and why.
-fn api_check(volume: &Volume, stork_served: bool) -> Check {
-    match choose(volume) {
-        Some(choice) if stork_served => {
-            Check::ok("pvc.api", format!("{}: {}", choice.api.name(), choice.why))
-        }
-        Some(choice) => Check::fail(
+/// Which API pxsnap would take the snapshot through, and why: the decision `snap` makes
+/// (`backend::snapshot_api::decide`), so the report says what a run would really do.
+fn api_check(pvc: &str, volume: &Volume, context: &Context) -> Check {
+    let decided = decide(
+        pvc,
+        volume,
+        Preference::Auto,
+        context.offer,
+        context.wanted,
+        None,
+    );
+    match decided {
+        Ok(Decided {
+            decision: Decision::Csi { class: Some(class) },
+            ..
+        }) => Check::ok("pvc.api", format!("csi: class {}", class.name)),
+        Ok(Decided {
+            decision: Decision::Csi { class: None },
+            note,
+        }) => Check::ok("pvc.api", format!("csi: {}", note.unwrap_or_default())),
+        Ok(Decided {
+            decision: Decision::Stork,
+            note: None,
+        }) => Check::ok(
             "pvc.api",
-            format!(
-                "{}: {}, but STORK's VolumeSnapshot API is not served",
-                choice.api.name(),
-                choice.why
-            ),
-            "install STORK (see api.stork.volumesnapshots)",
+            "stork: an in-tree portworxVolume takes STORK's API",
         ),
-        None => Check::fail(
+        Ok(Decided {
+            decision: Decision::Stork,
+            note: Some(note),
+        }) => Check::warn(
             "pvc.api",
-            "none: no snapshot API of pxsnap's can snapshot a volume that is not Portworx",
-            "choose a PVC of a Portworx StorageClass",
+            format!("stork: {note}"),
+            "to take CSI snapshots (released at the cut), set up a VolumeSnapshotClass of the Portworx driver (see api.csi.classes)",
+        ),
+        Err(error) => Check::fail(
+            "pvc.api",
+            format!("none: {error}"),
+            "choose a PVC of a Portworx StorageClass, or install what the message names",
         ),
     }
 }

@@ -93,7 +93,7 @@ fn a_healthy_cluster_is_all_ok_and_only_read() {
     let (report, _) = expect(&sim, &["cassandra-data"], 0);
     assert_eq!(problems(&report), Vec::<String>::new(), "{report:#}");
     assert_eq!(report["summary"]["fail"], 0);
-    assert_check(&report, "pvc.api", "ok", "stork: pxsnap uses STORK's API");
+    assert_check(&report, "pvc.api", "ok", "csi: class px-csi-snapclass");
     assert_check(
         &report,
         "pvc.pods",
@@ -168,9 +168,13 @@ fn the_table_shows_each_check_and_what_to_do() {
 
 #[test]
 fn without_stork_snapshots_would_fail() {
+    // In-tree volumes: only STORK's API can snapshot them.
     let sim = start(|s| {
         s.stork = false;
         s.stork_crds = false;
+        for pvc in &mut s.pvcs {
+            pvc.driver = pxsnap_sim::scenario::PX_IN_TREE.to_string();
+        }
     });
     let (report, errors) = expect(&sim, &["cassandra-data"], 1);
     assert_check(
@@ -189,7 +193,7 @@ fn without_stork_snapshots_would_fail() {
         &report,
         "pvc.api",
         "fail",
-        "STORK's VolumeSnapshot API is not served",
+        "none: the API group volumesnapshot.external-storage.k8s.io/v1 is not served by this cluster: is STORK installed?",
     );
     let line = errors;
     assert!(line.contains("api.stork.volumesnapshots"), "{line}");
