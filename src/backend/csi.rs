@@ -71,8 +71,12 @@ impl Snapshotter for Csi {
         stage_of(snapshot.progress())
     }
 
+    /// The class too: a local and a cloud snapshot of one PVC are different requests. (The
+    /// snapshot-controller writes the default class into a snapshot that named none.)
     fn same_request(built: &CsiVolumeSnapshot, existing: &CsiVolumeSnapshot) -> bool {
+        let class = &built.spec.volume_snapshot_class_name;
         existing.pvc() == built.pvc()
+            && (class.is_none() || &existing.spec.volume_snapshot_class_name == class)
     }
 
     fn delete_command(name: &str, namespace: &str) -> String {

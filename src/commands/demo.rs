@@ -4,9 +4,13 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{ApiArgs, ApiChoice, DemoArgs, GlobalArgs, ReleaseChoice, SnapshotOptions};
-use crate::commands::snap::{SnapJob, run_job};
+use std::time::Duration;
+
+use crate::backend::stork::{CloudOptions, SnapshotKind};
+use crate::cli::{ApiArgs, ApiChoice as Api, DemoArgs, GlobalArgs, ReleaseChoice, SnapshotOptions};
+use crate::commands::snap::{SnapJob, SnapResult, run_job};
 use crate::error::Error;
+use crate::output::report::Outcome;
 use crate::pipeline::run::HookOptions;
 use crate::signals::Signals;
 use pxsnap_sim::{Scenario, SimOptions, Simulator, TimelineEvent, TimelineKind};
@@ -14,6 +18,8 @@ use pxsnap_sim::{Scenario, SimOptions, Simulator, TimelineEvent, TimelineKind};
 const PVC: &str = "cassandra-data";
 const PRE: &str = "nodetool flush";
 const POST: &str = "echo thawed";
+/// How long the simulated cloud upload takes: long enough to see the difference.
+const CLOUD_UPLOAD_MS: u64 = 3000;
 
 pub async fn run(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> i32 {
     match demo(global, args, signals).await {
@@ -26,8 +32,9 @@ pub async fn run(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) ->
 }
 
 async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Result<i32, Error> {
-    let scenario = Scenario::builtin("cassandra")
-        .ok_or_else(|| Error::Usage("the built-in cassandra scenario is missing".into()))?;
+    let mut scenario = Scenario::builtin("cassandra-csi")
+        .ok_or_else(|| Error::Usage("the built-in cassandra-csi scenario is missing".into()))?;
+    scenario.controller.cloud_snapshot_delay_ms = CLOUD_UPLOAD_MS;
     let sim = Simulator::start(SimOptions::new(scenario))
         .await
         .map_err(|e| Error::Api {
@@ -48,7 +55,7 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
         kubeconfig.display()
     ));
     say(format!(
-        "demo: $ pxsnap snap {PVC} --pre {PRE:?} --post {POST:?}\n"
+        "demo: $ pxsnap snap {PVC} --name demo --pre {PRE:?} --post {POST:?}\n"
     ));
 
     let demo_global = GlobalArgs {
@@ -57,42 +64,53 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
         namespace: Some("default".into()),
         ..global.clone()
     };
-    let hooks = HookOptions {
-        pre: vec![PRE.into()],
-        post: vec![POST.into()],
-        container: None,
-        hook_timeout: std::time::Duration::from_secs(60),
-        allow_no_pods: false,
-        parallel: 32,
-    };
-    let job = SnapJob {
-        pvc: PVC,
-        hooks,
-        kind: crate::backend::stork::SnapshotKind::Local,
-        timeout: std::time::Duration::from_secs(60),
-        options: &SnapshotOptions {
-            name: None,
-            no_wait: false,
-            force: false,
-            dry_run: false,
-            labels: Vec::new(),
-            keep_failed: false,
-            class: None,
-            api: ApiArgs {
-                api: ApiChoice::Stork,
-                cut_timeout: std::time::Duration::from_secs(60),
-                release_at: ReleaseChoice::Cut,
-            },
-        },
-        heartbeat: None,
-    };
-    let code = run_job(&demo_global, &job, signals)
-        .await
-        .finish(global.output);
-
+    // The main job: on CSI volumes, `--api auto` takes a CSI snapshot.
+    let code = demo_snap(
+        &demo_global,
+        "demo",
+        Api::Auto,
+        SnapshotKind::Local,
+        signals,
+    )
+    .await
+    .finish(global.output);
     say(String::new());
     for line in timeline_story(&sim.timeline()) {
         say(format!("demo: {line}"));
+    }
+    if code != 0 {
+        return Ok(code);
+    }
+    // Why the API matters for cloud snapshots: CSI shows the cut, STORK's API does not.
+    say(format!(
+        "\ndemo: the same as a cloud snapshot (a {} s upload), through each API:",
+        CLOUD_UPLOAD_MS / 1000
+    ));
+    let mut freezes = Vec::new();
+    for (api, name) in [
+        (Api::Auto, "demo-cloud-csi"),
+        (Api::Stork, "demo-cloud-stork"),
+    ] {
+        let line = match api {
+            Api::Stork => "cloud-snap --api stork",
+            _ => "cloud-snap",
+        };
+        say(format!(
+            "demo: $ pxsnap {line} {PVC} --name {name} --pre {PRE:?} --post {POST:?}\n"
+        ));
+        let kind = SnapshotKind::Cloud(CloudOptions::default());
+        let outcome = demo_snap(&demo_global, name, api, kind, signals).await;
+        let frozen = outcome.result.freeze.as_ref().map_or(0, |f| f.duration_ms);
+        freezes.push((outcome.result.snapshot.api_version.clone(), frozen));
+        let code = outcome.finish(global.output);
+        if code != 0 {
+            return Ok(code);
+        }
+    }
+    for (api, frozen) in freezes {
+        say(format!(
+            "demo: through {api}: the application was frozen {frozen} ms"
+        ));
     }
     if args.keep_running {
         say(format!(
@@ -104,6 +122,48 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
     sim.shutdown().await;
     let _ = std::fs::remove_file(&kubeconfig);
     Ok(code)
+}
+
+/// `snap` (or `cloud-snap`) of the demo PVC with the demo's commands, through `api`, named
+/// `name` (one process takes several: default names made in the same second would clash).
+async fn demo_snap(
+    global: &GlobalArgs,
+    name: &str,
+    api: Api,
+    kind: SnapshotKind,
+    signals: &mut Signals,
+) -> Outcome<SnapResult> {
+    let hooks = HookOptions {
+        pre: vec![PRE.into()],
+        post: vec![POST.into()],
+        container: None,
+        hook_timeout: Duration::from_secs(60),
+        allow_no_pods: false,
+        parallel: 32,
+    };
+    let options = SnapshotOptions {
+        name: Some(name.to_string()),
+        no_wait: false,
+        force: false,
+        dry_run: false,
+        labels: Vec::new(),
+        keep_failed: false,
+        class: None,
+        api: ApiArgs {
+            api,
+            cut_timeout: Duration::from_secs(60),
+            release_at: ReleaseChoice::Cut,
+        },
+    };
+    let job = SnapJob {
+        pvc: PVC,
+        hooks,
+        kind,
+        timeout: Duration::from_secs(60),
+        options: &options,
+        heartbeat: None,
+    };
+    run_job(global, &job, signals).await
 }
 
 fn kubeconfig_path() -> PathBuf {

@@ -12,6 +12,7 @@ mod client;
 mod clone;
 mod cloud_snap_e2e;
 mod csi_snap;
+mod demo;
 mod doctor;
 mod floors;
 mod generated_files;
