@@ -34,6 +34,8 @@ SNAPSHOT_DELAY_MS = 200
 # its ratio to the script's depends on it; these rows show by how much.
 SWEEP_DELAYS_MS = (0, 50, 100)
 GROUP_SNAPSHOT_DELAY_MS = 300
+# Case 5's simulated cloud upload.
+CLOUD_UPLOAD_MS = 10_000
 
 
 def log(msg):
@@ -293,6 +295,20 @@ def group_scenario(sizes):
         for i in range(n):
             s["pvcs"].append(pvc(ns, f"data-{i}", {"app": "bench"}))
             s["pods"].append(pod(ns, f"app-{i}", {"app": "bench"}, f"data-{i}"))
+    return s
+
+
+def cloud_scenario(upload_ms):
+    """Case 5: one pod on a Portworx CSI PVC, STORK and CSI both set up, uploads of `upload_ms`."""
+    s = base_scenario(["bench-cloud"])
+    s["pvcs"].append(pvc("bench-cloud", "data"))
+    s["pods"].append(pod("bench-cloud", "app-0", {"app": "bench"}, "data"))
+    s["snapshotClasses"] = [
+        {"name": "px-local", "driver": "pxd.portworx.com", "default": True},
+        {"name": "px-cloud", "driver": "pxd.portworx.com",
+         "parameters": {"csi.openstorage.org/snapshot-type": "cloud"}},
+    ]
+    s["controller"]["cloudSnapshotDelayMs"] = upload_ms
     return s
 
 
@@ -614,6 +630,33 @@ class Bench:
         }
 
 
+    # -- case 5 --------------------------------------------------------------------------------
+    def case_cloud(self):
+        log("case 5: cloud-snap through CSI and through STORK's API")
+        sim = Sim(self.sim_bin, cloud_scenario(CLOUD_UPLOAD_MS), self.work, "case5")
+        try:
+            out = {"csi": [], "stork": []}
+            for run in range(2 if self.quick else 3):
+                for api in ("csi", "stork"):
+                    name = f"c-{api}-{run}"
+                    cmd = [self.pxsnap, "--kubeconfig", str(sim.kubeconfig), "-n", "bench-cloud",
+                           "cloud-snap", "data", "--api", api, "--pre", "true",
+                           "--post", "true", "-o", "json", "--name", name]
+                    self.commands[f"case5 {api}"] = shlex.join(cmd[:-1] + ["c-<api>-<run>"])
+                    t0 = time.perf_counter()
+                    p = subprocess.run(cmd, env=self.env, capture_output=True, text=True)
+                    wall = time.perf_counter() - t0
+                    if p.returncode != 0:
+                        raise SystemExit(f"cloud-snap failed ({p.returncode}): {p.stderr[-800:]}")
+                    result = json.loads(p.stdout)
+                    out[api].append({"freeze_ms": result["freeze"]["durationMs"],
+                                     "wall_ms": wall * 1000,
+                                     "api": result["snapshot"]["apiVersion"]})
+            self.results["case5"] = out
+        finally:
+            sim.stop()
+
+
 # ---------------------------------------------------------------------------------------------
 # BENCHMARKS.md
 
@@ -678,6 +721,7 @@ def render(bench, started, finished, load_before, load_after, command_line):
     lines += render_case2(bench, r.get("case2"))
     lines += render_case3(bench, r.get("case3"))
     lines += render_case4(bench, r.get("case4"))
+    lines += render_case5(bench, r.get("case5"))
     lines += ["## Exact commands", "",
               "Paths are this run's; `$(date +%s%N)` gives each snapshot its own name. "
               "Case 1 and 2 commands ran under hyperfine (case 2 with `-N`, no shell); "
@@ -897,6 +941,33 @@ def render_case4(bench, c):
     return lines + notes_for("case4") + [""]
 
 
+def render_case5(bench, c):
+    if not c:
+        return []
+    csi = med([r["freeze_ms"] for r in c["csi"]])
+    stork = med([r["freeze_ms"] for r in c["stork"]])
+    lines = [
+        "## Case 5: how long a cloud snapshot keeps the application frozen, CSI against STORK's API",
+        "",
+        f"`cloud-snap` of one pod's PVC (pre and post commands `true`), a simulated upload of "
+        f"{CLOUD_UPLOAD_MS / 1000:.0f} s, through each API in turns, {len(c['csi'])} runs each, "
+        "same simulator. The freeze is the result's `freeze.durationMs` (first pre start to last "
+        "post end).",
+        "",
+        "| API | freeze (median) | wall (median) |",
+        "|---|---|---|",
+    ]
+    for api, label in (("csi", "CSI `snapshot.storage.k8s.io/v1`"),
+                       ("stork", "STORK `volumesnapshot.external-storage.k8s.io/v1`")):
+        rows = c[api]
+        lines.append(f"| {label} | {ms(med([r['freeze_ms'] for r in rows]))} | "
+                     f"{ms(med([r['wall_ms'] for r in rows]))} |")
+    lines += ["", f"- CSI freeze / STORK freeze: {csi / stork:.3f} (target ≤ 1/20 = 0.05: "
+              f"{verdict(csi * 20 <= stork)}). CSI releases at `status.creationTime`; STORK's "
+              "API shows no cut, so the application stays frozen until the upload is done.", ""]
+    return lines + notes_for("case5") + [""]
+
+
 def notes_for(case):
     """Explanations written after investigating a run (bench/notes/<case>.md), printed as they
     are: they carry reasoning, never figures; the figures are the tables above."""
@@ -910,7 +981,7 @@ def main():
     ap.add_argument("--repo", default=str(Path(__file__).resolve().parent.parent))
     ap.add_argument("--workdir", default="/tmp/pxsnap-bench")
     ap.add_argument("--out", default=None, help="default: <repo>/BENCHMARKS.md")
-    ap.add_argument("--cases", default="1,2,3,4")
+    ap.add_argument("--cases", default="1,2,3,4,5")
     ap.add_argument("--quick", action="store_true", help="fewer runs (for trying the harness)")
     ap.add_argument("--command-line", default="bench/run")
     ap.add_argument("--started", type=float, default=None,
@@ -924,7 +995,7 @@ def main():
     cases = set(args.cases.split(","))
     bench.kubectl_path, bench.kubectl_version = "kubectl", "not used"
     for key, fn in (("1", bench.case_snap), ("2", bench.case_list), ("3", bench.case_group),
-                    ("4", bench.case_startup)):
+                    ("4", bench.case_startup), ("5", bench.case_cloud)):
         if key in cases:
             fn()
     finished = datetime.datetime.now(datetime.timezone.utc)
