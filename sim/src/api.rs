@@ -234,11 +234,24 @@ pub fn json_value(code: StatusCode, v: &Value) -> Response {
 /// The API groups a cluster without STORK's CRDs does not serve.
 const STORK_GROUPS: [&str; 2] = [super::resources::EXT, super::resources::STORK];
 
-/// Whether a request addresses one of STORK's groups (discovery or resources).
-fn is_stork_route(route: &Route) -> bool {
+/// The API groups the scenario leaves out: STORK's without `storkCrds`, CSI's snapshot group
+/// without `csiCrds`.
+fn hidden_groups(scenario: &super::scenario::Scenario) -> Vec<&'static str> {
+    let mut hidden = Vec::new();
+    if !scenario.stork_crds {
+        hidden.extend(STORK_GROUPS);
+    }
+    if !scenario.csi_crds {
+        hidden.push(super::resources::CSI);
+    }
+    hidden
+}
+
+/// Whether a request addresses one of the `hidden` groups (discovery or resources).
+fn is_hidden_route(route: &Route, hidden: &[&str]) -> bool {
     match route {
-        Route::ApiGroup(g) | Route::ResourceList(g, _) => STORK_GROUPS.contains(&g.as_str()),
-        Route::Resource(r) => STORK_GROUPS.contains(&def(r.res).group),
+        Route::ApiGroup(g) | Route::ResourceList(g, _) => hidden.contains(&g.as_str()),
+        Route::Resource(r) => hidden.contains(&def(r.res).group),
         _ => false,
     }
 }
@@ -295,14 +308,12 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             return recorded(&sh, rec, resp);
         }
     }
+    let hidden = hidden_groups(&sh.scenario);
     let resp = match route {
-        Ok(ref r) if !sh.scenario.stork_crds && is_stork_route(r) => {
-            ApiError::NotServed.into_response()
+        Ok(ref r) if is_hidden_route(r, &hidden) => ApiError::NotServed.into_response(),
+        Ok(Route::ApiGroupList) if !hidden.is_empty() => {
+            json_value(StatusCode::OK, &discovery::api_group_list_without(&hidden))
         }
-        Ok(Route::ApiGroupList) if !sh.scenario.stork_crds => json_value(
-            StatusCode::OK,
-            &discovery::api_group_list_without(&STORK_GROUPS),
-        ),
         Err(e) => e.into_response(),
         Ok(Route::Version) => json_value(
             StatusCode::OK,

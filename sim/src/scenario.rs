@@ -33,6 +33,10 @@ pub struct Scenario {
     /// `stork.libopenstorage.org` are not served: discovery leaves them out and their URLs
     /// answer 404, as an API server does for an unknown group.
     pub stork_crds: bool,
+    /// Whether the CSI snapshot CRDs (`snapshot.storage.k8s.io`) are registered. With `false`
+    /// (a cluster without the external-snapshotter) the group is not served, as STORK's are
+    /// not without `storkCrds`.
+    pub csi_crds: bool,
     /// The Kubernetes version the server reports (`v1.33.0` unless set), and so the one whose
     /// behaviour it plays where versions differ: which verbs an exec needs.
     pub server_version: KubeVersion,
@@ -56,6 +60,7 @@ impl Default for Scenario {
             users: Vec::new(),
             stork: true,
             stork_crds: true,
+            csi_crds: true,
             server_version: KubeVersion::DEFAULT,
             snapshot_controller: true,
         }
@@ -392,6 +397,7 @@ fn cassandra() -> Scenario {
         users: Vec::new(),
         stork: true,
         stork_crds: true,
+        csi_crds: true,
         server_version: KubeVersion::DEFAULT,
         snapshot_controller: true,
     }
