@@ -88,6 +88,15 @@ pub enum Error {
     )]
     ApiGroupMissing { group: String, group_name: String },
 
+    /// No snapshot API that `list` or `delete` was to read is served: `what` names them,
+    /// `install` what would serve them, `check` the kubectl command that shows it.
+    #[error("{what} by this cluster: is {install} installed? ({check})")]
+    SnapshotApiMissing {
+        what: String,
+        install: String,
+        check: String,
+    },
+
     #[error("PVC {pvc:?} not found in namespace {namespace:?}")]
     PvcNotFound { pvc: String, namespace: String },
 
@@ -336,6 +345,7 @@ impl Error {
             | Error::Unauthorized
             | Error::Forbidden { .. }
             | Error::ApiGroupMissing { .. }
+            | Error::SnapshotApiMissing { .. }
             | Error::PvcNotFound { .. }
             | Error::PvcNotBound { .. }
             | Error::NotPortworx { .. }

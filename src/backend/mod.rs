@@ -21,6 +21,7 @@ use crate::k8s::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 pub mod clone_pvc;
 pub mod csi_classes;
 pub mod group;
+pub mod listed;
 pub mod retention;
 pub mod snapshot_api;
 pub mod stork;
