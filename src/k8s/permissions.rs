@@ -80,6 +80,7 @@ use Subcommand::{Clone as CloneCmd, CloudSnap, Delete, GroupSnap, List, Snap};
 const CORE: &str = "";
 const STORK_SNAPSHOTS: &str = "volumesnapshot.external-storage.k8s.io";
 const STORK: &str = "stork.libopenstorage.org";
+const CSI_SNAPSHOTS: &str = "snapshot.storage.k8s.io";
 
 /// The permissions, in the order of rbac/clusterrole.yaml.
 pub const PERMISSIONS: &[Permission] = &[
@@ -199,6 +200,24 @@ pub const PERMISSIONS: &[Permission] = &[
         needed_by: &[GroupSnap, CloneCmd, List, Delete],
         need: Need::Required,
         why: "group-snap creates the group and waits for it; clone --group, list --groups and delete --group read them",
+    },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshots",
+        verbs: &["get", "list", "delete"],
+        scope: Scope::Namespaced,
+        needed_by: &[List, Delete],
+        need: Need::Required,
+        why: "list and delete show and prune CSI VolumeSnapshots beside STORK's",
+    },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshotclasses",
+        verbs: &["list"],
+        scope: Scope::Cluster,
+        needed_by: &[List],
+        need: Need::Optional,
+        why: "list shows a CSI snapshot's TYPE (local or cloud) from its class",
     },
 ];
 
