@@ -274,29 +274,31 @@ fn searched(apis: &[SnapshotApi]) -> &'static str {
 
 /// The snapshot `name` in one API, if it holds one.
 async fn find(cluster: &Cluster, api: SnapshotApi, name: &str) -> Result<Option<Snapshot>> {
-    let namespace = Some(cluster.namespace.as_str());
     Ok(match api {
-        SnapshotApi::Stork => {
-            let api: Api<StorkVolumeSnapshot> =
-                Api::namespaced(cluster.client.clone(), &cluster.namespace);
-            let found = cluster
-                .read("get", SnapshotApi::Stork.resource(), namespace, || {
-                    api.get_opt(name)
-                })
-                .await?;
-            found.as_ref().map(Snapshot::stork)
-        }
-        SnapshotApi::Csi => {
-            let api: Api<CsiVolumeSnapshot> =
-                Api::namespaced(cluster.client.clone(), &cluster.namespace);
-            let found = cluster
-                .read("get", SnapshotApi::Csi.resource(), namespace, || {
-                    api.get_opt(name)
-                })
-                .await?;
-            found.as_ref().map(Snapshot::csi)
-        }
+        SnapshotApi::Stork => get::<StorkVolumeSnapshot>(cluster, api, name)
+            .await?
+            .as_ref()
+            .map(Snapshot::stork),
+        SnapshotApi::Csi => get::<CsiVolumeSnapshot>(cluster, api, name)
+            .await?
+            .as_ref()
+            .map(Snapshot::csi),
     })
+}
+
+/// One object by name in the current namespace; `None` when there is none. The API is known
+/// to be served, so a 404 is the object missing.
+async fn get<K: crate::backend::Managed>(
+    cluster: &Cluster,
+    api: SnapshotApi,
+    name: &str,
+) -> Result<Option<K>> {
+    let objects: Api<K> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    cluster
+        .read("get", api.resource(), Some(&cluster.namespace), || {
+            objects.get_opt(name)
+        })
+        .await
 }
 
 /// A VolumeSnapshot of either API, as delete plans with it.

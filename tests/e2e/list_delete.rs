@@ -831,11 +831,9 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
     names
 }
 
-#[test]
-fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
-    let cluster = Cluster::start();
-    store_retention_mix(&cluster);
-    let output = cluster.pxsnap(&[
+/// `delete --pvc cassandra-data --keep-last 2 --yes -o FORMAT`.
+fn keep_last_2(cluster: &Cluster, format: &str) -> Output {
+    cluster.pxsnap(&[
         "delete",
         "--pvc",
         "cassandra-data",
@@ -843,8 +841,15 @@ fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
         "2",
         "--yes",
         "-o",
-        "json",
-    ]);
+        format,
+    ])
+}
+
+#[test]
+fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
+    let cluster = Cluster::start();
+    store_retention_mix(&cluster);
+    let output = keep_last_2(&cluster, "json");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         sorted(cluster.names_in("default")),
@@ -1470,7 +1475,7 @@ fn list_shows_both_apis_in_one_table_with_an_api_column() {
     assert_eq!(
         row("csi-ready"),
         Some(
-            vec!["csi-ready", "cassandra-data", "csi", "local", "Ready", "2d"]
+            ["csi-ready", "cassandra-data", "csi", "local", "Ready", "2d"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect()
@@ -1620,16 +1625,7 @@ fn keep_last_counts_a_pvcs_snapshots_in_both_apis() {
         json!({"creationTime": "2026-01-02T00:00:00Z", "readyToUse": false}),
         json!({}),
     );
-    let output = cluster.pxsnap(&[
-        "delete",
-        "--pvc",
-        "cassandra-data",
-        "--keep-last",
-        "2",
-        "--yes",
-        "-o",
-        "name",
-    ]);
+    let output = keep_last_2(&cluster, "name");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),

@@ -170,11 +170,7 @@ fn pxsnap_json(env: &SimHandle, line: &str) -> Value {
 }
 
 fn group_exists(env: &SimHandle, name: &str) -> bool {
-    env.sim
-        .shared()
-        .store
-        .get(id::GROUP_SNAPSHOTS, "cassandra", name)
-        .is_some()
+    stored(env, id::GROUP_SNAPSHOTS, "cassandra", name)
 }
 
 /// The CSI snapshot API's group.
@@ -202,10 +198,14 @@ fn store_csi_snapshot(env: &SimHandle, name: &str) {
 }
 
 fn csi_snapshot_exists(env: &SimHandle, name: &str) -> bool {
+    stored(env, id::CSI_SNAPSHOTS, "default", name)
+}
+
+fn stored(env: &SimHandle, resource: usize, namespace: &str, name: &str) -> bool {
     env.sim
         .shared()
         .store
-        .get(id::CSI_SNAPSHOTS, "default", name)
+        .get(resource, namespace, name)
         .is_some()
 }
 
@@ -234,11 +234,7 @@ fn list_and_delete_a_csi_snapshot(env: &SimHandle, name: &str) {
 }
 
 fn snapshot_exists(env: &SimHandle, namespace: &str, name: &str) -> bool {
-    env.sim
-        .shared()
-        .store
-        .get(id::EXT_SNAPSHOTS, namespace, name)
-        .is_some()
+    stored(env, id::EXT_SNAPSHOTS, namespace, name)
 }
 
 /// Names of the items of a `pxsnap list -o json` document.
