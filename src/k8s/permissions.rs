@@ -243,6 +243,17 @@ impl Permission {
         }
     }
 
+    /// Its name among the table's rows: the plural, qualified with its group when an earlier row
+    /// has the same plural in another group (CSI's `volumesnapshots` after STORK's), so that
+    /// doctor's `rbac.*` check ids stay what they were before the second group came.
+    pub fn short_name(&self) -> String {
+        let first = PERMISSIONS.iter().find(|p| p.resource == self.resource);
+        match first.is_none_or(|p| p.group == self.group) {
+            true => self.resource.to_string(),
+            false => self.qualified(),
+        }
+    }
+
     /// The verbs an API server at `server_minor` authorizes this permission with. Only
     /// `pods/exec` differs from [`Permission::verbs`]: see [`exec_verbs`].
     pub fn verbs_checked(&self, server_minor: u32) -> &'static [&'static str] {
