@@ -58,6 +58,13 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut; also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l api -d 'Snapshot API: auto (CSI where the PVC is Portworx CSI and a class fits, else STORK\'s), csi or stork' -r -f -a "auto\t''
+csi\t''
+stork\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l class -d 'VolumeSnapshotClass of a CSI snapshot (default: the driver\'s default local class; for cloud-snap its cloud class)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l cut-timeout -d 'The most the application stays frozen waiting for a CSI snapshot to be cut' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l release-at -d 'When a CSI snapshot releases the application: at the cut (status.creationTime) or when ready' -r -f -a "cut\t''
+ready\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
@@ -89,6 +96,13 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish; also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l api -d 'Snapshot API: auto (CSI where the PVC is Portworx CSI and a class fits, else STORK\'s), csi or stork' -r -f -a "auto\t''
+csi\t''
+stork\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l class -d 'VolumeSnapshotClass of a CSI snapshot (default: the driver\'s default local class; for cloud-snap its cloud class)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l cut-timeout -d 'The most the application stays frozen waiting for a CSI snapshot to be cut' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l release-at -d 'When a CSI snapshot releases the application: at the cut (status.creationTime) or when ready' -r -f -a "cut\t''
+ready\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l heartbeat -d 'How often to print a "still uploading" line when stderr is not a terminal' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l context -d 'The kubeconfig context to use' -r

@@ -97,6 +97,10 @@ pub enum Error {
         check: String,
     },
 
+    /// No snapshot API of pxsnap's is set up for this PVC.
+    #[error("PVC {pvc:?} cannot be snapshotted: {why}")]
+    NoSnapshotApi { pvc: String, why: String },
+
     #[error("PVC {pvc:?} not found in namespace {namespace:?}")]
     PvcNotFound { pvc: String, namespace: String },
 
@@ -346,6 +350,7 @@ impl Error {
             | Error::Forbidden { .. }
             | Error::ApiGroupMissing { .. }
             | Error::SnapshotApiMissing { .. }
+            | Error::NoSnapshotApi { .. }
             | Error::PvcNotFound { .. }
             | Error::PvcNotBound { .. }
             | Error::NotPortworx { .. }

@@ -83,3 +83,10 @@ impl Drop for Progress {
         }
     }
 }
+
+/// Says `warning` on stderr now and keeps it for the result's `warnings`: what a user must act
+/// on is in both, whichever of them they read.
+pub fn warn_and_record(warnings: &mut Vec<String>, warning: String) {
+    Progress::hidden().warn(&warning);
+    warnings.push(warning);
+}

@@ -42,6 +42,31 @@ pub struct ResourceRequest {
     pub name: String,
     pub subresource: String,
     pub verb: &'static str,
+    /// The older version the URL named (see `ResourceDef::older_versions`); None for the
+    /// preferred one, which is also the one objects are stored in.
+    pub view: Option<&'static str>,
+}
+
+impl ResourceRequest {
+    /// The `apiVersion` of the URL: what the client sends and gets back.
+    pub fn api_version(&self) -> String {
+        let d = def(self.res);
+        match self.view {
+            Some(v) => format!("{}/{v}", d.group),
+            None => d.api_version(),
+        }
+    }
+
+    /// An object as the URL's version shows it. The served versions share one schema, so only
+    /// `apiVersion` differs, as for a CRD whose conversion strategy is `None`.
+    pub fn body(&self, obj: &StoredObject) -> Bytes {
+        if self.view.is_none() {
+            return obj.json.clone();
+        }
+        let mut v = obj.value.clone();
+        v["apiVersion"] = json!(self.api_version());
+        Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
+    }
 }
 
 enum Route {
@@ -162,6 +187,7 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
     };
     let res = lookup(group, version, resource).ok_or_else(|| unknown_resource(group, version))?;
     let d = def(res);
+    let view = d.older_versions.iter().copied().find(|v| *v == version);
     if !d.namespaced && !namespace.is_empty() {
         return Err(ApiError::NoSuchResource);
     }
@@ -199,6 +225,7 @@ fn parse_route(method: &Method, path: &str, query: &Query) -> Result<Route, ApiE
         name: name.to_string(),
         subresource: sub.to_string(),
         verb,
+        view,
     }))
 }
 
@@ -234,15 +261,18 @@ pub fn json_value(code: StatusCode, v: &Value) -> Response {
 /// The API groups a cluster without STORK's CRDs does not serve.
 const STORK_GROUPS: [&str; 2] = [super::resources::EXT, super::resources::STORK];
 
-/// The API groups the scenario leaves out: STORK's without `storkCrds`, CSI's snapshot group
-/// without `csiCrds`.
-fn hidden_groups(scenario: &super::scenario::Scenario) -> Vec<&'static str> {
+/// The groups of the resource table whose CRDs the scenario's cluster does not have (CSI's
+/// snapshot group without `csiCrds`).
+fn hidden_groups(sh: &Shared) -> Vec<&'static str> {
     let mut hidden = Vec::new();
-    if !scenario.stork_crds {
+    if !sh.scenario.stork_crds {
         hidden.extend(STORK_GROUPS);
     }
-    if !scenario.csi_crds {
+    if !sh.scenario.csi_crds {
         hidden.push(super::resources::CSI);
+    }
+    if !sh.scenario.csi_group_snapshots {
+        hidden.push(super::resources::CSI_GROUP);
     }
     hidden
 }
@@ -308,12 +338,9 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             return recorded(&sh, rec, resp);
         }
     }
-    let hidden = hidden_groups(&sh.scenario);
+    let hidden = hidden_groups(&sh);
     let resp = match route {
         Ok(ref r) if is_hidden_route(r, &hidden) => ApiError::NotServed.into_response(),
-        Ok(Route::ApiGroupList) if !hidden.is_empty() => {
-            json_value(StatusCode::OK, &discovery::api_group_list_without(&hidden))
-        }
         Err(e) => e.into_response(),
         Ok(Route::Version) => json_value(
             StatusCode::OK,
@@ -323,7 +350,9 @@ async fn dispatch(State(sh): State<Arc<Shared>>, req: Request) -> Response {
             StatusCode::OK,
             &discovery::api_versions(&sh.addr.to_string()),
         ),
-        Ok(Route::ApiGroupList) => json_value(StatusCode::OK, &discovery::api_group_list()),
+        Ok(Route::ApiGroupList) => {
+            json_value(StatusCode::OK, &discovery::api_group_list_without(&hidden))
+        }
         Ok(Route::ApiGroup(g)) => match discovery::api_group(&g) {
             Some(v) => json_value(StatusCode::OK, &v),
             None => ApiError::NotServed.into_response(),
@@ -633,7 +662,8 @@ fn unsupported_body(res: ResId) -> ApiError {
 
 /// Decode a create/update body (JSON, YAML, or protobuf for the kinds
 /// [`protobuf::accepts`]) into an object.
-fn decode_object(res: ResId, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+fn decode_object(r: &ResourceRequest, headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    let res = r.res;
     let d = def(res);
     let mt = media_type(headers);
     let json_error = |e: String| format!("couldn't get version/kind; json parse error: {e}");
@@ -662,10 +692,10 @@ fn decode_object(res: ResId, headers: &HeaderMap, body: &[u8]) -> Result<Value, 
         )));
     }
     let av = util::str_at(&v, "/apiVersion");
-    if !av.is_empty() && av != d.api_version() {
+    if !av.is_empty() && av != r.api_version() {
         return Err(ApiError::BadRequest(format!(
             "the API version in the data ({av}) does not match the expected API version ({})",
-            d.api_version()
+            r.api_version()
         )));
     }
     let kind = util::str_at(&v, "/kind");
@@ -702,7 +732,7 @@ fn get(sh: &Shared, r: &ResourceRequest) -> Result<Response, ApiError> {
         .store
         .get(r.res, &r.namespace, &r.name)
         .ok_or_else(|| ApiError::not_found(def(r.res), &r.name))?;
-    Ok(json_bytes(StatusCode::OK, obj.json.clone()))
+    Ok(json_bytes(StatusCode::OK, r.body(&obj)))
 }
 
 /// Parse the label and field selectors of a list or watch.
@@ -748,7 +778,6 @@ fn decode_continue(token: &str) -> Option<(u64, String, String)> {
 /// A page of a collection. `expire` answers a continue token as too old (a fault), as the
 /// server does for one older than the last compaction.
 fn list(sh: &Shared, r: &ResourceRequest, q: &Query, expire: bool) -> Result<Response, ApiError> {
-    let d = def(r.res);
     let (labels, fields) = selectors(r, q)?;
     let limit: usize = match q.get("limit") {
         Some(l) if !l.is_empty() => l
@@ -784,15 +813,15 @@ fn list(sh: &Shared, r: &ResourceRequest, q: &Query, expire: bool) -> Result<Res
             meta["remainingItemCount"] = json!(page.remaining);
         }
     }
-    Ok(json_bytes(StatusCode::OK, list_body(d, &meta, &page.items)))
+    Ok(json_bytes(StatusCode::OK, list_body(r, &meta, &page.items)))
 }
 
 /// `{"kind":"XList",...,"items":[...]}` built from the stored bytes.
-pub fn list_body(d: &ResourceDef, meta: &Value, items: &[Arc<StoredObject>]) -> Bytes {
+pub fn list_body(r: &ResourceRequest, meta: &Value, items: &[Arc<StoredObject>]) -> Bytes {
     let head = format!(
         "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
-        d.kind,
-        d.api_version(),
+        def(r.res).kind,
+        r.api_version(),
         meta
     );
     let total: usize = items.iter().map(|o| o.json.len() + 1).sum::<usize>() + head.len() + 2;
@@ -802,7 +831,7 @@ pub fn list_body(d: &ResourceDef, meta: &Value, items: &[Arc<StoredObject>]) -> 
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(&o.json);
+        out.extend_from_slice(&r.body(o));
     }
     out.extend_from_slice(b"]}");
     Bytes::from(out)
@@ -827,7 +856,7 @@ fn decode_written(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, ApiError> {
-    let mut obj = decode_object(r.res, headers, body)?;
+    let mut obj = decode_object(r, headers, body)?;
     check_namespace(r, &obj)?;
     if r.res == id::SECRETS {
         normalize_secret(&mut obj);
@@ -857,7 +886,7 @@ fn create(
         obj["spec"] = json!({"finalizers": ["kubernetes"]});
     }
     let stored = sh.store.create(r.res, &r.namespace, obj, by)?;
-    Ok(json_bytes(StatusCode::CREATED, stored.json.clone()))
+    Ok(json_bytes(StatusCode::CREATED, r.body(&stored)))
 }
 
 /// What the API server's conversion and defaulting do to every Secret written:
@@ -950,7 +979,7 @@ fn update(
                 obj.clone(),
             ))
         })?;
-    Ok(json_bytes(StatusCode::OK, stored.json.clone()))
+    Ok(json_bytes(StatusCode::OK, r.body(&stored)))
 }
 
 fn patch_object(
@@ -1013,7 +1042,7 @@ fn patch_object(
             }
             Ok(apply_status_rules(d, &r.subresource, &cur.value, new))
         })?;
-    Ok(json_bytes(StatusCode::OK, stored.json.clone()))
+    Ok(json_bytes(StatusCode::OK, r.body(&stored)))
 }
 
 /// The `DeleteOptions` a DELETE may carry: JSON (kubectl), protobuf (client-go typed
@@ -1052,11 +1081,10 @@ fn delete(
             }),
         ));
     }
-    Ok(json_bytes(StatusCode::OK, gone.json.clone()))
+    Ok(json_bytes(StatusCode::OK, r.body(&gone)))
 }
 
 fn delete_collection(sh: &Shared, r: &ResourceRequest, q: &Query) -> Result<Response, ApiError> {
-    let d = def(r.res);
     let (labels, fields) = selectors(r, q)?;
     let ns = (!r.namespace.is_empty()).then_some(r.namespace.as_str());
     let page = sh.store.list(r.res, ns, None, 0, |v| {
@@ -1070,7 +1098,7 @@ fn delete_collection(sh: &Shared, r: &ResourceRequest, q: &Query) -> Result<Resp
         }
     }
     let meta = json!({"resourceVersion": sh.store.current_rv().to_string()});
-    Ok(json_bytes(StatusCode::OK, list_body(d, &meta, &gone)))
+    Ok(json_bytes(StatusCode::OK, list_body(r, &meta, &gone)))
 }
 
 /// `/sim/...`: timeline, request log, faults, compaction.

@@ -104,33 +104,48 @@ pub fn api_versions(server_address: &str) -> Value {
     })
 }
 
-fn group_doc(group: &str, version: &str) -> Value {
-    let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
-    json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
+/// The group document of `group` served in `versions` (the preferred one first).
+fn group_doc(group: &str, versions: &[&str]) -> Value {
+    let gvs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
+    let preferred = gvs.first().cloned().unwrap_or(Value::Null);
+    json!({"name": group, "versions": gvs, "preferredVersion": preferred})
 }
 
-pub fn api_group_list() -> Value {
-    api_group_list_without(&[])
+/// Every served group (core excluded) with its versions, in discovery order.
+fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for (g, v) in group_versions()
+        .into_iter()
+        .chain(reviews::group_versions())
+    {
+        if g.is_empty() {
+            continue;
+        }
+        match out.iter_mut().find(|(name, _)| *name == g) {
+            Some((_, versions)) => versions.push(v),
+            None => out.push((g, vec![v])),
+        }
+    }
+    out
 }
 
 /// The group list minus `hidden` groups (a cluster where those CRDs are not registered).
 pub fn api_group_list_without(hidden: &[&str]) -> Value {
-    let groups: Vec<Value> = group_versions()
+    let groups: Vec<Value> = groups()
         .into_iter()
-        .chain(reviews::group_versions())
-        .filter(|(g, _)| !g.is_empty() && !hidden.contains(g))
-        .map(|(g, v)| group_doc(g, v))
+        .filter(|(g, _)| !hidden.contains(g))
+        .map(|(g, versions)| group_doc(g, &versions))
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
 /// `/apis/{group}`, or None when the group is not served.
 pub fn api_group(group: &str) -> Option<Value> {
-    let (g, v) = group_versions()
-        .into_iter()
-        .chain(reviews::group_versions())
-        .find(|(g, _)| *g == group && !g.is_empty())?;
-    let mut doc = group_doc(g, v);
+    let (g, versions) = groups().into_iter().find(|(g, _)| *g == group)?;
+    let mut doc = group_doc(g, &versions);
     if let Some(m) = doc.as_object_mut() {
         m.insert("kind".into(), json!("APIGroup"));
         m.insert("apiVersion".into(), json!("v1"));
@@ -185,7 +200,7 @@ fn resource_entries(r: &ResourceDef) -> Vec<Value> {
 pub fn resource_list(group: &str, version: &str) -> Option<Value> {
     let resources: Vec<Value> = RESOURCES
         .iter()
-        .filter(|r| r.group == group && r.version == version)
+        .filter(|r| r.group == group && r.serves(version))
         .flat_map(resource_entries)
         .collect();
     if resources.is_empty() {
@@ -234,11 +249,17 @@ mod tests {
             2,
             "no status subresource"
         );
-        let groups = api_group_list();
-        assert_eq!(groups["groups"].as_array().unwrap().len(), 6);
+        let groups = api_group_list_without(&[]);
+        assert_eq!(groups["groups"].as_array().unwrap().len(), 7);
         assert!(api_group("authorization.k8s.io").is_some());
         assert!(resource_list("authentication.k8s.io", "v1").is_some());
         assert!(api_group("nope").is_none());
         assert!(resource_list("stork.libopenstorage.org", "v1").is_none());
+        let group = api_group("groupsnapshot.storage.k8s.io").unwrap();
+        assert_eq!(group["preferredVersion"]["version"], "v1beta2");
+        assert_eq!(group["versions"][1]["version"], "v1beta1");
+        let old = resource_list("groupsnapshot.storage.k8s.io", "v1beta1").unwrap();
+        assert_eq!(old["groupVersion"], "groupsnapshot.storage.k8s.io/v1beta1");
+        assert_eq!(old["resources"][0]["shortNames"][0], "vgs");
     }
 }

@@ -162,6 +162,15 @@ impl Shared {
         self.settings.borrow().clone()
     }
 
+    /// Uses up one of the `failCloudUploads` left; whether this upload must fail.
+    pub fn take_cloud_upload_failure(&self) -> bool {
+        self.settings.send_if_modified(|s| {
+            let fail = s.fail_cloud_uploads > 0;
+            s.fail_cloud_uploads = s.fail_cloud_uploads.saturating_sub(1);
+            fail
+        })
+    }
+
     /// Merge a partial controller-settings object (camelCase keys) into the current one.
     pub fn patch_settings(&self, patch: &serde_json::Value) -> Result<(), String> {
         let mut cur = serde_json::to_value(self.settings()).map_err(|e| e.to_string())?;

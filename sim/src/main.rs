@@ -22,7 +22,8 @@ struct Cli {
 enum Command {
     /// Serve the simulated API until SIGINT/SIGTERM.
     Serve {
-        /// Built-in scenario name (`cassandra`, `empty`) or a YAML/JSON scenario file.
+        /// Built-in scenario name (`cassandra`, `cassandra-csi`, `cassandra-intree`, `empty`) or a
+        /// YAML/JSON scenario file.
         #[arg(long, default_value = "cassandra")]
         scenario: String,
         /// Where to write the kubeconfig pointing at the simulator.

@@ -64,9 +64,9 @@ pub fn group_version(path: &str, server: KubeVersion) -> Option<Value> {
     let mut paths = Map::new();
     for r in RESOURCES
         .iter()
-        .filter(|r| r.group == group && r.version == version)
+        .filter(|r| r.group == group && r.serves(version))
     {
-        let gvk = json!({"group": r.group, "version": r.version, "kind": r.kind});
+        let gvk = json!({"group": r.group, "version": version, "kind": r.kind});
         let field_validation = json!([
             {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
             {"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": true}},
@@ -81,9 +81,9 @@ pub fn group_version(path: &str, server: KubeVersion) -> Option<Value> {
             })
         };
         let base = if r.group.is_empty() {
-            format!("/api/{}", r.version)
+            format!("/api/{version}")
         } else {
-            format!("/apis/{}/{}", r.group, r.version)
+            format!("/apis/{}/{version}", r.group)
         };
         let scope = if r.namespaced {
             "/namespaces/{namespace}"

@@ -25,6 +25,9 @@ pub struct ResourceDef {
     pub status_subresource: bool,
     /// Custom resources: no strategic merge patch, resourceVersion required on PUT.
     pub custom: bool,
+    /// Older versions that serve the same objects (`version` is the preferred and storage
+    /// one): a CRD served in several versions, where only `apiVersion` tells them apart.
+    pub older_versions: &'static [&'static str],
 }
 
 impl ResourceDef {
@@ -35,6 +38,11 @@ impl ResourceDef {
         } else {
             format!("{}/{}", self.group, self.version)
         }
+    }
+
+    /// Whether `version` of the group serves this resource.
+    pub fn serves(&self, version: &str) -> bool {
+        self.version == version || self.older_versions.contains(&version)
     }
 
     /// `plural.group` (or `plural` for core), the qualified name used in error messages.
@@ -55,9 +63,28 @@ pub const EXT: &str = "volumesnapshot.external-storage.k8s.io";
 pub const STORK: &str = "stork.libopenstorage.org";
 /// The CSI snapshot group.
 pub const CSI: &str = "snapshot.storage.k8s.io";
+/// The CSI group snapshot group (external-snapshotter 8.3+: v1beta2, v1beta1 still served).
+pub const CSI_GROUP: &str = "groupsnapshot.storage.k8s.io";
+/// The versions of [`CSI_GROUP`] before the preferred `v1beta2`.
+const CSI_GROUP_OLDER: &[&str] = &["v1beta1"];
 
 macro_rules! res {
     ($g:expr, $v:expr, $plural:expr, $singular:expr, $kind:expr, ns=$ns:expr, short=$short:expr, cat=$cat:expr, status=$st:expr, custom=$custom:expr) => {
+        res!(
+            $g,
+            $v,
+            $plural,
+            $singular,
+            $kind,
+            ns = $ns,
+            short = $short,
+            cat = $cat,
+            status = $st,
+            custom = $custom,
+            older = &[]
+        )
+    };
+    ($g:expr, $v:expr, $plural:expr, $singular:expr, $kind:expr, ns=$ns:expr, short=$short:expr, cat=$cat:expr, status=$st:expr, custom=$custom:expr, older=$older:expr) => {
         ResourceDef {
             group: $g,
             version: $v,
@@ -69,6 +96,7 @@ macro_rules! res {
             categories: $cat,
             status_subresource: $st,
             custom: $custom,
+            older_versions: $older,
         }
     };
 }
@@ -271,6 +299,45 @@ pub static RESOURCES: &[ResourceDef] = &[
         status = true,
         custom = true
     ),
+    res!(
+        CSI_GROUP,
+        "v1beta2",
+        "volumegroupsnapshots",
+        "volumegroupsnapshot",
+        "VolumeGroupSnapshot",
+        ns = true,
+        short = &["vgs"],
+        cat = &[],
+        status = true,
+        custom = true,
+        older = CSI_GROUP_OLDER
+    ),
+    res!(
+        CSI_GROUP,
+        "v1beta2",
+        "volumegroupsnapshotclasses",
+        "volumegroupsnapshotclass",
+        "VolumeGroupSnapshotClass",
+        ns = false,
+        short = &["vgsclass", "vgsclasses"],
+        cat = &[],
+        status = false,
+        custom = true,
+        older = CSI_GROUP_OLDER
+    ),
+    res!(
+        CSI_GROUP,
+        "v1beta2",
+        "volumegroupsnapshotcontents",
+        "volumegroupsnapshotcontent",
+        "VolumeGroupSnapshotContent",
+        ns = false,
+        short = &["vgsc", "vgscs"],
+        cat = &[],
+        status = true,
+        custom = true,
+        older = CSI_GROUP_OLDER
+    ),
 ];
 
 /// Well-known ids, so controllers need no string look-ups.
@@ -292,6 +359,9 @@ pub mod id {
     pub const CSI_SNAPSHOTS: ResId = 13;
     pub const CSI_SNAPSHOTCLASSES: ResId = 14;
     pub const CSI_SNAPSHOTCONTENTS: ResId = 15;
+    pub const CSI_GROUP_SNAPSHOTS: ResId = 16;
+    pub const CSI_GROUP_SNAPSHOTCLASSES: ResId = 17;
+    pub const CSI_GROUP_SNAPSHOTCONTENTS: ResId = 18;
 }
 
 /// The definition behind an id. Ids only come from this module, so the index is valid.
@@ -299,29 +369,25 @@ pub fn def(id: ResId) -> &'static ResourceDef {
     &RESOURCES[id]
 }
 
-/// Find a resource by its URL coordinates.
+/// Find a resource by its URL coordinates (any version that serves it).
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<ResId> {
     RESOURCES
         .iter()
-        .position(|r| r.group == group && r.version == version && r.plural == plural)
+        .position(|r| r.group == group && r.serves(version) && r.plural == plural)
 }
 
-/// The group/version pairs served, in discovery order (core first, then groups).
+/// The group/version pairs served, in discovery order (core first, then groups; within a
+/// group the preferred version first).
 pub fn group_versions() -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
     for r in RESOURCES {
-        if !out.contains(&(r.group, r.version)) {
-            out.push((r.group, r.version));
+        for v in std::iter::once(&r.version).chain(r.older_versions) {
+            if !out.contains(&(r.group, v)) {
+                out.push((r.group, v));
+            }
         }
     }
     out
-}
-
-/// Whether a group/version is served at all.
-pub fn group_version_exists(group: &str, version: &str) -> bool {
-    RESOURCES
-        .iter()
-        .any(|r| r.group == group && r.version == version)
 }
 
 #[cfg(test)]
@@ -344,6 +410,24 @@ mod tests {
         assert_eq!(
             lookup(EXT, "v1", "volumesnapshotdatas"),
             Some(id::EXT_SNAPSHOTDATAS)
+        );
+        for v in ["v1beta2", "v1beta1"] {
+            assert_eq!(
+                lookup(CSI_GROUP, v, "volumegroupsnapshots"),
+                Some(id::CSI_GROUP_SNAPSHOTS)
+            );
+        }
+        assert_eq!(lookup(CSI_GROUP, "v1alpha1", "volumegroupsnapshots"), None);
+        assert_eq!(
+            def(id::CSI_GROUP_SNAPSHOTCONTENTS).plural,
+            "volumegroupsnapshotcontents"
+        );
+        assert_eq!(
+            group_versions()
+                .into_iter()
+                .filter(|(g, _)| *g == CSI_GROUP)
+                .collect::<Vec<_>>(),
+            [(CSI_GROUP, "v1beta2"), (CSI_GROUP, "v1beta1")]
         );
     }
 }

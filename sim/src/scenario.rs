@@ -20,6 +20,12 @@ pub struct Scenario {
     pub storage_classes: Vec<StorageClassSpec>,
     /// CSI VolumeSnapshotClasses.
     pub snapshot_classes: Vec<SnapshotClassSpec>,
+    /// CSI VolumeGroupSnapshotClasses (seeded only when `csiGroupSnapshots` is true; `default`
+    /// marks them with `groupsnapshot.storage.kubernetes.io/is-default-class`).
+    pub group_snapshot_classes: Vec<SnapshotClassSpec>,
+    /// Names of (group) snapshot classes whose `deletionPolicy` is `Retain` (deleting a
+    /// snapshot then leaves its content); every other class has `Delete`.
+    pub retain_snapshot_classes: Vec<String>,
     pub pvcs: Vec<PvcSpec>,
     pub pods: Vec<PodSpec>,
     pub controller: ControllerSettings,
@@ -46,6 +52,11 @@ pub struct Scenario {
     /// are still served and nothing acts on them, as on a cluster where only the CRDs were
     /// installed.
     pub snapshot_controller: bool,
+    /// Whether the CSI group snapshot API `groupsnapshot.storage.k8s.io` is served (v1beta2,
+    /// preferred, and v1beta1, as external-snapshotter 8.3+ installs it) and its controller
+    /// runs with the snapshot-controller. With `false` (the default) discovery leaves the group
+    /// out and its URLs answer 404, as on a cluster without those CRDs.
+    pub csi_group_snapshots: bool,
 }
 
 impl Default for Scenario {
@@ -63,6 +74,9 @@ impl Default for Scenario {
             csi_crds: true,
             server_version: KubeVersion::DEFAULT,
             snapshot_controller: true,
+            group_snapshot_classes: Vec::new(),
+            retain_snapshot_classes: Vec::new(),
+            csi_group_snapshots: false,
         }
     }
 }
@@ -80,9 +94,22 @@ pub struct StorageClassSpec {
 pub struct SnapshotClassSpec {
     pub name: String,
     pub driver: String,
+    /// Portworx reads `csi.openstorage.org/snapshot-type` (`local` or `cloud`) and
+    /// `csi.openstorage.org/snapshot-credential-id`.
     pub parameters: BTreeMap<String, String>,
     /// Marks the class with `snapshot.storage.kubernetes.io/is-default-class: "true"`.
     pub default: bool,
+}
+
+impl SnapshotClassSpec {
+    /// A non-default class of the Portworx CSI driver.
+    pub fn portworx(name: &str) -> SnapshotClassSpec {
+        SnapshotClassSpec {
+            name: name.into(),
+            driver: PX_CSI_DRIVER.into(),
+            ..SnapshotClassSpec::default()
+        }
+    }
 }
 
 /// A PVC, and the PV behind it when Bound.
@@ -174,14 +201,23 @@ pub struct MountSpec {
 pub struct ControllerSettings {
     /// Delay before a STORK local snapshot (or a CSI snapshot) is cut and ready.
     pub snapshot_delay_ms: u64,
-    /// Duration of a STORK cloud snapshot upload (progress is reported meanwhile).
+    /// Duration of a cloud snapshot upload, after the cut: STORK's (progress is reported
+    /// meanwhile) and a CSI snapshot's whose class says `snapshot-type: cloud`
+    /// (`readyToUse` stays false meanwhile).
     pub cloud_snapshot_delay_ms: u64,
     pub group_snapshot_delay_ms: u64,
     pub clone_bind_delay_ms: u64,
     /// How often a failed STORK snapshot, group or clone is retried.
     pub retry_interval_ms: u64,
-    /// PVC names whose snapshots fail (`Error` condition, retried).
+    /// PVC names whose snapshots fail before the cut (STORK: `Error` condition; CSI:
+    /// `status.error` without `creationTime`), retried.
     pub fail_snapshots_of_pvcs: Vec<String>,
+    /// PVC names whose CSI snapshots the driver never answers, as a hung driver: no content,
+    /// no `creationTime`, no error, until the PVC leaves the list.
+    pub hang_snapshots_of_pvcs: Vec<String>,
+    /// How many CSI cloud uploads fail from now on (each sets `status.error` after the cut;
+    /// the retry uploads again and clears it on success). Counts down as uploads fail.
+    pub fail_cloud_uploads: u32,
     /// Cloud credential ids that make a cloud snapshot fail.
     pub bad_cloud_cred_ids: Vec<String>,
     /// Controllers do nothing while this is true.
@@ -197,6 +233,8 @@ impl Default for ControllerSettings {
             clone_bind_delay_ms: 200,
             retry_interval_ms: 1000,
             fail_snapshots_of_pvcs: Vec::new(),
+            hang_snapshots_of_pvcs: Vec::new(),
+            fail_cloud_uploads: 0,
             bad_cloud_cred_ids: Vec::new(),
             hang: false,
         }
@@ -235,10 +273,13 @@ pub const PX_CSI_DRIVER_OLD: &str = "com.openstorage.pxd";
 pub const PX_IN_TREE: &str = "portworx-volume";
 
 impl Scenario {
-    /// A scenario built into the binary: `cassandra` or `empty`.
+    /// A scenario built into the binary: `cassandra`, `cassandra-csi`, `cassandra-intree` or
+    /// `empty`.
     pub fn builtin(name: &str) -> Option<Scenario> {
         match name {
             "cassandra" => Some(cassandra()),
+            "cassandra-csi" => Some(cassandra_csi()),
+            "cassandra-intree" => Some(cassandra_intree()),
             "empty" => Some(Scenario::default()),
             _ => None,
         }
@@ -386,21 +427,55 @@ fn cassandra() -> Scenario {
             },
         ],
         snapshot_classes: vec![SnapshotClassSpec {
-            name: "px-csi-snapclass".into(),
-            driver: PX_CSI_DRIVER.into(),
-            parameters: BTreeMap::new(),
             default: true,
+            ..SnapshotClassSpec::portworx("px-csi-snapclass")
         }],
         pvcs,
         pods,
-        controller: ControllerSettings::default(),
-        users: Vec::new(),
-        stork: true,
-        stork_crds: true,
-        csi_crds: true,
-        server_version: KubeVersion::DEFAULT,
-        snapshot_controller: true,
+        ..Scenario::default()
     }
+}
+
+/// The credential id of `cassandra-csi`'s cloud snapshot class.
+pub const CASSANDRA_CSI_CLOUD_CRED: &str = "4b2a7c1e-9d3f-4e8a-b6c5-0f1e2d3c4b5a";
+
+/// `cassandra` for the CSI path: a default local class and a cloud class (uploads of 3 s)
+/// for the Portworx driver, and the CSI group API with a default group class.
+fn cassandra_csi() -> Scenario {
+    let mut s = cassandra();
+    s.snapshot_classes.push(SnapshotClassSpec {
+        parameters: labels(&[
+            ("csi.openstorage.org/snapshot-type", "cloud"),
+            (
+                "csi.openstorage.org/snapshot-credential-id",
+                CASSANDRA_CSI_CLOUD_CRED,
+            ),
+        ]),
+        ..SnapshotClassSpec::portworx("px-csi-cloud-snapclass")
+    });
+    s.group_snapshot_classes.push(SnapshotClassSpec {
+        default: true,
+        ..SnapshotClassSpec::portworx("px-csi-group-snapclass")
+    });
+    s.csi_group_snapshots = true;
+    s.controller.cloud_snapshot_delay_ms = 3000;
+    s
+}
+
+/// `cassandra` on in-tree `portworxVolume` PVs and without any VolumeSnapshotClass: only
+/// STORK can snapshot there.
+fn cassandra_intree() -> Scenario {
+    let mut s = cassandra();
+    for pvc in &mut s.pvcs {
+        pvc.driver = PX_IN_TREE.into();
+    }
+    for sc in &mut s.storage_classes {
+        if sc.provisioner == PX_CSI_DRIVER {
+            sc.provisioner = "kubernetes.io/portworx-volume".into();
+        }
+    }
+    s.snapshot_classes.clear();
+    s
 }
 
 #[cfg(test)]
@@ -414,6 +489,22 @@ mod tests {
         assert_eq!(s.pvcs.len(), 4);
         assert!(s.all_namespaces().contains(&"cassandra".to_string()));
         assert!(s.pods.iter().all(|p| p.shims.contains_key("nodetool")));
+    }
+
+    #[test]
+    fn csi_and_intree_variants_keep_cassandra_workload() {
+        let base = Scenario::builtin("cassandra").unwrap();
+        let csi = Scenario::builtin("cassandra-csi").unwrap();
+        let intree = Scenario::builtin("cassandra-intree").unwrap();
+        for s in [&csi, &intree] {
+            assert_eq!(s.pods, base.pods);
+            let names = |s: &Scenario| s.pvcs.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+            assert_eq!(names(s), names(&base));
+        }
+        assert!(csi.csi_group_snapshots && !base.csi_group_snapshots);
+        assert_eq!(csi.controller.cloud_snapshot_delay_ms, 3000);
+        assert!(intree.pvcs.iter().all(|p| p.driver == PX_IN_TREE));
+        assert!(intree.snapshot_classes.is_empty());
     }
 
     #[test]

@@ -4,9 +4,12 @@
 
 use serde_json::{Value, json};
 
+use super::controllers::{DEFAULT_CLASS_ANNOTATION, DEFAULT_GROUP_CLASS_ANNOTATION};
 use super::managed_fields::FieldManager;
-use super::resources::id;
-use super::scenario::{PX_CSI_DRIVER, PX_CSI_DRIVER_OLD, PX_IN_TREE, PodSpec, PvcSpec, Scenario};
+use super::resources::{ResId, id};
+use super::scenario::{
+    PX_CSI_DRIVER, PX_CSI_DRIVER_OLD, PX_IN_TREE, PodSpec, PvcSpec, Scenario, SnapshotClassSpec,
+};
 use super::status::ApiError;
 use super::store::Store;
 use super::util;
@@ -41,22 +44,24 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
         )?;
     }
     for vsc in &scenario.snapshot_classes {
-        let mut meta = json!({"name": vsc.name});
-        if vsc.default {
-            meta["annotations"] =
-                json!({"snapshot.storage.kubernetes.io/is-default-class": "true"});
-        }
-        store.create(
+        seed_class(
+            store,
+            scenario,
             id::CSI_SNAPSHOTCLASSES,
-            "",
-            json!({
-                "metadata": meta,
-                "driver": vsc.driver,
-                "deletionPolicy": "Delete",
-                "parameters": vsc.parameters,
-            }),
-            &FieldManager::named(SEEDED_BY),
+            DEFAULT_CLASS_ANNOTATION,
+            vsc,
         )?;
+    }
+    if scenario.csi_group_snapshots {
+        for vgsc in &scenario.group_snapshot_classes {
+            seed_class(
+                store,
+                scenario,
+                id::CSI_GROUP_SNAPSHOTCLASSES,
+                DEFAULT_GROUP_CLASS_ANNOTATION,
+                vgsc,
+            )?;
+        }
     }
     for pvc in &scenario.pvcs {
         seed_pvc(store, pvc)?;
@@ -88,6 +93,36 @@ pub fn seed(store: &Store, scenario: &Scenario) -> Result<(), ApiError> {
             &FieldManager::named(SEEDED_BY),
         )?;
     }
+    Ok(())
+}
+
+/// A VolumeSnapshotClass or VolumeGroupSnapshotClass (`res`); `default_annotation` marks the
+/// driver's default.
+fn seed_class(
+    store: &Store,
+    scenario: &Scenario,
+    res: ResId,
+    default_annotation: &str,
+    class: &SnapshotClassSpec,
+) -> Result<(), ApiError> {
+    let mut meta = json!({"name": class.name});
+    if class.default {
+        meta["annotations"] = json!({default_annotation: "true"});
+    }
+    store.create(
+        res,
+        "",
+        json!({
+            "metadata": meta,
+            "driver": class.driver,
+            "deletionPolicy": match scenario.retain_snapshot_classes.contains(&class.name) {
+                true => "Retain",
+                false => "Delete",
+            },
+            "parameters": class.parameters,
+        }),
+        &FieldManager::named(SEEDED_BY),
+    )?;
     Ok(())
 }
 

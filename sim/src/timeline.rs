@@ -19,6 +19,8 @@ pub enum TimelineKind {
     SnapshotReady,
     SnapshotError,
     GroupCut,
+    /// A CSI VolumeGroupSnapshot became `readyToUse` (after its members did).
+    GroupReady,
     PvcBound,
 }
 

@@ -98,10 +98,9 @@ pub fn serve(sh: Arc<Shared>, r: &ResourceRequest, q: &Query, drop_after: Option
         fields,
     };
     let (tx, rx) = mpsc::channel::<Bytes>(256);
-    let res = r.res;
     tokio::spawn(run(
         sh,
-        res,
+        r.clone(),
         filter,
         start_rv,
         send_initial || start_rv.is_none(),
@@ -127,7 +126,7 @@ pub fn serve(sh: Arc<Shared>, r: &ResourceRequest, q: &Query, drop_after: Option
 #[allow(clippy::too_many_arguments)]
 async fn run(
     sh: Arc<Shared>,
-    res: usize,
+    r: ResourceRequest,
     filter: Filter,
     start_rv: Option<u64>,
     initial: bool,
@@ -137,6 +136,7 @@ async fn run(
     drop_after: Option<u32>,
     tx: mpsc::Sender<Bytes>,
 ) {
+    let res = r.res;
     let d = def(res);
     let mut changes = sh.store.subscribe();
     let mut sent: u32 = 0;
@@ -152,14 +152,14 @@ async fn run(
             if sent >= limit {
                 return;
             }
-            if tx.send(event_line("ADDED", &o.json)).await.is_err() {
+            if tx.send(event_line("ADDED", &r.body(&o))).await.is_err() {
                 return;
             }
             sent += 1;
         }
         if initial_end_bookmark {
             let b = json!({
-                "kind": d.kind, "apiVersion": d.api_version(),
+                "kind": d.kind, "apiVersion": r.api_version(),
                 "metadata": {"resourceVersion": cursor.to_string(), "annotations": {"k8s.io/initial-events-end": "true"}},
             });
             if tx.send(value_line("BOOKMARK", &b)).await.is_err() {
@@ -197,7 +197,7 @@ async fn run(
                     if sent >= limit {
                         return;
                     }
-                    if tx.send(event_line(kind, &ev.obj.json)).await.is_err() {
+                    if tx.send(event_line(kind, &r.body(&ev.obj))).await.is_err() {
                         return;
                     }
                     sent += 1;
@@ -209,7 +209,7 @@ async fn run(
         }
         if first_bookmark_due {
             first_bookmark_due = false;
-            let b = json!({"kind": d.kind, "apiVersion": d.api_version(), "metadata": {"resourceVersion": cursor.to_string()}});
+            let b = json!({"kind": d.kind, "apiVersion": r.api_version(), "metadata": {"resourceVersion": cursor.to_string()}});
             if tx.send(value_line("BOOKMARK", &b)).await.is_err() {
                 return;
             }
@@ -230,7 +230,7 @@ async fn run(
                 }
             }
             _ = tick.tick(), if bookmarks => {
-                let b = json!({"kind": d.kind, "apiVersion": d.api_version(), "metadata": {"resourceVersion": cursor.to_string()}});
+                let b = json!({"kind": d.kind, "apiVersion": r.api_version(), "metadata": {"resourceVersion": cursor.to_string()}});
                 if tx.send(value_line("BOOKMARK", &b)).await.is_err() {
                     return;
                 }

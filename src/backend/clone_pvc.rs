@@ -15,7 +15,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
 
-use super::stork::{self, WaitFailure};
+use super::snapshotter::wait_ready;
+use super::stork::Stork;
 use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
@@ -211,12 +212,12 @@ pub async fn ready_snapshot(
         (SnapshotPhase::Error(message), _) => return Err(in_error(message)),
         (SnapshotPhase::Pending(message), None) => return Err(not_ready(pending_status(message))),
         (SnapshotPhase::Pending(_), Some(timeout)) => {
-            match stork::wait_until_final(cluster, namespace, name, timeout, |_| {}).await {
-                Ok(ready) => ready,
-                Err(WaitFailure::Failed { message, .. }) => return Err(in_error(message)),
-                Err(WaitFailure::Deleted) => return Err(not_found()),
-                Err(WaitFailure::Api(err)) => return Err(err),
-                Err(WaitFailure::TimedOut { .. }) => {
+            match wait_ready::<Stork>(cluster, namespace, name, timeout).await {
+                WatchEnd::Done(ready) => ready,
+                WatchEnd::Failed(_, message) => return Err(in_error(message.unwrap_or_default())),
+                WatchEnd::Deleted => return Err(not_found()),
+                WatchEnd::Api(err) => return Err(err),
+                WatchEnd::TimedOut(_) => {
                     return Err(Error::Timeout {
                         what: format!(
                             "VolumeSnapshot {name:?} in namespace {namespace:?} to be Ready"

@@ -31,6 +31,15 @@ pub enum SnapshotType {
     Cloud,
 }
 
+impl SnapshotType {
+    pub fn label(self) -> &'static str {
+        match self {
+            SnapshotType::Local => "local",
+            SnapshotType::Cloud => "cloud",
+        }
+    }
+}
+
 /// One VolumeSnapshotClass of a Portworx driver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -41,6 +50,8 @@ pub struct PortworxClass {
     pub default: bool,
     /// The cloud credential it names; `None` means the cluster's default credential.
     pub credential: Option<String>,
+    /// `Retain` keeps the snapshot's data when its VolumeSnapshot is deleted.
+    pub deletion_policy: String,
 }
 
 /// What a VolumeSnapshot that names no class gets from the snapshot-controller.
@@ -123,18 +134,161 @@ fn portworx_class(class: &VolumeSnapshotClass) -> PortworxClass {
         credential: CREDENTIAL_PARAMETERS
             .iter()
             .find_map(|key| parameter(key).cloned()),
+        deletion_policy: class.deletion_policy.clone(),
+    }
+}
+
+/// The command that makes a class an administrator could apply: a default local class, or a
+/// cloud class, of the Portworx driver. Said by `doctor` and by `--api csi` when none exists.
+pub fn class_manifest_command(snapshot_type: SnapshotType) -> String {
+    let (name, extra) = match snapshot_type {
+        SnapshotType::Local => (
+            "px-csi-snapclass",
+            format!("  annotations:\\n    {DEFAULT_CLASS_ANNOTATION}: \"true\"\\n"),
+        ),
+        SnapshotType::Cloud => ("px-csi-cloud-snapclass", String::new()),
+    };
+    let parameters = match snapshot_type {
+        SnapshotType::Local => String::new(),
+        SnapshotType::Cloud => format!(
+            "parameters:\\n  {SNAPSHOT_TYPE_PARAMETER}: cloud\\n  {}: CREDENTIAL-ID\\n",
+            CREDENTIAL_PARAMETERS[0]
+        ),
+    };
+    format!(
+        "printf 'apiVersion: snapshot.storage.k8s.io/v1\\nkind: VolumeSnapshotClass\\nmetadata:\\n  name: {name}\\n{extra}driver: pxd.portworx.com\\ndeletionPolicy: Delete\\n{parameters}' | kubectl apply -f -"
+    )
+}
+
+/// The snapshot a class is picked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted<'a> {
+    Local,
+    Cloud { cred_id: Option<&'a str> },
+}
+
+impl Wanted<'_> {
+    fn snapshot_type(&self) -> SnapshotType {
+        match self {
+            Wanted::Local => SnapshotType::Local,
+            Wanted::Cloud { .. } => SnapshotType::Cloud,
+        }
+    }
+}
+
+/// Why no class was picked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassProblem {
+    /// The driver has no class of the wanted type: CSI is not set up for it.
+    NoneOfType,
+    /// Several classes fit and nothing tells them apart.
+    Ambiguous(Vec<String>),
+    /// `--cred-id` matches no cloud class; the credentials the cloud classes name.
+    NoSuchCredential { cred_id: String, named: Vec<String> },
+    /// `--class` names a class that does not exist.
+    Missing(String),
+    /// `--class` names a class of another driver.
+    OtherDriver { class: String, driver: String },
+    /// `--class` names a class of the other snapshot type.
+    WrongType { class: String, is: SnapshotType },
+}
+
+/// Picks the class of `driver` for `wanted`: the one `named` (`--class`), else for a local
+/// snapshot the driver's default local class or its only local one, for a cloud snapshot its
+/// cloud class, narrowed by the credential when one is given.
+pub fn pick(
+    all: &[VolumeSnapshotClass],
+    driver: &str,
+    wanted: Wanted<'_>,
+    named: Option<&str>,
+) -> Result<PortworxClass, ClassProblem> {
+    let classes = PortworxClasses::from_classes(all);
+    if let Some(named) = named {
+        let Some(found) = all
+            .iter()
+            .find(|c| c.metadata.name.as_deref() == Some(named))
+        else {
+            return Err(ClassProblem::Missing(named.to_string()));
+        };
+        if found.driver != driver {
+            return Err(ClassProblem::OtherDriver {
+                class: named.to_string(),
+                driver: found.driver.clone(),
+            });
+        }
+        let class = portworx_class(found);
+        if class.snapshot_type != wanted.snapshot_type() {
+            return Err(ClassProblem::WrongType {
+                class: class.name,
+                is: class.snapshot_type,
+            });
+        }
+        return Ok(class);
+    }
+    let of_type: Vec<&PortworxClass> = classes
+        .classes
+        .iter()
+        .filter(|c| c.driver == driver && c.snapshot_type == wanted.snapshot_type())
+        .collect();
+    let candidates: Vec<&PortworxClass> = match wanted {
+        Wanted::Local => {
+            let defaults: Vec<&PortworxClass> =
+                of_type.iter().copied().filter(|c| c.default).collect();
+            match defaults.is_empty() {
+                true => of_type,
+                false => defaults,
+            }
+        }
+        Wanted::Cloud { cred_id: None } => of_type,
+        Wanted::Cloud {
+            cred_id: Some(cred_id),
+        } => {
+            let matching: Vec<&PortworxClass> = of_type
+                .iter()
+                .copied()
+                .filter(|c| c.credential.as_deref() == Some(cred_id))
+                .collect();
+            if matching.is_empty() && !of_type.is_empty() {
+                return Err(ClassProblem::NoSuchCredential {
+                    cred_id: cred_id.to_string(),
+                    named: of_type
+                        .iter()
+                        .map(|c| match &c.credential {
+                            Some(cred) => format!("{cred} ({})", c.name),
+                            None => format!("the default credential ({})", c.name),
+                        })
+                        .collect(),
+                });
+            }
+            matching
+        }
+    };
+    match candidates.as_slice() {
+        [] => Err(ClassProblem::NoneOfType),
+        [one] => Ok((*one).clone()),
+        several => Err(ClassProblem::Ambiguous(
+            several.iter().map(|c| c.name.clone()).collect(),
+        )),
     }
 }
 
 /// Lists the cluster's VolumeSnapshotClasses (one call) and keeps Portworx's; `None` when
 /// the CSI snapshot API is not served.
 pub async fn discover(cluster: &Cluster) -> Result<Option<PortworxClasses>> {
+    Ok(list(cluster)
+        .await?
+        .map(|all| PortworxClasses::from_classes(&all)))
+}
+
+/// Every VolumeSnapshotClass of the cluster (one call); `None` when the CSI snapshot API is
+/// not served.
+pub async fn list(cluster: &Cluster) -> Result<Option<Vec<VolumeSnapshotClass>>> {
     let api: Api<VolumeSnapshotClass> = Api::all(cluster.client.clone());
     let params = ListParams::default();
     let listed = cluster
         .read_if_served("list", RESOURCE, None, || api.list(&params))
         .await?;
-    Ok(listed.map(|list| PortworxClasses::from_classes(&list.items)))
+    Ok(listed.map(|list| list.items))
 }
 
 #[cfg(test)]

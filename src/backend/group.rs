@@ -6,21 +6,22 @@
 //! its own deadline, and the latest Event is what pxsnap reports when it gives up.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
 use kube::api::ListParams;
 
-use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
-use crate::error::Result;
+use super::snapshotter::{Snapshotter, Stage};
+use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::resources::{
     CLOUD_CRED_ANNOTATION, GroupPhase, GroupSnapshotSpec, GroupVolumeSnapshot, PvcSelector,
     SNAPSHOT_TYPE_ANNOTATION, managed_labels,
 };
 use crate::k8s::selector::Selector;
+use crate::progress::warn_and_record;
+use crate::signals::AfterRelease;
 
 pub const RESOURCE: &str = "groupvolumesnapshots.stork.libopenstorage.org";
 
@@ -105,33 +106,118 @@ pub fn build(request: &GroupRequest) -> GroupVolumeSnapshot {
     }
 }
 
-/// Creates the group, adopting an earlier attempt's object with the same selector.
-pub async fn create(cluster: &Cluster, group: &GroupVolumeSnapshot) -> Result<GroupVolumeSnapshot> {
-    let selector = &group.spec.pvc_selector;
-    create_or_adopt(cluster, RESOURCE, group, |existing| {
-        &existing.spec.pvc_selector == selector
-    })
-    .await
+/// STORK's GroupVolumeSnapshot. It shows no cut apart from its success, and a group that
+/// cannot proceed never fails: its Events say why, and are read after the release.
+pub struct StorkGroup;
+
+impl Snapshotter for StorkGroup {
+    type Object = GroupVolumeSnapshot;
+    const RESOURCE: &'static str = RESOURCE;
+    const NOUN: &'static str = "group snapshot";
+    const SHOWS_CUT: bool = false;
+
+    fn stage(group: &GroupVolumeSnapshot) -> Stage {
+        match group.phase() {
+            GroupPhase::Successful => Stage::Ready { cut_at: None },
+            GroupPhase::Failed(message) => Stage::Failed(message),
+            GroupPhase::InProgress => Stage::Pending(Some(format!(
+                "stage {:?}, status {:?}",
+                group.stage(),
+                group.status_text()
+            ))),
+        }
+    }
+
+    fn same_request(built: &GroupVolumeSnapshot, existing: &GroupVolumeSnapshot) -> bool {
+        existing.spec.pvc_selector == built.spec.pvc_selector
+    }
+
+    /// STORK's cleanup finalizer deletes a group's children with it; `pxsnap delete` wants
+    /// that said with `--with-children`.
+    fn delete_command(name: &str, namespace: &str) -> String {
+        format!("pxsnap delete --group {name} --with-children -n {namespace}")
+    }
+
+    fn failure(name: String, message: String) -> Error {
+        Error::GroupSnapshotFailed { name, message }
+    }
+
+    async fn explain_failure(
+        cluster: &Cluster,
+        group: &GroupVolumeSnapshot,
+        after: &mut AfterRelease<'_>,
+        warnings: &mut Vec<String>,
+    ) -> String {
+        match read_events(cluster, group, after, warnings).await {
+            Events::Latest(event) => event.message,
+            Events::Empty => "STORK set its status to Failed".to_string(),
+            Events::Unread => {
+                "STORK set its status to Failed (its events could not be read)".to_string()
+            }
+        }
+    }
+
+    async fn timeout_what(
+        cluster: &Cluster,
+        name: &str,
+        created: &GroupVolumeSnapshot,
+        last: Option<&GroupVolumeSnapshot>,
+        after: &mut AfterRelease<'_>,
+        warnings: &mut Vec<String>,
+    ) -> String {
+        let events = read_events(cluster, created, after, warnings).await;
+        timeout_description(name, last.unwrap_or(created), last.is_some(), &events)
+    }
 }
 
-/// Watches the group until it is Successful or Failed, or `timeout` passes. The failure
-/// carries a child's message when a child says why.
-pub async fn wait(
+/// What the group's Events say about why it failed or is stuck.
+enum Events {
+    Latest(EventSummary),
+    Empty,
+    /// The read failed (already warned about) or a signal cut it short.
+    Unread,
+}
+
+/// Reads the latest Event of the group this run created (or adopted), which only explains a
+/// failure already decided: a read that fails is a warning, not the run's error.
+async fn read_events(
     cluster: &Cluster,
-    namespace: &str,
+    created: &GroupVolumeSnapshot,
+    after: &mut AfterRelease<'_>,
+    warnings: &mut Vec<String>,
+) -> Events {
+    let name = created.metadata.name.as_deref().unwrap_or_default();
+    let namespace = created.metadata.namespace.as_deref().unwrap_or_default();
+    let failure = match after.call(latest_event(cluster, created)).await {
+        Ok(Ok(Some(event))) => return Events::Latest(event),
+        Ok(Ok(None)) => return Events::Empty,
+        Ok(Err(failure)) => failure,
+        Err(_signal) => return Events::Unread,
+    };
+    let warning = format!(
+        "cannot read the events of group snapshot {name:?}: {failure}; kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace} shows them"
+    );
+    warn_and_record(warnings, warning);
+    Events::Unread
+}
+
+/// `group snapshot "g" to be Successful (stage "", status ""; latest event: Warning Failed: ...)`:
+/// the stage says how far STORK got, the Event says why it is stuck. `seen` is false when no
+/// version came after the create, whose status pxsnap then does not quote.
+fn timeout_description(
     name: &str,
-    timeout: Duration,
-    mut on_update: impl FnMut(&GroupVolumeSnapshot),
-) -> WatchEnd<GroupVolumeSnapshot, Option<String>> {
-    watch_until(cluster, RESOURCE, namespace, name, timeout, |group| {
-        on_update(group);
-        match group.phase() {
-            GroupPhase::Successful => Verdict::Done,
-            GroupPhase::Failed(message) => Verdict::Failed(message),
-            GroupPhase::InProgress => Verdict::Pending,
-        }
-    })
-    .await
+    group: &GroupVolumeSnapshot,
+    seen: bool,
+    events: &Events,
+) -> String {
+    let stage = group.stage();
+    let status = if seen { group.status_text() } else { "" };
+    let events = match events {
+        Events::Latest(event) => format!("; latest event: {event}"),
+        Events::Empty => "; no events on it".to_string(),
+        Events::Unread => "; its events could not be read".to_string(),
+    };
+    format!("group snapshot {name:?} to be Successful (stage {stage:?}, status {status:?}{events})")
 }
 
 /// An Event on the group, as pxsnap quotes it.
@@ -215,17 +301,29 @@ fn latest(events: &[Event]) -> Option<EventSummary> {
     })
 }
 
-/// Deletes a group pxsnap gave up on (STORK retries a failed group forever). Deleting it
-/// deletes its child VolumeSnapshots too. Already gone is fine.
-/// Deletes a group this run created and gave up on (see [`super::delete_own`]); STORK deletes
-/// its children with it.
-pub async fn delete_own(cluster: &Cluster, namespace: &str, name: &str) -> Result<super::Disposal> {
-    super::delete_own::<GroupVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeout_names_stage_status_and_the_latest_event() {
+        let event = Events::Latest(EventSummary {
+            type_: "Warning".into(),
+            reason: "Failed".into(),
+            message: "no PVCs match".into(),
+        });
+        let group = GroupVolumeSnapshot::default();
+        let text = timeout_description("g", &group, false, &event);
+        assert!(text.contains("stage \"\""), "{text}");
+        assert!(
+            text.contains("latest event: Warning Failed: no PVCs match"),
+            "{text}"
+        );
+        let empty = timeout_description("g", &group, true, &Events::Empty);
+        assert!(empty.contains("no events"), "{empty}");
+        let unread = timeout_description("g", &group, false, &Events::Unread);
+        assert!(unread.contains("its events could not be read"), "{unread}");
+    }
 
     fn usage(selector: &str) -> String {
         let err = parse_match_labels(selector).expect_err("refused");

@@ -2,32 +2,17 @@
 //! for, and of those only what the server serves, so that a cluster with one of them is not
 //! an error and nothing is requested from an API that is not installed.
 
+use crate::backend::snapshot_api::SnapshotApi;
 use crate::error::{Error, Result};
 use crate::k8s::csi_resources::CSI_SNAPSHOT_GROUP_VERSION;
 use crate::k8s::resources::STORK_SNAPSHOT_GROUP_VERSION;
 use crate::k8s::served::ServedApis;
 
-/// A VolumeSnapshot API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SnapshotApi {
-    /// `snapshot.storage.k8s.io/v1`.
-    Csi,
-    /// STORK's `volumesnapshot.external-storage.k8s.io/v1`.
-    Stork,
-}
+/// In the order kubectl prints them when asked for both (CSI's first).
+pub const ALL_APIS: [SnapshotApi; 2] = [SnapshotApi::Csi, SnapshotApi::Stork];
 
+/// What `list` and `delete` need to know of an API besides its name.
 impl SnapshotApi {
-    /// In the order kubectl prints them when asked for both (CSI's first).
-    pub const ALL: [SnapshotApi; 2] = [SnapshotApi::Csi, SnapshotApi::Stork];
-
-    /// The word of the API column and of `--api`.
-    pub fn label(self) -> &'static str {
-        match self {
-            SnapshotApi::Csi => "csi",
-            SnapshotApi::Stork => "stork",
-        }
-    }
-
     pub fn group_version(self) -> &'static str {
         match self {
             SnapshotApi::Csi => CSI_SNAPSHOT_GROUP_VERSION,
@@ -57,7 +42,7 @@ impl SnapshotApi {
 pub fn snapshot_apis(served: &ServedApis, only: Option<SnapshotApi>) -> Result<Vec<SnapshotApi>> {
     let wanted: Vec<SnapshotApi> = match only {
         Some(api) => vec![api],
-        None => SnapshotApi::ALL.to_vec(),
+        None => ALL_APIS.to_vec(),
     };
     let apis: Vec<SnapshotApi> = wanted
         .iter()
@@ -106,7 +91,7 @@ mod tests {
     #[test]
     fn the_missing_line_names_each_api_and_its_installer() {
         assert_eq!(
-            missing(&SnapshotApi::ALL).to_string(),
+            missing(&ALL_APIS).to_string(),
             "neither snapshot.storage.k8s.io/v1 nor volumesnapshot.external-storage.k8s.io/v1 is served by this cluster: is the CSI external-snapshotter (its CRDs and snapshot-controller) or STORK installed? (kubectl api-resources | grep -i volumesnapshot)"
         );
         assert_eq!(

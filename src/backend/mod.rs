@@ -19,11 +19,13 @@ use crate::k8s::cluster::{Cluster, is_transient};
 use crate::k8s::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
 pub mod clone_pvc;
+pub mod csi;
 pub mod csi_classes;
 pub mod group;
 pub mod listed;
 pub mod retention;
 pub mod snapshot_api;
+pub mod snapshotter;
 pub mod stork;
 
 /// A namespaced object kind pxsnap creates, watches and deletes.

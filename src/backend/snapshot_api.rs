@@ -5,6 +5,14 @@
 use k8s_openapi::api::core::v1::PersistentVolume;
 use serde::Serialize;
 
+use crate::backend::csi_classes::{
+    ClassProblem, PortworxClass, SnapshotType, Wanted, class_manifest_command, pick,
+};
+use crate::error::{Error, Result};
+use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::VolumeSnapshotClass;
+use crate::k8s::resources::STORK_SNAPSHOT_GROUP_VERSION;
+
 /// CSI driver names Portworx has used; the old one still appears on long-lived clusters.
 pub const PORTWORX_CSI_DRIVERS: [&str; 2] = ["pxd.portworx.com", "com.openstorage.pxd"];
 
@@ -62,14 +70,245 @@ impl Volume {
 pub enum SnapshotApi {
     /// STORK's `volumesnapshot.external-storage.k8s.io/v1` VolumeSnapshot.
     Stork,
+    /// CSI's `snapshot.storage.k8s.io/v1` VolumeSnapshot.
+    Csi,
 }
 
 impl SnapshotApi {
     pub fn name(self) -> &'static str {
         match self {
             SnapshotApi::Stork => "stork",
+            SnapshotApi::Csi => "csi",
         }
     }
+}
+
+/// What `--api` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preference {
+    /// CSI where it is set up for the volume, else STORK's API.
+    Auto,
+    Only(SnapshotApi),
+}
+
+/// The CSI snapshot classes, as far as the cluster let pxsnap read them.
+#[derive(Debug, Clone)]
+pub enum Classes {
+    /// `snapshot.storage.k8s.io/v1` is not served.
+    NotServed,
+    /// Listing classes is forbidden: the snapshot-controller will pick the driver's default.
+    Forbidden,
+    Listed(Vec<VolumeSnapshotClass>),
+}
+
+/// What the cluster offers, read once per run.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub stork_served: bool,
+    pub classes: Classes,
+}
+
+/// The API a snapshot is taken through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Stork,
+    /// CSI, with the class to name; `None` lets the snapshot-controller pick the driver's
+    /// default (classes could not be listed).
+    Csi {
+        class: Option<PortworxClass>,
+    },
+}
+
+/// A decision, and what the user should be told about it (one `note:` line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub decision: Decision,
+    pub note: Option<String>,
+}
+
+/// The API pxsnap snapshots PVC `pvc` (on `volume`) through. `auto` takes CSI when the volume
+/// is Portworx CSI, the CSI API is served and a class fits; STORK's API for an in-tree volume,
+/// and for a CSI one where CSI is not set up for this snapshot type but STORK is served.
+pub fn decide(
+    pvc: &str,
+    volume: &Volume,
+    preference: Preference,
+    offer: &Offer,
+    wanted: Wanted<'_>,
+    named_class: Option<&str>,
+) -> Result<Decided> {
+    let stork = |note: Option<String>| Decided {
+        decision: Decision::Stork,
+        note,
+    };
+    let driver = match (volume, preference) {
+        (_, Preference::Only(SnapshotApi::Stork)) => return Ok(stork(None)),
+        (Volume::PortworxInTree, Preference::Only(SnapshotApi::Csi)) => {
+            return Err(Error::Usage(format!(
+                "--api csi: PVC {pvc:?} is an in-tree portworxVolume, which CSI cannot snapshot; use --api stork or --api auto"
+            )));
+        }
+        (Volume::PortworxInTree, Preference::Auto) => {
+            return match offer.stork_served {
+                true => Ok(stork(None)),
+                false => Err(not_usable(
+                    pvc,
+                    "an in-tree portworxVolume needs STORK's snapshot API (volumesnapshot.external-storage.k8s.io/v1), which is not served: install STORK",
+                )),
+            };
+        }
+        (Volume::PortworxCsi { driver }, _) => driver.as_str(),
+        // check_pvc refuses every other volume before pxsnap gets here.
+        (Volume::OtherCsi { .. } | Volume::Other, _) => {
+            return Err(not_usable(
+                pvc,
+                &format!("{} is not a Portworx volume", volume.describe()),
+            ));
+        }
+    };
+    let only_csi = preference == Preference::Only(SnapshotApi::Csi);
+    let all = match &offer.classes {
+        Classes::Forbidden => {
+            return Ok(Decided {
+                decision: Decision::Csi { class: None },
+                note: Some(format!(
+                    "listing VolumeSnapshotClasses is forbidden, so the snapshot names no class and the snapshot-controller uses the default class of {driver}"
+                )),
+            });
+        }
+        Classes::NotServed => {
+            let missing = "the CSI snapshot API (snapshot.storage.k8s.io/v1) is not served";
+            return fall_back(
+                pvc,
+                only_csi,
+                offer.stork_served,
+                missing,
+                "install the external-snapshotter CRDs and snapshot-controller (Portworx operator: spec.csi.installSnapshotController: true)",
+            );
+        }
+        Classes::Listed(all) => all,
+    };
+    match pick(all, driver, wanted, named_class) {
+        Ok(class) => Ok(Decided {
+            decision: Decision::Csi { class: Some(class) },
+            note: None,
+        }),
+        Err(ClassProblem::NoneOfType) => {
+            let kind = match wanted {
+                Wanted::Local => SnapshotType::Local,
+                Wanted::Cloud { .. } => SnapshotType::Cloud,
+            };
+            let missing = format!("no {} VolumeSnapshotClass of driver {driver}", kind.label());
+            let fix = format!(
+                "an administrator can create one: {}",
+                class_manifest_command(kind)
+            );
+            fall_back(pvc, only_csi, offer.stork_served, &missing, &fix)
+        }
+        Err(problem) => Err(Error::Usage(class_problem(driver, problem))),
+    }
+}
+
+/// Reads what the cluster offers for a snapshot of `volume`, only as much as the choice needs:
+/// nothing when `--api stork` (the command checks STORK's API itself), STORK's discovery for
+/// an in-tree volume, and the CSI classes too for a CSI one.
+pub async fn offer(cluster: &Cluster, preference: Preference, volume: &Volume) -> Result<Offer> {
+    let mut offer = Offer {
+        stork_served: false,
+        classes: Classes::NotServed,
+    };
+    if preference == Preference::Only(SnapshotApi::Stork) {
+        return Ok(offer);
+    }
+    if matches!(volume, Volume::PortworxCsi { .. }) {
+        offer.classes = match crate::backend::csi_classes::list(cluster).await {
+            Ok(Some(all)) => Classes::Listed(all),
+            Ok(None) => Classes::NotServed,
+            Err(Error::Forbidden { .. }) => Classes::Forbidden,
+            Err(err) => return Err(err),
+        };
+    }
+    offer.stork_served = match cluster
+        .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+        .await
+    {
+        Ok(()) => true,
+        Err(Error::ApiGroupMissing { .. }) => false,
+        Err(err) => return Err(err),
+    };
+    Ok(offer)
+}
+
+/// CSI is not set up for this snapshot: STORK's API when it is served and the user did not
+/// insist on CSI, else the error that says what is missing and how to set it up.
+fn fall_back(
+    pvc: &str,
+    only_csi: bool,
+    stork_served: bool,
+    missing: &str,
+    fix: &str,
+) -> Result<Decided> {
+    match (only_csi, stork_served) {
+        (false, true) => Ok(Decided {
+            decision: Decision::Stork,
+            note: Some(format!(
+                "PVC {pvc:?} is a Portworx CSI volume, but {missing}; using STORK's snapshot API"
+            )),
+        }),
+        (true, _) => Err(not_usable(pvc, &format!("{missing}; {fix}"))),
+        (false, false) => Err(not_usable(
+            pvc,
+            &format!("{missing}, and STORK's snapshot API is not served either; {fix}"),
+        )),
+    }
+}
+
+fn not_usable(pvc: &str, why: &str) -> Error {
+    Error::NoSnapshotApi {
+        pvc: pvc.to_string(),
+        why: why.to_string(),
+    }
+}
+
+fn class_problem(driver: &str, problem: ClassProblem) -> String {
+    match problem {
+        ClassProblem::NoneOfType => format!("no VolumeSnapshotClass of driver {driver}"),
+        ClassProblem::Ambiguous(names) => format!(
+            "several VolumeSnapshotClasses of driver {driver} fit: {}; name one with --class",
+            names.join(", ")
+        ),
+        ClassProblem::NoSuchCredential { cred_id, named } => format!(
+            "--cred-id {cred_id} matches no cloud VolumeSnapshotClass of driver {driver}; they name: {}",
+            named.join(", ")
+        ),
+        ClassProblem::Missing(name) => format!(
+            "--class {name}: no VolumeSnapshotClass of that name (kubectl get volumesnapshotclasses)"
+        ),
+        ClassProblem::OtherDriver {
+            class,
+            driver: other,
+        } => format!(
+            "--class {class}: that class is of driver {other}, not of the PVC's driver {driver}"
+        ),
+        ClassProblem::WrongType { class, is } => format!(
+            "--class {class}: that class takes {} snapshots; use {} for those",
+            is.label(),
+            match is {
+                SnapshotType::Local => "snap",
+                SnapshotType::Cloud => "cloud-snap",
+            }
+        ),
+    }
+}
+
+/// The API pxsnap snapshots `volume` through, or `None` when no API of pxsnap's can: STORK
+/// leaves a snapshot of a volume that is not Portworx without any status, for ever. For
+/// `doctor`, which reports the choice without a snapshot type in mind.
+pub fn choose(volume: &Volume) -> Option<Choice> {
+    volume.is_portworx().then_some(Choice {
+        api: SnapshotApi::Stork,
+        why: "pxsnap uses STORK's API for every Portworx PVC",
+    })
 }
 
 /// The API chosen for a volume and the reason, as a user reads it.
@@ -77,18 +316,6 @@ impl SnapshotApi {
 pub struct Choice {
     pub api: SnapshotApi,
     pub why: &'static str,
-}
-
-/// The API pxsnap snapshots `volume` through, or `None` when no API of pxsnap's can: STORK
-/// leaves a snapshot of a volume that is not Portworx without any status, for ever.
-///
-/// STORK's API takes both kinds of Portworx volume (it accepts a CSI PV whose driver is
-/// Portworx's), so it is used for every one until pxsnap also drives CSI snapshots.
-pub fn choose(volume: &Volume) -> Option<Choice> {
-    volume.is_portworx().then_some(Choice {
-        api: SnapshotApi::Stork,
-        why: "pxsnap uses STORK's API for every Portworx PVC",
-    })
 }
 
 #[cfg(test)]

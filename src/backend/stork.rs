@@ -2,12 +2,11 @@
 //! final state, and deleted.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
-use crate::error::{Error, Result};
+use super::snapshotter::{Snapshotter, Stage};
+use crate::error::Result;
 use crate::k8s::cluster::Cluster;
 use crate::k8s::resources::{
     CLOUD_CRED_ANNOTATION, SNAPSHOT_TYPE_ANNOTATION, SnapshotPhase, StorkSnapshotSpec,
@@ -97,73 +96,38 @@ pub fn build(request: &SnapshotRequest) -> StorkVolumeSnapshot {
     }
 }
 
-/// Creates the snapshot, adopting the object of an earlier attempt on the same PVC (see
-/// [`create_or_adopt`]).
-pub async fn create(
-    cluster: &Cluster,
-    snapshot: &StorkVolumeSnapshot,
-) -> Result<StorkVolumeSnapshot> {
-    let pvc = &snapshot.spec.persistent_volume_claim_name;
-    create_or_adopt(cluster, RESOURCE, snapshot, |existing| {
-        &existing.spec.persistent_volume_claim_name == pvc
-    })
-    .await
-}
+/// STORK's VolumeSnapshot, which shows no cut: Ready is the first moment pxsnap knows the
+/// snapshot was taken.
+pub struct Stork;
 
-/// How waiting for a snapshot ended, other than Ready.
-#[derive(Debug)]
-pub enum WaitFailure {
-    Failed {
-        snapshot: Box<StorkVolumeSnapshot>,
-        message: String,
-    },
-    TimedOut {
-        last: Option<Box<StorkVolumeSnapshot>>,
-    },
-    Deleted,
-    Api(Error),
-}
+impl Snapshotter for Stork {
+    type Object = StorkVolumeSnapshot;
+    const RESOURCE: &'static str = RESOURCE;
+    const NOUN: &'static str = "snapshot";
+    const SHOWS_CUT: bool = false;
 
-/// Watches the snapshot until its last condition is Ready or Error, or `timeout` passes.
-/// `on_update` sees every version, for progress display.
-pub async fn wait_until_final(
-    cluster: &Cluster,
-    namespace: &str,
-    name: &str,
-    timeout: Duration,
-    mut on_update: impl FnMut(&StorkVolumeSnapshot),
-) -> Result<StorkVolumeSnapshot, WaitFailure> {
-    let end = watch_until(cluster, RESOURCE, namespace, name, timeout, |snapshot| {
-        on_update(snapshot);
+    fn stage(snapshot: &StorkVolumeSnapshot) -> Stage {
         match snapshot.phase() {
-            SnapshotPhase::Ready => Verdict::Done,
-            SnapshotPhase::Error(message) => Verdict::Failed(message),
-            SnapshotPhase::Pending(_) => Verdict::Pending,
+            SnapshotPhase::Ready => Stage::Ready {
+                cut_at: snapshot.ready_at(),
+            },
+            SnapshotPhase::Error(message) => Stage::Failed(Some(message)),
+            SnapshotPhase::Pending(message) => Stage::Pending(message),
         }
-    })
-    .await;
-    match end {
-        WatchEnd::Done(snapshot) => Ok(snapshot),
-        WatchEnd::Failed(snapshot, message) => Err(WaitFailure::Failed {
-            snapshot: Box::new(snapshot),
-            message,
-        }),
-        WatchEnd::TimedOut(last) => Err(WaitFailure::TimedOut {
-            last: last.map(Box::new),
-        }),
-        WatchEnd::Deleted => Err(WaitFailure::Deleted),
-        WatchEnd::Api(err) => Err(WaitFailure::Api(err)),
+    }
+
+    fn same_request(built: &StorkVolumeSnapshot, existing: &StorkVolumeSnapshot) -> bool {
+        existing.spec.persistent_volume_claim_name == built.spec.persistent_volume_claim_name
+    }
+
+    fn delete_command(name: &str, namespace: &str) -> String {
+        format!("pxsnap delete {name} -n {namespace}")
     }
 }
 
 /// Deletes a snapshot pxsnap gave up on. Already gone is fine.
 pub async fn delete(cluster: &Cluster, namespace: &str, name: &str) -> Result<()> {
     super::delete::<StorkVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
-}
-
-/// Deletes a snapshot this run created and gave up on (see [`super::delete_own`]).
-pub async fn delete_own(cluster: &Cluster, namespace: &str, name: &str) -> Result<super::Disposal> {
-    super::delete_own::<StorkVolumeSnapshot>(cluster, RESOURCE, namespace, name).await
 }
 
 #[cfg(test)]

@@ -12,9 +12,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::backend::snapshot_api::{Preference, SnapshotApi};
 use crate::duration::{parse_duration, parse_hook_timeout};
 use crate::k8s::names::{check_label_key, check_label_value, parse_object_name};
 use crate::k8s::permissions::Subcommand as PxsnapCommand;
+use crate::pipeline::snapshot::ReleaseAt;
 
 /// The command line with each page's `Exit codes:` paragraph, from the one table
 /// ([`exit_codes`]), after what the page's `after_help` says (its examples). Everything that
@@ -294,6 +296,57 @@ pub struct SnapshotOptions {
     /// Keep a snapshot that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Which snapshot API takes the snapshot, and how a CSI one releases the application.
+#[derive(Debug, Clone, Args)]
+pub struct ApiArgs {
+    /// Snapshot API: auto (CSI where the PVC is Portworx CSI and a class fits, else STORK's), csi or stork
+    #[arg(long, value_enum, default_value_t = ApiChoice::Auto, value_name = "API")]
+    pub api: ApiChoice,
+    /// VolumeSnapshotClass of a CSI snapshot (default: the driver's default local class; for cloud-snap its cloud class)
+    #[arg(long, value_name = "NAME")]
+    pub class: Option<String>,
+    /// The most the application stays frozen waiting for a CSI snapshot to be cut
+    #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
+    pub cut_timeout: Duration,
+    /// When a CSI snapshot releases the application: at the cut (status.creationTime) or when ready
+    #[arg(long, value_enum, default_value_t = ReleaseChoice::Cut, value_name = "WHEN")]
+    pub release_at: ReleaseChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiChoice {
+    Auto,
+    Csi,
+    Stork,
+}
+
+impl ApiChoice {
+    pub fn preference(self) -> Preference {
+        match self {
+            ApiChoice::Auto => Preference::Auto,
+            ApiChoice::Csi => Preference::Only(SnapshotApi::Csi),
+            ApiChoice::Stork => Preference::Only(SnapshotApi::Stork),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReleaseChoice {
+    Cut,
+    Ready,
+}
+
+impl ReleaseChoice {
+    pub fn release_at(self) -> ReleaseAt {
+        match self {
+            ReleaseChoice::Cut => ReleaseAt::Cut,
+            ReleaseChoice::Ready => ReleaseAt::Ready,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

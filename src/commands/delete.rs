@@ -14,8 +14,9 @@ use kube::Api;
 use kube::api::{DeleteParams, PropagationPolicy};
 use serde::Serialize;
 
-use crate::backend::listed::{self, SnapshotApi};
+use crate::backend::listed;
 use crate::backend::retention::{self, Candidate, Verdict, csi_phase};
+use crate::backend::snapshot_api::SnapshotApi;
 use crate::backend::stork;
 use crate::cli::{DeleteArgs, GlobalArgs};
 use crate::commands::list::snapshot_api;

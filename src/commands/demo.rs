@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{DemoArgs, GlobalArgs, SnapshotOptions};
+use crate::cli::{ApiArgs, ApiChoice, DemoArgs, GlobalArgs, ReleaseChoice, SnapshotOptions};
 use crate::commands::snap::{SnapJob, run_job};
 use crate::error::Error;
 use crate::pipeline::run::HookOptions;
@@ -77,6 +77,12 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
             dry_run: false,
             labels: Vec::new(),
             keep_failed: false,
+            api: ApiArgs {
+                api: ApiChoice::Stork,
+                class: None,
+                cut_timeout: std::time::Duration::from_secs(60),
+                release_at: ReleaseChoice::Cut,
+            },
         },
         heartbeat: None,
     };

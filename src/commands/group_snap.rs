@@ -1,7 +1,7 @@
 //! `pxsnap group-snap`: every PVC a label selector matches, cut at one consistency point by a
 //! STORK GroupVolumeSnapshot, inside one freeze window.
 //!
-//! The same pipeline as `snap` (one pod list, `run_frozen` for the freeze), with a group
+//! The same pipeline as `snap` (one pod list, `pipeline::snapshot::take`), with a group
 //! instead of a single VolumeSnapshot: one PVC list and one PV list for the whole selector.
 
 use std::collections::BTreeMap;
@@ -10,10 +10,9 @@ use std::time::Duration;
 use serde::Serialize;
 use tabled::{Table, Tabled};
 
-use crate::backend::WatchEnd;
-use crate::backend::group::{self, GroupKind, GroupRequest};
+use crate::backend::group::{self, GroupKind, GroupRequest, StorkGroup};
 use crate::cli::{GlobalArgs, GroupSnapArgs};
-use crate::error::{Error, Step};
+use crate::error::Step;
 use crate::k8s::cluster::Cluster;
 use crate::k8s::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION};
 use crate::output::report::{
@@ -23,9 +22,8 @@ use crate::output::status::Status;
 use crate::pipeline::hooks::HookRecord;
 use crate::pipeline::locate::Located;
 use crate::pipeline::quiesce::FreezeWindow;
-use crate::pipeline::run::{
-    AfterRelease, Unfinished, Verdict, check_selected, hook_plan, locate_targets, run_frozen,
-};
+use crate::pipeline::run::{check_selected, hook_plan, locate_targets};
+use crate::pipeline::snapshot::{Ending, Job, ReleaseAt, take};
 use crate::progress::Progress;
 use crate::signals::Signals;
 
@@ -286,183 +284,37 @@ pub async fn run(
             plan.targets.len()
         ));
     }
-    let group_step = async {
-        progress.step(format!("creating group snapshot {}", request.name));
-        let created = group::create(&cluster, &object).await?;
-        progress.step(format!("waiting for group snapshot {}", request.name));
-        let end = group::wait(&cluster, &namespace, &request.name, timeout, |g| {
-            progress.step(format!(
-                "group snapshot {}: stage {:?}, status {:?}",
-                request.name,
-                g.stage(),
-                g.status_text()
-            ));
-        })
-        .await;
-        Ok::<_, Error>((created, end))
+    let group_job = Job {
+        object,
+        hooks: plan,
+        timeout,
+        cut_timeout: timeout,
+        release_at: ReleaseAt::Cut,
+        no_wait: false,
+        keep_failed: args.keep_failed,
+        progress: &progress,
+        heartbeat: None,
     };
-    let run = run_frozen(&cluster, plan, signals, group_step).await;
+    let taken = take::<StorkGroup>(&cluster, group_job, signals, &mut result.warnings).await;
     drop(progress);
-    let mut verdict = Verdict::new(&run);
-    result.hooks = run.released.records;
-    result.freeze = run.released.window;
-    let mut after = AfterRelease::new(signals);
-    match run.value {
-        None => {}
-        Some(Err(create_error)) => verdict.create_failed(create_error),
-        Some(Ok((created, end))) => {
-            result.fill(&created);
-            if let Some((step, err, reason)) =
-                settle_wait(&cluster, &mut result, &created, end, timeout, &mut after).await
-            {
-                verdict.failed(step, err, reason);
-            }
-        }
+    result.hooks = taken.hooks;
+    result.freeze = taken.freeze;
+    if let Some(group) = &taken.latest {
+        result.fill(group);
     }
-    if verdict.interrupted(run.interrupted, result.group.status == Status::Successful) {
-        result.group.status = Status::Interrupted;
+    match taken.ending {
+        Ending::Ready => result.group.status = Status::Successful,
+        Ending::Failed => result.group.status = Status::Failed,
+        Ending::TimedOut => result.group.status = Status::TimedOut,
+        Ending::Deleted => result.group.status = Status::Deleted,
+        Ending::Interrupted => result.group.status = Status::Interrupted,
+        Ending::NotCreated | Ending::Created | Ending::WatchLost => {}
     }
-    let object = Unfinished::group(&request.name, &namespace);
-    let delete = group::delete_own(&cluster, &namespace, &request.name);
-    let keep = args.keep_failed;
-    let (deleted, error) = verdict
-        .conclude(
-            &object,
-            keep,
-            &mut after,
-            delete,
-            run.post_failures,
-            &mut result.warnings,
-        )
-        .await;
-    result.group.deleted = deleted;
-    match error {
+    result.group.deleted = taken.deleted;
+    match taken.error {
         Some((step, err)) => result.fail(step, err),
         None => result.done(),
     }
-}
-
-/// Turns how the wait ended into the report, and into the error, its step and the reason to
-/// delete the group when it did not succeed. Events are read here, after the release: the
-/// application is not kept frozen while pxsnap explains the failure.
-async fn settle_wait(
-    cluster: &Cluster,
-    result: &mut GroupSnapResult,
-    created: &GroupVolumeSnapshot,
-    end: WatchEnd<GroupVolumeSnapshot, Option<String>>,
-    timeout: Duration,
-    after: &mut AfterRelease<'_>,
-) -> Option<(Step, Error, Option<&'static str>)> {
-    let name = result.group.name.clone();
-    match end {
-        WatchEnd::Done(group) => {
-            result.fill(&group);
-            result.group.status = Status::Successful;
-            None
-        }
-        WatchEnd::Failed(group, child_message) => {
-            result.fill(&group);
-            result.group.status = Status::Failed;
-            let message = match child_message {
-                Some(message) => message,
-                None => read_events(cluster, created, after, result).await.failure(),
-            };
-            Some((
-                Step::Snapshot,
-                Error::GroupSnapshotFailed { name, message },
-                Some("failed"),
-            ))
-        }
-        WatchEnd::TimedOut(last) => {
-            if let Some(group) = &last {
-                result.fill(group);
-            }
-            result.group.status = Status::TimedOut;
-            let events = read_events(cluster, created, after, result).await;
-            let what = timeout_description(&name, &result.group.stage, last.as_ref(), &events);
-            Some((
-                Step::Wait,
-                Error::Timeout {
-                    what,
-                    after: timeout,
-                },
-                Some("timed out"),
-            ))
-        }
-        WatchEnd::Deleted => {
-            result.group.status = Status::Deleted;
-            Some((
-                Step::Wait,
-                Error::GroupSnapshotFailed {
-                    name,
-                    message: "it was deleted while pxsnap waited for it".into(),
-                },
-                None,
-            ))
-        }
-        WatchEnd::Api(err) => Some((Step::Wait, err, Some("could not be watched"))),
-    }
-}
-
-/// What the group's Events say about why it failed or is stuck.
-enum Events {
-    Latest(group::EventSummary),
-    Empty,
-    /// The read failed (already warned about) or a signal cut it short.
-    Unread,
-}
-
-impl Events {
-    /// Why a group STORK marked Failed failed, when no child says.
-    fn failure(self) -> String {
-        match self {
-            Events::Latest(event) => event.message,
-            Events::Empty => "STORK set its status to Failed".to_string(),
-            Events::Unread => {
-                "STORK set its status to Failed (its events could not be read)".to_string()
-            }
-        }
-    }
-}
-
-/// Reads the latest Event of the group this run created (or adopted), which only explains a
-/// failure already decided: a read that fails is a warning, not the run's error.
-async fn read_events(
-    cluster: &Cluster,
-    created: &GroupVolumeSnapshot,
-    after: &mut AfterRelease<'_>,
-    result: &mut GroupSnapResult,
-) -> Events {
-    let (name, namespace) = (&result.group.name, &result.group.namespace);
-    let read = group::latest_event(cluster, created);
-    let failure = match after.call(read).await {
-        Ok(Ok(Some(event))) => return Events::Latest(event),
-        Ok(Ok(None)) => return Events::Empty,
-        Ok(Err(failure)) => failure,
-        Err(_signal) => return Events::Unread,
-    };
-    let warning = format!(
-        "cannot read the events of group snapshot {name:?}: {failure}; kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace} shows them"
-    );
-    crate::pipeline::run::warn_and_record(&mut result.warnings, warning);
-    Events::Unread
-}
-
-/// `group snapshot "g" to be Successful (stage "", status ""; latest event: Warning Failed: ...)`:
-/// the stage says how far STORK got, the Event says why it is stuck.
-fn timeout_description(
-    name: &str,
-    stage: &str,
-    last: Option<&GroupVolumeSnapshot>,
-    events: &Events,
-) -> String {
-    let status = last.map_or("", |g| g.status_text());
-    let events = match events {
-        Events::Latest(event) => format!("; latest event: {event}"),
-        Events::Empty => "; no events on it".to_string(),
-        Events::Unread => "; its events could not be read".to_string(),
-    };
-    format!("group snapshot {name:?} to be Successful (stage {stage:?}, status {status:?}{events})")
 }
 
 impl GroupSnapResult {
@@ -586,24 +438,6 @@ mod tests {
         assert!(all[0].contains("\"p1\"") && all[0].contains("Pending"));
         assert!(all[1].contains("PVC \"b\""));
         assert_eq!(warnings(&located, &names(&["a", "b"]), false).len(), 1);
-    }
-
-    #[test]
-    fn timeout_names_stage_status_and_the_latest_event() {
-        let event = Events::Latest(group::EventSummary {
-            type_: "Warning".into(),
-            reason: "Failed".into(),
-            message: "no PVCs match".into(),
-        });
-        let text = timeout_description("g", "", None, &event);
-        assert!(text.contains("stage \"\""), "{text}");
-        assert!(
-            text.contains("latest event: Warning Failed: no PVCs match"),
-            "{text}"
-        );
-        assert!(timeout_description("g", "Snapshot", None, &Events::Empty).contains("no events"));
-        let unread = timeout_description("g", "", None, &Events::Unread);
-        assert!(unread.contains("its events could not be read"), "{unread}");
     }
 
     #[test]

@@ -13,9 +13,10 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::backend::csi_classes::{self, DefaultClass, PortworxClasses, SnapshotType};
-use crate::backend::listed::{self, SnapshotApi};
+use crate::backend::listed;
 use crate::backend::retention::csi_phase;
 use crate::backend::snapshot_api::PORTWORX_CSI_DRIVERS;
+use crate::backend::snapshot_api::SnapshotApi;
 use crate::cli::{
     ApiFilter, GlobalArgs, ListArgs, OutputFormat, SnapshotTypeFilter, SortBy, StatusFilter,
 };
@@ -217,7 +218,7 @@ impl Listable for StorkVolumeSnapshot {
     fn cells(&self, _: &View) -> Vec<String> {
         vec![
             or_none(&self.spec.persistent_volume_claim_name),
-            SnapshotApi::Stork.label().to_string(),
+            SnapshotApi::Stork.name().to_string(),
             shown_type(self).to_string(),
             self.phase().label().to_string(),
         ]
@@ -262,7 +263,7 @@ impl Listable for CsiVolumeSnapshot {
     fn cells(&self, view: &View) -> Vec<String> {
         vec![
             or_none(self.pvc().unwrap_or_default()),
-            SnapshotApi::Csi.label().to_string(),
+            SnapshotApi::Csi.name().to_string(),
             csi_type(self, &view.csi_classes).to_string(),
             csi_phase(self).label().to_string(),
         ]

@@ -2,21 +2,26 @@
 
 use serde::Serialize;
 
-use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, WaitFailure};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::backend::csi::{self, Csi, CsiRequest};
+use crate::backend::csi_classes::Wanted;
+use crate::backend::snapshot_api::{self, Decision, Preference, SnapshotApi, decide};
+use crate::backend::snapshotter::{Snapshotter, Stage};
+use crate::backend::stork::{self, SnapshotKind, SnapshotRequest, Stork};
 use crate::cli::{GlobalArgs, SnapArgs, SnapshotOptions};
 use crate::error::{Error, Step};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::{CSI_SNAPSHOT_GROUP_VERSION, CsiVolumeSnapshot};
 use crate::k8s::resources::{STORK_SNAPSHOT_GROUP_VERSION, StorkVolumeSnapshot};
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report, hooks_table, summary};
 use crate::output::status::Status;
 use crate::pipeline::hooks::HookRecord;
 use crate::pipeline::locate::Located;
 use crate::pipeline::quiesce::FreezeWindow;
-use crate::pipeline::run::{
-    AfterRelease, HookOptions, Unfinished, Verdict, check_snapshottable, hook_plan, locate_targets,
-    run_frozen,
-};
-use crate::progress::Progress;
+use crate::pipeline::run::{HookOptions, check_snapshottable, hook_plan, locate_targets};
+use crate::pipeline::snapshot::{Ending, Job, take};
+use crate::progress::{Progress, warn_and_record};
 use crate::signals::Signals;
 
 /// How `-o name` spells a STORK VolumeSnapshot, as kubectl does.
@@ -37,6 +42,13 @@ pub struct SnapResult {
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SnapshotReport {
+    /// The snapshot API used: `volumesnapshot.external-storage.k8s.io/v1` (STORK's) or
+    /// `snapshot.storage.k8s.io/v1` (CSI); empty until chosen.
+    pub api_version: String,
+    pub kind: String,
+    /// How `-o name` spells the resource.
+    #[serde(skip)]
+    name_resource: &'static str,
     pub name: String,
     pub namespace: String,
     pub pvc: String,
@@ -45,8 +57,15 @@ pub struct SnapshotReport {
     /// Ready, Pending, Error, TimedOut, Interrupted, NotCreated or Planned (dry run).
     pub status: Status,
     pub created_at: Option<String>,
+    /// When the snapshot was cut: CSI's `status.creationTime`; on STORK's API, which shows no
+    /// cut, the moment it was Ready (when pxsnap released).
+    pub cut_at: Option<String>,
     pub ready_at: Option<String>,
+    /// STORK's VolumeSnapshotData, or CSI's bound VolumeSnapshotContent.
     pub snapshot_data: Option<String>,
+    /// The VolumeSnapshotClass of a CSI snapshot (none when the snapshot-controller picked it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     /// The cloud credential used (cloud snapshots only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
@@ -75,6 +94,7 @@ impl Report for SnapResult {
             ("NAMESPACE", s.namespace.clone()),
             ("PVC", s.pvc.clone()),
             ("TYPE", s.type_.clone()),
+            ("API", s.api_label().to_string()),
             (
                 "STATUS",
                 if s.deleted {
@@ -86,6 +106,9 @@ impl Report for SnapResult {
         ];
         if let Some(data) = &s.snapshot_data {
             pairs.push(("SNAPSHOT-DATA", data.clone()));
+        }
+        if let Some(class) = &s.class {
+            pairs.push(("CLASS", class.clone()));
         }
         if let Some(cred) = &s.credential {
             pairs.push(("CREDENTIAL", cred.clone()));
@@ -108,7 +131,31 @@ impl Report for SnapResult {
         if self.snapshot.status == Status::NotCreated || self.snapshot.deleted {
             return Vec::new();
         }
-        vec![format!("{SNAPSHOT_RESOURCE}/{}", self.snapshot.name)]
+        vec![self.snapshot.name_output()]
+    }
+}
+
+impl SnapshotReport {
+    /// Records which API the snapshot goes through, from the object built for it.
+    fn describe_api(&mut self, object: &impl Reported) {
+        let (api_version, kind, name_resource) = object.api();
+        self.api_version = api_version.to_string();
+        self.kind = kind.to_string();
+        self.name_resource = name_resource;
+    }
+
+    /// `stork` or `csi`, as the API row and `list` say it.
+    fn api_label(&self) -> &'static str {
+        match self.api_version.as_str() {
+            CSI_SNAPSHOT_GROUP_VERSION => SnapshotApi::Csi.name(),
+            STORK_SNAPSHOT_GROUP_VERSION => SnapshotApi::Stork.name(),
+            _ => "",
+        }
+    }
+
+    /// `<resource>/<name>`, as kubectl's `-o name` prints it.
+    fn name_output(&self) -> String {
+        format!("{}/{}", self.name_resource, self.name)
     }
 }
 
@@ -185,15 +232,45 @@ pub async fn run_job(
     };
     result.snapshot.namespace = cluster.namespace.clone();
     let namespace = cluster.namespace.clone();
-    if let Err(err) = cluster
-        .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
-        .await
+    let api = &job.options.api;
+    let preference = api.api.preference();
+    // Pinned to STORK's API, its absence is the first thing to say, before any PVC is read.
+    if preference == Preference::Only(SnapshotApi::Stork)
+        && let Err(err) = cluster
+            .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+            .await
     {
         return result.fail(Step::Config, err);
     }
     progress.step(format!("checking PVC {}", job.pvc));
-    if let Err(err) = check_snapshottable(&cluster, &namespace, job.pvc).await {
-        return result.fail(Step::Pvc, err);
+    let volume = match check_snapshottable(&cluster, &namespace, job.pvc).await {
+        Ok((_, volume)) => volume,
+        Err(err) => return result.fail(Step::Pvc, err),
+    };
+    let wanted = match &job.kind {
+        SnapshotKind::Local => Wanted::Local,
+        SnapshotKind::Cloud(cloud) => Wanted::Cloud {
+            cred_id: cloud.cred_id.as_deref(),
+        },
+    };
+    let decided = match snapshot_api::offer(&cluster, preference, &volume).await {
+        Ok(offer) => decide(
+            job.pvc,
+            &volume,
+            preference,
+            &offer,
+            wanted,
+            api.class.as_deref(),
+        ),
+        Err(err) => Err(err),
+    };
+    let decided =
+        match decided.and_then(|d| refuse_stork_only_flags(&d.decision, &job.kind).map(|_| d)) {
+            Ok(decided) => decided,
+            Err(err) => return result.fail(Step::Config, err),
+        };
+    if let Some(note) = &decided.note {
+        progress.println(&format!("note: {note}"));
     }
     progress.step("locating pods");
     let located =
@@ -205,166 +282,213 @@ pub async fn run_job(
     for warning in &result.warnings {
         progress.warn(warning);
     }
-    let request = SnapshotRequest {
-        name: result.snapshot.name.clone(),
-        namespace: namespace.clone(),
-        pvc: job.pvc.to_string(),
-        kind: job.kind.clone(),
-        labels: job.options.labels.clone(),
+    let taking = Taking {
+        global,
+        job,
+        cluster: &cluster,
+        located: &located,
+        progress,
     };
-    let object = stork::build(&request);
-    if job.options.dry_run {
-        drop(progress);
-        let plan = crate::output::report::render_plan(
-            global.output,
-            "SnapPlan",
-            &located,
-            &job.hooks,
-            &object,
-            format!("{SNAPSHOT_RESOURCE}/{}", request.name),
-        );
-        result.snapshot.status = Status::Planned;
-        return Outcome::planned(result, plan);
-    }
-
-    let plan = hook_plan(&located, &job.hooks);
-    if !job.hooks.pre.is_empty() {
-        progress.step(format!(
-            "running pre commands in {} pod(s)",
-            plan.targets.len()
-        ));
-    }
-    let snapshot_step = async {
-        progress.step(format!("creating snapshot {}", request.name));
-        let created = stork::create(&cluster, &object).await?;
-        if job.options.no_wait {
-            return Ok(Ok(created));
-        }
-        progress.step(format!("waiting for snapshot {} to be cut", request.name));
-        let last_message = std::cell::RefCell::new(String::new());
-        let wait =
-            stork::wait_until_final(&cluster, &namespace, &request.name, job.timeout, |snap| {
-                if let crate::k8s::resources::SnapshotPhase::Pending(Some(message)) = snap.phase() {
-                    progress.step(format!("{}: {message}", request.name));
-                    *last_message.borrow_mut() = message;
-                }
+    match decided.decision {
+        Decision::Stork => {
+            let object = stork::build(&SnapshotRequest {
+                name: result.snapshot.name.clone(),
+                namespace: namespace.clone(),
+                pvc: job.pvc.to_string(),
+                kind: job.kind.clone(),
+                labels: job.options.labels.clone(),
             });
-        let waited = match job
-            .heartbeat
-            .filter(|_| !progress.is_drawn() && !global.quiet)
-        {
-            Some(every) => {
-                let started = std::time::Instant::now();
-                with_heartbeat(wait, every, || {
-                    crate::stderr_line!(
-                        "pxsnap: still waiting for snapshot {} ({} elapsed) {}",
-                        request.name,
-                        crate::duration::human(started.elapsed()),
-                        last_message.borrow()
-                    )
-                })
-                .await
+            taking.take::<Stork>(object, result, signals).await
+        }
+        Decision::Csi { class } => {
+            result.snapshot.class = class.as_ref().map(|c| c.name.clone());
+            let retain = class
+                .as_ref()
+                .is_some_and(|c| c.deletion_policy == "Retain");
+            let object = csi::build(&CsiRequest {
+                name: result.snapshot.name.clone(),
+                namespace: namespace.clone(),
+                pvc: job.pvc.to_string(),
+                class: class.map(|c| c.name),
+                labels: job.options.labels.clone(),
+            });
+            let mut outcome = taking.take::<Csi>(object, result, signals).await;
+            if retain {
+                warn_retained(&mut outcome.result);
             }
-            None => wait.await,
-        };
-        Ok::<_, Error>(waited.map_err(|failure| (created, failure)))
+            outcome
+        }
+    }
+}
+
+/// `cloud-snap`'s options that only STORK's annotations carry: under CSI the class decides.
+fn refuse_stork_only_flags(decision: &Decision, kind: &SnapshotKind) -> Result<(), Error> {
+    let (Decision::Csi { .. }, SnapshotKind::Cloud(cloud)) = (decision, kind) else {
+        return Ok(());
     };
-    let run = run_frozen(&cluster, plan, signals, snapshot_step).await;
-    drop(progress);
-    let mut verdict = Verdict::new(&run);
-    result.hooks = run.released.records;
-    result.freeze = run.released.window;
-    match run.value {
-        None => {}
-        Some(Err(create_error)) => verdict.create_failed(create_error),
-        Some(Ok(Ok(snapshot))) => fill_snapshot(&mut result.snapshot, &snapshot),
-        Some(Ok(Err((created, failure)))) => {
-            fill_snapshot(&mut result.snapshot, &created);
-            let name = request.name.clone();
-            match failure {
-                WaitFailure::Failed { snapshot, message } => {
-                    fill_snapshot(&mut result.snapshot, &snapshot);
-                    verdict.failed(
-                        Step::Snapshot,
-                        Error::SnapshotFailed { name, message },
-                        Some("failed"),
-                    );
-                }
-                WaitFailure::TimedOut { last } => {
-                    if let Some(last) = last {
-                        fill_snapshot(&mut result.snapshot, &last);
-                    }
-                    result.snapshot.status = Status::TimedOut;
-                    let what = format!("snapshot {name:?} to be Ready");
-                    verdict.failed(
-                        Step::Wait,
-                        Error::Timeout {
-                            what,
-                            after: job.timeout,
-                        },
-                        Some("timed out"),
-                    );
-                }
-                WaitFailure::Deleted => {
-                    result.snapshot.status = Status::Deleted;
-                    let message = "it was deleted while pxsnap waited for it".to_string();
-                    verdict.failed(Step::Wait, Error::SnapshotFailed { name, message }, None);
-                }
-                WaitFailure::Api(err) => {
-                    verdict.failed(Step::Wait, err, Some("could not be watched"))
-                }
-            }
+    let refused = match (cloud.incremental_count, cloud.delete_local) {
+        (Some(_), _) => {
+            "--incremental-count has no CSI equivalent: set the class parameter csi.openstorage.org/snapshot-incremental-count instead, or use --api stork"
         }
+        (None, true) => "--delete-local has no CSI equivalent; use --api stork to keep it",
+        (None, false) => return Ok(()),
+    };
+    Err(Error::Usage(refused.to_string()))
+}
+
+/// A deleted snapshot whose class retains its content leaves the data behind: say where.
+fn warn_retained(result: &mut SnapResult) {
+    if !result.snapshot.deleted {
+        return;
     }
-    if verdict.interrupted(run.interrupted, result.snapshot.status == Status::Ready) {
-        result.snapshot.status = Status::Interrupted;
-    }
-    let mut after = AfterRelease::new(signals);
-    let object = Unfinished::snapshot(&request.name, &namespace);
-    let delete = stork::delete_own(&cluster, &namespace, &request.name);
-    let keep = job.options.keep_failed;
-    let (deleted, error) = verdict
-        .conclude(
-            &object,
-            keep,
-            &mut after,
-            delete,
-            run.post_failures,
-            &mut result.warnings,
-        )
-        .await;
-    result.snapshot.deleted = deleted;
-    match error {
-        Some((step, err)) => result.fail(step, err),
-        None => Outcome::ok(result),
+    let content = match &result.snapshot.snapshot_data {
+        Some(content) => format!("VolumeSnapshotContent {content:?}"),
+        None => "its VolumeSnapshotContent".to_string(),
+    };
+    let delete_with = match &result.snapshot.snapshot_data {
+        Some(content) => format!("kubectl delete volumesnapshotcontent {content}"),
+        None => {
+            "kubectl get volumesnapshotcontents, then kubectl delete volumesnapshotcontent NAME"
+                .to_string()
+        }
+    };
+    let warning = format!(
+        "class {:?} has deletionPolicy Retain: {content} and the snapshot's data stay; to delete them: {delete_with}",
+        result.snapshot.class.clone().unwrap_or_default()
+    );
+    warn_and_record(&mut result.warnings, warning);
+}
+
+/// What taking the snapshot needs once the API is chosen, whichever API it is.
+struct Taking<'a> {
+    global: &'a GlobalArgs,
+    job: &'a SnapJob<'a>,
+    cluster: &'a Cluster,
+    located: &'a Located,
+    progress: Progress,
+}
+
+impl Taking<'_> {
+    async fn take<S: Snapshotter>(
+        self,
+        object: S::Object,
+        mut result: SnapResult,
+        signals: &mut Signals,
+    ) -> Outcome<SnapResult>
+    where
+        S::Object: Reported,
+    {
+        let Taking {
+            global,
+            job,
+            cluster,
+            located,
+            progress,
+        } = self;
+        result.snapshot.describe_api(&object);
+        if job.options.dry_run {
+            drop(progress);
+            let plan = crate::output::report::render_plan(
+                global.output,
+                "SnapPlan",
+                located,
+                &job.hooks,
+                &object,
+                result.snapshot.name_output(),
+            );
+            result.snapshot.status = Status::Planned;
+            return Outcome::planned(result, plan);
+        }
+        let plan = hook_plan(located, &job.hooks);
+        if !job.hooks.pre.is_empty() {
+            progress.step(format!(
+                "running pre commands in {} pod(s)",
+                plan.targets.len()
+            ));
+        }
+        let api = &job.options.api;
+        let snapshot_job = Job {
+            object,
+            hooks: plan,
+            timeout: job.timeout,
+            cut_timeout: api.cut_timeout,
+            release_at: api.release_at.release_at(),
+            no_wait: job.options.no_wait,
+            keep_failed: job.options.keep_failed,
+            progress: &progress,
+            heartbeat: job.heartbeat.filter(|_| !global.quiet),
+        };
+        let taken = take::<S>(cluster, snapshot_job, signals, &mut result.warnings).await;
+        drop(progress);
+        result.hooks = taken.hooks;
+        result.freeze = taken.freeze;
+        if let Some(snapshot) = &taken.latest {
+            snapshot.fill(&mut result.snapshot);
+        }
+        result.snapshot.cut_at = taken.cut_at;
+        if result.snapshot.ready_at.is_none() {
+            result.snapshot.ready_at = taken.ready_seen_at;
+        }
+        match taken.ending {
+            Ending::TimedOut => result.snapshot.status = Status::TimedOut,
+            Ending::Deleted => result.snapshot.status = Status::Deleted,
+            Ending::Interrupted => result.snapshot.status = Status::Interrupted,
+            _ => {}
+        }
+        result.snapshot.deleted = taken.deleted;
+        match taken.error {
+            Some((step, err)) => result.fail(step, err),
+            None => Outcome::ok(result),
+        }
     }
 }
 
-/// Awaits `work`, calling `beat` every `every` until it finishes.
-async fn with_heartbeat<T>(
-    work: impl std::future::Future<Output = T>,
-    every: std::time::Duration,
-    beat: impl Fn(),
-) -> T {
-    tokio::pin!(work);
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    loop {
-        tokio::select! {
-            done = &mut work => return done,
-            _ = ticks.tick() => beat(),
-        }
+/// A snapshot object as `SnapResult` reports it.
+trait Reported {
+    /// `apiVersion`, `kind` and how `-o name` spells the resource.
+    fn api(&self) -> (&str, &str, &'static str);
+    fn fill(&self, report: &mut SnapshotReport);
+}
+
+impl Reported for StorkVolumeSnapshot {
+    fn api(&self) -> (&str, &str, &'static str) {
+        (&self.api_version, &self.kind, SNAPSHOT_RESOURCE)
+    }
+
+    fn fill(&self, report: &mut SnapshotReport) {
+        report.status = Status::from(&self.phase());
+        report.created_at = created_at(&self.metadata);
+        report.ready_at = self.ready_at();
+        report.snapshot_data = Some(self.spec.snapshot_data_name.clone()).filter(|s| !s.is_empty());
     }
 }
 
-fn fill_snapshot(report: &mut SnapshotReport, snapshot: &StorkVolumeSnapshot) {
-    report.status = Status::from(&snapshot.phase());
-    report.created_at = snapshot
-        .metadata
+impl Reported for CsiVolumeSnapshot {
+    fn api(&self) -> (&str, &str, &'static str) {
+        (&self.api_version, &self.kind, csi::NAME_RESOURCE)
+    }
+
+    /// `snapshotData` is the bound VolumeSnapshotContent: where the data is, as STORK's
+    /// VolumeSnapshotData is.
+    fn fill(&self, report: &mut SnapshotReport) {
+        report.status = match Csi::stage(self) {
+            Stage::Ready { .. } => Status::Ready,
+            Stage::Failed(_) => Status::Error,
+            Stage::Pending(_) | Stage::Cut { .. } => Status::Pending,
+        };
+        report.created_at = created_at(&self.metadata);
+        report.snapshot_data = self
+            .status
+            .as_ref()
+            .and_then(|s| s.bound_volume_snapshot_content_name.clone());
+    }
+}
+
+fn created_at(metadata: &ObjectMeta) -> Option<String> {
+    metadata
         .creation_timestamp
         .as_ref()
-        .map(|t| t.0.to_string());
-    report.ready_at = snapshot.ready_at();
-    report.snapshot_data = Some(snapshot.spec.snapshot_data_name.clone()).filter(|s| !s.is_empty());
+        .map(|t| t.0.to_string())
 }
 
 fn warnings(located: &Located, pvc: &str) -> Vec<String> {

@@ -9,7 +9,9 @@ use kube::Api;
 use kube::api::ListParams;
 
 use super::Check;
-use crate::backend::csi_classes::{DefaultClass, PortworxClass, PortworxClasses};
+use crate::backend::csi_classes::{
+    DefaultClass, PortworxClass, PortworxClasses, SnapshotType, class_manifest_command,
+};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::csi_resources::DEFAULT_CLASS_ANNOTATION;
@@ -357,9 +359,7 @@ fn classes_check(classes: &PortworxClasses) -> Check {
         return Check::warn(
             CLASSES_ID,
             "no VolumeSnapshotClass for the Portworx CSI driver (pxd.portworx.com): a CSI snapshot of a Portworx volume has no class to use",
-            format!(
-                "printf 'apiVersion: snapshot.storage.k8s.io/v1\\nkind: VolumeSnapshotClass\\nmetadata:\\n  name: px-csi-snapclass\\n  annotations:\\n    {DEFAULT_CLASS_ANNOTATION}: \"true\"\\ndriver: pxd.portworx.com\\ndeletionPolicy: Delete\\n' | kubectl apply -f -"
-            ),
+            class_manifest_command(SnapshotType::Local),
         );
     }
     let mut lines = Vec::new();

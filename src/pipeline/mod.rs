@@ -6,3 +6,4 @@ pub mod hooks;
 pub mod locate;
 pub mod quiesce;
 pub mod run;
+pub mod snapshot;

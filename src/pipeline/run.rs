@@ -9,18 +9,22 @@ use kube::Api;
 use kube::api::ListParams;
 
 use crate::backend::Disposal;
+use crate::backend::snapshot_api::Volume;
+use crate::backend::snapshotter::Snapshotter;
 use crate::error::{Error, Result, Signal, Step};
 use crate::k8s::cluster::Cluster;
 use crate::pipeline::locate::{Located, check_pvc, locate};
 use crate::pipeline::quiesce::{HookPlan, Released, freeze};
-use crate::signals::Signals;
+use crate::progress::warn_and_record;
+use crate::signals::{AfterRelease, Signals};
 
-/// Reads a PVC and its PV and checks that STORK can snapshot it.
+/// Reads a PVC and its PV and checks that it is a bound Portworx volume; returns the PVC and
+/// what its volume is, which decides the snapshot API.
 pub async fn check_snapshottable(
     cluster: &Cluster,
     namespace: &str,
     pvc_name: &str,
-) -> Result<PersistentVolumeClaim> {
+) -> Result<(PersistentVolumeClaim, Volume)> {
     let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(cluster.client.clone(), namespace);
     let pvc = cluster
         .read("get", "persistentvolumeclaims", Some(namespace), || {
@@ -41,7 +45,9 @@ pub async fn check_snapshottable(
         _ => None,
     };
     check_pvc(&pvc, pv.as_ref())?;
-    Ok(pvc)
+    // check_pvc refuses a missing PV.
+    let volume = pv.as_ref().map_or(Volume::Other, Volume::of);
+    Ok((pvc, volume))
 }
 
 /// Lists the PVCs `selector` matches (one list call) and their PVs (one list call, whatever the
@@ -396,53 +402,6 @@ impl Verdict {
     }
 }
 
-/// Says `warning` on stderr now and keeps it for the result's `warnings`: what a user must act
-/// on is in both, whichever of them they read.
-pub fn warn_and_record(warnings: &mut Vec<String>, warning: String) {
-    crate::progress::Progress::hidden().warn(&warning);
-    warnings.push(warning);
-}
-
-/// The API calls a run makes once the application is released: reading why a group failed,
-/// deleting what the run gave up on. SIGINT/SIGTERM are still taken over then, so unless these
-/// calls listen for them, nothing but SIGKILL ends a run stuck on a slow API server. Nothing is
-/// frozen any more, so nothing is worth waiting for: a signal abandons the call in flight and
-/// every later one. (The calls themselves are bounded by `--timeout`, see [`Cluster::bounded`].)
-pub struct AfterRelease<'a> {
-    signals: &'a mut Signals,
-    signal: Option<Signal>,
-}
-
-impl<'a> AfterRelease<'a> {
-    pub fn new(signals: &'a mut Signals) -> AfterRelease<'a> {
-        AfterRelease {
-            signals,
-            signal: None,
-        }
-    }
-
-    /// `call`'s result, or the signal that ended the run before or during it.
-    pub async fn call<T>(&mut self, call: impl Future<Output = T>) -> Result<T, Signal> {
-        if let Some(signal) = self.signal {
-            return Err(signal);
-        }
-        tokio::select! {
-            // An answer that came with the signal is still an answer.
-            biased;
-            done = call => Ok(done),
-            signal = self.signals.recv() => {
-                self.signal = Some(signal);
-                Err(signal)
-            }
-        }
-    }
-
-    /// The signal that ended the run after the release, if one did.
-    pub fn signal(&self) -> Option<Signal> {
-        self.signal
-    }
-}
-
 /// An object this run created and may have to delete.
 pub struct Unfinished {
     /// How messages name it: `snapshot "x"`.
@@ -452,19 +411,10 @@ pub struct Unfinished {
 }
 
 impl Unfinished {
-    pub fn snapshot(name: &str, namespace: &str) -> Unfinished {
+    pub fn of<S: Snapshotter>(name: &str, namespace: &str) -> Unfinished {
         Unfinished {
-            what: format!("snapshot {name:?}"),
-            delete_with: format!("pxsnap delete {name} -n {namespace}"),
-        }
-    }
-
-    /// STORK's cleanup finalizer deletes a group's children with it; `pxsnap delete` wants
-    /// that said with `--with-children`.
-    pub fn group(name: &str, namespace: &str) -> Unfinished {
-        Unfinished {
-            what: format!("group snapshot {name:?}"),
-            delete_with: format!("pxsnap delete --group {name} --with-children -n {namespace}"),
+            what: format!("{} {name:?}", S::NOUN),
+            delete_with: S::delete_command(name, namespace),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! own reconciler retries. Deletions cascade the way STORK and the CSI snapshotter do.
 
 mod csi;
+mod csi_group;
 mod events;
 mod group;
 mod provision;
@@ -26,6 +27,8 @@ use super::status::ApiError;
 use super::store::{EventType, StoredObject};
 use super::{Shared, util};
 
+pub use csi::DEFAULT_CLASS_ANNOTATION;
+pub use csi_group::DEFAULT_GROUP_CLASS_ANNOTATION;
 pub use events::record_event;
 
 /// Start the dispatcher; controllers see only changes after `from_rv` (the seeded state).
@@ -58,6 +61,7 @@ async fn dispatch(sh: Arc<Shared>, from_rv: u64, running: Running) {
                     id::EXT_SNAPSHOTS,
                     id::GROUP_SNAPSHOTS,
                     id::CSI_SNAPSHOTS,
+                    id::CSI_GROUP_SNAPSHOTS,
                     id::PVCS,
                 ] {
                     for o in sh.store.all(res, None) {
@@ -79,6 +83,9 @@ fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObjec
     let relevant = match res {
         id::EXT_SNAPSHOTS | id::GROUP_SNAPSHOTS => stork,
         id::CSI_SNAPSHOTS => sh.scenario.snapshot_controller,
+        id::CSI_GROUP_SNAPSHOTS => {
+            sh.scenario.snapshot_controller && sh.scenario.csi_group_snapshots
+        }
         id::PVCS => true,
         _ => false,
     };
@@ -108,6 +115,7 @@ fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObjec
             id::EXT_SNAPSHOTS => stork::run(&ctx, &key).await,
             id::GROUP_SNAPSHOTS => group::run(&ctx, &key).await,
             id::CSI_SNAPSHOTS => csi::run(&ctx, &key).await,
+            id::CSI_GROUP_SNAPSHOTS => csi_group::run(&ctx, &key).await,
             id::PVCS => provision::run(&ctx, &key).await,
             _ => {}
         }
@@ -123,7 +131,7 @@ fn start_task(sh: &Arc<Shared>, running: &Running, res: ResId, obj: &StoredObjec
 fn controller_of(res: ResId) -> &'static str {
     match res {
         id::EXT_SNAPSHOTS | id::GROUP_SNAPSHOTS => "stork",
-        id::CSI_SNAPSHOTS => "snapshot-controller",
+        id::CSI_SNAPSHOTS | id::CSI_GROUP_SNAPSHOTS => "snapshot-controller",
         _ => "kube-controller-manager",
     }
 }
@@ -143,24 +151,17 @@ fn on_deleted(sh: &Arc<Shared>, res: ResId, obj: &StoredObject) {
             }
         }
         id::GROUP_SNAPSHOTS if sh.scenario.stork => {
-            let uid = obj.uid();
-            for child in sh.store.all(id::EXT_SNAPSHOTS, Some(ns)) {
-                if owned_by(&child.value, uid) {
-                    let _ = sh
-                        .store
-                        .delete(id::EXT_SNAPSHOTS, ns, child.name(), (None, None));
-                }
-            }
+            delete_owned(sh, id::EXT_SNAPSHOTS, ns, obj.uid());
         }
         id::CSI_SNAPSHOTS => {
             let content = util::str_at(&obj.value, "/status/boundVolumeSnapshotContentName");
-            if let Some(c) = sh.store.get(id::CSI_SNAPSHOTCONTENTS, "", content)
-                && util::str_at(&c.value, "/spec/deletionPolicy") != "Retain"
-            {
-                let _ = sh
-                    .store
-                    .delete(id::CSI_SNAPSHOTCONTENTS, "", content, (None, None));
-            }
+            delete_unless_retained(sh, id::CSI_SNAPSHOTCONTENTS, content);
+        }
+        id::CSI_GROUP_SNAPSHOTS => {
+            // The garbage collector's part: members go with their group.
+            delete_owned(sh, id::CSI_SNAPSHOTS, ns, obj.uid());
+            let content = util::str_at(&obj.value, "/status/boundVolumeGroupSnapshotContentName");
+            delete_unless_retained(sh, id::CSI_GROUP_SNAPSHOTCONTENTS, content);
         }
         id::PVCS => {
             let pv = util::str_at(&obj.value, "/spec/volumeName");
@@ -171,6 +172,24 @@ fn on_deleted(sh: &Arc<Shared>, res: ResId, obj: &StoredObject) {
             }
         }
         _ => {}
+    }
+}
+
+/// Deletes the objects of `res` in `ns` that `owner_uid` owns.
+fn delete_owned(sh: &Shared, res: ResId, ns: &str, owner_uid: &str) {
+    for child in sh.store.all(res, Some(ns)) {
+        if owned_by(&child.value, owner_uid) {
+            let _ = sh.store.delete(res, ns, child.name(), (None, None));
+        }
+    }
+}
+
+/// Deletes a (group) snapshot content whose `deletionPolicy` is not `Retain`.
+fn delete_unless_retained(sh: &Shared, res: ResId, name: &str) {
+    if let Some(c) = sh.store.get(res, "", name)
+        && util::str_at(&c.value, "/spec/deletionPolicy") != "Retain"
+    {
+        let _ = sh.store.delete(res, "", name, (None, None));
     }
 }
 

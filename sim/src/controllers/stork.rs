@@ -57,7 +57,8 @@ pub fn volume_id(pv: &Value) -> String {
     }
 }
 
-fn timeline(ctx: &Ctx, kind: TimelineKind, k: &ObjKey, pvc: &str, detail: Option<String>) {
+/// Records a timeline entry about VolumeSnapshot `k` (STORK's or a CSI one) of `pvc`.
+pub fn timeline(ctx: &Ctx, kind: TimelineKind, k: &ObjKey, pvc: &str, detail: Option<String>) {
     let mut ev = TimelineEvent::new(kind, &k.namespace);
     ev.object = Some(format!("volumesnapshots/{}", k.name));
     ev.pvc = Some(pvc.to_string());

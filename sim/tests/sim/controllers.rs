@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use crate::common::{
-    SimHandle, cassandra_snapshots, create, eventually, new_stork_snapshot, res,
-    snapshot_cassandra_0, status_of,
+    SimHandle, cassandra_snapshots, create, eventually, kinds_for, new_stork_snapshot, res,
+    snapshot_cassandra_0, status_of, wait_gone,
 };
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
@@ -89,23 +89,6 @@ async fn wait_condition(api: &Api<DynamicObject>, name: &str, ctype: &str) -> Dy
         },
     )
     .await
-}
-
-/// Waits until `name` is gone from `api`: a deletion's cascade, as the controllers do it.
-async fn wait_gone(api: &Api<DynamicObject>, name: &str) {
-    eventually(5, &format!("{name} deleted"), || async {
-        api.get(name).await.is_err().then_some(())
-    })
-    .await
-}
-
-fn kinds_for(h: &SimHandle, object: &str) -> Vec<TimelineKind> {
-    h.sim
-        .timeline()
-        .into_iter()
-        .filter(|e| e.object.as_deref() == Some(object))
-        .map(|e| e.kind)
-        .collect()
 }
 
 #[tokio::test]

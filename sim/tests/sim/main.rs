@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod binary;
 mod controllers;
+mod csi;
 mod exec;
 mod faults;
 mod kubectl;

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use pxsnap_sim::scenario::{RuleSpec, UserSpec};
-use pxsnap_sim::{Fault, FaultAction, Scenario, SimOptions, Simulator};
+use pxsnap_sim::{Fault, FaultAction, Scenario, SimOptions, Simulator, TimelineKind};
 use tempfile::TempDir;
 
 /// A running simulator with its kubeconfig. Dropping it stops the simulator.
@@ -253,6 +253,24 @@ pub async fn status_of(api: &Api<DynamicObject>, name: &str) -> Option<serde_jso
         .cloned()
 }
 
+/// Waits until `name` is gone from `api`: a deletion's cascade, as the controllers do it.
+pub async fn wait_gone(api: &Api<DynamicObject>, name: &str) {
+    eventually(5, &format!("{name} deleted"), || async {
+        api.get(name).await.is_err().then_some(())
+    })
+    .await
+}
+
+/// The kinds of the timeline entries about `object` (`plural/name`), in order.
+pub fn kinds_for(h: &SimHandle, object: &str) -> Vec<TimelineKind> {
+    h.sim
+        .timeline()
+        .into_iter()
+        .filter(|e| e.object.as_deref() == Some(object))
+        .map(|e| e.kind)
+        .collect()
+}
+
 /// `ApiResource`s for the snapshot CRDs, for `Api::<DynamicObject>`.
 pub mod res {
     use kube::api::{ApiResource, GroupVersionKind};
@@ -297,6 +315,31 @@ pub mod res {
             "v1",
             "VolumeSnapshot",
             "volumesnapshots",
+        )
+    }
+    /// CSI VolumeGroupSnapshot (namespaced) in `version` (v1beta2 or v1beta1).
+    pub fn csi_group_snapshot(version: &str) -> ApiResource {
+        ar(
+            "groupsnapshot.storage.k8s.io",
+            version,
+            "VolumeGroupSnapshot",
+            "volumegroupsnapshots",
+        )
+    }
+    pub fn csi_group_snapshot_content() -> ApiResource {
+        ar(
+            "groupsnapshot.storage.k8s.io",
+            "v1beta2",
+            "VolumeGroupSnapshotContent",
+            "volumegroupsnapshotcontents",
+        )
+    }
+    pub fn csi_snapshot_class() -> ApiResource {
+        ar(
+            "snapshot.storage.k8s.io",
+            "v1",
+            "VolumeSnapshotClass",
+            "volumesnapshotclasses",
         )
     }
     pub fn csi_snapshot_content() -> ApiResource {
