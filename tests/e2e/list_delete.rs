@@ -466,7 +466,15 @@ fn yaml_is_what_kubectl_gets() {
 #[test]
 fn managed_fields_are_printed_as_kubectl_prints_them() {
     let cluster = Cluster::with(|scenario| scenario.stork = true);
-    let snap = cluster.pxsnap(&["snap", "cassandra-data", "--name", "by-pxsnap"]);
+    // STORK's API: these tests keep the CSI snapshot-controller off.
+    let snap = cluster.pxsnap(&[
+        "snap",
+        "cassandra-data",
+        "--name",
+        "by-pxsnap",
+        "--api",
+        "stork",
+    ]);
     assert!(snap.status.success(), "{}", stderr(&snap));
     let manifest = cluster.handle.write_file(
         "snapshot.yaml",
