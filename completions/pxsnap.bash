@@ -347,7 +347,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__delete)
-            opts="-l -y -n -o -v -q -h -V --pvc --selector --keep-last --older-than --include-pending --group --with-children --dry-run --yes --timeout --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-l -y -n -o -v -q -h -V --pvc --selector --keep-last --older-than --include-pending --group --with-children --api --dry-run --yes --timeout --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +375,10 @@ _pxsnap() {
                     ;;
                 --group)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "csi stork" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -789,7 +793,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__list)
-            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --sort-by --chunk-size --timeout --show-managed-fields --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-A -l -n -o -v -q -h -V --all-namespaces --selector --type --status --groups --api --sort-by --chunk-size --timeout --show-managed-fields --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -809,6 +813,10 @@ _pxsnap() {
                     ;;
                 --status)
                     COMPREPLY=($(compgen -W "ready pending error" -- "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "csi stork" -- "${cur}"))
                     return 0
                     ;;
                 --sort-by)

@@ -44,7 +44,7 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "snap" -d 'Take an app
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "list" -d 'List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or GroupVolumeSnapshots with --groups)'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
@@ -166,6 +166,8 @@ group\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l status -d 'Only snapshots in this state' -r -f -a "ready\t''
 pending\t''
 error\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l api -d 'Only this snapshot API (default: every one the cluster serves)' -r -f -a "csi\t'CSI\'s snapshot.storage.k8s.io (VolumeSnapshot; VolumeGroupSnapshot with --groups)'
+stork\t'STORK\'s volumesnapshot.external-storage.k8s.io (GroupVolumeSnapshot with --groups)'"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l sort-by -d 'Sort the output (default: the API server\'s order, printed as it arrives)' -r -f -a "name\t'By namespace, then name'
 age\t'Newest first (smallest AGE at the top)'"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l chunk-size -d 'Objects fetched per API request; memory stays flat however many there are' -r
@@ -182,7 +184,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l color -d 'When to
 always\t''
 never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s A -l all-namespaces -d 'List across all namespaces (adds a NAMESPACE column)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l groups -d 'List GroupVolumeSnapshots instead of VolumeSnapshots'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l groups -d 'List group snapshots instead of VolumeSnapshots'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -l show-managed-fields -d 'Keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand list" -s q -l quiet -d 'Print nothing but the result and errors'
@@ -194,6 +196,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s l -l selector -
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l keep-last -d 'Keep the N newest Ready snapshots of each PVC, delete the others' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l older-than -d 'Delete only snapshots older than this (e.g. 36h, 30d)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l group -d 'Delete this GroupVolumeSnapshot' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l api -d 'Only this snapshot API (default: every one the cluster serves); needed for a NAME that both APIs hold' -r -f -a "csi\t'CSI\'s snapshot.storage.k8s.io (VolumeSnapshot; VolumeGroupSnapshot with --groups)'
+stork\t'STORK\'s volumesnapshot.external-storage.k8s.io (GroupVolumeSnapshot with --groups)'"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l timeout -d 'The most one API call (a read, a page of a list, a deletion) may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l context -d 'The kubeconfig context to use' -r
@@ -309,7 +313,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "list" -d 'List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or GroupVolumeSnapshots with --groups)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'

@@ -88,6 +88,15 @@ pub enum Error {
     )]
     ApiGroupMissing { group: String, group_name: String },
 
+    /// No snapshot API that `list` or `delete` was to read is served: `what` names them,
+    /// `install` what would serve them, `check` the kubectl command that shows it.
+    #[error("{what} by this cluster: is {install} installed? ({check})")]
+    SnapshotApiMissing {
+        what: String,
+        install: String,
+        check: String,
+    },
+
     /// No snapshot API of pxsnap's is set up for this PVC.
     #[error("PVC {pvc:?} cannot be snapshotted: {why}")]
     NoSnapshotApi { pvc: String, why: String },
@@ -356,6 +365,7 @@ impl Error {
             | Error::Unauthorized
             | Error::Forbidden { .. }
             | Error::ApiGroupMissing { .. }
+            | Error::SnapshotApiMissing { .. }
             | Error::NoSnapshotApi { .. }
             | Error::NoGroupSnapshotApi { .. }
             | Error::PvcNotFound { .. }

@@ -261,17 +261,18 @@ pub fn json_value(code: StatusCode, v: &Value) -> Response {
 /// The API groups a cluster without STORK's CRDs does not serve.
 const STORK_GROUPS: [&str; 2] = [super::resources::EXT, super::resources::STORK];
 
-/// The groups of the resource table whose CRDs the scenario's cluster does not have.
+/// The groups of the resource table whose CRDs the scenario's cluster does not have (CSI's
+/// snapshot group without `csiCrds`).
 fn hidden_groups(sh: &Shared) -> Vec<&'static str> {
     let mut hidden = Vec::new();
     if !sh.scenario.stork_crds {
         hidden.extend(STORK_GROUPS);
     }
+    if !sh.scenario.csi_crds {
+        hidden.push(super::resources::CSI);
+    }
     if !sh.scenario.csi_group_snapshots {
         hidden.push(super::resources::CSI_GROUP);
-    }
-    if !sh.scenario.csi_snapshot_crds {
-        hidden.push(super::resources::CSI);
     }
     hidden
 }

@@ -39,6 +39,10 @@ pub struct Scenario {
     /// `stork.libopenstorage.org` are not served: discovery leaves them out and their URLs
     /// answer 404, as an API server does for an unknown group.
     pub stork_crds: bool,
+    /// Whether the CSI snapshot CRDs (`snapshot.storage.k8s.io`) are registered. With `false`
+    /// (a cluster without the external-snapshotter) the group is not served, as STORK's are
+    /// not without `storkCrds`.
+    pub csi_crds: bool,
     /// The Kubernetes version the server reports (`v1.33.0` unless set), and so the one whose
     /// behaviour it plays where versions differ: which verbs an exec needs.
     pub server_version: KubeVersion,
@@ -53,10 +57,6 @@ pub struct Scenario {
     /// runs with the snapshot-controller. With `false` (the default) discovery leaves the group
     /// out and its URLs answer 404, as on a cluster without those CRDs.
     pub csi_group_snapshots: bool,
-    /// Whether the CSI snapshot CRDs (`snapshot.storage.k8s.io`) are installed. With `false`
-    /// (a cluster without the external-snapshotter) the group is not served: discovery leaves
-    /// it out and its URLs answer 404.
-    pub csi_snapshot_crds: bool,
 }
 
 impl Default for Scenario {
@@ -71,12 +71,12 @@ impl Default for Scenario {
             users: Vec::new(),
             stork: true,
             stork_crds: true,
+            csi_crds: true,
             server_version: KubeVersion::DEFAULT,
             snapshot_controller: true,
             group_snapshot_classes: Vec::new(),
             retain_snapshot_classes: Vec::new(),
             csi_group_snapshots: false,
-            csi_snapshot_crds: true,
         }
     }
 }

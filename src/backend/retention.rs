@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::k8s::csi_resources::{CsiProgress, CsiVolumeSnapshot};
 use crate::k8s::resources::SnapshotPhase;
 
 /// A snapshot as retention sees it.
@@ -58,6 +59,27 @@ impl Kept {
                 crate::duration::age(i64::try_from(limit.as_secs()).unwrap_or(i64::MAX))
             ),
         }
+    }
+}
+
+/// A CSI snapshot in the phases retention (and the STATUS column) think in. Cut but not ready
+/// (a cloud upload going on) is Pending, as STORK's uploading cloud snapshot is: nothing can
+/// be restored from it yet, and it may still be being taken. A `status.error` is Error although
+/// the snapshotter retries: until it clears, the snapshot is not restorable either.
+pub fn csi_phase(snapshot: &CsiVolumeSnapshot) -> SnapshotPhase {
+    match snapshot.progress() {
+        CsiProgress::Ready { .. } => SnapshotPhase::Ready,
+        CsiProgress::NotCut {
+            error: Some(message),
+        }
+        | CsiProgress::Cut {
+            error: Some(message),
+            ..
+        } => SnapshotPhase::Error(message),
+        CsiProgress::Cut { at, error: None } => {
+            SnapshotPhase::Pending(Some(format!("cut at {at}, not ready to use yet")))
+        }
+        CsiProgress::NotCut { error: None } => SnapshotPhase::Pending(None),
     }
 }
 

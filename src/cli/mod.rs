@@ -125,7 +125,7 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
-    /// List STORK VolumeSnapshots (or GroupVolumeSnapshots with --groups)
+    /// List VolumeSnapshots of STORK's API and CSI's (or GroupVolumeSnapshots with --groups)
     #[command(long_about = long_help::LIST)]
     #[command(after_help = LIST_HELP)]
     List(ListArgs),
@@ -627,6 +627,7 @@ Examples:
   pxsnap list                          snapshots in the current namespace
   pxsnap list cassandra-data -o wide   one PVC's snapshots, with data name, completion and message
   pxsnap list -A --status error        failed snapshots in every namespace
+  pxsnap list --api csi                only CSI VolumeSnapshots (default: STORK's and CSI's)
   pxsnap list --groups                 GroupVolumeSnapshots
   pxsnap list -o json | jq '.items[].metadata.name'";
 
@@ -667,6 +668,16 @@ impl StatusFilter {
     }
 }
 
+/// `--api` of `list` and `delete`: one snapshot API instead of every one the server serves.
+/// There is no `auto` or `both`: leaving the flag out is both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApiFilter {
+    /// CSI's snapshot.storage.k8s.io (VolumeSnapshot; VolumeGroupSnapshot with --groups)
+    Csi,
+    /// STORK's volumesnapshot.external-storage.k8s.io (GroupVolumeSnapshot with --groups)
+    Stork,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SortBy {
     /// By namespace, then name
@@ -697,9 +708,12 @@ pub struct ListArgs {
     /// Only snapshots in this state
     #[arg(long, value_enum, conflicts_with = "groups")]
     pub status: Option<StatusFilter>,
-    /// List GroupVolumeSnapshots instead of VolumeSnapshots
+    /// List group snapshots instead of VolumeSnapshots
     #[arg(long)]
     pub groups: bool,
+    /// Only this snapshot API (default: every one the cluster serves)
+    #[arg(long, value_enum, value_name = "API")]
+    pub api: Option<ApiFilter>,
     /// Sort the output (default: the API server's order, printed as it arrives)
     #[arg(long, value_enum)]
     pub sort_by: Option<SortBy>,
@@ -769,6 +783,10 @@ pub struct DeleteArgs {
     /// With --group: delete the group's VolumeSnapshots too
     #[arg(long, conflicts_with_all = ["names", "pvc", "selector"])]
     pub with_children: bool,
+    /// Only this snapshot API (default: every one the cluster serves); needed for a NAME that
+    /// both APIs hold
+    #[arg(long, value_enum, value_name = "API", conflicts_with = "group")]
+    pub api: Option<ApiFilter>,
     /// Print what would be deleted and delete nothing
     #[arg(long)]
     pub dry_run: bool,

@@ -1,6 +1,8 @@
 //! `pxsnap delete`: snapshots by name, by PVC or label with retention, or a GroupVolumeSnapshot.
+//! Snapshots of STORK's API and of CSI's are deleted alike, and retention counts both for a PVC.
 //!
-//! Deleting a STORK VolumeSnapshot deletes the Portworx snapshot or cloud backup behind it, so
+//! Deleting a VolumeSnapshot deletes the Portworx snapshot or cloud backup behind it (for CSI,
+//! unless its class retains the content), so
 //! the plan is made first (what goes, what stays and why), shown with `--dry-run`, confirmed when
 //! more than one object would go, and only then carried out.
 
@@ -12,17 +14,23 @@ use kube::Api;
 use kube::api::{DeleteParams, PropagationPolicy};
 use serde::Serialize;
 
-use crate::backend::retention::{self, Candidate, Verdict};
+use crate::backend::listed;
+use crate::backend::retention::{self, Candidate, Verdict, csi_phase};
+use crate::backend::snapshot_api::SnapshotApi;
 use crate::backend::stork;
 use crate::cli::{DeleteArgs, GlobalArgs};
+use crate::commands::list::snapshot_api;
 use crate::error::{Error, Result, Step};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::CsiVolumeSnapshot;
 use crate::k8s::paged_list::{DEFAULT_PAGE_SIZE, ListScope, PagedList};
-use crate::k8s::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
+use crate::k8s::resources::{GroupVolumeSnapshot, SnapshotPhase, StorkVolumeSnapshot};
+use crate::k8s::served::ServedApis;
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report};
 use crate::output::status::Status;
 
-const SNAPSHOT_RESOURCE: &str = "volumesnapshot.volumesnapshot.external-storage.k8s.io";
+/// The plural resource of CSI VolumeSnapshots, for the messages of a failed call.
+const CSI_SNAPSHOTS: &str = "volumesnapshots.snapshot.storage.k8s.io";
 const GROUP_RESOURCE: &str = "groupvolumesnapshot.stork.libopenstorage.org";
 /// The finalizer with which STORK deletes a group's VolumeSnapshots when the group goes.
 const GROUP_CLEANUP_FINALIZER: &str = "stork.libopenstorage.org/finalizer-cleanup";
@@ -44,8 +52,8 @@ pub struct DeleteResult {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteItem {
-    /// `volumesnapshot.volumesnapshot.external-storage.k8s.io` or
-    /// `groupvolumesnapshot.stork.libopenstorage.org`.
+    /// `volumesnapshot.volumesnapshot.external-storage.k8s.io`,
+    /// `volumesnapshot.snapshot.storage.k8s.io` or `groupvolumesnapshot.stork.libopenstorage.org`.
     pub resource: &'static str,
     pub name: String,
     pub pvc: Option<String>,
@@ -169,8 +177,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     result.namespace = cluster.namespace.clone();
     let planned = match &args.group {
         Some(group) => plan_group(&cluster, group, args.with_children).await,
-        None if !args.names.is_empty() => plan_names(&cluster, &args.names).await,
-        None => plan_selection(&cluster, args).await,
+        None => plan_snapshots(&cluster, args).await,
     };
     match planned {
         Ok(items) => result.items = items,
@@ -210,18 +217,34 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     }
 }
 
+/// Names or a selection, in the snapshot APIs the cluster serves (one discovery call),
+/// narrowed by `--api`.
+async fn plan_snapshots(cluster: &Cluster, args: &DeleteArgs) -> Result<Vec<DeleteItem>> {
+    let served = ServedApis::discover(cluster).await?;
+    let apis = listed::snapshot_apis(&served, args.api.map(snapshot_api))?;
+    match args.names.is_empty() {
+        false => plan_names(cluster, &apis, &args.names).await,
+        true => plan_selection(cluster, &apis, args).await,
+    }
+}
+
 /// Names given on the command line: each is looked up (a missing one is reported, the others
-/// still go). Named snapshots are deleted whatever their state: the user chose them.
-async fn plan_names(cluster: &Cluster, names: &[String]) -> Result<Vec<DeleteItem>> {
+/// still go). Named snapshots are deleted whatever their state: the user chose them. A name
+/// that both APIs hold is refused before anything is deleted: which one was meant is a guess.
+async fn plan_names(
+    cluster: &Cluster,
+    apis: &[SnapshotApi],
+    names: &[String],
+) -> Result<Vec<DeleteItem>> {
     let mut items = Vec::with_capacity(names.len());
     for name in names {
-        let found = cluster
-            .get_opt::<StorkVolumeSnapshot>(SNAPSHOT_RESOURCE, name)
-            .await?;
-        items.push(match found {
-            Some(snapshot) => snapshot_item(&snapshot, Action::WouldDelete, None),
-            None => DeleteItem {
-                resource: SNAPSHOT_RESOURCE,
+        let mut found = Vec::new();
+        for api in apis {
+            found.extend(find(cluster, *api, name).await?);
+        }
+        items.push(match found.as_slice() {
+            [] => DeleteItem {
+                resource: searched(apis),
                 name: name.clone(),
                 pvc: None,
                 status: None,
@@ -229,37 +252,141 @@ async fn plan_names(cluster: &Cluster, names: &[String]) -> Result<Vec<DeleteIte
                 action: Action::NotFound,
                 reason: None,
             },
+            [snapshot] => snapshot_item(snapshot, Action::WouldDelete, None),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "both STORK's and CSI's API hold a VolumeSnapshot {name:?} in namespace {:?}: pass --api stork or --api csi to say which to delete",
+                    cluster.namespace
+                )));
+            }
         });
     }
     Ok(items)
 }
 
-/// `--pvc` and/or `-l`: every matching snapshot goes through the retention rule.
-async fn plan_selection(cluster: &Cluster, args: &DeleteArgs) -> Result<Vec<DeleteItem>> {
+/// The resource a missing name was looked for in: the one API's, or kubectl's short name
+/// when it was looked for in several.
+fn searched(apis: &[SnapshotApi]) -> &'static str {
+    match apis {
+        [one] => one.resource(),
+        _ => "volumesnapshot",
+    }
+}
+
+/// The snapshot `name` in one API, if it holds one.
+async fn find(cluster: &Cluster, api: SnapshotApi, name: &str) -> Result<Option<Snapshot>> {
+    Ok(match api {
+        SnapshotApi::Stork => get::<StorkVolumeSnapshot>(cluster, api, name)
+            .await?
+            .as_ref()
+            .map(Snapshot::stork),
+        SnapshotApi::Csi => get::<CsiVolumeSnapshot>(cluster, api, name)
+            .await?
+            .as_ref()
+            .map(Snapshot::csi),
+    })
+}
+
+/// One object by name in the current namespace; `None` when there is none. The API is known
+/// to be served, so a 404 is the object missing.
+async fn get<K: crate::backend::Managed>(
+    cluster: &Cluster,
+    api: SnapshotApi,
+    name: &str,
+) -> Result<Option<K>> {
+    let objects: Api<K> = Api::namespaced(cluster.client.clone(), &cluster.namespace);
+    cluster
+        .read("get", api.resource(), Some(&cluster.namespace), || {
+            objects.get_opt(name)
+        })
+        .await
+}
+
+/// A VolumeSnapshot of either API, as delete plans with it.
+struct Snapshot {
+    api: SnapshotApi,
+    name: String,
+    pvc: String,
+    phase: SnapshotPhase,
+    metadata_created: Option<jiff::Timestamp>,
+}
+
+impl Snapshot {
+    fn stork(snapshot: &StorkVolumeSnapshot) -> Snapshot {
+        Snapshot {
+            api: SnapshotApi::Stork,
+            name: snapshot.metadata.name.clone().unwrap_or_default(),
+            pvc: snapshot.spec.persistent_volume_claim_name.clone(),
+            phase: snapshot.phase(),
+            metadata_created: created(&snapshot.metadata),
+        }
+    }
+
+    fn csi(snapshot: &CsiVolumeSnapshot) -> Snapshot {
+        Snapshot {
+            api: SnapshotApi::Csi,
+            name: snapshot.metadata.name.clone().unwrap_or_default(),
+            pvc: snapshot.pvc().unwrap_or_default().to_string(),
+            phase: csi_phase(snapshot),
+            metadata_created: created(&snapshot.metadata),
+        }
+    }
+}
+
+/// Every snapshot of the APIs that `-l` selects, one list after the other.
+async fn list_snapshots(
+    cluster: &Cluster,
+    apis: &[SnapshotApi],
+    selector: Option<&str>,
+) -> Result<Vec<Snapshot>> {
     let scope = ListScope {
         namespace: Some(cluster.namespace.clone()),
-        label_selector: args.selector.clone(),
+        label_selector: selector.map(str::to_string),
         page_size: DEFAULT_PAGE_SIZE,
     };
-    let mut snapshots: Vec<StorkVolumeSnapshot> =
-        PagedList::<StorkVolumeSnapshot, StorkVolumeSnapshot>::new(cluster, scope)
-            .collect_all()
-            .await?;
+    let mut all = Vec::new();
+    for api in apis {
+        let scope = scope.clone();
+        match api {
+            SnapshotApi::Stork => all.extend(
+                PagedList::<StorkVolumeSnapshot, StorkVolumeSnapshot>::new(cluster, scope)
+                    .collect_all()
+                    .await?
+                    .iter()
+                    .map(Snapshot::stork),
+            ),
+            SnapshotApi::Csi => all.extend(
+                PagedList::<CsiVolumeSnapshot, CsiVolumeSnapshot>::new(cluster, scope)
+                    .collect_all()
+                    .await?
+                    .iter()
+                    .map(Snapshot::csi),
+            ),
+        }
+    }
+    Ok(all)
+}
+
+/// `--pvc` and/or `-l`: every matching snapshot, of every API read, goes through the
+/// retention rule, so `--keep-last N` keeps a PVC's N newest whichever API holds them.
+async fn plan_selection(
+    cluster: &Cluster,
+    apis: &[SnapshotApi],
+    args: &DeleteArgs,
+) -> Result<Vec<DeleteItem>> {
+    let mut snapshots = list_snapshots(cluster, apis, args.selector.as_deref()).await?;
     if let Some(pvc) = &args.pvc {
-        snapshots.retain(|s| s.spec.persistent_volume_claim_name == *pvc);
+        snapshots.retain(|s| s.pvc == *pvc);
     }
     // Newest first within each PVC: the order retention thinks in.
-    snapshots.sort_by(|a, b| {
-        (&a.spec.persistent_volume_claim_name, created(b))
-            .cmp(&(&b.spec.persistent_volume_claim_name, created(a)))
-    });
+    snapshots.sort_by(|a, b| (&a.pvc, b.metadata_created).cmp(&(&b.pvc, a.metadata_created)));
     let candidates: Vec<Candidate> = snapshots
         .iter()
         .map(|s| Candidate {
-            name: s.metadata.name.clone().unwrap_or_default(),
-            pvc: s.spec.persistent_volume_claim_name.clone(),
-            phase: s.phase(),
-            created: created(s),
+            name: s.name.clone(),
+            pvc: s.pvc.clone(),
+            phase: s.phase.clone(),
+            created: s.metadata_created,
         })
         .collect();
     let rule = retention::Rule {
@@ -314,10 +441,11 @@ async fn plan_group(cluster: &Cluster, name: &str, with_children: bool) -> Resul
     }
     let mut items: Vec<DeleteItem> = children
         .iter()
+        .map(Snapshot::stork)
         .map(|child| match with_children {
-            true => snapshot_item(child, Action::WouldDelete, None),
+            true => snapshot_item(&child, Action::WouldDelete, None),
             false => snapshot_item(
-                child,
+                &child,
                 Action::Kept,
                 Some(format!(
                     "made by group {name:?}; --with-children deletes it too"
@@ -363,24 +491,20 @@ async fn group_children(
         .await
 }
 
-fn snapshot_item(
-    snapshot: &StorkVolumeSnapshot,
-    action: Action,
-    reason: Option<String>,
-) -> DeleteItem {
+fn snapshot_item(snapshot: &Snapshot, action: Action, reason: Option<String>) -> DeleteItem {
     DeleteItem {
-        resource: SNAPSHOT_RESOURCE,
-        name: snapshot.metadata.name.clone().unwrap_or_default(),
-        pvc: Some(snapshot.spec.persistent_volume_claim_name.clone()).filter(|p| !p.is_empty()),
-        status: Some(Status::from(&snapshot.phase())),
-        created_at: created_at(&snapshot.metadata),
+        resource: snapshot.api.resource(),
+        name: snapshot.name.clone(),
+        pvc: Some(snapshot.pvc.clone()).filter(|p| !p.is_empty()),
+        status: Some(Status::from(&snapshot.phase)),
+        created_at: snapshot.metadata_created.map(|t| t.to_string()),
         action,
         reason,
     }
 }
 
-fn created(snapshot: &StorkVolumeSnapshot) -> Option<jiff::Timestamp> {
-    snapshot.metadata.creation_timestamp.as_ref().map(|t| t.0)
+fn created(metadata: &ObjectMeta) -> Option<jiff::Timestamp> {
+    metadata.creation_timestamp.as_ref().map(|t| t.0)
 }
 
 fn created_at(metadata: &ObjectMeta) -> Option<String> {
@@ -432,14 +556,25 @@ async fn execute(cluster: &Cluster, result: &mut DeleteResult, orphan_children: 
         .filter(|(_, item)| item.action == Action::WouldDelete)
         .map(|(index, item)| (index, item.resource, item.name.clone()))
         .partition(|(_, resource, _)| *resource == GROUP_RESOURCE);
-    let mut outcomes: Vec<(usize, Result<()>)> =
-        futures::stream::iter(snapshots)
-            .map(|(index, _, name)| async move {
-                (index, stork::delete(cluster, namespace, &name).await)
-            })
-            .buffered(PARALLEL_DELETES)
-            .collect()
-            .await;
+    let mut outcomes: Vec<(usize, Result<()>)> = futures::stream::iter(snapshots)
+        .map(|(index, resource, name)| async move {
+            let deleted = match resource == SnapshotApi::Csi.resource() {
+                true => {
+                    crate::backend::delete::<CsiVolumeSnapshot>(
+                        cluster,
+                        CSI_SNAPSHOTS,
+                        namespace,
+                        &name,
+                    )
+                    .await
+                }
+                false => stork::delete(cluster, namespace, &name).await,
+            };
+            (index, deleted)
+        })
+        .buffered(PARALLEL_DELETES)
+        .collect()
+        .await;
     for (index, _, name) in groups {
         outcomes.push((index, delete_group(cluster, &name, orphan_children).await));
     }

@@ -1,5 +1,5 @@
-//! `pxsnap list`: STORK VolumeSnapshots (or GroupVolumeSnapshots) as a kubectl-style table, or
-//! the objects themselves as a `List` document.
+//! `pxsnap list`: VolumeSnapshots of STORK's API and CSI's (or group snapshots) as a
+//! kubectl-style table, or the objects themselves as a `List` document.
 //!
 //! The list is read in pages and each page is printed as soon as it arrives, so memory follows
 //! the page size, not the number of snapshots. Only `--sort-by` holds everything: it cannot print
@@ -12,12 +12,21 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::cli::{GlobalArgs, ListArgs, OutputFormat, SnapshotTypeFilter, SortBy, StatusFilter};
+use crate::backend::csi_classes::{self, DefaultClass, PortworxClasses, SnapshotType};
+use crate::backend::listed;
+use crate::backend::retention::csi_phase;
+use crate::backend::snapshot_api::PORTWORX_CSI_DRIVERS;
+use crate::backend::snapshot_api::SnapshotApi;
+use crate::cli::{
+    ApiFilter, GlobalArgs, ListArgs, OutputFormat, SnapshotTypeFilter, SortBy, StatusFilter,
+};
 use crate::duration::age;
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::{CsiProgress, CsiVolumeSnapshot};
 use crate::k8s::paged_list::{ListScope, PagedList};
-use crate::k8s::resources::{GroupVolumeSnapshot, StorkVolumeSnapshot};
+use crate::k8s::resources::{GroupVolumeSnapshot, SnapshotPhase, StorkVolumeSnapshot};
+use crate::k8s::served::ServedApis;
 use crate::output::report::StreamingTable;
 use crate::output::{kubectl_json, kubectl_yaml};
 
@@ -39,12 +48,13 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
         crate::k8s::selector::Selector::parse(selector).map(drop)?;
     }
     let cluster = Cluster::connect(&global.target(), args.timeout).await?;
+    let kinds = kinds(&cluster, args).await?;
     let scope = ListScope {
         namespace: (!args.all_namespaces).then(|| cluster.namespace.clone()),
         label_selector: args.selector.clone(),
         page_size: args.chunk_size,
     };
-    let view = View {
+    let mut view = View {
         format: global.output,
         managed_fields: args.show_managed_fields,
         all_namespaces: args.all_namespaces,
@@ -55,13 +65,12 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             status: args.status,
         },
         now: jiff::Timestamp::now(),
+        csi_classes: PortworxClasses::default(),
     };
-    let shown = match (args.groups, raw_objects(global.output)) {
-        (false, false) => print_list::<StorkVolumeSnapshot, Typed<_>>(&cluster, scope, &view).await,
-        (false, true) => print_list::<StorkVolumeSnapshot, Raw>(&cluster, scope, &view).await,
-        (true, false) => print_list::<GroupVolumeSnapshot, Typed<_>>(&cluster, scope, &view).await,
-        (true, true) => print_list::<GroupVolumeSnapshot, Raw>(&cluster, scope, &view).await,
-    }?;
+    if kinds.contains(&Kind::CsiSnapshot) && view.shows_types() {
+        view.csi_classes = csi_classes_for_types(&cluster).await?;
+    }
+    let shown = print_list(&cluster, &kinds, &scope, &view).await?;
     if shown == 0 {
         let kind = if args.groups {
             "GroupVolumeSnapshots"
@@ -74,6 +83,57 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An object kind `list` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    StorkSnapshot,
+    CsiSnapshot,
+    StorkGroup,
+}
+
+/// The kinds to read, in the order they are printed: the snapshot APIs the cluster serves (one
+/// discovery call), narrowed by `--api`.
+async fn kinds(cluster: &Cluster, args: &ListArgs) -> Result<Vec<Kind>> {
+    if args.groups {
+        cluster
+            .require_api_group(crate::k8s::resources::STORK_GROUP_VERSION)
+            .await?;
+        return Ok(vec![Kind::StorkGroup]);
+    }
+    let served = ServedApis::discover(cluster).await?;
+    let apis = listed::snapshot_apis(&served, args.api.map(snapshot_api))?;
+    Ok(apis
+        .into_iter()
+        .map(|api| match api {
+            SnapshotApi::Csi => Kind::CsiSnapshot,
+            SnapshotApi::Stork => Kind::StorkSnapshot,
+        })
+        .collect())
+}
+
+/// `--api` as the API it names.
+pub fn snapshot_api(filter: ApiFilter) -> SnapshotApi {
+    match filter {
+        ApiFilter::Csi => SnapshotApi::Csi,
+        ApiFilter::Stork => SnapshotApi::Stork,
+    }
+}
+
+/// The VolumeSnapshotClasses that tell a CSI snapshot's TYPE (local or cloud). Not being
+/// allowed to read them costs only that column: a `note:` says so and TYPE shows `<unknown>`.
+async fn csi_classes_for_types(cluster: &Cluster) -> Result<PortworxClasses> {
+    match csi_classes::list(cluster).await {
+        Ok(all) => Ok(PortworxClasses::from_classes(&all.unwrap_or_default())),
+        Err(Error::Forbidden { .. }) => {
+            crate::stderr_line!(
+                "note: listing volumesnapshotclasses.snapshot.storage.k8s.io is forbidden, so the TYPE of CSI snapshots shows {UNKNOWN}"
+            );
+            Ok(PortworxClasses::default())
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// `-o json|yaml` print the objects as the API server returned them, so their text is kept;
@@ -91,6 +151,8 @@ struct View {
     sort_by: Option<SortBy>,
     filter: Filter,
     now: jiff::Timestamp,
+    /// Where a CSI snapshot's TYPE comes from: its class's snapshot type.
+    csi_classes: PortworxClasses,
 }
 
 impl View {
@@ -103,6 +165,11 @@ impl View {
             || filter.type_.is_some()
             || filter.status.is_some()
     }
+
+    /// Whether TYPE is shown or filtered on.
+    fn shows_types(&self) -> bool {
+        self.filter.type_.is_some() || !raw_objects(self.format)
+    }
 }
 
 /// Client-side filters (the API cannot select on spec fields or conditions).
@@ -112,36 +179,46 @@ struct Filter {
     status: Option<StatusFilter>,
 }
 
+impl Filter {
+    /// Whether a snapshot of `pvc`, shown with `type_` and `phase`, passes.
+    fn accepts(&self, pvc: &str, type_: &str, phase: &SnapshotPhase) -> bool {
+        self.pvc.as_ref().is_none_or(|wanted| wanted == pvc)
+            && self.type_.is_none_or(|t| t.label() == type_)
+            && self.status.is_none_or(|s| s.label() == phase.label())
+    }
+}
+
 /// A kind `list` can show: its columns and how to fill them.
 trait Listable: kube::Resource<DynamicType = ()> + DeserializeOwned {
     /// The columns between NAME and AGE.
     const COLUMNS: &'static [&'static str];
     /// The columns `-o wide` adds after AGE.
     const WIDE_COLUMNS: &'static [&'static str];
-    fn matches(&self, filter: &Filter) -> bool;
-    fn cells(&self) -> Vec<String>;
+    fn matches(&self, view: &View) -> bool;
+    fn cells(&self, view: &View) -> Vec<String>;
     fn wide_cells(&self) -> Vec<String>;
 }
 
-impl Listable for StorkVolumeSnapshot {
-    const COLUMNS: &'static [&'static str] = &["PVC", "TYPE", "STATUS"];
-    const WIDE_COLUMNS: &'static [&'static str] =
-        &["GROUP", "SNAPSHOT-DATA", "COMPLETED", "MESSAGE"];
+/// The columns of a VolumeSnapshot, whichever API holds it: kinds listed together share them.
+const SNAPSHOT_COLUMNS: &[&str] = &["PVC", "API", "TYPE", "STATUS"];
+const SNAPSHOT_WIDE_COLUMNS: &[&str] = &["GROUP", "SNAPSHOT-DATA", "COMPLETED", "MESSAGE"];
 
-    fn matches(&self, filter: &Filter) -> bool {
-        filter
-            .pvc
-            .as_ref()
-            .is_none_or(|pvc| *pvc == self.spec.persistent_volume_claim_name)
-            && filter.type_.is_none_or(|t| t.label() == shown_type(self))
-            && filter
-                .status
-                .is_none_or(|s| s.label() == self.phase().label())
+impl Listable for StorkVolumeSnapshot {
+    const COLUMNS: &'static [&'static str] = SNAPSHOT_COLUMNS;
+    const WIDE_COLUMNS: &'static [&'static str] = SNAPSHOT_WIDE_COLUMNS;
+
+    fn matches(&self, view: &View) -> bool {
+        view.filter.accepts(
+            &self.spec.persistent_volume_claim_name,
+            shown_type(self),
+            &self.phase(),
+        )
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, _: &View) -> Vec<String> {
         vec![
             or_none(&self.spec.persistent_volume_claim_name),
+            SnapshotApi::Stork.name().to_string(),
             shown_type(self).to_string(),
             self.phase().label().to_string(),
         ]
@@ -166,16 +243,96 @@ fn shown_type(snapshot: &StorkVolumeSnapshot) -> &str {
     }
 }
 
+/// The kind of the CSI group snapshot, as its members' ownerReferences name it.
+const CSI_GROUP_KIND: &str = "VolumeGroupSnapshot";
+/// TYPE of a CSI snapshot whose class pxsnap cannot read or find.
+const UNKNOWN: &str = "<unknown>";
+
+impl Listable for CsiVolumeSnapshot {
+    const COLUMNS: &'static [&'static str] = SNAPSHOT_COLUMNS;
+    const WIDE_COLUMNS: &'static [&'static str] = SNAPSHOT_WIDE_COLUMNS;
+
+    fn matches(&self, view: &View) -> bool {
+        view.filter.accepts(
+            self.pvc().unwrap_or_default(),
+            csi_type(self, &view.csi_classes),
+            &csi_phase(self),
+        )
+    }
+
+    fn cells(&self, view: &View) -> Vec<String> {
+        vec![
+            or_none(self.pvc().unwrap_or_default()),
+            SnapshotApi::Csi.name().to_string(),
+            csi_type(self, &view.csi_classes).to_string(),
+            csi_phase(self).label().to_string(),
+        ]
+    }
+
+    fn wide_cells(&self) -> Vec<String> {
+        let status = self.status.as_ref();
+        let completed = match self.progress() {
+            CsiProgress::Ready { cut_at } => cut_at,
+            _ => None,
+        };
+        let message = match csi_phase(self) {
+            SnapshotPhase::Error(message) | SnapshotPhase::Pending(Some(message)) => message,
+            SnapshotPhase::Ready | SnapshotPhase::Pending(None) => String::new(),
+        };
+        vec![
+            or_none(csi_group_owner(self).unwrap_or_default()),
+            or_none(
+                status
+                    .and_then(|s| s.bound_volume_snapshot_content_name.as_deref())
+                    .unwrap_or_default(),
+            ),
+            completed.unwrap_or_else(|| NONE.to_string()),
+            or_none(&message),
+        ]
+    }
+}
+
+/// The VolumeGroupSnapshot that made a CSI snapshot, if any.
+fn csi_group_owner(snapshot: &CsiVolumeSnapshot) -> Option<&str> {
+    let owners = snapshot.metadata.owner_references.as_ref()?;
+    owners
+        .iter()
+        .find(|owner| owner.kind == CSI_GROUP_KIND)
+        .map(|owner| owner.name.as_str())
+}
+
+/// TYPE of a CSI snapshot: `group` for a group's member, else the snapshot type of its class
+/// (the Portworx drivers' default class when it names none, as the snapshot-controller picks).
+fn csi_type<'a>(snapshot: &CsiVolumeSnapshot, classes: &'a PortworxClasses) -> &'a str {
+    if csi_group_owner(snapshot).is_some() {
+        return SnapshotTypeFilter::Group.label();
+    }
+    let class = match snapshot.spec.volume_snapshot_class_name.as_deref() {
+        Some(name) => classes.classes.iter().find(|c| c.name == name),
+        None => PORTWORX_CSI_DRIVERS
+            .iter()
+            .find_map(|driver| match classes.default_for(driver) {
+                DefaultClass::One(class) => Some(class),
+                DefaultClass::Missing | DefaultClass::Several(_) => None,
+            }),
+    };
+    match class.map(|c| c.snapshot_type) {
+        Some(SnapshotType::Local) => SnapshotTypeFilter::Local.label(),
+        Some(SnapshotType::Cloud) => SnapshotTypeFilter::Cloud.label(),
+        None => UNKNOWN,
+    }
+}
+
 impl Listable for GroupVolumeSnapshot {
     const COLUMNS: &'static [&'static str] = &["STAGE", "STATUS", "VOLUMES"];
     const WIDE_COLUMNS: &'static [&'static str] = &["SELECTOR"];
 
-    fn matches(&self, _: &Filter) -> bool {
+    fn matches(&self, _: &View) -> bool {
         // The snapshot filters conflict with --groups on the command line.
         true
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, _: &View) -> Vec<String> {
         vec![
             or_none(self.stage()),
             or_none(self.status_text()),
@@ -201,8 +358,9 @@ fn or_none(value: &str) -> String {
 /// How a page item becomes an entry: the typed view decides filters, columns and sort order;
 /// for `-o json|yaml` the object's text is kept to be printed as it was sent.
 trait Item<K>: DeserializeOwned {
-    /// `None` when a filter leaves the object out.
-    fn into_entry(self, view: &View) -> Result<Option<Entry>, serde_json::Error>;
+    /// `None` when a filter leaves the object out. `kind` is the object's index in the
+    /// output's kinds.
+    fn into_entry(self, view: &View, kind: usize) -> Result<Option<Entry>, serde_json::Error>;
 }
 
 /// A page item read straight into `K`: nothing else is kept.
@@ -211,11 +369,11 @@ trait Item<K>: DeserializeOwned {
 struct Typed<K>(K);
 
 impl<K: Listable> Item<K> for Typed<K> {
-    fn into_entry(self, view: &View) -> Result<Option<Entry>, serde_json::Error> {
+    fn into_entry(self, view: &View, kind: usize) -> Result<Option<Entry>, serde_json::Error> {
         let Typed(object) = self;
         Ok(object
-            .matches(&view.filter)
-            .then(|| entry(&object, None, view)))
+            .matches(view)
+            .then(|| entry(&object, None, view, kind)))
     }
 }
 
@@ -223,9 +381,10 @@ impl<K: Listable> Item<K> for Typed<K> {
 type Raw = Box<RawValue>;
 
 impl<K: Listable> Item<K> for Raw {
-    fn into_entry(self, view: &View) -> Result<Option<Entry>, serde_json::Error> {
+    fn into_entry(self, view: &View, kind: usize) -> Result<Option<Entry>, serde_json::Error> {
         if !view.reads_fields() {
             return Ok(Some(Entry {
+                kind,
                 namespace: String::new(),
                 name: String::new(),
                 created: None,
@@ -235,14 +394,16 @@ impl<K: Listable> Item<K> for Raw {
         }
         let object: K = serde_json::from_str(self.get())?;
         Ok(object
-            .matches(&view.filter)
-            .then(|| entry(&object, Some(self), view)))
+            .matches(view)
+            .then(|| entry(&object, Some(self), view, kind)))
     }
 }
 
 /// One object to print: what sorting needs, its table cells, and the object's text for
 /// json/yaml. Only the text is filled in when nothing reads the rest (see `View::reads_fields`).
 struct Entry {
+    /// Index of its kind in [`Output`]'s kinds: its `-o name` prefix, its `apiVersion`.
+    kind: usize,
     namespace: String,
     name: String,
     created: Option<jiff::Timestamp>,
@@ -250,7 +411,7 @@ struct Entry {
     object: Option<Raw>,
 }
 
-fn entry<K: Listable>(object: &K, raw: Option<Raw>, view: &View) -> Entry {
+fn entry<K: Listable>(object: &K, raw: Option<Raw>, view: &View, kind: usize) -> Entry {
     let meta = object.meta();
     let namespace = meta.namespace.clone().unwrap_or_default();
     let name = meta.name.clone().unwrap_or_default();
@@ -261,7 +422,7 @@ fn entry<K: Listable>(object: &K, raw: Option<Raw>, view: &View) -> Entry {
             cells.push(namespace.clone());
         }
         cells.push(name.clone());
-        cells.extend(object.cells());
+        cells.extend(object.cells(view));
         cells.push(created.map_or_else(
             || "<unknown>".to_string(),
             |t| age(view.now.duration_since(t).as_secs()),
@@ -271,6 +432,7 @@ fn entry<K: Listable>(object: &K, raw: Option<Raw>, view: &View) -> Entry {
         }
     }
     Entry {
+        kind,
         namespace,
         name,
         created,
@@ -309,42 +471,114 @@ impl TypeMeta {
     }
 }
 
-/// Fetches page after page and prints each, or holds them all when sorting. Returns how many
-/// objects were printed.
-async fn print_list<K: Listable, T: Item<K>>(
+/// What the output needs to know of a kind: its type for json/yaml items, its `-o name` prefix.
+struct KindMeta {
+    type_meta: TypeMeta,
+    /// `kind.group`, as kubectl's `-o name` prints it.
+    resource: String,
+}
+
+impl KindMeta {
+    fn of<K: kube::Resource<DynamicType = ()>>() -> KindMeta {
+        KindMeta {
+            type_meta: TypeMeta::of::<K>(),
+            resource: format!("{}.{}", K::kind(&()).to_lowercase(), K::group(&())),
+        }
+    }
+}
+
+/// Reads each kind in turn into one output: one table, one `List`. Returns how many objects
+/// were printed. The output is closed also when a read fails half-way.
+async fn print_list(
     cluster: &Cluster,
-    scope: ListScope,
+    kinds: &[Kind],
+    scope: &ListScope,
     view: &View,
 ) -> Result<usize> {
-    let mut pages = PagedList::<K, T>::new(cluster, scope);
-    let mut output = Output::start::<K>(view);
+    let metas = kinds.iter().map(|kind| match kind {
+        Kind::StorkSnapshot => KindMeta::of::<StorkVolumeSnapshot>(),
+        Kind::CsiSnapshot => KindMeta::of::<CsiVolumeSnapshot>(),
+        Kind::StorkGroup => KindMeta::of::<GroupVolumeSnapshot>(),
+    });
+    let (columns, wide_columns) = match kinds.first() {
+        Some(Kind::StorkGroup) => (
+            GroupVolumeSnapshot::COLUMNS,
+            GroupVolumeSnapshot::WIDE_COLUMNS,
+        ),
+        _ => (SNAPSHOT_COLUMNS, SNAPSHOT_WIDE_COLUMNS),
+    };
+    let mut output = Output::start(view, columns, wide_columns, metas.collect());
     let mut held = Vec::new();
     let mut shown = 0;
-    let fetched: Result<()> = async {
-        while let Some(page) = pages.next_page().await? {
-            let mut entries = Vec::with_capacity(page.len());
-            for item in page {
-                let shown_entry = item.into_entry(view).map_err(|err| Error::Api {
-                    context: format!("read {}", K::plural(&())),
-                    message: err.to_string(),
-                })?;
-                entries.extend(shown_entry);
-            }
-            shown += entries.len();
-            match view.sort_by {
-                Some(_) => held.extend(entries),
-                None => output.write(&entries),
+    let mut fetched = Ok(());
+    for (index, kind) in kinds.iter().enumerate() {
+        let mut reader = Reader {
+            cluster,
+            scope: scope.clone(),
+            view,
+            kind: index,
+            output: &mut output,
+            held: &mut held,
+        };
+        let read = match (kind, raw_objects(view.format)) {
+            (Kind::StorkSnapshot, false) => reader.read::<StorkVolumeSnapshot, Typed<_>>().await,
+            (Kind::StorkSnapshot, true) => reader.read::<StorkVolumeSnapshot, Raw>().await,
+            (Kind::CsiSnapshot, false) => reader.read::<CsiVolumeSnapshot, Typed<_>>().await,
+            (Kind::CsiSnapshot, true) => reader.read::<CsiVolumeSnapshot, Raw>().await,
+            (Kind::StorkGroup, false) => reader.read::<GroupVolumeSnapshot, Typed<_>>().await,
+            (Kind::StorkGroup, true) => reader.read::<GroupVolumeSnapshot, Raw>().await,
+        };
+        match read {
+            Ok(count) => shown += count,
+            Err(err) => {
+                fetched = Err(err);
+                break;
             }
         }
-        Ok(())
     }
-    .await;
     if let Some(sort_by) = view.sort_by {
         sort(&mut held, sort_by);
         output.write(&held);
     }
     output.finish();
     fetched.map(|()| shown)
+}
+
+/// One kind's pages into the shared output (or held, when sorting).
+struct Reader<'a> {
+    cluster: &'a Cluster,
+    scope: ListScope,
+    view: &'a View,
+    kind: usize,
+    output: &'a mut Output,
+    held: &'a mut Vec<Entry>,
+}
+
+impl Reader<'_> {
+    /// Fetches page after page and prints each, or holds them when sorting. Returns how many
+    /// objects it found.
+    async fn read<K: Listable, T: Item<K>>(&mut self) -> Result<usize> {
+        let mut pages = PagedList::<K, T>::new(self.cluster, self.scope.clone());
+        let mut shown = 0;
+        while let Some(page) = pages.next_page().await? {
+            let mut entries = Vec::with_capacity(page.len());
+            for item in page {
+                let shown_entry =
+                    item.into_entry(self.view, self.kind)
+                        .map_err(|err| Error::Api {
+                            context: format!("read {}", K::plural(&())),
+                            message: err.to_string(),
+                        })?;
+                entries.extend(shown_entry);
+            }
+            shown += entries.len();
+            match self.view.sort_by {
+                Some(_) => self.held.extend(entries),
+                None => self.output.write(&entries),
+            }
+        }
+        Ok(shown)
+    }
 }
 
 fn sort(entries: &mut [Entry], sort_by: SortBy) {
@@ -367,21 +601,26 @@ fn sort(entries: &mut [Entry], sort_by: SortBy) {
 struct Output {
     out: std::io::BufWriter<std::io::Stdout>,
     format: Format,
-    type_meta: TypeMeta,
+    kinds: Vec<KindMeta>,
     managed_fields: bool,
     broken: bool,
 }
 
 enum Format {
     Table(StreamingTable),
-    Names(String),
+    Names,
     /// `-o json`: how many items were written so far (for the separators).
     Json(usize),
     Yaml(usize),
 }
 
 impl Output {
-    fn start<K: Listable>(view: &View) -> Output {
+    fn start(
+        view: &View,
+        columns: &'static [&'static str],
+        wide_columns: &'static [&'static str],
+        kinds: Vec<KindMeta>,
+    ) -> Output {
         let format = match view.format {
             OutputFormat::Table | OutputFormat::Wide => {
                 let mut headers = Vec::new();
@@ -389,23 +628,21 @@ impl Output {
                     headers.push("NAMESPACE");
                 }
                 headers.push("NAME");
-                headers.extend(K::COLUMNS);
+                headers.extend(columns);
                 headers.push("AGE");
                 if view.format == OutputFormat::Wide {
-                    headers.extend(K::WIDE_COLUMNS);
+                    headers.extend(wide_columns);
                 }
                 Format::Table(StreamingTable::new(headers))
             }
-            OutputFormat::Name => {
-                Format::Names(format!("{}.{}", K::kind(&()).to_lowercase(), K::group(&())))
-            }
+            OutputFormat::Name => Format::Names,
             OutputFormat::Json => Format::Json(0),
             OutputFormat::Yaml => Format::Yaml(0),
         };
         Output {
             out: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
             format,
-            type_meta: TypeMeta::of::<K>(),
+            kinds,
             managed_fields: view.managed_fields,
             broken: false,
         }
@@ -418,14 +655,14 @@ impl Output {
                 let rows: Vec<&[String]> = entries.iter().map(|e| e.cells.as_slice()).collect();
                 table.page(&rows).into_bytes()
             }
-            Format::Names(prefix) => entries
+            Format::Names => entries
                 .iter()
-                .map(|e| format!("{prefix}/{}\n", e.name))
+                .map(|e| format!("{}/{}\n", self.kinds[e.kind].resource, e.name))
                 .collect::<String>()
                 .into_bytes(),
-            Format::Json(count) => json_items(entries, count, &self.type_meta, self.managed_fields),
+            Format::Json(count) => json_items(entries, count, &self.kinds, self.managed_fields),
             Format::Yaml(count) => {
-                yaml_items(entries, count, &self.type_meta, self.managed_fields).into_bytes()
+                yaml_items(entries, count, &self.kinds, self.managed_fields).into_bytes()
             }
         };
         self.put(&text);
@@ -434,7 +671,7 @@ impl Output {
     /// Closes the `List` document (json/yaml) and flushes.
     fn finish(mut self) {
         let tail = match self.format {
-            Format::Table(_) | Format::Names(_) => String::new(),
+            Format::Table(_) | Format::Names => String::new(),
             Format::Json(count) => format!(
                 "{}\n    \"kind\": \"List\",\n    \"metadata\": {{\n        \"resourceVersion\": \"\"\n    }}\n}}\n",
                 match count {
@@ -469,16 +706,19 @@ impl Output {
 fn json_items(
     entries: &[Entry],
     count: &mut usize,
-    type_meta: &TypeMeta,
+    kinds: &[KindMeta],
     managed_fields: bool,
 ) -> Vec<u8> {
     let mut text = Vec::new();
-    let members = type_meta.members();
-    let printed = kubectl_json::Printed {
-        defaults: &members,
-        managed_fields,
-    };
-    for object in entries.iter().filter_map(|e| e.object.as_ref()) {
+    let members: Vec<[(&str, &str); 2]> = kinds.iter().map(|k| k.type_meta.members()).collect();
+    for (kind, object) in entries
+        .iter()
+        .filter_map(|e| e.object.as_ref().map(|object| (e.kind, object)))
+    {
+        let printed = kubectl_json::Printed {
+            defaults: &members[kind],
+            managed_fields,
+        };
         let mark = text.len();
         text.extend_from_slice(match *count {
             0 => b"{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        ",
@@ -498,15 +738,18 @@ fn json_items(
 fn yaml_items(
     entries: &[Entry],
     count: &mut usize,
-    type_meta: &TypeMeta,
+    kinds: &[KindMeta],
     managed_fields: bool,
 ) -> String {
     let mut text = String::new();
-    for raw in entries.iter().filter_map(|e| e.object.as_ref()) {
+    for (kind, raw) in entries
+        .iter()
+        .filter_map(|e| e.object.as_ref().map(|object| (e.kind, object)))
+    {
         let Ok(mut object) = serde_json::from_str::<Value>(raw.get()) else {
             continue;
         };
-        type_meta.fill_in(&mut object);
+        kinds[kind].type_meta.fill_in(&mut object);
         if !managed_fields
             && let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut)
         {
@@ -529,6 +772,7 @@ mod tests {
         objects
             .into_iter()
             .map(|object| Entry {
+                kind: 0,
                 namespace: String::new(),
                 name: String::new(),
                 created: None,
@@ -538,8 +782,8 @@ mod tests {
             .collect()
     }
 
-    fn type_meta() -> TypeMeta {
-        TypeMeta::of::<StorkVolumeSnapshot>()
+    fn kinds() -> Vec<KindMeta> {
+        vec![KindMeta::of::<StorkVolumeSnapshot>()]
     }
 
     #[test]
@@ -551,13 +795,13 @@ mod tests {
                 serde_json::json!({"b": "x\ny"}),
             ]),
             &mut count,
-            &type_meta(),
+            &kinds(),
             false,
         );
         text.extend(json_items(
             &entries(vec![serde_json::json!({"c": []})]),
             &mut count,
-            &type_meta(),
+            &kinds(),
             false,
         ));
         assert_eq!(count, 3);
@@ -584,7 +828,7 @@ mod tests {
                 serde_json::json!({"message": "line one\nline two", "list": [1, 2]}),
             ]),
             &mut count,
-            &type_meta(),
+            &kinds(),
             false,
         );
         text.push_str("kind: List\n");
@@ -602,6 +846,7 @@ mod tests {
     fn age_sort_is_newest_first_then_by_name() {
         let at = |s: &str| Some(s.parse::<jiff::Timestamp>().expect("timestamp"));
         let entry = |name: &str, created| Entry {
+            kind: 0,
             namespace: "ns".into(),
             name: name.into(),
             created,

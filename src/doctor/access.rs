@@ -132,10 +132,10 @@ pub fn checks(
             needed_by: needers(p.permission, chosen),
         })
         .collect();
-    let mut resources: Vec<&str> = Vec::new();
+    let mut resources: Vec<String> = Vec::new();
     for (p, _) in answered.iter().filter(|(p, _)| p.needed) {
-        if !resources.contains(&p.permission.resource) {
-            resources.push(p.permission.resource);
+        if !resources.contains(&p.permission.qualified()) {
+            resources.push(p.permission.qualified());
         }
     }
     let checks = resources
@@ -143,7 +143,7 @@ pub fn checks(
         .map(|resource| {
             let rows: Vec<&(&Planned, Result<bool>)> = answered
                 .iter()
-                .filter(|(p, _)| p.needed && p.permission.resource == resource)
+                .filter(|(p, _)| p.needed && p.permission.qualified() == resource)
                 .collect();
             resource_check(&rows, chosen)
         })
@@ -171,7 +171,7 @@ fn where_(namespace: Option<&str>) -> String {
 /// `warn` when only an optional one is.
 fn resource_check(rows: &[&(&Planned, Result<bool>)], chosen: &[Subcommand]) -> Check {
     let first = rows[0].0;
-    let id = format!("rbac.{}", first.permission.resource.replace('/', "-"));
+    let id = format!("rbac.{}", first.permission.short_name().replace('/', "-"));
     let scope = where_(first.namespace.as_deref());
     if let Some((p, Err(error))) = rows.iter().find(|(_, a)| a.is_err()).copied() {
         let what = format!(

@@ -14,3 +14,4 @@ pub mod quantity;
 pub mod query_string;
 pub mod resources;
 pub mod selector;
+pub mod served;

@@ -80,6 +80,7 @@ use Subcommand::{Clone as CloneCmd, CloudSnap, Delete, GroupSnap, List, Snap};
 const CORE: &str = "";
 const STORK_SNAPSHOTS: &str = "volumesnapshot.external-storage.k8s.io";
 const STORK: &str = "stork.libopenstorage.org";
+const CSI_SNAPSHOTS: &str = "snapshot.storage.k8s.io";
 
 /// The permissions, in the order of rbac/clusterrole.yaml.
 pub const PERMISSIONS: &[Permission] = &[
@@ -200,6 +201,24 @@ pub const PERMISSIONS: &[Permission] = &[
         need: Need::Required,
         why: "group-snap creates the group and waits for it; clone --group, list --groups and delete --group read them",
     },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshots",
+        verbs: &["get", "list", "delete"],
+        scope: Scope::Namespaced,
+        needed_by: &[List, Delete],
+        need: Need::Required,
+        why: "list and delete show and prune CSI VolumeSnapshots beside STORK's",
+    },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshotclasses",
+        verbs: &["list"],
+        scope: Scope::Cluster,
+        needed_by: &[List],
+        need: Need::Optional,
+        why: "list shows a CSI snapshot's TYPE (local or cloud) from its class",
+    },
 ];
 
 /// The verbs an API server checks for a WebSocket exec (an HTTP GET): `get` before 1.35, both
@@ -221,6 +240,17 @@ impl Permission {
                 Some((plural, sub)) => format!("{plural}.{group}/{sub}"),
                 None => format!("{}.{group}", self.resource),
             },
+        }
+    }
+
+    /// Its name among the table's rows: the plural, qualified with its group when an earlier row
+    /// has the same plural in another group (CSI's `volumesnapshots` after STORK's), so that
+    /// doctor's `rbac.*` check ids stay what they were before the second group came.
+    pub fn short_name(&self) -> String {
+        let first = PERMISSIONS.iter().find(|p| p.resource == self.resource);
+        match first.is_none_or(|p| p.group == self.group) {
+            true => self.resource.to_string(),
+            false => self.qualified(),
         }
     }
 

@@ -278,7 +278,7 @@ fn api_csi_refuses_what_csi_cannot_do() {
         "--api csi: PVC \"cassandra-data\" is an in-tree portworxVolume",
     );
     // The CSI API not served: exit 1, saying how to install it.
-    let unserved = csi_with(|s| s.csi_snapshot_crds = false);
+    let unserved = csi_with(|s| s.csi_crds = false);
     let out = pxsnap(&unserved, &["snap", "cassandra-data", "--api", "csi"]);
     assert_fails_with(
         &out,

@@ -29,6 +29,7 @@ impl Cluster {
     fn with(tweak: impl FnOnce(&mut Scenario)) -> Cluster {
         let mut scenario = Scenario::builtin("cassandra").expect("built-in scenario");
         scenario.stork = false;
+        scenario.snapshot_controller = false;
         tweak(&mut scenario);
         Cluster {
             handle: SimHandle::start(scenario),
@@ -74,6 +75,28 @@ impl Cluster {
             }]);
         }
         self.store(id::EXT_SNAPSHOTS, &snap.namespace, object, snap.age_s);
+    }
+
+    /// Stores a CSI VolumeSnapshot of `pvc` with `status` as the snapshot-controller would have
+    /// left it, `age_s` seconds old; `extra` is merged into its metadata.
+    fn csi_snapshot(&self, name: &str, pvc: &str, age_s: i64, status: Value, extra: Value) {
+        let mut object = json!({
+            "apiVersion": "snapshot.storage.k8s.io/v1",
+            "kind": "VolumeSnapshot",
+            "metadata": {"name": name},
+            "spec": {"source": {"persistentVolumeClaimName": pvc}},
+            "status": status,
+        });
+        if let (Some(meta), Value::Object(extra)) = (object["metadata"].as_object_mut(), extra) {
+            meta.extend(extra);
+        }
+        self.store(id::CSI_SNAPSHOTS, "default", object, age_s);
+    }
+
+    fn csi_names(&self) -> Vec<String> {
+        let store = &self.sim().shared().store;
+        let page = store.list(id::CSI_SNAPSHOTS, Some("default"), None, 0, |_| true);
+        page.items.iter().map(|o| o.name().to_string()).collect()
     }
 
     fn store(&self, resource: usize, namespace: &str, object: Value, age_s: i64) {
@@ -182,6 +205,20 @@ impl Snap {
 const DAY: i64 = 86_400;
 const HOUR: i64 = 3_600;
 
+/// A fault on STORK's `volumesnapshots` only: CSI's have the same plural.
+fn stork_fault(verb: &str, action: FaultAction) -> Fault {
+    let mut fault = Fault::new(Some(verb), Some("volumesnapshots"), action);
+    fault.group = Some(EXT_GROUP.into());
+    fault
+}
+
+/// Whether a request was for STORK's `volumesnapshots` (not CSI's).
+fn is_stork_snapshots(request: &pxsnap_sim::RequestRecord) -> bool {
+    request.resource == "volumesnapshots" && request.group.as_deref() == Some(EXT_GROUP)
+}
+
+const EXT_GROUP: &str = "volumesnapshot.external-storage.k8s.io";
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -244,13 +281,35 @@ fn table_shows_every_column() {
     assert_eq!(
         table(&output),
         [
-            vec!["NAME", "PVC", "TYPE", "STATUS", "AGE"],
-            vec!["data-failed", "cassandra-data", "local", "Error", "12m"],
-            vec!["data-ready", "cassandra-data", "local", "Ready", "5d2h"],
-            vec!["data-uploading", "cassandra-data", "cloud", "Pending", "3h"],
+            vec!["NAME", "PVC", "API", "TYPE", "STATUS", "AGE"],
+            vec![
+                "data-failed",
+                "cassandra-data",
+                "stork",
+                "local",
+                "Error",
+                "12m"
+            ],
+            vec![
+                "data-ready",
+                "cassandra-data",
+                "stork",
+                "local",
+                "Ready",
+                "5d2h"
+            ],
+            vec![
+                "data-uploading",
+                "cassandra-data",
+                "stork",
+                "cloud",
+                "Pending",
+                "3h"
+            ],
             vec![
                 "nightly-data-0-uid1",
                 "cassandra-data-cassandra-0",
+                "stork",
                 "group",
                 "Ready",
                 "45s"
@@ -278,6 +337,7 @@ fn wide_adds_group_data_completion_and_message() {
         [
             "NAME",
             "PVC",
+            "API",
             "TYPE",
             "STATUS",
             "AGE",
@@ -288,7 +348,7 @@ fn wide_adds_group_data_completion_and_message() {
         ]
     );
     assert_eq!(
-        rows[1][5..],
+        rows[1][6..],
         [
             "<none>",
             "<none>",
@@ -297,7 +357,7 @@ fn wide_adds_group_data_completion_and_message() {
         ]
     );
     assert_eq!(
-        rows[2][5..],
+        rows[2][6..],
         [
             "<none>",
             "k8s-volume-snapshot-data-ready",
@@ -305,8 +365,8 @@ fn wide_adds_group_data_completion_and_message() {
             READY_MESSAGE
         ]
     );
-    assert_eq!(rows[3][5..], ["<none>", "<none>", "<none>", "40% uploaded"]);
-    assert_eq!(rows[4][5], "nightly");
+    assert_eq!(rows[3][6..], ["<none>", "<none>", "<none>", "40% uploaded"]);
+    assert_eq!(rows[4][6], "nightly");
 }
 
 #[test]
@@ -521,7 +581,7 @@ fn more_than_one_page_is_read_in_pages_and_streamed() {
     // each URL well formed (no empty parameter, as `?&limit=500` had).
     let queries = || -> Vec<String> {
         let log = cluster.sim().request_log().into_iter();
-        let lists = log.filter(|r| r.verb == "list" && r.resource == "volumesnapshots");
+        let lists = log.filter(|r| r.verb == "list" && is_stork_snapshots(r));
         lists.map(|r| r.query.unwrap_or_default()).collect()
     };
     let lists = queries();
@@ -556,16 +616,25 @@ fn all_namespaces_adds_the_namespace_column() {
     assert_eq!(
         table(&output),
         [
-            vec!["NAMESPACE", "NAME", "PVC", "TYPE", "STATUS", "AGE"],
+            vec!["NAMESPACE", "NAME", "PVC", "API", "TYPE", "STATUS", "AGE"],
             vec![
                 "cassandra",
                 "b",
                 "cassandra-data-cassandra-1",
+                "stork",
                 "local",
                 "Ready",
                 "2m"
             ],
-            vec!["default", "a", "cassandra-data", "local", "Ready", "60s"],
+            vec![
+                "default",
+                "a",
+                "cassandra-data",
+                "stork",
+                "local",
+                "Ready",
+                "60s"
+            ],
         ]
     );
     let cluster_wide = cluster.sim().request_log().into_iter().any(|r| {
@@ -723,12 +792,12 @@ fn delete_names_reports_missing_and_deletes_the_rest() {
     assert_eq!(
         stdout(&output),
         "volumesnapshot.volumesnapshot.external-storage.k8s.io \"a\" deleted\n\
-         volumesnapshot.volumesnapshot.external-storage.k8s.io \"ghost\" not found\n\
+         volumesnapshot \"ghost\" not found\n\
          volumesnapshot.volumesnapshot.external-storage.k8s.io \"b\" deleted\n"
     );
     assert_eq!(
         stderr(&output),
-        "error: not found in namespace \"default\": volumesnapshot.volumesnapshot.external-storage.k8s.io \"ghost\"\n"
+        "error: not found in namespace \"default\": volumesnapshot \"ghost\"\n"
     );
     assert!(cluster.names_in("default").is_empty());
 }
@@ -769,11 +838,9 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
     names
 }
 
-#[test]
-fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
-    let cluster = Cluster::start();
-    store_retention_mix(&cluster);
-    let output = cluster.pxsnap(&[
+/// `delete --pvc cassandra-data --keep-last 2 --yes -o FORMAT`.
+fn keep_last_2(cluster: &Cluster, format: &str) -> Output {
+    cluster.pxsnap(&[
         "delete",
         "--pvc",
         "cassandra-data",
@@ -781,8 +848,15 @@ fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
         "2",
         "--yes",
         "-o",
-        "json",
-    ]);
+        format,
+    ])
+}
+
+#[test]
+fn keep_last_keeps_the_newest_ready_never_pending_and_drops_errors() {
+    let cluster = Cluster::start();
+    store_retention_mix(&cluster);
+    let output = keep_last_2(&cluster, "json");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         sorted(cluster.names_in("default")),
@@ -1074,11 +1148,7 @@ fn a_failed_deletion_does_not_stop_the_others() {
     cluster.snapshot(Snap::ready("a", "cassandra-data", 60));
     cluster.snapshot(Snap::ready("b", "cassandra-data", 60));
     cluster.snapshot(Snap::ready("c", "cassandra-data", 60));
-    let mut fault = Fault::new(
-        Some("delete"),
-        Some("volumesnapshots"),
-        FaultAction::Status(403),
-    );
+    let mut fault = stork_fault("delete", FaultAction::Status(403));
     fault.name = Some("b".into());
     cluster.sim().add_fault(fault);
     let output = cluster.pxsnap(&["delete", "a", "b", "c", "--yes"]);
@@ -1092,38 +1162,43 @@ fn a_failed_deletion_does_not_stop_the_others() {
     );
 }
 
+/// The line for an API group that is not served, as `require_api_group` words it.
+fn not_served(group_version: &str, installed: &str) -> String {
+    let group = group_version.split('/').next().unwrap_or_default();
+    format!(
+        "error: the API group {group_version} is not served by this cluster: is {installed} installed? (kubectl api-resources --api-group={group})\n"
+    )
+}
+
 #[test]
 fn without_storks_api_group_list_says_so_in_one_line() {
     let cluster = Cluster::with(|scenario| scenario.stork_crds = false);
-    for args in [
-        &["list"][..],
-        &["list", "--groups"],
-        &["list", "-A", "-o", "json"],
+    for (args, group) in [
+        (
+            &["list", "--api", "stork"][..],
+            "volumesnapshot.external-storage.k8s.io/v1",
+        ),
+        (&["list", "--groups"], "stork.libopenstorage.org/v1alpha1"),
+        (
+            &["list", "-A", "-o", "json", "--api", "stork"],
+            "volumesnapshot.external-storage.k8s.io/v1",
+        ),
     ] {
         let output = cluster.pxsnap(args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
-        let group = if args.contains(&"--groups") {
-            "stork.libopenstorage.org"
-        } else {
-            "volumesnapshot.external-storage.k8s.io"
-        };
-        assert_eq!(
-            stderr(&output),
-            format!(
-                "error: the API group {group}/{} is not served by this cluster: is STORK installed? (kubectl api-resources --api-group={group})\n",
-                if args.contains(&"--groups") {
-                    "v1alpha1"
-                } else {
-                    "v1"
-                }
-            ),
-            "{args:?}"
-        );
+        assert_eq!(stderr(&output), not_served(group, "STORK"), "{args:?}");
     }
-    // A clean List is still printed for json, so a script parses one shape.
-    let json = cluster.pxsnap(&["list", "-o", "json"]);
-    let doc: Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    // Without --api only what is served is read: CSI's, and nothing of STORK's is asked for.
+    let output = cluster.pxsnap(&["list", "-o", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let doc: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(doc["items"], json!([]));
+    let asked_stork = cluster
+        .sim()
+        .request_log()
+        .into_iter()
+        .any(|r| r.verb == "list" && is_stork_snapshots(&r));
+    assert!(!asked_stork);
 }
 
 /// A get by name answers 404 for an unserved group as for a missing object; delete must say
@@ -1133,7 +1208,7 @@ fn without_storks_api_group_delete_by_name_or_group_says_so_in_one_line() {
     let cluster = Cluster::with(|scenario| scenario.stork_crds = false);
     for (args, group) in [
         (
-            &["delete", "x"][..],
+            &["delete", "x", "--api", "stork"][..],
             "volumesnapshot.external-storage.k8s.io/v1",
         ),
         (
@@ -1143,14 +1218,34 @@ fn without_storks_api_group_delete_by_name_or_group_says_so_in_one_line() {
     ] {
         let output = cluster.pxsnap(args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
-        let name = group.split('/').next().unwrap_or_default();
-        assert_eq!(
-            stderr(&output),
-            format!(
-                "error: the API group {group} is not served by this cluster: is STORK installed? (kubectl api-resources --api-group={name})\n"
-            ),
-            "{args:?}"
-        );
+        assert_eq!(stderr(&output), not_served(group, "STORK"), "{args:?}");
+    }
+}
+
+#[test]
+fn without_either_snapshot_api_list_and_delete_say_so_in_one_line() {
+    let cluster = Cluster::with(|scenario| {
+        scenario.stork_crds = false;
+        scenario.csi_crds = false;
+    });
+    let neither = "error: neither snapshot.storage.k8s.io/v1 nor volumesnapshot.external-storage.k8s.io/v1 is served by this cluster: is the CSI external-snapshotter (its CRDs and snapshot-controller) or STORK installed? (kubectl api-resources | grep -i volumesnapshot)\n";
+    let csi = not_served(
+        "snapshot.storage.k8s.io/v1",
+        "the CSI external-snapshotter (its CRDs and snapshot-controller)",
+    );
+    for (args, line) in [
+        (&["list"][..], neither),
+        (&["delete", "x"], neither),
+        (
+            &["delete", "--pvc", "cassandra-data", "--keep-last", "2"],
+            neither,
+        ),
+        (&["list", "--api", "csi"], csi.as_str()),
+        (&["delete", "x", "--api", "csi"], csi.as_str()),
+    ] {
+        let output = cluster.pxsnap(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr(&output), line, "{args:?}");
     }
 }
 
@@ -1161,11 +1256,7 @@ fn a_page_failing_half_way_still_closes_the_json_document() {
         cluster.snapshot(Snap::ready(&format!("snap-{i}"), "cassandra-data", 60));
     }
     // The second page is refused (403 is not retried).
-    let mut fault = Fault::new(
-        Some("list"),
-        Some("volumesnapshots"),
-        FaultAction::Status(403),
-    );
+    let mut fault = stork_fault("list", FaultAction::Status(403));
     fault.nth = 2;
     cluster.sim().add_fault(fault);
     let output = cluster.pxsnap(&["list", "-o", "json", "--chunk-size", "2"]);
@@ -1200,17 +1291,13 @@ fn list_requests(cluster: &Cluster) -> Vec<pxsnap_sim::RequestRecord> {
         .sim()
         .request_log()
         .into_iter()
-        .filter(|r| r.verb == "list" && r.resource == "volumesnapshots")
+        .filter(|r| r.verb == "list" && is_stork_snapshots(r))
         .collect()
 }
 
 /// Expires the continue token of the list's second page (`times: 0`: of every later page too).
 fn expire_second_page(cluster: &Cluster, times: u32) {
-    let mut fault = Fault::new(
-        Some("list"),
-        Some("volumesnapshots"),
-        FaultAction::ExpireContinue,
-    );
+    let mut fault = stork_fault("list", FaultAction::ExpireContinue);
     fault.nth = 2;
     fault.times = times;
     cluster.sim().add_fault(fault);
@@ -1298,11 +1385,7 @@ fn delete_reads_a_list_that_expired_between_pages_again_once() {
 
 /// API Priority and Fairness turning the list away: a plain-text 429 with `Retry-After`.
 fn throttle_lists(cluster: &Cluster, retry_after: u32, times: u32) {
-    let mut fault = Fault::new(
-        Some("list"),
-        Some("volumesnapshots"),
-        FaultAction::TooManyRequests(retry_after),
-    );
+    let mut fault = stork_fault("list", FaultAction::TooManyRequests(retry_after));
     fault.times = times;
     cluster.sim().add_fault(fault);
 }
@@ -1339,4 +1422,256 @@ fn a_429_that_lasts_ends_within_the_timeout_with_one_line() {
         "error: the API server kept turning away list volumesnapshots.volumesnapshot.external-storage.k8s.io in namespace \"default\" with 429 Too Many Requests for the 3.0s a call may take (--timeout): it is overloaded; try again later\n"
     );
     assert!(list_statuses(&cluster).iter().all(|&s| s == 429));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both snapshot APIs: STORK's and CSI's
+
+/// Status of a CSI snapshot that is ready.
+fn csi_ready() -> Value {
+    json!({"creationTime": "2026-01-01T00:00:00Z", "readyToUse": true,
+           "boundVolumeSnapshotContentName": "snapcontent-1", "restoreSize": "1Gi"})
+}
+
+/// Beside `store_mix`'s STORK snapshots: CSI snapshots ready, cut and uploading, failing, and a
+/// group member.
+fn store_csi_mix(cluster: &Cluster) {
+    cluster.csi_snapshot(
+        "csi-ready",
+        "cassandra-data",
+        2 * DAY,
+        csi_ready(),
+        json!({}),
+    );
+    cluster.csi_snapshot(
+        "csi-uploading",
+        "cassandra-data",
+        HOUR,
+        json!({"creationTime": "2026-01-02T00:00:00Z", "readyToUse": false}),
+        json!({"labels": {"team": "dba"}}),
+    );
+    cluster.csi_snapshot(
+        "csi-failed",
+        "cassandra-data-cassandra-0",
+        30,
+        json!({"readyToUse": false, "error": {"message": "driver refused: volume offline",
+                                               "time": "2026-01-02T00:00:00Z"}}),
+        json!({}),
+    );
+    cluster.csi_snapshot(
+        "csi-member",
+        "cassandra-data-cassandra-1",
+        90,
+        csi_ready(),
+        json!({"ownerReferences": [{"apiVersion": "groupsnapshot.storage.k8s.io/v1beta2",
+            "kind": "VolumeGroupSnapshot", "name": "nightly-csi", "uid": "g1",
+            "controller": true}]}),
+    );
+}
+
+#[test]
+fn list_shows_both_apis_in_one_table_with_an_api_column() {
+    let cluster = Cluster::start();
+    store_mix(&cluster);
+    store_csi_mix(&cluster);
+    let output = cluster.pxsnap(&["list", "--sort-by", "name"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows = table(&output);
+    assert_eq!(rows[0], ["NAME", "PVC", "API", "TYPE", "STATUS", "AGE"]);
+    let row = |name: &str| rows.iter().find(|r| r[0] == name).cloned();
+    assert_eq!(
+        row("csi-ready"),
+        Some(
+            ["csi-ready", "cassandra-data", "csi", "local", "Ready", "2d"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        )
+    );
+    assert_eq!(
+        row("csi-uploading").map(|r| r[2..5].to_vec()),
+        Some(vec!["csi".into(), "local".into(), "Pending".into()])
+    );
+    assert_eq!(
+        row("csi-failed").map(|r| r[4].clone()),
+        Some("Error".into())
+    );
+    assert_eq!(
+        row("csi-member").map(|r| r[3].clone()),
+        Some("group".into())
+    );
+    assert_eq!(
+        row("data-ready").map(|r| r[2].clone()),
+        Some("stork".into())
+    );
+    assert_eq!(rows.len(), 1 + 4 + 4);
+
+    let wide = cluster.pxsnap(&["list", "--api", "csi", "-o", "wide"]);
+    assert!(wide.status.success(), "{}", stderr(&wide));
+    let wide = table(&wide);
+    let wide_row = |name: &str| wide.iter().find(|r| r[0] == name).map(|r| r[6..].to_vec());
+    assert_eq!(
+        wide_row("csi-ready"),
+        Some(vec![
+            "<none>".into(),
+            "snapcontent-1".into(),
+            "2026-01-01T00:00:00Z".into(),
+            "<none>".into()
+        ])
+    );
+    assert_eq!(
+        wide_row("csi-uploading").map(|r| r[3].clone()),
+        Some("cut at 2026-01-02T00:00:00Z, not ready to use yet".into())
+    );
+    assert_eq!(
+        wide_row("csi-member").map(|r| r[0].clone()),
+        Some("nightly-csi".into())
+    );
+    assert_eq!(wide.len(), 1 + 4, "--api csi lists CSI's only");
+}
+
+#[test]
+fn filters_and_names_work_across_both_apis() {
+    let cluster = Cluster::start();
+    store_mix(&cluster);
+    store_csi_mix(&cluster);
+    let names = |args: &[&str]| -> Vec<String> {
+        let output = cluster.pxsnap(&[args, &["-o", "name", "--sort-by", "name"]].concat());
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output).lines().map(str::to_string).collect()
+    };
+    let csi = |name: &str| format!("volumesnapshot.snapshot.storage.k8s.io/{name}");
+    let stork =
+        |name: &str| format!("volumesnapshot.volumesnapshot.external-storage.k8s.io/{name}");
+    assert_eq!(
+        names(&["list", "cassandra-data"]),
+        [
+            csi("csi-ready"),
+            csi("csi-uploading"),
+            stork("data-failed"),
+            stork("data-ready"),
+            stork("data-uploading")
+        ]
+    );
+    assert_eq!(
+        names(&["list", "--status", "error"]),
+        [csi("csi-failed"), stork("data-failed")]
+    );
+    assert_eq!(
+        names(&["list", "-l", "team=dba"]),
+        [csi("csi-uploading"), stork("data-uploading")]
+    );
+    assert_eq!(
+        names(&["list", "--type", "group"]),
+        [csi("csi-member"), stork("nightly-data-0-uid1")]
+    );
+    assert_eq!(
+        names(&["list", "--api", "stork", "--status", "error"]),
+        [stork("data-failed")]
+    );
+}
+
+#[test]
+fn json_and_yaml_of_both_apis_are_what_kubectl_prints_for_both_resources() {
+    let cluster = Cluster::start();
+    store_mix(&cluster);
+    store_csi_mix(&cluster);
+    // One made through the API server as a user makes it (nothing completes it: the
+    // snapshot-controller is off, so both reads see the same object).
+    let manifest = cluster.handle.write_file(
+        "csi-snapshot.yaml",
+        "apiVersion: snapshot.storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata:\n  name: by-kubectl\nspec:\n  source:\n    persistentVolumeClaimName: cassandra-data\n",
+    );
+    let apply = cluster.kubectl(&["apply", "-f", &manifest.to_string_lossy()]);
+    assert!(apply.status.success(), "kubectl: {}", stderr(&apply));
+    let csi = "volumesnapshots.snapshot.storage.k8s.io";
+    let stork = "volumesnapshots.volumesnapshot.external-storage.k8s.io";
+    for format in ["json", "yaml"] {
+        for (api, resources) in [
+            (None, format!("{csi},{stork}")),
+            (Some("csi"), csi.to_string()),
+            (Some("stork"), stork.to_string()),
+        ] {
+            let mut args = vec!["list", "-o", format];
+            args.extend(api.map(|api| ["--api", api]).iter().flatten());
+            let ours = cluster.pxsnap(&args);
+            assert!(ours.status.success(), "{}", stderr(&ours));
+            let theirs = cluster.kubectl(&["get", &resources, "-o", format]);
+            assert!(theirs.status.success(), "kubectl: {}", stderr(&theirs));
+            assert_eq!(stdout(&ours), stdout(&theirs), "{args:?}");
+        }
+    }
+    let both = cluster.pxsnap(&["list", "-o", "json"]);
+    let doc: Value = serde_json::from_slice(&both.stdout).expect("JSON");
+    let kinds: std::collections::BTreeSet<String> = doc["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|item| item["apiVersion"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "snapshot.storage.k8s.io/v1",
+            "volumesnapshot.external-storage.k8s.io/v1"
+        ]
+    );
+}
+
+#[test]
+fn keep_last_counts_a_pvcs_snapshots_in_both_apis() {
+    let cluster = Cluster::start();
+    cluster.snapshot(Snap::ready("stork-1d", "cassandra-data", DAY));
+    cluster.snapshot(Snap::ready("stork-3d", "cassandra-data", 3 * DAY));
+    cluster.csi_snapshot("csi-2d", "cassandra-data", 2 * DAY, csi_ready(), json!({}));
+    cluster.csi_snapshot("csi-4d", "cassandra-data", 4 * DAY, csi_ready(), json!({}));
+    cluster.csi_snapshot(
+        "csi-pending",
+        "cassandra-data",
+        5 * DAY,
+        json!({"creationTime": "2026-01-02T00:00:00Z", "readyToUse": false}),
+        json!({}),
+    );
+    let output = keep_last_2(&cluster, "name");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "volumesnapshot.volumesnapshot.external-storage.k8s.io/stork-3d\n\
+         volumesnapshot.snapshot.storage.k8s.io/csi-4d\n"
+    );
+    assert_eq!(cluster.names_in("default"), ["stork-1d"]);
+    assert_eq!(sorted(cluster.csi_names()), ["csi-2d", "csi-pending"]);
+}
+
+#[test]
+fn a_name_both_apis_hold_needs_api_and_a_csi_name_is_deleted() {
+    let cluster = Cluster::start();
+    cluster.snapshot(Snap::ready("twin", "cassandra-data", 60));
+    cluster.csi_snapshot("twin", "cassandra-data", 60, csi_ready(), json!({}));
+    cluster.csi_snapshot("only-csi", "cassandra-data", 60, csi_ready(), json!({}));
+    let refused = cluster.pxsnap(&["delete", "only-csi", "twin", "--yes"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        stderr(&refused),
+        "error: both STORK's and CSI's API hold a VolumeSnapshot \"twin\" in namespace \"default\": pass --api stork or --api csi to say which to delete\n"
+    );
+    assert_eq!(
+        sorted(cluster.csi_names()),
+        ["only-csi", "twin"],
+        "nothing deleted"
+    );
+    let csi = cluster.pxsnap(&["delete", "twin", "--api", "csi"]);
+    assert_eq!(csi.status.code(), Some(0), "{}", stderr(&csi));
+    assert_eq!(
+        stdout(&csi),
+        "volumesnapshot.snapshot.storage.k8s.io \"twin\" deleted\n"
+    );
+    assert_eq!(cluster.names_in("default"), ["twin"], "STORK's twin stays");
+    let one = cluster.pxsnap(&["delete", "only-csi", "-o", "name"]);
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert_eq!(
+        stdout(&one),
+        "volumesnapshot.snapshot.storage.k8s.io/only-csi\n"
+    );
+    assert!(cluster.csi_names().is_empty());
 }

@@ -71,12 +71,25 @@ fn sim_rules(rules: &[PolicyRule], namespaces: &[&str]) -> Vec<RuleSpec> {
 
 /// The rules with `verb` taken away from `resource` (the rule stays for its other verbs).
 fn without(rules: &[PolicyRule], verb: &str, resource: &str) -> Vec<PolicyRule> {
+    without_in(rules, verb, None, resource)
+}
+
+/// [`without`] in one API `group` only (`None`: in every group): CSI's and STORK's
+/// `volumesnapshots` have the same name.
+fn without_in(
+    rules: &[PolicyRule],
+    verb: &str,
+    group: Option<&str>,
+    resource: &str,
+) -> Vec<PolicyRule> {
     let mut found = false;
     let rules = rules
         .iter()
         .cloned()
         .map(|mut r| {
-            if r.resources.iter().flatten().any(|x| x == resource)
+            let in_group = group.is_none_or(|g| r.api_groups.iter().flatten().any(|x| x == g));
+            if in_group
+                && r.resources.iter().flatten().any(|x| x == resource)
                 && r.verbs.iter().any(|v| v == verb)
             {
                 found = true;
@@ -89,7 +102,7 @@ fn without(rules: &[PolicyRule], verb: &str, resource: &str) -> Vec<PolicyRule> 
     rules
 }
 
-/// The built-in cassandra scenario with one restricted user, faster cloud uploads.
+/// The built-in cassandra workload with one restricted user, faster cloud uploads.
 fn cluster_with(rules: Vec<RuleSpec>) -> SimHandle {
     cluster_of(KubeVersion::DEFAULT, rules)
 }
@@ -99,9 +112,14 @@ fn v1_35() -> KubeVersion {
     KubeVersion::try_from("v1.35.0".to_string()).expect("a version")
 }
 
-/// [`cluster_with`] on an API server of version `version`.
+/// [`cluster_with`] on an API server of version `version`. The volumes are in-tree, so the
+/// snapshotting subcommands take STORK's API; the CSI classes are there for the CSI snapshots
+/// `list` and `delete` meet.
 fn cluster_of(version: KubeVersion, rules: Vec<RuleSpec>) -> SimHandle {
     let mut scenario = Scenario::builtin("cassandra-intree").expect("built-in scenario");
+    scenario.snapshot_classes = Scenario::builtin("cassandra")
+        .expect("built-in scenario")
+        .snapshot_classes;
     scenario.server_version = version;
     scenario.controller.cloud_snapshot_delay_ms = 300;
     scenario.users = vec![UserSpec {
@@ -157,19 +175,71 @@ fn pxsnap_json(env: &SimHandle, line: &str) -> Value {
 }
 
 fn group_exists(env: &SimHandle, name: &str) -> bool {
+    stored(env, id::GROUP_SNAPSHOTS, "cassandra", name)
+}
+
+/// The CSI snapshot API's group.
+const CSI_GROUP: &str = "snapshot.storage.k8s.io";
+
+/// Stores a Ready CSI VolumeSnapshot of cassandra-data in namespace default, as the
+/// snapshot-controller leaves one (its class is the scenario's default, local).
+fn store_csi_snapshot(env: &SimHandle, name: &str) {
+    let object = serde_json::json!({
+        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
+        "metadata": {"name": name},
+        "spec": {"source": {"persistentVolumeClaimName": "cassandra-data"}},
+        "status": {"creationTime": "2026-01-01T00:00:00Z", "readyToUse": true},
+    });
     env.sim
         .shared()
         .store
-        .get(id::GROUP_SNAPSHOTS, "cassandra", name)
+        .create(
+            id::CSI_SNAPSHOTS,
+            "default",
+            object,
+            &pxsnap_sim::managed_fields::FieldManager::named("admin"),
+        )
+        .expect("stored");
+}
+
+fn csi_snapshot_exists(env: &SimHandle, name: &str) -> bool {
+    stored(env, id::CSI_SNAPSHOTS, "default", name)
+}
+
+fn stored(env: &SimHandle, resource: usize, namespace: &str, name: &str) -> bool {
+    env.sim
+        .shared()
+        .store
+        .get(resource, namespace, name)
         .is_some()
 }
 
+/// `list` (the table, which reads the CSI classes for TYPE) shows the CSI snapshot `name`
+/// beside STORK's, and `delete NAME` deletes it.
+fn list_and_delete_a_csi_snapshot(env: &SimHandle, name: &str) {
+    store_csi_snapshot(env, name);
+    let table = pxsnap(env, &["list"]);
+    let stderr = String::from_utf8_lossy(&table.stderr);
+    assert!(table.status.success(), "{stderr}");
+    assert_eq!(stderr, "", "no note: the classes were readable");
+    let text = String::from_utf8_lossy(&table.stdout);
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with(name))
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        row.get(1..5),
+        Some(&["cassandra-data", "csi", "local", "Ready"][..]),
+        "{text}"
+    );
+    let deleted = pxsnap_json(env, &format!("delete {name}"));
+    assert_eq!(deleted["items"][0]["action"], "deleted", "{deleted}");
+    assert!(!csi_snapshot_exists(env, name));
+}
+
 fn snapshot_exists(env: &SimHandle, namespace: &str, name: &str) -> bool {
-    env.sim
-        .shared()
-        .store
-        .get(id::EXT_SNAPSHOTS, namespace, name)
-        .is_some()
+    stored(env, id::EXT_SNAPSHOTS, namespace, name)
 }
 
 /// Names of the items of a `pxsnap list -o json` document.
@@ -318,6 +388,7 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
     let pruned = pxsnap_json(&env, "delete --pvc cassandra-data --keep-last 1 --yes");
     assert!(!snapshot_exists(&env, "default", "first"), "{pruned}");
     assert!(snapshot_exists(&env, "default", "second"), "{pruned}");
+    list_and_delete_a_csi_snapshot(&env, "csi-first");
 
     let children: Vec<&str> = group["children"]
         .as_array()
@@ -445,12 +516,14 @@ fn the_role_plus_cluster_reads_is_enough_within_its_namespaces() {
     assert!(!group_exists(&env, "nightly"));
     pxsnap_json(&env, "delete first");
     assert!(!snapshot_exists(&env, "default", "first"));
+    list_and_delete_a_csi_snapshot(&env, "csi-first");
 
     let everywhere = pxsnap(&env, &["list", "-A"]);
     let stderr = String::from_utf8_lossy(&everywhere.stderr);
     assert_eq!(everywhere.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("list volumesnapshots.volumesnapshot.external-storage.k8s.io is forbidden"),
+        // CSI's are read first, as kubectl lists the two resources.
+        stderr.contains("list volumesnapshots.snapshot.storage.k8s.io is forbidden"),
         "{stderr}"
     );
     assert!(stderr.contains("at the cluster scope"), "{stderr}");
@@ -529,6 +602,11 @@ fn refused_on(
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "setup {step:?}: {stderr}");
     }
+    refusal(env, line)
+}
+
+/// Runs `line` in `env` as the restricted user, which must fail with one error line.
+fn refusal(env: SimHandle, line: &str) -> Refusal {
     let out = pxsnap(&env, &args(line));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let (errors, warnings): (Vec<&str>, Vec<&str>) =
@@ -710,4 +788,76 @@ fn without_volumesnapshots_delete_the_snapshot_stays_and_the_run_fails() {
     );
     r.assert_exit_1_saying("delete volumesnapshots");
     assert!(snapshot_exists(&r.env, "default", "s1"));
+}
+
+/// Without one of the CSI verbs list and delete need, each fails in one line naming it, and
+/// nothing is deleted; STORK's snapshots stay listable with `--api stork`.
+#[test]
+fn without_the_csi_volumesnapshot_verbs_list_and_delete_fail_in_one_line() {
+    for (verb, line, says) in [
+        (
+            "list",
+            "list",
+            "list volumesnapshots.snapshot.storage.k8s.io is forbidden in namespace \"default\"",
+        ),
+        (
+            "list",
+            "delete --pvc cassandra-data --keep-last 1 --yes",
+            "list volumesnapshots.snapshot.storage.k8s.io is forbidden in namespace \"default\"",
+        ),
+        (
+            "get",
+            "delete csi-1",
+            "get volumesnapshot.snapshot.storage.k8s.io is forbidden in namespace \"default\"",
+        ),
+        (
+            "delete",
+            "delete csi-1",
+            "delete volumesnapshots.snapshot.storage.k8s.io is forbidden",
+        ),
+    ] {
+        let rules = without_in(
+            &manifest_rules("clusterrole.yaml"),
+            verb,
+            Some(CSI_GROUP),
+            "volumesnapshots",
+        );
+        let env = cluster_with(sim_rules(&rules, &["*"]));
+        store_csi_snapshot(&env, "csi-1");
+        let stork_only = pxsnap(&env, &["list", "--api", "stork"]);
+        assert!(
+            stork_only.status.success(),
+            "{verb}: --api stork needs no CSI verb"
+        );
+        let r = refusal(env, line);
+        assert_eq!(r.code, Some(1), "{verb} {line}: {}", r.line);
+        assert!(r.line.contains(says), "{verb} {line}: {}", r.line);
+        assert!(csi_snapshot_exists(&r.env, "csi-1"), "{verb} {line}");
+    }
+}
+
+/// Without the optional class list, `list` still works; TYPE shows `<unknown>` and a note
+/// says why.
+#[test]
+fn without_volumesnapshotclasses_list_the_csi_type_is_unknown_with_a_note() {
+    let rules = without(
+        &manifest_rules("clusterrole.yaml"),
+        "list",
+        "volumesnapshotclasses",
+    );
+    let env = cluster_with(sim_rules(&rules, &["*"]));
+    store_csi_snapshot(&env, "csi-1");
+    let out = pxsnap(&env, &["list"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr,
+        "note: listing volumesnapshotclasses.snapshot.storage.k8s.io is forbidden, so the TYPE of CSI snapshots shows <unknown>\n"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("csi-1   cassandra-data   csi   <unknown>   Ready"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
