@@ -443,6 +443,14 @@ struct PlanContext<'a> {
     target_namespace: &'a str,
 }
 
+impl PlanContext<'_> {
+    /// How long a snapshot that is not ready yet is waited for: `--timeout` with
+    /// `--wait-snapshot`, else not at all.
+    fn snapshot_wait(&self) -> Option<Duration> {
+        self.args.wait_snapshot.then_some(self.args.timeout)
+    }
+}
+
 type Planned = Result<(CloneSpec, Option<String>), (Step, Error)>;
 
 /// Runs every per-clone check and settles the PVC's name, size and access modes. The report
@@ -544,8 +552,7 @@ async fn stork_origin(
     context: &PlanContext<'_>,
     request: &CloneRequest,
 ) -> Result<Origin, (Step, Error)> {
-    let (cluster, args) = (context.cluster, context.args);
-    let wait = args.wait_snapshot.then_some(args.timeout);
+    let (cluster, args, wait) = (context.cluster, context.args, context.snapshot_wait());
     let on_snapshot = |err| (Step::Snapshot, err);
     let ready =
         clone_pvc::ready_snapshot(cluster, context.source_namespace, &request.snapshot, wait)
@@ -585,8 +592,7 @@ async fn csi_origin(
     context: &PlanContext<'_>,
     request: &CloneRequest,
 ) -> Result<Origin, (Step, Error)> {
-    let (cluster, args) = (context.cluster, context.args);
-    let wait = args.wait_snapshot.then_some(args.timeout);
+    let (cluster, args, wait) = (context.cluster, context.args, context.snapshot_wait());
     let on_snapshot = |err| (Step::Snapshot, err);
     let ready = clone_csi::ready_snapshot(cluster, &request.snapshot, wait)
         .await

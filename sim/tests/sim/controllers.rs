@@ -518,19 +518,25 @@ async fn stork_clones_bind_when_allowed_and_stay_pending_otherwise() {
     );
 }
 
+/// A CSI VolumeSnapshot `name` of cassandra-data-cassandra-0, in the driver's default class.
+fn csi_snapshot_of_cassandra_0(name: &str) -> DynamicObject {
+    serde_json::from_value(json!({
+        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
+        "metadata": {"name": name},
+        "spec": {"source": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"}},
+    }))
+    .expect("vs")
+}
+
 #[tokio::test]
 async fn csi_snapshot_gets_content_creation_time_ready_and_restores() {
     let h = start();
     let client = h.client().await;
     let vs: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), "cassandra", &res::csi_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "v1"},
-        "spec": {"volumeSnapshotClassName": "px-csi-snapclass", "source": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"}},
-        "status": {"readyToUse": true},
-    }))
-    .expect("vs");
+    let mut obj = csi_snapshot_of_cassandra_0("v1");
+    obj.data["spec"]["volumeSnapshotClassName"] = json!("px-csi-snapclass");
+    obj.data["status"] = json!({"readyToUse": true});
     let created = create(&vs, &obj).await;
     assert!(
         created.data.get("status").is_none(),
@@ -593,13 +599,7 @@ async fn csi_restores_need_the_snapshot_size_and_wait_for_a_consumer_when_the_cl
     let client = h.client().await;
     let vs: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), "cassandra", &res::csi_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "v1"},
-        "spec": {"source": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"}},
-    }))
-    .expect("vs");
-    create(&vs, &obj).await;
+    create(&vs, &csi_snapshot_of_cassandra_0("v1")).await;
     eventually(10, "readyToUse", || async {
         (vs.get("v1").await.ok()?.data["status"]["readyToUse"] == true).then_some(())
     })
