@@ -80,13 +80,15 @@ pub async fn ready_snapshot(
     wait: Option<Duration>,
 ) -> Result<CsiVolumeSnapshot> {
     let namespace = cluster.namespace.as_str();
+    let not_found = || Error::SnapshotNotFound {
+        name: name.to_string(),
+        namespace: namespace.to_string(),
+        resource: SNAPSHOT_RESOURCE,
+    };
     let snapshot = cluster
         .get_opt::<CsiVolumeSnapshot>(SNAPSHOT_RESOURCE, name)
         .await?
-        .ok_or_else(|| Error::SnapshotNotFound {
-            name: name.to_string(),
-            namespace: namespace.to_string(),
-        })?;
+        .ok_or_else(not_found)?;
     let in_error = |message: String| Error::SnapshotInError {
         name: name.to_string(),
         namespace: namespace.to_string(),
@@ -105,10 +107,7 @@ pub async fn ready_snapshot(
             return match wait_ready::<Csi>(cluster, namespace, name, timeout).await {
                 WatchEnd::Done(ready) => Ok(ready),
                 WatchEnd::Failed(_, message) => Err(in_error(message.unwrap_or_default())),
-                WatchEnd::Deleted => Err(Error::SnapshotNotFound {
-                    name: name.to_string(),
-                    namespace: namespace.to_string(),
-                }),
+                WatchEnd::Deleted => Err(not_found()),
                 WatchEnd::Api(err) => Err(err),
                 WatchEnd::TimedOut(_) => Err(Error::Timeout {
                     what: format!(

@@ -220,6 +220,7 @@ pub async fn ready_snapshot(
     let not_found = || Error::SnapshotNotFound {
         name: name.to_string(),
         namespace: namespace.to_string(),
+        resource: SNAPSHOT_RESOURCE,
     };
     let in_error = |message: String| Error::SnapshotInError {
         name: name.to_string(),

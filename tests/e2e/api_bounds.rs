@@ -30,7 +30,7 @@ const COMMANDS: [(&str, &str); 7] = [
         "group-snap -n cassandra -l app=cassandra --pre true",
         GROUP_DISCOVERY,
     ),
-    ("clone some-snapshot new-pvc", STORK_DISCOVERY),
+    ("clone some-snapshot new-pvc --api stork", STORK_DISCOVERY),
     ("list", SNAPSHOT_LIST),
     (
         "delete -l purpose=pre-migration --keep-last 5 --yes",

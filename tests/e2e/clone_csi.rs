@@ -169,6 +169,9 @@ async fn refused_csi_clones_say_why_and_create_nothing() {
     let both = pxsnap(&env, "clone -n default csnap x").await;
     both.assert_fails_with(2, "both STORK's and CSI's API hold a VolumeSnapshot \"csnap\" in namespace \"default\": pass --api stork or --api csi");
 
+    let missing = pxsnap(&env, "clone -n default nope x --api csi").await;
+    missing.assert_fails_with(1, "VolumeSnapshot \"nope\" not found in namespace \"default\" (kubectl get volumesnapshots.snapshot.storage.k8s.io -n default)");
+
     delete_pvc(&env, "default", "cassandra-data", false).await;
     let classless = pxsnap(&env, "clone -n default csnap x --api csi").await;
     classless.assert_fails_with(
