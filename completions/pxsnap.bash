@@ -125,7 +125,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__clone)
-            opts="-n -o -v -q -h -V --group --name-template --target-namespace --size --access-mode --storage-class --label --no-wait --timeout --dry-run --wait-snapshot --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-n -o -v -q -h -V --group --name-template --target-namespace --size --access-mode --storage-class --label --no-wait --timeout --dry-run --wait-snapshot --api --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +161,10 @@ _pxsnap() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api)
+                    COMPREPLY=($(compgen -W "auto csi stork" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -259,12 +259,15 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s h -l help -
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s V -l version -d 'Print version'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l group -d 'Clone every child snapshot of this GroupVolumeSnapshot (in -n), in parallel' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l name-template -d 'Name of each clone with --group; {pvc} is the source PVC, {snapshot} the child snapshot' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l target-namespace -d 'Namespace of the new PVC (default: the snapshot\'s); the snapshot must allow it' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l target-namespace -d 'Namespace of the new PVC (default: the snapshot\'s); a STORK snapshot must allow it, a CSI one cannot leave its namespace' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l size -d 'Requested size, e.g. 20Gi (default: the source PVC\'s request); not less than the snapshot' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l access-mode -d 'Access mode: ReadWriteOnce (RWO), ReadOnlyMany (ROX), ReadWriteMany (RWX), ReadWriteOncePod (RWOP) (default: the source PVC\'s)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l storage-class -d 'StorageClass of the new PVC; its provisioner must be stork-snapshot' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l storage-class -d 'StorageClass of the new PVC (default: stork-snapshot-sc for a STORK snapshot, the source PVC\'s class for a CSI one)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l label -d 'Extra label on the new PVC (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l timeout -d 'How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot); also the most any one API call may take' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l api -d 'The API that holds SNAPSHOT: auto looks in both (a name both hold needs csi or stork)' -r -f -a "auto\t''
+csi\t''
+stork\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l context -d 'The kubeconfig context to use' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r

@@ -213,9 +213,14 @@ pub enum Error {
     },
 
     #[error(
-        "VolumeSnapshot {name:?} not found in namespace {namespace:?} (kubectl get volumesnapshots.volumesnapshot.external-storage.k8s.io -n {namespace})"
+        "VolumeSnapshot {name:?} not found in namespace {namespace:?} (kubectl get {resource} -n {namespace})"
     )]
-    SnapshotNotFound { name: String, namespace: String },
+    SnapshotNotFound {
+        name: String,
+        namespace: String,
+        /// The resource of the API that was searched, as kubectl takes it.
+        resource: &'static str,
+    },
 
     #[error(
         "VolumeSnapshot {name:?} in namespace {namespace:?} is not Ready yet ({status}); wait for it, or pass --wait-snapshot"

@@ -1,20 +1,22 @@
 //! The clone PVC: a new PersistentVolumeClaim that STORK's `stork-snapshot` provisioner fills
-//! from an external-storage VolumeSnapshot. Everything the provisioner would refuse (or silently
-//! get wrong) is checked here before the PVC is created, because once it exists a refusal only
-//! shows as a PVC stuck in Pending.
+//! from an external-storage VolumeSnapshot, or the CSI external-provisioner from a CSI one
+//! (named by `spec.dataSource`; what only that path needs is in `clone_csi`). Everything the
+//! provisioner would refuse (or silently get wrong) is checked before the PVC is created,
+//! because once it exists a refusal only shows as a PVC stuck in Pending.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{
     Namespace, PersistentVolume, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    VolumeResourceRequirements,
+    TypedLocalObjectReference, TypedObjectReference, VolumeResourceRequirements,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Api;
 
+use super::snapshot_api::SnapshotApi;
 use super::snapshotter::wait_ready;
 use super::stork::Stork;
 use super::{Verdict, WatchEnd, create_or_adopt, watch_until};
@@ -37,6 +39,8 @@ pub const SNAPSHOT_ANNOTATION: &str = "snapshot.alpha.kubernetes.io/snapshot";
 pub const SOURCE_NAMESPACE_ANNOTATION: &str = "stork.libopenstorage.org/snapshot-source-namespace";
 
 const PVC_RESOURCE: &str = "persistentvolumeclaims";
+/// The API group a CSI clone's data source names.
+const CSI_SNAPSHOT_GROUP: &str = "snapshot.storage.k8s.io";
 const SNAPSHOT_RESOURCE: &str = "volumesnapshots.volumesnapshot.external-storage.k8s.io";
 const DATA_RESOURCE: &str = "volumesnapshotdatas.volumesnapshot.external-storage.k8s.io";
 
@@ -51,19 +55,43 @@ pub struct CloneSpec {
     pub access_modes: Vec<String>,
     pub storage_class: String,
     pub labels: Vec<(String, String)>,
+    /// The API that holds the snapshot, and so which provisioner restores it.
+    pub api: SnapshotApi,
+    /// The class binds on first use (`WaitForFirstConsumer`): nothing binds it until a pod
+    /// that uses it is scheduled, so pxsnap does not wait for Bound.
+    pub binds_on_first_use: bool,
 }
 
-/// Builds the PVC as STORK's provisioner reads it: class, snapshot annotation, and the source
-/// namespace annotation only when the clone crosses namespaces. No `spec.selector`: the
-/// provisioner refuses claims that have one.
+/// Builds the PVC as its provisioner reads it. STORK's: class, snapshot annotation, and the
+/// source namespace annotation only when the clone crosses namespaces; no `spec.selector`, which
+/// the provisioner refuses. CSI's: `dataSource` naming the VolumeSnapshot, mirrored in
+/// `dataSourceRef` as the API server itself does (and STORK's own CSI restores do).
 pub fn build(spec: &CloneSpec) -> PersistentVolumeClaim {
-    let mut annotations =
-        BTreeMap::from([(SNAPSHOT_ANNOTATION.to_string(), spec.snapshot.clone())]);
-    if spec.snapshot_namespace != spec.namespace {
-        annotations.insert(
-            SOURCE_NAMESPACE_ANNOTATION.to_string(),
-            spec.snapshot_namespace.clone(),
-        );
+    let mut annotations = BTreeMap::new();
+    let (mut data_source, mut data_source_ref) = (None, None);
+    match spec.api {
+        SnapshotApi::Stork => {
+            annotations.insert(SNAPSHOT_ANNOTATION.to_string(), spec.snapshot.clone());
+            if spec.snapshot_namespace != spec.namespace {
+                annotations.insert(
+                    SOURCE_NAMESPACE_ANNOTATION.to_string(),
+                    spec.snapshot_namespace.clone(),
+                );
+            }
+        }
+        SnapshotApi::Csi => {
+            data_source = Some(TypedLocalObjectReference {
+                api_group: Some(CSI_SNAPSHOT_GROUP.to_string()),
+                kind: "VolumeSnapshot".to_string(),
+                name: spec.snapshot.clone(),
+            });
+            data_source_ref = Some(TypedObjectReference {
+                api_group: Some(CSI_SNAPSHOT_GROUP.to_string()),
+                kind: "VolumeSnapshot".to_string(),
+                name: spec.snapshot.clone(),
+                namespace: None,
+            });
+        }
     }
     PersistentVolumeClaim {
         metadata: ObjectMeta {
@@ -74,6 +102,8 @@ pub fn build(spec: &CloneSpec) -> PersistentVolumeClaim {
             ..Default::default()
         },
         spec: Some(PersistentVolumeClaimSpec {
+            data_source,
+            data_source_ref,
             storage_class_name: Some(spec.storage_class.clone()),
             access_modes: Some(spec.access_modes.clone()),
             resources: Some(VolumeResourceRequirements {
@@ -190,6 +220,7 @@ pub async fn ready_snapshot(
     let not_found = || Error::SnapshotNotFound {
         name: name.to_string(),
         namespace: namespace.to_string(),
+        resource: SNAPSHOT_RESOURCE,
     };
     let in_error = |message: String| Error::SnapshotInError {
         name: name.to_string(),
@@ -295,6 +326,8 @@ pub struct Source {
     pub pvc: Option<String>,
     pub size: Option<SourceSize>,
     pub access_modes: Vec<String>,
+    /// The source PVC's StorageClass: a CSI clone's default.
+    pub storage_class: Option<String>,
 }
 
 /// Reads the source PVC (same namespace as the snapshot); when it is gone, the PV the snapshot
@@ -307,26 +340,11 @@ pub async fn read_source(cluster: &Cluster, ready: &ReadySnapshot) -> Result<Sou
         .namespace
         .clone()
         .unwrap_or_default();
-    let pvc_name = ready.snapshot.spec.persistent_volume_claim_name.clone();
-    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(cluster.client.clone(), &namespace);
+    let pvc_name = &ready.snapshot.spec.persistent_volume_claim_name;
     if !pvc_name.is_empty()
-        && let Some(pvc) = cluster
-            .read("get", PVC_RESOURCE, Some(&namespace), || {
-                pvcs.get_opt(&pvc_name)
-            })
-            .await?
+        && let Some(source) = read_pvc(cluster, &namespace, pvc_name).await?
     {
-        let spec = pvc.spec.unwrap_or_default();
-        let request = spec
-            .resources
-            .and_then(|r| r.requests)
-            .and_then(|mut requests| requests.remove("storage"));
-        return Ok(Source {
-            size: request
-                .and_then(|q| source_size(q, format!("the request of source PVC {pvc_name:?}"))),
-            access_modes: spec.access_modes.unwrap_or_default(),
-            pvc: Some(pvc_name),
-        });
+        return Ok(source);
     }
     let pv_name = ready
         .snapshot
@@ -346,6 +364,7 @@ pub async fn read_source(cluster: &Cluster, ready: &ReadySnapshot) -> Result<Sou
     let spec = pv.spec.unwrap_or_default();
     Ok(Source {
         pvc: None,
+        storage_class: None,
         size: spec
             .capacity
             .and_then(|mut capacity| capacity.remove("storage"))
@@ -356,7 +375,29 @@ pub async fn read_source(cluster: &Cluster, ready: &ReadySnapshot) -> Result<Sou
     })
 }
 
-fn source_size(quantity: Quantity, origin: String) -> Option<SourceSize> {
+/// What a clone inherits from source PVC `name`, `None` when it no longer exists.
+pub async fn read_pvc(cluster: &Cluster, namespace: &str, name: &str) -> Result<Option<Source>> {
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(cluster.client.clone(), namespace);
+    let Some(pvc) = cluster
+        .read("get", PVC_RESOURCE, Some(namespace), || pvcs.get_opt(name))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let spec = pvc.spec.unwrap_or_default();
+    let request = spec
+        .resources
+        .and_then(|r| r.requests)
+        .and_then(|mut requests| requests.remove("storage"));
+    Ok(Some(Source {
+        size: request.and_then(|q| source_size(q, format!("the request of source PVC {name:?}"))),
+        access_modes: spec.access_modes.unwrap_or_default(),
+        storage_class: spec.storage_class_name.filter(|c| !c.is_empty()),
+        pvc: Some(name.to_string()),
+    }))
+}
+
+pub fn source_size(quantity: Quantity, origin: String) -> Option<SourceSize> {
     let bytes = parse_bytes(&quantity.0).ok()?;
     Some(SourceSize {
         quantity: quantity.0,
@@ -401,7 +442,7 @@ pub enum Probe<T> {
     Forbidden(String),
 }
 
-async fn probe<T, F, Fut>(cluster: &Cluster, resource: &str, read: F) -> Result<Probe<T>>
+pub async fn probe<T, F, Fut>(cluster: &Cluster, resource: &str, read: F) -> Result<Probe<T>>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = std::result::Result<Option<T>, kube::Error>>,
@@ -462,14 +503,6 @@ pub async fn create(
     cluster: &Cluster,
     pvc: &PersistentVolumeClaim,
 ) -> Result<PersistentVolumeClaim> {
-    let snapshot_of = |claim: &PersistentVolumeClaim| {
-        claim
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(SNAPSHOT_ANNOTATION))
-            .cloned()
-    };
     let wanted = snapshot_of(pvc);
     match create_or_adopt(cluster, PVC_RESOURCE, pvc, |existing| {
         snapshot_of(existing) == wanted
@@ -482,6 +515,17 @@ pub async fn create(
         }),
         other => other,
     }
+}
+
+/// The snapshot a clone PVC restores: STORK's annotation, or a CSI `dataSource`.
+fn snapshot_of(claim: &PersistentVolumeClaim) -> Option<String> {
+    let annotated = claim
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(SNAPSHOT_ANNOTATION));
+    let data_source = claim.spec.as_ref().and_then(|s| s.data_source.as_ref());
+    annotated.or(data_source.map(|d| &d.name)).cloned()
 }
 
 /// How waiting for a clone to bind ended, other than Bound.
@@ -545,6 +589,8 @@ mod tests {
             access_modes: vec!["ReadWriteOnce".into()],
             storage_class: DEFAULT_STORAGE_CLASS.into(),
             labels: vec![("team".into(), "dba".into())],
+            api: SnapshotApi::Stork,
+            binds_on_first_use: false,
         }
     }
 
@@ -580,6 +626,21 @@ mod tests {
             json["metadata"]["labels"]["app.kubernetes.io/managed-by"],
             "pxsnap"
         );
+    }
+
+    #[test]
+    fn csi_clone_names_the_snapshot_as_data_source_and_ref() {
+        let csi = CloneSpec {
+            api: SnapshotApi::Csi,
+            storage_class: "px-csi-db".into(),
+            ..spec("db")
+        };
+        let json = serde_json::to_value(build(&csi)).expect("serializes");
+        let source = serde_json::json!({"apiGroup": "snapshot.storage.k8s.io", "kind": "VolumeSnapshot", "name": "mysql-snap"});
+        assert_eq!(json["spec"]["dataSource"], source);
+        assert_eq!(json["spec"]["dataSourceRef"], source);
+        assert_eq!(json["spec"]["storageClassName"], "px-csi-db");
+        assert_eq!(json["metadata"]["annotations"], serde_json::json!({}));
     }
 
     #[test]

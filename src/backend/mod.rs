@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::k8s::cluster::{Cluster, is_transient};
 use crate::k8s::resources::{MANAGED_BY_LABEL, MANAGED_BY_VALUE};
 
+pub mod clone_csi;
 pub mod clone_pvc;
 pub mod csi;
 pub mod csi_classes;

@@ -466,7 +466,8 @@ Examples:
 #[derive(Debug, Clone, Args)]
 #[command(group = clap::ArgGroup::new("source").required(true).args(["snapshot", "group"]))]
 pub struct CloneArgs {
-    /// The STORK VolumeSnapshot (volumesnapshot.external-storage.k8s.io) to clone, in -n
+    /// The VolumeSnapshot to clone, in -n: STORK's (volumesnapshot.external-storage.k8s.io) or
+    /// CSI's (snapshot.storage.k8s.io)
     #[arg(requires = "new_pvc")]
     pub snapshot: Option<String>,
     /// Name of the new PersistentVolumeClaim
@@ -477,7 +478,8 @@ pub struct CloneArgs {
     /// Name of each clone with --group; {pvc} is the source PVC, {snapshot} the child snapshot
     #[arg(long, value_name = "TEMPLATE", default_value = "{pvc}-clone")]
     pub name_template: String,
-    /// Namespace of the new PVC (default: the snapshot's); the snapshot must allow it
+    /// Namespace of the new PVC (default: the snapshot's); a STORK snapshot must allow it, a
+    /// CSI one cannot leave its namespace
     #[arg(long, value_name = "NS")]
     pub target_namespace: Option<String>,
     /// Requested size, e.g. 20Gi (default: the source PVC's request); not less than the snapshot
@@ -487,9 +489,10 @@ pub struct CloneArgs {
     /// ReadWriteOncePod (RWOP) (default: the source PVC's)
     #[arg(long, value_name = "MODE", value_parser = parse_access_mode)]
     pub access_mode: Option<String>,
-    /// StorageClass of the new PVC; its provisioner must be stork-snapshot
-    #[arg(long, value_name = "NAME", default_value = "stork-snapshot-sc")]
-    pub storage_class: String,
+    /// StorageClass of the new PVC (default: stork-snapshot-sc for a STORK snapshot, the source
+    /// PVC's class for a CSI one)
+    #[arg(long, value_name = "NAME")]
+    pub storage_class: Option<String>,
     /// Extra label on the new PVC (repeatable)
     #[arg(long = "label", value_name = "KEY=VALUE", value_parser = parse_label)]
     pub labels: Vec<(String, String)>,
@@ -506,6 +509,9 @@ pub struct CloneArgs {
     /// Wait (up to --timeout) for a snapshot that is not Ready yet instead of refusing
     #[arg(long)]
     pub wait_snapshot: bool,
+    /// The API that holds SNAPSHOT: auto looks in both (a name both hold needs csi or stork)
+    #[arg(long, value_enum, default_value_t = ApiChoice::Auto, value_name = "API")]
+    pub api: ApiChoice,
 }
 
 /// A Kubernetes quantity larger than zero, kept as the user wrote it (that is what goes into

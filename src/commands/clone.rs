@@ -1,4 +1,5 @@
-//! `pxsnap clone`: a new PVC from a STORK snapshot, or one per child of a GroupVolumeSnapshot.
+//! `pxsnap clone`: a new PVC from a STORK or CSI snapshot, or one per child of a
+//! GroupVolumeSnapshot.
 //!
 //! Three phases, so nothing is created unless everything can be: check every clone (in
 //! parallel), create every PVC, then watch them all until Bound. A PVC that does not bind in
@@ -14,9 +15,11 @@ use serde::Serialize;
 use tabled::{Table, Tabled};
 
 use crate::backend::clone_pvc::{
-    self, BindFailure, CloneSpec, ReadySnapshot, check_restore_namespace, check_size,
+    self, BindFailure, CloneSpec, DEFAULT_STORAGE_CLASS, Source, check_restore_namespace,
+    check_size,
 };
-use crate::backend::{Verdict, WatchEnd, group, watch_until};
+use crate::backend::snapshot_api::SnapshotApi;
+use crate::backend::{Verdict, WatchEnd, clone_csi, group, watch_until};
 use crate::cli::{CloneArgs, GlobalArgs};
 use crate::error::{Error, Step};
 use crate::k8s::cluster::Cluster;
@@ -47,6 +50,9 @@ pub struct CloneReport {
     pub namespace: String,
     pub snapshot: String,
     pub snapshot_namespace: String,
+    /// `stork` (volumesnapshot.external-storage.k8s.io) or `csi` (snapshot.storage.k8s.io):
+    /// the API that holds the snapshot; absent when pxsnap could not tell.
+    pub snapshot_api: Option<SnapshotApi>,
     /// The PVC the snapshot was taken of, when it still exists.
     pub source_pvc: Option<String>,
     pub size: Option<String>,
@@ -57,6 +63,9 @@ pub struct CloneReport {
     pub status: Status,
     /// The PersistentVolume bound to the new PVC.
     pub volume: Option<String>,
+    /// Its StorageClass binds on first use (`WaitForFirstConsumer`): it stays Pending until a
+    /// pod that uses it is scheduled, and pxsnap does not wait for that.
+    pub waits_for_first_consumer: bool,
     pub error: Option<ErrorReport>,
     /// The PVC that would be created (dry run only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,27 +169,34 @@ pub async fn run(
         Ok(cluster) => cluster,
         Err(err) => return result.fail(Step::Config, err),
     };
-    if let Err(err) = cluster
-        .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
-        .await
-    {
-        return result.fail(Step::Config, err);
-    }
     let source_namespace = cluster.namespace.clone();
     let target_namespace = args
         .target_namespace
         .clone()
         .unwrap_or_else(|| source_namespace.clone());
-    let requests = match requests(&cluster, args, &progress).await {
-        Ok(requests) => requests,
+    let (api, requests) = match requests(&cluster, args, &progress).await {
+        Ok(found) => found,
+        Err(err @ Error::Usage(_)) => return result.fail(Step::Config, err),
         Err(err) => return result.fail(Step::Snapshot, err),
     };
+    if api == SnapshotApi::Csi
+        && let Some(request) = requests.first()
+        && let Err(err) =
+            clone_csi::check_same_namespace(&request.snapshot, &source_namespace, &target_namespace)
+    {
+        return result.fail(Step::Config, err);
+    }
 
     progress.step("checking the target namespace and StorageClass");
-    let shared_checks = [
-        clone_pvc::check_namespace(&cluster, &target_namespace).await,
-        clone_pvc::check_storage_class(&cluster, &args.storage_class).await,
-    ];
+    let mut shared_checks = vec![clone_pvc::check_namespace(&cluster, &target_namespace).await];
+    // A CSI clone's class is each source PVC's, checked with it.
+    if api == SnapshotApi::Stork {
+        let class = args
+            .storage_class
+            .as_deref()
+            .unwrap_or(DEFAULT_STORAGE_CLASS);
+        shared_checks.push(clone_pvc::check_storage_class(&cluster, class).await);
+    }
     for check in shared_checks {
         match check {
             Ok(warning) => result.warnings.extend(warning),
@@ -191,6 +207,7 @@ pub async fn run(
     let context = PlanContext {
         cluster: &cluster,
         args,
+        api,
         source_namespace: &source_namespace,
         target_namespace: &target_namespace,
     };
@@ -262,6 +279,17 @@ pub async fn run(
             }
         }
     }
+    waiting.retain(|&index| {
+        let spec = &specs[index];
+        if spec.binds_on_first_use {
+            result.clones[index].waits_for_first_consumer = true;
+            progress.println(&format!(
+                "note: PVC {:?} in namespace {:?} has StorageClass {:?}, which binds on first use (WaitForFirstConsumer): it stays Pending until a pod that uses it is scheduled; not waiting for it",
+                spec.name, spec.namespace, spec.storage_class
+            ));
+        }
+        !spec.binds_on_first_use
+    });
     if !args.no_wait && !waiting.is_empty() {
         progress.step(format!("waiting for {} PVC(s) to be Bound", waiting.len()));
         // Armed so Ctrl-C still prints the result (which PVCs exist) before exiting.
@@ -299,30 +327,45 @@ pub async fn run(
     result.finish(failures)
 }
 
-/// The clones to make: the one named on the command line, or every child of `--group`.
+/// The clones to make, and the API that holds their snapshots: the one named on the command
+/// line, or every child of `--group`.
 async fn requests(
     cluster: &Cluster,
     args: &CloneArgs,
     progress: &Progress,
-) -> Result<Vec<CloneRequest>, Error> {
+) -> Result<(SnapshotApi, Vec<CloneRequest>), Error> {
     match (&args.group, &args.snapshot, &args.new_pvc) {
         (Some(group), _, _) => {
             progress.step(format!("reading GroupVolumeSnapshot {group}"));
+            cluster
+                .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+                .await?;
             cluster.require_api_group(STORK_GROUP_VERSION).await?;
             let wait = args.wait_snapshot.then_some(args.timeout);
             let children = group_children(cluster, &cluster.namespace, group, wait).await?;
-            Ok(children
+            let requests = children
                 .into_iter()
                 .map(|snapshot| CloneRequest {
                     snapshot,
                     name: PvcName::Template(args.name_template.clone()),
                 })
-                .collect())
+                .collect();
+            Ok((SnapshotApi::Stork, requests))
         }
-        (None, Some(snapshot), Some(new_pvc)) => Ok(vec![CloneRequest {
-            snapshot: snapshot.clone(),
-            name: PvcName::Fixed(new_pvc.clone()),
-        }]),
+        (None, Some(snapshot), Some(new_pvc)) => {
+            progress.step(format!("looking up VolumeSnapshot {snapshot}"));
+            let api = clone_csi::holder(cluster, snapshot, args.api.preference()).await?;
+            if api == SnapshotApi::Stork {
+                cluster
+                    .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
+                    .await?;
+            }
+            let request = CloneRequest {
+                snapshot: snapshot.clone(),
+                name: PvcName::Fixed(new_pvc.clone()),
+            };
+            Ok((api, vec![request]))
+        }
         _ => Err(Error::Usage(
             "give SNAPSHOT and NEW_PVC, or --group GROUPSNAP".to_string(),
         )),
@@ -395,8 +438,17 @@ fn child_names(group: &GroupVolumeSnapshot) -> Vec<String> {
 struct PlanContext<'a> {
     cluster: &'a Cluster,
     args: &'a CloneArgs,
+    api: SnapshotApi,
     source_namespace: &'a str,
     target_namespace: &'a str,
+}
+
+impl PlanContext<'_> {
+    /// How long a snapshot that is not ready yet is waited for: `--timeout` with
+    /// `--wait-snapshot`, else not at all.
+    fn snapshot_wait(&self) -> Option<Duration> {
+        self.args.wait_snapshot.then_some(self.args.timeout)
+    }
 }
 
 type Planned = Result<(CloneSpec, Option<String>), (Step, Error)>;
@@ -409,7 +461,8 @@ async fn plan(context: &PlanContext<'_>, request: &CloneRequest) -> (CloneReport
         snapshot: request.snapshot.clone(),
         snapshot_namespace: context.source_namespace.to_string(),
         namespace: context.target_namespace.to_string(),
-        storage_class: args.storage_class.clone(),
+        snapshot_api: Some(context.api),
+        storage_class: args.storage_class.clone().unwrap_or_default(),
         status: Status::NotCreated,
         pvc: match &request.name {
             PvcName::Fixed(name) => name.clone(),
@@ -421,37 +474,36 @@ async fn plan(context: &PlanContext<'_>, request: &CloneRequest) -> (CloneReport
     (report, outcome)
 }
 
+/// What a clone takes from its snapshot, whichever API holds it.
+struct Origin {
+    source: Source,
+    /// The PVC the snapshot names, for `{pvc}` in `--name-template`.
+    snapshot_pvc: String,
+    storage_class: String,
+    binds_on_first_use: bool,
+    warning: Option<String>,
+}
+
 async fn plan_checks(
     context: &PlanContext<'_>,
     request: &CloneRequest,
     report: &mut CloneReport,
 ) -> Planned {
     let (cluster, args) = (context.cluster, context.args);
-    let wait = args.wait_snapshot.then_some(args.timeout);
-    let ready =
-        clone_pvc::ready_snapshot(cluster, context.source_namespace, &request.snapshot, wait)
-            .await
-            .map_err(|err| (Step::Snapshot, err))?;
-    let source = clone_pvc::read_source(cluster, &ready)
-        .await
-        .map_err(|err| (Step::Snapshot, err))?;
+    let origin = match context.api {
+        SnapshotApi::Stork => stork_origin(context, request).await?,
+        SnapshotApi::Csi => csi_origin(context, request).await?,
+    };
+    let source = origin.source;
     report.source_pvc = source.pvc.clone();
-    report.pvc = pvc_name(&request.name, &ready).map_err(|err| (Step::Config, err))?;
+    report.storage_class = origin.storage_class.clone();
+    report.pvc = pvc_name(&request.name, &origin.snapshot_pvc, &request.snapshot)
+        .map_err(|err| (Step::Config, err))?;
     let on_target = |err| (Step::Pvc, err);
-    if context.target_namespace != context.source_namespace {
-        check_restore_namespace(&ready.snapshot, context.target_namespace).map_err(|reason| {
-            on_target(Error::CloneNotAllowed {
-                snapshot: request.snapshot.clone(),
-                source_namespace: context.source_namespace.to_string(),
-                target: context.target_namespace.to_string(),
-                reason,
-            })
-        })?;
-    }
     clone_pvc::check_name_free(cluster, context.target_namespace, &report.pvc)
         .await
         .map_err(on_target)?;
-    let mut warning = None;
+    let mut warning = origin.warning;
     let size = match (&args.size, &source.size) {
         (Some(requested), Some(recorded)) => {
             check_size(requested, recorded).map_err(on_target)?;
@@ -486,22 +538,90 @@ async fn plan_checks(
         snapshot_namespace: context.source_namespace.to_string(),
         size,
         access_modes,
-        storage_class: args.storage_class.clone(),
+        storage_class: origin.storage_class,
         labels: args.labels.clone(),
+        api: context.api,
+        binds_on_first_use: origin.binds_on_first_use,
     };
     Ok((spec, warning))
 }
 
-/// The new PVC's name: as given, or the template filled from the child snapshot.
-fn pvc_name(name: &PvcName, ready: &ReadySnapshot) -> Result<String, Error> {
+/// A STORK snapshot: Ready with its data, allowed into the target namespace; the class is
+/// `--storage-class` or STORK's own, checked once for every clone.
+async fn stork_origin(
+    context: &PlanContext<'_>,
+    request: &CloneRequest,
+) -> Result<Origin, (Step, Error)> {
+    let (cluster, args, wait) = (context.cluster, context.args, context.snapshot_wait());
+    let on_snapshot = |err| (Step::Snapshot, err);
+    let ready =
+        clone_pvc::ready_snapshot(cluster, context.source_namespace, &request.snapshot, wait)
+            .await
+            .map_err(on_snapshot)?;
+    let source = clone_pvc::read_source(cluster, &ready)
+        .await
+        .map_err(on_snapshot)?;
+    if context.target_namespace != context.source_namespace {
+        check_restore_namespace(&ready.snapshot, context.target_namespace).map_err(|reason| {
+            (
+                Step::Pvc,
+                Error::CloneNotAllowed {
+                    snapshot: request.snapshot.clone(),
+                    source_namespace: context.source_namespace.to_string(),
+                    target: context.target_namespace.to_string(),
+                    reason,
+                },
+            )
+        })?;
+    }
+    Ok(Origin {
+        source,
+        snapshot_pvc: ready.snapshot.spec.persistent_volume_claim_name,
+        storage_class: args
+            .storage_class
+            .clone()
+            .unwrap_or_else(|| DEFAULT_STORAGE_CLASS.to_string()),
+        binds_on_first_use: false,
+        warning: None,
+    })
+}
+
+/// A CSI snapshot: readyToUse; the class is `--storage-class` or the source PVC's, of the
+/// Portworx CSI driver, and may bind only on first use.
+async fn csi_origin(
+    context: &PlanContext<'_>,
+    request: &CloneRequest,
+) -> Result<Origin, (Step, Error)> {
+    let (cluster, args, wait) = (context.cluster, context.args, context.snapshot_wait());
+    let on_snapshot = |err| (Step::Snapshot, err);
+    let ready = clone_csi::ready_snapshot(cluster, &request.snapshot, wait)
+        .await
+        .map_err(on_snapshot)?;
+    let source = clone_csi::read_source(cluster, &ready)
+        .await
+        .map_err(on_snapshot)?;
+    let storage_class = clone_csi::storage_class(args.storage_class.as_deref(), &ready, &source)
+        .map_err(|err| (Step::Config, err))?;
+    let class = clone_csi::check_storage_class(cluster, &storage_class)
+        .await
+        .map_err(|err| (Step::Pvc, err))?;
+    Ok(Origin {
+        source,
+        snapshot_pvc: ready.pvc().unwrap_or_default().to_string(),
+        storage_class,
+        binds_on_first_use: class.binds_on_first_use,
+        warning: class.warning,
+    })
+}
+
+/// The new PVC's name: as given, or the template filled from the child snapshot and the PVC
+/// it names.
+fn pvc_name(name: &PvcName, snapshot_pvc: &str, snapshot: &str) -> Result<String, Error> {
     let name = match name {
         PvcName::Fixed(name) => name.clone(),
         PvcName::Template(template) => template
-            .replace("{pvc}", &ready.snapshot.spec.persistent_volume_claim_name)
-            .replace(
-                "{snapshot}",
-                ready.snapshot.metadata.name.as_deref().unwrap_or_default(),
-            ),
+            .replace("{pvc}", snapshot_pvc)
+            .replace("{snapshot}", snapshot),
     };
     check_object_name(&name)?;
     Ok(name)
@@ -668,6 +788,9 @@ fn single_summary(clone: &CloneReport) -> String {
         "SNAPSHOT",
         format!("{}/{}", clone.snapshot_namespace, clone.snapshot),
     ));
+    if let Some(api) = clone.snapshot_api {
+        pairs.push(("SNAPSHOT-API", api.name().to_string()));
+    }
     summary(&pairs)
 }
 
@@ -694,25 +817,16 @@ impl Fallible for CloneResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::resources::StorkVolumeSnapshot;
-
-    fn ready(pvc: &str, snapshot: &str) -> ReadySnapshot {
-        let mut snap = StorkVolumeSnapshot::default();
-        snap.metadata.name = Some(snapshot.into());
-        snap.spec.persistent_volume_claim_name = pvc.into();
-        ReadySnapshot {
-            snapshot: snap,
-            data: Default::default(),
-        }
-    }
 
     #[test]
     fn template_fills_pvc_and_snapshot() {
-        let child = ready(
-            "cassandra-data-cassandra-0",
-            "grp-cassandra-data-cassandra-0-uid",
-        );
-        let template = |t: &str| pvc_name(&PvcName::Template(t.into()), &child);
+        let template = |t: &str| {
+            pvc_name(
+                &PvcName::Template(t.into()),
+                "cassandra-data-cassandra-0",
+                "grp-cassandra-data-cassandra-0-uid",
+            )
+        };
         assert_eq!(
             template("{pvc}-clone").expect("valid"),
             "cassandra-data-cassandra-0-clone"

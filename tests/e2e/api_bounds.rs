@@ -31,7 +31,7 @@ const COMMANDS: [(&str, &str); 7] = [
         "group-snap -n cassandra -l app=cassandra --api stork --pre true",
         GROUP_DISCOVERY,
     ),
-    ("clone some-snapshot new-pvc", STORK_DISCOVERY),
+    ("clone some-snapshot new-pvc --api stork", STORK_DISCOVERY),
     ("list", APIS_DISCOVERY),
     (
         "delete -l purpose=pre-migration --keep-last 5 --yes",

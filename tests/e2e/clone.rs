@@ -18,28 +18,28 @@ use serde_json::Value;
 use crate::common::{SimHandle, create, eventually};
 
 /// The pxsnap run's outcome: exit code, stdout, stderr.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Run {
     /// Asserts that stderr contains `needle`, printing all of it when it does not.
     #[track_caller]
-    fn assert_stderr_contains(&self, needle: &str) {
+    pub fn assert_stderr_contains(&self, needle: &str) {
         assert!(self.stderr.contains(needle), "{}", self.stderr);
     }
 
     /// Asserts that the run exited with `code` and said `needle` on stderr: how a refusal or
     /// failure is checked.
     #[track_caller]
-    fn assert_fails_with(&self, code: i32, needle: &str) {
+    pub fn assert_fails_with(&self, code: i32, needle: &str) {
         assert_eq!(self.code, code, "{}", self.stderr);
         self.assert_stderr_contains(needle);
     }
 
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!("stdout is not JSON ({e}): {}\n{}", self.stdout, self.stderr)
         })
@@ -48,7 +48,7 @@ impl Run {
 
 /// Runs the real binary against the simulator, off the async runtime's threads. `args` is split
 /// on whitespace (no argument in these tests contains a space).
-async fn pxsnap(env: &SimHandle, args: &str) -> Run {
+pub async fn pxsnap(env: &SimHandle, args: &str) -> Run {
     let kubeconfig = env.kubeconfig_path.clone();
     let args: Vec<String> = args.split_whitespace().map(str::to_string).collect();
     tokio::task::spawn_blocking(move || {
@@ -79,7 +79,7 @@ async fn pxsnap(env: &SimHandle, args: &str) -> Run {
 
 /// Creates a STORK VolumeSnapshot of `pvc` with the given annotations (through the simulator's
 /// API, as a user would) and, unless `ready` is false, waits until the simulated STORK cut it.
-async fn snapshot(
+pub async fn snapshot(
     env: &SimHandle,
     namespace: &str,
     name: &str,
@@ -146,7 +146,11 @@ async fn with_data_snap() -> SimHandle {
     env
 }
 
-async fn get_pvc(env: &SimHandle, namespace: &str, name: &str) -> Option<PersistentVolumeClaim> {
+pub async fn get_pvc(
+    env: &SimHandle,
+    namespace: &str,
+    name: &str,
+) -> Option<PersistentVolumeClaim> {
     let api: Api<PersistentVolumeClaim> = Api::namespaced(env.client().await, namespace);
     api.get_opt(name).await.expect("get pvc")
 }
@@ -167,7 +171,7 @@ fn set_hang(env: &SimHandle, hang: bool) {
 }
 
 /// The PVC creates the simulator saw: nothing may be created when a check refuses.
-fn pvc_creates(env: &SimHandle) -> Vec<String> {
+pub fn pvc_creates(env: &SimHandle) -> Vec<String> {
     env.sim
         .request_log()
         .into_iter()
@@ -178,7 +182,7 @@ fn pvc_creates(env: &SimHandle) -> Vec<String> {
 
 /// Asserts that no PVC was created: what every refused clone must leave behind.
 #[track_caller]
-fn assert_nothing_created(env: &SimHandle) {
+pub fn assert_nothing_created(env: &SimHandle) {
     assert_eq!(pvc_creates(env), Vec::<String>::new(), "nothing is created");
 }
 
@@ -470,7 +474,7 @@ async fn target_checks_name_namespace_size_and_storage_class() {
 }
 
 /// Deletes a PVC; with `retain`, its PV is switched to Retain first so it outlives the claim.
-async fn delete_pvc(env: &SimHandle, namespace: &str, name: &str, retain: bool) {
+pub async fn delete_pvc(env: &SimHandle, namespace: &str, name: &str, retain: bool) {
     let client = env.client().await;
     let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), namespace);
     if retain {

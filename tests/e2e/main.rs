@@ -10,6 +10,7 @@ mod api_bounds;
 mod bad_input;
 mod client;
 mod clone;
+mod clone_csi;
 mod cloud_snap_e2e;
 mod csi_snap;
 mod demo;

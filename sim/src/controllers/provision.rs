@@ -2,7 +2,9 @@
 //! CSI restores and PVC clones (`spec.dataSource`), and plain dynamic provisioning for
 //! Portworx storage classes. A PVC that can be provisioned becomes Bound to a new PV
 //! after `cloneBindDelayMs`; one that cannot stays Pending with a Warning Event
-//! (reason `ProvisioningFailed`) and is retried.
+//! (reason `ProvisioningFailed`) and is retried. A class with `volumeBindingMode:
+//! WaitForFirstConsumer` binds only once a pod names the claim, as the scheduler then lets the
+//! provisioner act; until then a Normal `WaitForFirstConsumer` Event says so.
 
 use std::time::{Duration, Instant};
 
@@ -77,6 +79,7 @@ pub async fn run(ctx: &Ctx, k: &ObjKey) {
     };
     let mut first = true;
     let mut last_event: Option<(String, Instant)> = None;
+    let mut consumer_noted = false;
     loop {
         if !ctx.wait_unhung().await {
             return;
@@ -91,6 +94,7 @@ pub async fn run(ctx: &Ctx, k: &ObjKey) {
                     id::EXT_SNAPSHOTDATAS,
                     id::CSI_SNAPSHOTS,
                     id::PVCS,
+                    id::PODS,
                 ],
                 ctx.retry_interval(),
             )
@@ -106,6 +110,20 @@ pub async fn run(ctx: &Ctx, k: &ObjKey) {
         let Some(pvc) = ctx.current(k) else { return };
         if util::str_at(&pvc.value, "/status/phase") == "Bound" {
             return;
+        }
+        if waits_for_consumer(ctx, &pvc.value) {
+            if !consumer_noted {
+                record_event(
+                    &ctx.sh,
+                    &pvc.value,
+                    "Normal",
+                    "WaitForFirstConsumer",
+                    "waiting for first consumer to be created before binding",
+                    "persistentvolume-controller",
+                );
+                consumer_noted = true;
+            }
+            continue;
         }
         let check = match mode {
             Mode::StorkClone => check_stork_clone(ctx, &pvc.value),
@@ -290,6 +308,38 @@ fn check_stork_clone(ctx: &Ctx, pvc: &Value) -> Result<String, String> {
     )
 }
 
+/// Whether the claim's class binds on first use and no pod (that is not being deleted) in its
+/// namespace names it yet.
+fn waits_for_consumer(ctx: &Ctx, pvc: &Value) -> bool {
+    let class = util::str_at(pvc, "/spec/storageClassName");
+    let wffc = ctx
+        .sh
+        .store
+        .get(id::STORAGECLASSES, "", class)
+        .is_some_and(|sc| util::str_at(&sc.value, "/volumeBindingMode") == "WaitForFirstConsumer");
+    if !wffc {
+        return false;
+    }
+    let name = util::str_at(pvc, "/metadata/name");
+    let uses_it = |pod: &Value| {
+        pod.pointer("/metadata/deletionTimestamp").is_none()
+            && pod
+                .pointer("/spec/volumes")
+                .and_then(Value::as_array)
+                .is_some_and(|volumes| {
+                    volumes
+                        .iter()
+                        .any(|v| util::str_at(v, "/persistentVolumeClaim/claimName") == name)
+                })
+    };
+    let namespace = util::str_at(pvc, "/metadata/namespace");
+    ctx.sh
+        .store
+        .list(id::PODS, Some(namespace), None, 0, uses_it)
+        .items
+        .is_empty()
+}
+
 fn check_csi_restore(ctx: &Ctx, pvc: &Value) -> Result<String, String> {
     let ns = util::str_at(pvc, "/metadata/namespace");
     let name = util::str_at(pvc, "/spec/dataSource/name");
@@ -301,6 +351,14 @@ fn check_csi_restore(ctx: &Ctx, pvc: &Value) -> Result<String, String> {
     if vs.value.pointer("/status/readyToUse") != Some(&json!(true)) {
         return Err(format!(
             "error getting handle for DataSource Type VolumeSnapshot by Name {name}: snapshot {name} is not Ready"
+        ));
+    }
+    // The external-provisioner's own check: the volume must hold the whole snapshot.
+    let requested = super::quantity_bytes(util::str_at(pvc, "/spec/resources/requests/storage"));
+    let restore = super::quantity_bytes(util::str_at(&vs.value, "/status/restoreSize"));
+    if requested < restore {
+        return Err(format!(
+            "requested volume size {requested} is less than the size {restore} for the source snapshot {name}"
         ));
     }
     Ok(String::new())

@@ -6,7 +6,8 @@ use crate::common::{
     SimHandle, cassandra_snapshots, create, eventually, kinds_for, new_stork_snapshot, res,
     snapshot_cassandra_0, status_of, wait_gone,
 };
-use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim};
+use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
 use pxsnap_sim::scenario::PvcSpec;
 use pxsnap_sim::{ControllerSettings, Scenario, SimOptions, TimelineKind};
@@ -450,6 +451,20 @@ fn clone_pvc(name: &str, snapshot: &str, source_ns: Option<&str>) -> PersistentV
     .expect("pvc")
 }
 
+/// The first Event about object `name`, waiting for one to be recorded.
+async fn first_event(events: &Api<Event>, name: &str) -> Event {
+    eventually(5, &format!("an event about {name}"), || async {
+        events
+            .list(&ListParams::default().fields(&format!("involvedObject.name={name}")))
+            .await
+            .ok()?
+            .items
+            .into_iter()
+            .next()
+    })
+    .await
+}
+
 async fn wait_bound(api: &Api<PersistentVolumeClaim>, name: &str) -> PersistentVolumeClaim {
     eventually(10, &format!("{name} Bound"), || async {
         let p = api.get(name).await.ok()?;
@@ -487,17 +502,7 @@ async fn stork_clones_bind_when_allowed_and_stay_pending_otherwise() {
     create(&other, &clone_pvc("allowed", "shared", Some("cassandra"))).await;
     wait_bound(&other, "allowed").await;
     create(&other, &clone_pvc("denied", "open", Some("cassandra"))).await;
-    let events: Api<Event> = Api::namespaced(client, "restore");
-    let ev = eventually(5, "ProvisioningFailed event", || async {
-        events
-            .list(&ListParams::default().fields("involvedObject.name=denied"))
-            .await
-            .ok()?
-            .items
-            .into_iter()
-            .next()
-    })
-    .await;
+    let ev = first_event(&Api::namespaced(client, "restore"), "denied").await;
     assert_eq!(ev.reason.as_deref(), Some("ProvisioningFailed"));
     assert_eq!(
         ev.message.as_deref(),
@@ -513,19 +518,25 @@ async fn stork_clones_bind_when_allowed_and_stay_pending_otherwise() {
     );
 }
 
+/// A CSI VolumeSnapshot `name` of cassandra-data-cassandra-0, in the driver's default class.
+fn csi_snapshot_of_cassandra_0(name: &str) -> DynamicObject {
+    serde_json::from_value(json!({
+        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
+        "metadata": {"name": name},
+        "spec": {"source": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"}},
+    }))
+    .expect("vs")
+}
+
 #[tokio::test]
 async fn csi_snapshot_gets_content_creation_time_ready_and_restores() {
     let h = start();
     let client = h.client().await;
     let vs: Api<DynamicObject> =
         Api::namespaced_with(client.clone(), "cassandra", &res::csi_snapshot());
-    let obj: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "v1"},
-        "spec": {"volumeSnapshotClassName": "px-csi-snapclass", "source": {"persistentVolumeClaimName": "cassandra-data-cassandra-0"}},
-        "status": {"readyToUse": true},
-    }))
-    .expect("vs");
+    let mut obj = csi_snapshot_of_cassandra_0("v1");
+    obj.data["spec"]["volumeSnapshotClassName"] = json!("px-csi-snapclass");
+    obj.data["status"] = json!({"readyToUse": true});
     let created = create(&vs, &obj).await;
     assert!(
         created.data.get("status").is_none(),
@@ -565,6 +576,82 @@ async fn csi_snapshot_gets_content_creation_time_ready_and_restores() {
         .await
         .expect("delete");
     wait_gone(&contents, &content_name).await;
+}
+
+/// A PVC restoring CSI snapshot `snapshot` with `size` in `class`.
+fn csi_restore_pvc(name: &str, snapshot: &str, size: &str, class: &str) -> PersistentVolumeClaim {
+    let source =
+        json!({"apiGroup": "snapshot.storage.k8s.io", "kind": "VolumeSnapshot", "name": snapshot});
+    serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {
+            "storageClassName": class, "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": size}},
+            "dataSource": source, "dataSourceRef": source,
+        },
+    }))
+    .expect("pvc")
+}
+
+#[tokio::test]
+async fn csi_restores_need_the_snapshot_size_and_wait_for_a_consumer_when_the_class_says_so() {
+    let h = start();
+    let client = h.client().await;
+    let vs: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), "cassandra", &res::csi_snapshot());
+    create(&vs, &csi_snapshot_of_cassandra_0("v1")).await;
+    eventually(10, "readyToUse", || async {
+        (vs.get("v1").await.ok()?.data["status"]["readyToUse"] == true).then_some(())
+    })
+    .await;
+    let classes: Api<StorageClass> = Api::all(client.clone());
+    let lazy: StorageClass = serde_json::from_value(json!({
+        "metadata": {"name": "px-csi-lazy"}, "provisioner": "pxd.portworx.com",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }))
+    .expect("class");
+    create(&classes, &lazy).await;
+    let pvcs: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "cassandra");
+    let events: Api<Event> = Api::namespaced(client.clone(), "cassandra");
+
+    create(&pvcs, &csi_restore_pvc("small", "v1", "1Gi", "px-csi-db")).await;
+    let refused = first_event(&events, "small").await;
+    assert_eq!(refused.reason.as_deref(), Some("ProvisioningFailed"));
+    assert_eq!(
+        refused.message.as_deref(),
+        Some(
+            "requested volume size 1073741824 is less than the size 10737418240 for the source snapshot v1"
+        )
+    );
+
+    create(
+        &pvcs,
+        &csi_restore_pvc("later", "v1", "10Gi", "px-csi-lazy"),
+    )
+    .await;
+    let waiting = first_event(&events, "later").await;
+    assert_eq!(waiting.type_.as_deref(), Some("Normal"));
+    assert_eq!(waiting.reason.as_deref(), Some("WaitForFirstConsumer"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pending = pvcs.get("later").await.expect("get");
+    assert_eq!(
+        pending.status.and_then(|s| s.phase).as_deref(),
+        Some("Pending")
+    );
+    let pods: Api<Pod> = Api::namespaced(client, "cassandra");
+    let consumer: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "reader"},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}],
+                 "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "later"}}]},
+    }))
+    .expect("pod");
+    create(&pods, &consumer).await;
+    wait_bound(&pvcs, "later").await;
+    let small = pvcs.get("small").await.expect("get");
+    assert_eq!(
+        small.status.and_then(|s| s.phase).as_deref(),
+        Some("Pending")
+    );
 }
 
 #[tokio::test]
