@@ -12,6 +12,7 @@ pub mod exec;
 pub mod exec_route;
 pub mod faults;
 pub mod managed_fields;
+pub mod marks;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
@@ -236,7 +237,9 @@ impl Simulator {
             std::process::id(),
             util::random_hex(4)
         ));
-        prepare_pod_dirs(&root, &opts.scenario).map_err(|source| SimError::PodDirs {
+        prepare_pod_dirs(&root, &opts.scenario)
+            .and_then(|()| marks::create(&root))
+            .map_err(|source| SimError::PodDirs {
             path: root.display().to_string(),
             source,
         })?;
@@ -264,6 +267,7 @@ impl Simulator {
             shared.faults.add(f);
         }
         let mut tasks = controllers::spawn(shared.clone(), seeded_rv);
+        tasks.push(marks::spawn_reader(shared.clone()));
         let app = api::router(shared.clone());
         let cancel = shared.cancel.clone();
         let faulty = shared.clone();

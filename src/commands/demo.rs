@@ -59,6 +59,8 @@ async fn demo(global: &GlobalArgs, args: &DemoArgs, signals: &mut Signals) -> Re
     };
     let hooks = HookOptions {
         pre: vec![PRE.into()],
+        hold: Vec::new(),
+        hold_timeout: std::time::Duration::from_secs(300),
         post: vec![POST.into()],
         container: None,
         hook_timeout: std::time::Duration::from_secs(60),

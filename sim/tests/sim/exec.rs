@@ -202,6 +202,7 @@ async fn exec(
         stdout: query.stdout,
         stderr: query.stderr,
         tty: query.tty,
+        outlives_stream: false,
     };
     let events = state.events.clone();
     let cut_after = state.cfg.cut_after;
