@@ -134,8 +134,12 @@ pub enum ExecEvent {
         exit_code: i32,
         after_stream: Option<KillReason>,
     },
-    SpawnFailed { message: String },
-    Killed { reason: KillReason },
+    SpawnFailed {
+        message: String,
+    },
+    Killed {
+        reason: KillReason,
+    },
 }
 
 /// Why the simulator killed an exec'd process.

@@ -220,9 +220,8 @@ pub async fn handle(
                 after_stream,
             } => {
                 t.exit_code = Some(exit_code);
-                t.detail = after_stream.map(|reason| {
-                    format!("exited after its stream ended ({})", closed_by(reason))
-                });
+                t.detail = after_stream
+                    .map(|reason| format!("exited after its stream ended ({})", closed_by(reason)));
             }
             ExecEvent::Killed { reason } => {
                 t.exit_code = Some(137);

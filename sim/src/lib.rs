@@ -240,9 +240,9 @@ impl Simulator {
         prepare_pod_dirs(&root, &opts.scenario)
             .and_then(|()| marks::create(&root))
             .map_err(|source| SimError::PodDirs {
-            path: root.display().to_string(),
-            source,
-        })?;
+                path: root.display().to_string(),
+                source,
+            })?;
         let tls = tls::generate(addr.ip()).map_err(SimError::Tls)?;
         let admin_token = util::random_hex(24);
         let store = store::Store::new(store::DEFAULT_LOG_CAP);

@@ -141,7 +141,7 @@ const TABLE: &[Row] = &[
         codes: &[code::PRE_FAILED],
         meanings: &[(
             FREEZING,
-            "a pre command failed or could not run",
+            "a pre command failed or could not run, or a held command did not hold until the cut",
             " (also: pods/exec not allowed); nothing was snapshotted and the post commands ran",
         )],
     },

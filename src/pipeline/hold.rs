@@ -239,7 +239,14 @@ impl Start<'_> {
     async fn short(&self, script: &str) -> HookRecord {
         let _permit = self.limit.acquire().await.ok();
         let target = &self.plan.targets[self.index];
-        run_hook(self.pods, target, HookPhase::Hold, script, self.plan.timeout).await
+        run_hook(
+            self.pods,
+            target,
+            HookPhase::Hold,
+            script,
+            self.plan.timeout,
+        )
+        .await
     }
 
     /// Starts the held exec and registers it in the same step, so no release can miss it.

@@ -19,8 +19,8 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::error::Signal;
-use crate::pipeline::hooks::{HookPhase, HookRecord, StartOutcome, run_hook, run_retried};
 use crate::pipeline::hold::{HoldPlan, Sessions, any_ended, hold_all, let_go_all};
+use crate::pipeline::hooks::{HookPhase, HookRecord, StartOutcome, run_hook, run_retried};
 use crate::pipeline::locate::HookTarget;
 use crate::signals::Signals;
 
@@ -372,8 +372,16 @@ impl Frozen {
 
     async fn release_now(&mut self, frozen: &StillFrozen) -> Released {
         let plan = self.plan.clone();
-        let sessions = std::mem::take(&mut *self.held.lock().unwrap_or_else(PoisonError::into_inner));
-        let let_go = let_go_all(&self.client, &plan.targets, sessions, plan.timeout, POST_ATTEMPTS).await;
+        let sessions =
+            std::mem::take(&mut *self.held.lock().unwrap_or_else(PoisonError::into_inner));
+        let let_go = let_go_all(
+            &self.client,
+            &plan.targets,
+            sessions,
+            plan.timeout,
+            POST_ATTEMPTS,
+        )
+        .await;
         let mut to_release: Vec<(usize, FrozenPod)> =
             lock(&self.started).iter().map(|(&i, &p)| (i, p)).collect();
         // Pods without a finished pre command (none ran) keep target order, after the others.
@@ -402,8 +410,17 @@ impl Frozen {
                     // different part of the freeze.
                     for command in &plan.post {
                         let attempts = pod.post_attempts();
-                        records
-                            .push(run_retried(&pods, target, HookPhase::Post, command, plan.timeout, attempts).await);
+                        records.push(
+                            run_retried(
+                                &pods,
+                                target,
+                                HookPhase::Post,
+                                command,
+                                plan.timeout,
+                                attempts,
+                            )
+                            .await,
+                        );
                     }
                     let failures = post_failures(&records, pod.pre);
                     // Only now is this pod out of the freeze; until here a panic or an

@@ -6,8 +6,8 @@ use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
 
 use crate::common::SimHandle;
 use crate::run::{
-    assert_fails_with, code, json, pxsnap, send_signal, snapshots, spawn_pxsnap, started,
-    stderr, wait_for,
+    assert_fails_with, code, json, pxsnap, send_signal, snapshots, spawn_pxsnap, started, stderr,
+    wait_for,
 };
 
 /// The README's example: the lock, then `system ${WAIT_CMD}` inside the same session.
@@ -95,7 +95,8 @@ fn the_lock_is_held_across_the_cut_and_let_go_before_the_post_commands() {
     assert!(stamp("heldAt") < stamp("releasedAt"));
     let window = &result["freeze"];
     assert!(
-        window["endedAt"].as_str().expect("freeze end") >= hold["releasedAt"].as_str().expect("released"),
+        window["endedAt"].as_str().expect("freeze end")
+            >= hold["releasedAt"].as_str().expect("released"),
         "the freeze window must include the held command: {window:#}"
     );
 }
@@ -156,7 +157,14 @@ fn ctrl_c_while_holding_lets_the_lock_go_and_runs_the_post_commands() {
     let child = spawn_pxsnap(
         &sim,
         &[
-            "snap", "-n", "db", "mysql-data", "--hold", LOCK, "--post", "echo thawed",
+            "snap",
+            "-n",
+            "db",
+            "mysql-data",
+            "--hold",
+            LOCK,
+            "--post",
+            "echo thawed",
         ],
     );
     wait_for("the lock to be taken", || {
@@ -174,12 +182,14 @@ fn ctrl_c_while_holding_lets_the_lock_go_and_runs_the_post_commands() {
 #[test]
 fn a_hold_without_wait_cmd_is_refused_before_anything_runs() {
     let sim = mysql();
-    let out = snap(
-        &sim,
-        &["--hold", "mysql -e 'FLUSH TABLES WITH READ LOCK'"],
-    );
+    let out = snap(&sim, &["--hold", "mysql -e 'FLUSH TABLES WITH READ LOCK'"]);
     assert_fails_with(&out, 2, "has no ${WAIT_CMD}");
-    assert_eq!(stderr(&out).trim_end().lines().count(), 1, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim_end().lines().count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
     assert!(sim.sim.timeline().is_empty());
 }
 
@@ -233,7 +243,11 @@ fn a_held_command_still_running_after_it_was_let_go_is_a_warning_and_exit_6() {
     );
     assert_fails_with(&out, 6, "was still running 1.0s after pxsnap let it go");
     assert_stderr_names_the_pod(&out);
-    assert_eq!(snapshots(&sim, "db").len(), 1, "the snapshot was cut in time");
+    assert_eq!(
+        snapshots(&sim, "db").len(),
+        1,
+        "the snapshot was cut in time"
+    );
 }
 
 #[track_caller]
