@@ -227,7 +227,8 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
         // notifications); treat every target as started so release reaches them.
         let pod = FrozenPod::starting();
         *lock(&frozen.started) = (0..plan.targets.len()).map(|i| (i, pod)).collect();
-        if !plan.targets.is_empty() && !(plan.post.is_empty() && plan.hold.is_empty()) {
+        let releases_something = !plan.post.is_empty() || !plan.hold.is_empty();
+        if !plan.targets.is_empty() && releases_something {
             frozen.started_at = Some(pod.since);
         }
         return frozen;
