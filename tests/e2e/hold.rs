@@ -115,26 +115,21 @@ fn the_table_shows_the_held_command() {
     );
 }
 
-#[test]
-fn a_pxsnap_killed_while_holding_still_lets_the_lock_go_within_the_hold_timeout() {
-    // The cut never comes: pxsnap holds until it is killed.
+/// A pxsnap holding the lock (with `extra` flags) on a cluster whose cut never comes, once
+/// the lock is taken: the moment a user's Ctrl-C or a node's OOM killer would strike.
+fn holding(extra: &[&str]) -> (SimHandle, std::process::Child) {
     let sim = mysql_with(|s| s.controller.hang = true);
-    let child = spawn_pxsnap(
-        &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "mysql-data",
-            "--hold",
-            LOCK,
-            "--hold-timeout",
-            "2s",
-        ],
-    );
+    let args = [&["snap", "-n", "db", "mysql-data", "--hold", LOCK], extra].concat();
+    let child = spawn_pxsnap(&sim, &args);
     wait_for("the lock to be taken", || {
         mark(&sim.sim.timeline(), "lock-taken").is_some()
     });
+    (sim, child)
+}
+
+#[test]
+fn a_pxsnap_killed_while_holding_still_lets_the_lock_go_within_the_hold_timeout() {
+    let (sim, child) = holding(&["--hold-timeout", "2s"]);
     send_signal(&child, libc::SIGKILL);
     let killed = std::time::Instant::now();
     let _ = child.wait_with_output();
@@ -153,23 +148,7 @@ fn a_pxsnap_killed_while_holding_still_lets_the_lock_go_within_the_hold_timeout(
 
 #[test]
 fn ctrl_c_while_holding_lets_the_lock_go_and_runs_the_post_commands() {
-    let sim = mysql_with(|s| s.controller.hang = true);
-    let child = spawn_pxsnap(
-        &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "mysql-data",
-            "--hold",
-            LOCK,
-            "--post",
-            "echo thawed",
-        ],
-    );
-    wait_for("the lock to be taken", || {
-        mark(&sim.sim.timeline(), "lock-taken").is_some()
-    });
+    let (sim, child) = holding(&["--post", "echo thawed"]);
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));
