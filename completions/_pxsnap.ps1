@@ -51,6 +51,8 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
         }
         'pxsnap;snap' {
             [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)')
+            [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e ''FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'')')
+            [CompletionResult]::new('--hold-timeout', '--hold-timeout', [CompletionResultType]::ParameterName, 'Longest time a held command''s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster')
             [CompletionResult]::new('--post', '--post', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
@@ -89,6 +91,8 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
         'pxsnap;cloud-snap' {
             [CompletionResult]::new('--cred-id', '--cred-id', [CompletionResultType]::ParameterName, 'Portworx cloud credential ID (needed when Portworx has more than one credential)')
             [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)')
+            [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e ''FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'')')
+            [CompletionResult]::new('--hold-timeout', '--hold-timeout', [CompletionResultType]::ParameterName, 'Longest time a held command''s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster')
             [CompletionResult]::new('--post', '--post', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
@@ -233,6 +237,8 @@ Register-ArgumentCompleter -Native -CommandName 'pxsnap' -ScriptBlock {
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)')
             [CompletionResult]::new('--selector', '--selector', [CompletionResultType]::ParameterName, 'PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)')
             [CompletionResult]::new('--pre', '--pre', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)')
+            [CompletionResult]::new('--hold', '--hold', [CompletionResultType]::ParameterName, 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e ''FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'')')
+            [CompletionResult]::new('--hold-timeout', '--hold-timeout', [CompletionResultType]::ParameterName, 'Longest time a held command''s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster')
             [CompletionResult]::new('--post', '--post', [CompletionResultType]::ParameterName, 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')
             [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Container to run the commands in (default: the container that mounts the volume)')

@@ -47,6 +47,8 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
         }
         &'pxsnap;snap'= {
             cand --pre 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)'
+            cand --hold 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e ''FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'')'
+            cand --hold-timeout 'Longest time a held command''s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster'
             cand --post 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)'
             cand -c 'Container to run the commands in (default: the container that mounts the volume)'
             cand --container 'Container to run the commands in (default: the container that mounts the volume)'
@@ -84,6 +86,8 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
         &'pxsnap;cloud-snap'= {
             cand --cred-id 'Portworx cloud credential ID (needed when Portworx has more than one credential)'
             cand --pre 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)'
+            cand --hold 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e ''FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'')'
+            cand --hold-timeout 'Longest time a held command''s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster'
             cand --post 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)'
             cand -c 'Container to run the commands in (default: the container that mounts the volume)'
             cand --container 'Container to run the commands in (default: the container that mounts the volume)'
@@ -223,6 +227,8 @@ set edit:completion:arg-completer[pxsnap] = {|@words|
             cand -l 'PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)'
             cand --selector 'PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)'
             cand --pre 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)'
+            cand --hold 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e ''FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'')'
+            cand --hold-timeout 'Longest time a held command''s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster'
             cand --post 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)'
             cand -c 'Container to run the commands in (default: the container that mounts the volume)'
             cand --container 'Container to run the commands in (default: the container that mounts the volume)'

@@ -51,6 +51,8 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "clone" -d 'Create a n
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "doctor" -d 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold -d 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e \'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};\')' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
@@ -88,6 +90,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s h -l help -d 'Pri
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s V -l version -d 'Print version'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l cred-id -d 'Portworx cloud credential ID (needed when Portworx has more than one credential)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold -d 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e \'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};\')' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
@@ -221,6 +225,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s h -l help -d 'P
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s l -l selector -d 'PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold -d 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e \'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};\')' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r

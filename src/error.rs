@@ -31,6 +31,8 @@ pub enum Step {
     Pvc,
     Locate,
     Pre,
+    /// Starting the held commands, or their holding until the release.
+    Hold,
     Snapshot,
     Wait,
     Post,
@@ -171,6 +173,11 @@ pub enum Error {
 
     #[error("pre command failed: {0}")]
     PreFailed(String),
+
+    /// A held command (`--hold`) did not hold, or stopped holding before the cut; the line
+    /// names the command and the pod.
+    #[error("{0}")]
+    HoldFailed(String),
 
     #[error("snapshot {name:?} failed: {message}")]
     SnapshotFailed { name: String, message: String },
@@ -352,7 +359,7 @@ impl Error {
             | Error::PvcExists { .. }
             | Error::NameTaken { .. }
             | Error::SizeTooSmall { .. } => code::USAGE,
-            Error::NoPods { .. } | Error::PreFailed(_) => code::PRE_FAILED,
+            Error::NoPods { .. } | Error::PreFailed(_) | Error::HoldFailed(_) => code::PRE_FAILED,
             Error::SnapshotFailed { .. }
             | Error::GroupSnapshotFailed { .. }
             | Error::SnapshotInError { .. } => code::SNAPSHOT_FAILED,

@@ -11,6 +11,9 @@
 //! The command runs as a local process in its own process group, so that everything it starts
 //! can be killed together: when the client goes away, when fault injection cuts the stream,
 //! when the future is dropped, and when the main process exits leaving children behind.
+//! Real runtimes (containerd, CRI-O) do not stop a command whose stream closed: with
+//! [`ExecTarget::outlives_stream`] the process goes on until it exits by itself (or the
+//! simulator stops), its output read and dropped.
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
@@ -117,6 +120,8 @@ pub struct ExecTarget {
     pub stdout: bool,
     pub stderr: bool,
     pub tty: bool,
+    /// The process goes on when its stream closes or is cut, as on real container runtimes.
+    pub outlives_stream: bool,
 }
 
 /// What happened to one exec, in order: `Started` then `Exited` or `Killed`; or `SpawnFailed`
@@ -124,9 +129,17 @@ pub struct ExecTarget {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExecEvent {
     Started,
-    Exited { exit_code: i32 },
-    SpawnFailed { message: String },
-    Killed { reason: KillReason },
+    /// `after_stream`: the stream had ended first (client gone or cut) and the process went on.
+    Exited {
+        exit_code: i32,
+        after_stream: Option<KillReason>,
+    },
+    SpawnFailed {
+        message: String,
+    },
+    Killed {
+        reason: KillReason,
+    },
 }
 
 /// Why the simulator killed an exec'd process.
@@ -210,11 +223,15 @@ pub async fn serve_exec(
         process,
         pipes,
         stderr_channel: if target.tty { STDOUT } else { STDERR },
+        outlives_stream: target.outlives_stream,
     };
     match session.run(cut_after).await {
         Outcome::Exited(status) => {
             let exit_code = exit_code(status);
-            on_event(ExecEvent::Exited { exit_code });
+            on_event(ExecEvent::Exited {
+                exit_code,
+                after_stream: None,
+            });
             let Session { sink, stream, .. } = session;
             let status = if exit_code == 0 {
                 success_status()
@@ -224,6 +241,13 @@ pub async fn serve_exec(
             finish(sink, stream, status).await;
         }
         Outcome::Killed(reason) => on_event(ExecEvent::Killed { reason }),
+        Outcome::Outlived(reason) => {
+            let status = session.outlive().await;
+            on_event(ExecEvent::Exited {
+                exit_code: exit_code(status),
+                after_stream: Some(reason),
+            });
+        }
     }
 }
 
@@ -277,6 +301,8 @@ async fn finish(mut sink: WsSink, mut stream: WsStream, status_json: String) {
 enum Outcome {
     Exited(ExitStatus),
     Killed(KillReason),
+    /// The stream ended while the command ran, and the command goes on.
+    Outlived(KillReason),
 }
 
 /// One exec in flight: the socket halves and the process.
@@ -288,6 +314,7 @@ struct Session {
     pipes: Pipes,
     /// With a TTY there is one output stream, so stderr goes to stdout as a terminal would.
     stderr_channel: u8,
+    outlives_stream: bool,
 }
 
 /// Why the pump loop stopped early.
@@ -303,11 +330,34 @@ impl Session {
         match self.pump(cut_after).await {
             Ok(status) => Outcome::Exited(status),
             Err(stop) => {
-                self.process.kill_and_reap().await;
-                Outcome::Killed(match stop {
+                let reason = match stop {
                     Stop::ClientGone => KillReason::ClientClosed,
                     Stop::Cut => KillReason::Cut,
-                })
+                };
+                if self.outlives_stream {
+                    return Outcome::Outlived(reason);
+                }
+                self.process.kill_and_reap().await;
+                Outcome::Killed(reason)
+            }
+        }
+    }
+
+    /// After the stream ended: no stdin any more, output read and dropped (a full pipe would
+    /// block the command), until the command exits.
+    async fn outlive(&mut self) -> ExitStatus {
+        self.process.close_stdin();
+        let mut out_buf = vec![0u8; CHUNK];
+        let mut err_buf = vec![0u8; CHUNK];
+        loop {
+            tokio::select! {
+                n = read_some(&mut self.pipes.stdout, &mut out_buf) => if filled(&out_buf, n).is_none() {
+                    self.pipes.close(Pipe::Stdout);
+                },
+                n = read_some(&mut self.pipes.stderr, &mut err_buf) => if filled(&err_buf, n).is_none() {
+                    self.pipes.close(Pipe::Stderr);
+                },
+                status = self.process.wait_exit() => return status,
             }
         }
     }
@@ -956,6 +1006,7 @@ mod tests {
             stdout: true,
             stderr: true,
             tty: false,
+            outlives_stream: false,
         };
         let env = child_env(&target);
         assert_eq!(env.get("PATH").map(String::as_str), Some("/shims:/x"));

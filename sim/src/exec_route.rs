@@ -85,6 +85,7 @@ pub fn resolve_container(
 /// from the pod spec, plus `HOSTNAME` (the pod name), as a container would have.
 fn pod_env(sh: &Shared, ns: &str, pod: &str, container: &str) -> Vec<(String, String)> {
     let mut env = vec![("HOSTNAME".to_string(), pod.to_string())];
+    env.extend(super::marks::env(sh, ns, pod));
     let Some(obj) = sh.store.get(id::PODS, ns, pod) else {
         return env;
     };
@@ -180,6 +181,7 @@ pub async fn handle(
         stdout: query.stdout,
         stderr: query.stderr,
         tty: query.tty,
+        outlives_stream: sh.scenario.exec_outlives_stream,
     };
     let ws = ws.protocols(EXEC_SUBPROTOCOLS);
     let cancel = sh.cancel.clone();
@@ -213,13 +215,17 @@ pub async fn handle(
         };
         match ev {
             ExecEvent::Started => {}
-            ExecEvent::Exited { exit_code } => t.exit_code = Some(exit_code),
+            ExecEvent::Exited {
+                exit_code,
+                after_stream,
+            } => {
+                t.exit_code = Some(exit_code);
+                t.detail = after_stream
+                    .map(|reason| format!("exited after its stream ended ({})", closed_by(reason)));
+            }
             ExecEvent::Killed { reason } => {
                 t.exit_code = Some(137);
-                t.detail = Some(match reason {
-                    KillReason::ClientClosed => "killed: client closed the stream".into(),
-                    KillReason::Cut => "killed: stream cut by fault".into(),
-                });
+                t.detail = Some(format!("killed: {}", closed_by(reason)));
             }
             ExecEvent::SpawnFailed { message } => {
                 t.detail = Some(format!("spawn failed: {message}"))
@@ -234,6 +240,14 @@ pub async fn handle(
             _ = cancel.cancelled() => {}
         }
     })
+}
+
+/// How a stream ended, for the timeline's `detail`.
+fn closed_by(reason: KillReason) -> &'static str {
+    match reason {
+        KillReason::ClientClosed => "client closed the stream",
+        KillReason::Cut => "stream cut by fault",
+    }
 }
 
 /// Holds an exec request unanswered until the client gives up (the connection closes and this

@@ -12,6 +12,7 @@ pub mod exec;
 pub mod exec_route;
 pub mod faults;
 pub mod managed_fields;
+pub mod marks;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
@@ -236,10 +237,12 @@ impl Simulator {
             std::process::id(),
             util::random_hex(4)
         ));
-        prepare_pod_dirs(&root, &opts.scenario).map_err(|source| SimError::PodDirs {
-            path: root.display().to_string(),
-            source,
-        })?;
+        prepare_pod_dirs(&root, &opts.scenario)
+            .and_then(|()| marks::create(&root))
+            .map_err(|source| SimError::PodDirs {
+                path: root.display().to_string(),
+                source,
+            })?;
         let tls = tls::generate(addr.ip()).map_err(SimError::Tls)?;
         let admin_token = util::random_hex(24);
         let store = store::Store::new(store::DEFAULT_LOG_CAP);
@@ -264,6 +267,7 @@ impl Simulator {
             shared.faults.add(f);
         }
         let mut tasks = controllers::spawn(shared.clone(), seeded_rv);
+        tasks.push(marks::spawn_reader(shared.clone()));
         let app = api::router(shared.clone());
         let cancel = shared.cancel.clone();
         let faulty = shared.clone();

@@ -57,6 +57,10 @@ pub struct Scenario {
     /// runs with the snapshot-controller. With `false` (the default) discovery leaves the group
     /// out and its URLs answer 404, as on a cluster without those CRDs.
     pub csi_group_snapshots: bool,
+    /// Whether an exec'd process goes on after its stream closed or was cut, as on containerd
+    /// and CRI-O. With `false` (the default) the simulator kills the process group then, which
+    /// no real runtime does: a client that relies on it passes here and fails in a cluster.
+    pub exec_outlives_stream: bool,
 }
 
 impl Default for Scenario {
@@ -77,6 +81,7 @@ impl Default for Scenario {
             group_snapshot_classes: Vec::new(),
             retain_snapshot_classes: Vec::new(),
             csi_group_snapshots: false,
+            exec_outlives_stream: false,
         }
     }
 }
@@ -273,13 +278,14 @@ pub const PX_CSI_DRIVER_OLD: &str = "com.openstorage.pxd";
 pub const PX_IN_TREE: &str = "portworx-volume";
 
 impl Scenario {
-    /// A scenario built into the binary: `cassandra`, `cassandra-csi`, `cassandra-intree` or
+    /// A scenario built into the binary: `cassandra`, `cassandra-csi`, `cassandra-intree`, `mysql` or
     /// `empty`.
     pub fn builtin(name: &str) -> Option<Scenario> {
         match name {
             "cassandra" => Some(cassandra()),
             "cassandra-csi" => Some(cassandra_csi()),
             "cassandra-intree" => Some(cassandra_intree()),
+            "mysql" => Some(mysql()),
             "empty" => Some(Scenario::default()),
             _ => None,
         }
@@ -476,6 +482,78 @@ fn cassandra_intree() -> Scenario {
     }
     s.snapshot_classes.clear();
     s
+}
+
+/// A `mysql` client whose `FLUSH TABLES WITH READ LOCK` holds only while its session lives, as
+/// MySQL's does. It runs the `-e` statements in order (`;`-separated): the lock, `UNLOCK
+/// TABLES`, `system CMD` (runs CMD, as the real client's command does); anything else
+/// answers ok. Taking and dropping the lock are timeline marks (`lock-taken`,
+/// `lock-released`), and the session's end drops a lock still held.
+const MYSQL_SHIM: &str = r#"mark() { [ -n "$SIM_MARKS" ] && printf '%s %s\n' "$SIM_POD" "$1" > "$SIM_MARKS"; }
+locked=0
+release() { if [ "$locked" = 1 ]; then locked=0; mark "lock-released"; fi; }
+trap 'release; exit 143' TERM INT HUP
+sql=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -e|-*e) sql=$2; shift ;;
+  esac
+  shift
+done
+set -f
+IFS=';'
+for stmt in $sql; do
+  stmt=$(printf '%s' "$stmt" | sed 's/^[[:space:]]*//;s/[[:space:]]*$//')
+  upper=$(printf '%s' "$stmt" | tr '[:lower:]' '[:upper:]')
+  case "$upper" in
+    "") ;;
+    "FLUSH TABLES WITH READ LOCK") locked=1; mark "lock-taken" ;;
+    "UNLOCK TABLES") release ;;
+    "SYSTEM "*) (IFS=' '; sh -c "${stmt#* }") ;;
+    *) echo "ok: $stmt" ;;
+  esac
+done
+release"#;
+
+/// MySQL in namespace `db`: pod `mysql-0` mounts `mysql-data` (in-tree Portworx, so STORK's
+/// API takes its snapshots), and its `mysql` client holds
+/// a read lock only while its session is open. Execs outlive their streams, as on a real
+/// runtime, so a lock pxsnap cannot let go of stays taken here too.
+fn mysql() -> Scenario {
+    Scenario {
+        namespaces: vec!["db".into()],
+        storage_classes: vec![StorageClassSpec {
+            name: "px-db".into(),
+            provisioner: "kubernetes.io/portworx-volume".into(),
+            parameters: labels(&[("repl", "3"), ("io_profile", "db_remote")]),
+        }],
+        pvcs: vec![PvcSpec {
+            namespace: "db".into(),
+            name: "mysql-data".into(),
+            labels: labels(&[("app", "mysql")]),
+            storage_class: Some("px-db".into()),
+            driver: PX_IN_TREE.into(),
+            ..PvcSpec::default()
+        }],
+        pods: vec![PodSpec {
+            namespace: "db".into(),
+            name: "mysql-0".into(),
+            labels: labels(&[("app", "mysql")]),
+            containers: vec![ContainerSpec {
+                name: "mysql".into(),
+                image: Some("mysql:8.0".into()),
+                mounts: vec![MountSpec {
+                    volume: "data".into(),
+                    pvc: "mysql-data".into(),
+                    path: "/var/lib/mysql".into(),
+                }],
+            }],
+            shims: [("mysql".to_string(), MYSQL_SHIM.to_string())].into(),
+            ..PodSpec::default()
+        }],
+        exec_outlives_stream: true,
+        ..Scenario::default()
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub enum TimelineKind {
     /// A CSI VolumeGroupSnapshot became `readyToUse` (after its members did).
     GroupReady,
     PvcBound,
+    /// A line a pod's own process wrote (see `marks`): `detail` says what happened.
+    Mark,
 }
 
 /// One timeline entry. `exitCode` on `execEnd` is the process's code, or 137 when the

@@ -66,7 +66,7 @@ const TABLE: &[Row] = &[
             (
                 &["group-snap"],
                 "other error",
-                ": API server unreachable, kubeconfig, 401/403, no PVC matched the selector, a PVC not bound or not Portworx, STORK not installed; nothing was frozen",
+                ": API server unreachable, kubeconfig, 401/403, no PVC matched the selector, a PVC not bound or not Portworx, no group snapshot API set up for them (STORK, CSI); nothing was frozen",
             ),
             (
                 &["clone"],
@@ -96,7 +96,7 @@ const TABLE: &[Row] = &[
             (
                 FREEZING,
                 "other error",
-                ": API server unreachable, kubeconfig, 401/403, PVC missing, not bound or not Portworx, STORK not installed",
+                ": API server unreachable, kubeconfig, 401/403, PVC missing, not bound or not Portworx, no snapshot API set up for it (STORK, CSI)",
             ),
         ],
     },
@@ -141,7 +141,7 @@ const TABLE: &[Row] = &[
         codes: &[code::PRE_FAILED],
         meanings: &[(
             FREEZING,
-            "a pre command failed or could not run",
+            "a pre command failed or could not run, or a held command did not hold until the cut",
             " (also: pods/exec not allowed); nothing was snapshotted and the post commands ran",
         )],
     },

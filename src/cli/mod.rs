@@ -230,6 +230,8 @@ impl HookArgs {
     pub fn options(&self) -> crate::pipeline::run::HookOptions {
         crate::pipeline::run::HookOptions {
             pre: self.pre.clone(),
+            hold: self.hold.clone(),
+            hold_timeout: self.hold_timeout,
             post: self.post.clone(),
             container: self.container.clone(),
             hook_timeout: self.hook_timeout,
@@ -245,6 +247,12 @@ pub struct HookArgs {
     /// Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)
     #[arg(long = "pre", value_name = "CMD", value_parser = parse_hook_command)]
     pub pre: Vec<String>,
+    /// Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};')
+    #[arg(long = "hold", value_name = "CMD", value_parser = parse_hold_command)]
+    pub hold: Vec<String>,
+    /// Longest time a held command's ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster
+    #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_hook_timeout)]
+    pub hold_timeout: Duration,
     /// Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)
     #[arg(long = "post", value_name = "CMD", value_parser = parse_hook_command)]
     pub post: Vec<String>,
@@ -453,6 +461,19 @@ fn parse_hook_command(raw: &str) -> Result<String, String> {
         Err("the command is empty; give the command to run in the pods".to_string())
     } else {
         Ok(raw.to_string())
+    }
+}
+
+/// `--hold`: a command that waits in `${WAIT_CMD}`. Without it the command would return at once
+/// (or never), and its lock would not span the cut.
+fn parse_hold_command(raw: &str) -> Result<String, String> {
+    let command = parse_hook_command(raw)?;
+    match command.contains(crate::pipeline::hold::WAIT_CMD) {
+        true => Ok(command),
+        false => Err(format!(
+            "the command has no {wait}: put {wait} where the session must wait until the snapshot is cut, e.g. mysql -e 'FLUSH TABLES WITH READ LOCK; system {wait};'",
+            wait = crate::pipeline::hold::WAIT_CMD
+        )),
     }
 }
 

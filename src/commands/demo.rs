@@ -135,6 +135,8 @@ async fn demo_snap(
 ) -> Outcome<SnapResult> {
     let hooks = HookOptions {
         pre: vec![PRE.into()],
+        hold: Vec::new(),
+        hold_timeout: Duration::from_secs(300),
         post: vec![POST.into()],
         container: None,
         hook_timeout: Duration::from_secs(60),

@@ -408,7 +408,7 @@ impl Taking<'_> {
             return Outcome::planned(result, plan);
         }
         let plan = hook_plan(located, hooks);
-        if !hooks.pre.is_empty() {
+        if hooks.quiesces() {
             progress.step(format!(
                 "running pre commands in {} container(s)",
                 plan.targets.len()

@@ -214,7 +214,7 @@ pub async fn run_job(
     }
     // A local snapshot's post command only notifies; a cloud snapshot's releases the app
     // that must stay quiesced until the upload ends, so there --post alone is refused too.
-    let releases_early = !job.hooks.pre.is_empty()
+    let releases_early = job.hooks.quiesces()
         || (matches!(job.kind, SnapshotKind::Cloud(_)) && !job.hooks.post.is_empty());
     if job.options.no_wait && releases_early && !job.options.force {
         return result.fail(
@@ -400,7 +400,7 @@ impl Taking<'_> {
             return Outcome::planned(result, plan);
         }
         let plan = hook_plan(located, &job.hooks);
-        if !job.hooks.pre.is_empty() {
+        if job.hooks.quiesces() {
             progress.step(format!(
                 "running pre commands in {} pod(s)",
                 plan.targets.len()

@@ -218,7 +218,11 @@ pub fn render_plan<O: Serialize>(
     object: &O,
     name: String,
 ) -> String {
-    let phases = [("pre", &hooks.pre), ("post", &hooks.post)];
+    let phases = [
+        ("pre", &hooks.pre),
+        ("hold", &hooks.hold),
+        ("post", &hooks.post),
+    ];
     let planned: Vec<PlannedHook> = phases
         .iter()
         .flat_map(|(phase, commands)| {

@@ -25,6 +25,8 @@ const TRUNCATED: &str = "[output truncated]";
 #[serde(rename_all = "lowercase")]
 pub enum HookPhase {
     Pre,
+    /// A `--hold` command: it runs from after the pre commands until pxsnap lets it go.
+    Hold,
     Post,
 }
 
@@ -32,6 +34,7 @@ impl HookPhase {
     pub fn label(self) -> &'static str {
         match self {
             HookPhase::Pre => "pre",
+            HookPhase::Hold => "hold",
             HookPhase::Post => "post",
         }
     }
@@ -68,6 +71,12 @@ pub struct HookRecord {
     /// Why the command did not complete, when it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A held command: when it reported that it holds (its lock is taken).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<String>,
+    /// A held command: when pxsnap let it go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub released_at: Option<String>,
     /// The exec stream broke before the command reported (connection lost, API 5xx) or never
     /// opened in time, so trying again may reach it; a timeout of a running command or a
     /// refusal will not get better.
@@ -152,15 +161,58 @@ pub async fn run_hook(
     timeout: Duration,
 ) -> HookRecord {
     let started = Instant::now();
-    let deadline = tokio::time::Instant::now() + timeout;
-    let outcome = match tokio::time::timeout_at(deadline, open(pods, target, command)).await {
-        Err(_elapsed) => Run::NotOpened,
-        Ok(Err(err)) => Run::Failed(err),
-        Ok(Ok(process)) => match tokio::time::timeout_at(deadline, collect(process)).await {
-            Err(_elapsed) => Run::TimedOut,
-            Ok(output) => Run::Done(Box::new(output)),
-        },
+    let run = execute(pods, target, command, timeout, Some(timeout)).await;
+    record(phase, target, command, run, timeout, started)
+}
+
+/// Runs `sh -c command` and waits for its end without a bound once its stream is open (only
+/// opening it is bounded by `open_timeout`): a held command lasts as long as the snapshot
+/// takes, and the caller decides when to stop waiting.
+pub async fn run_session(
+    pods: &Api<Pod>,
+    target: &HookTarget,
+    command: &str,
+    open_timeout: Duration,
+) -> Run {
+    execute(pods, target, command, open_timeout, None).await
+}
+
+/// One exec: opening it bounded by `open_timeout`, the whole run by `run_timeout` if given.
+async fn execute(
+    pods: &Api<Pod>,
+    target: &HookTarget,
+    command: &str,
+    open_timeout: Duration,
+    run_timeout: Option<Duration>,
+) -> Run {
+    let deadline = tokio::time::Instant::now() + open_timeout;
+    let process = match tokio::time::timeout_at(deadline, open(pods, target, command)).await {
+        Err(_elapsed) => return Run::NotOpened,
+        Ok(Err(err)) => return Run::Failed(err),
+        Ok(Ok(process)) => process,
     };
+    match run_timeout {
+        Some(timeout) => {
+            let deadline = deadline + timeout.saturating_sub(open_timeout);
+            match tokio::time::timeout_at(deadline, collect(process)).await {
+                Err(_elapsed) => Run::TimedOut,
+                Ok(output) => Run::Done(Box::new(output)),
+            }
+        }
+        None => Run::Done(Box::new(collect(process).await)),
+    }
+}
+
+/// What a run of `command` in `target`, which began at `started`, did; `timeout` is the bound
+/// its messages name.
+pub fn record(
+    phase: HookPhase,
+    target: &HookTarget,
+    command: &str,
+    outcome: Run,
+    timeout: Duration,
+    started: Instant,
+) -> HookRecord {
     let mut record = HookRecord {
         phase,
         pod: target.pod.clone(),
@@ -171,6 +223,8 @@ pub async fn run_hook(
         stdout: String::new(),
         stderr: String::new(),
         error: None,
+        held_at: None,
+        released_at: None,
         stream_lost: false,
         start: StartOutcome::MayHaveRun,
     };
@@ -233,6 +287,32 @@ pub async fn run_hook(
     record
 }
 
+/// A command that must reach its pod (a post command, letting a held command go), tried up to
+/// `attempts` times when the exec stream itself failed (not a non-zero exit: the command's own
+/// verdict is final), because a lost connection must not leave an app frozen.
+pub async fn run_retried(
+    pods: &Api<Pod>,
+    target: &HookTarget,
+    phase: HookPhase,
+    command: &str,
+    timeout: Duration,
+    attempts: u32,
+) -> HookRecord {
+    let mut attempt = 1;
+    loop {
+        let record = run_hook(pods, target, phase, command, timeout).await;
+        if !record.stream_lost || attempt >= attempts {
+            return record;
+        }
+        tracing::warn!(pod = %target.pod, attempt, error = ?record.error, "command did not complete; retrying");
+        tokio::time::sleep(RETRY_DELAY).await;
+        attempt += 1;
+    }
+}
+
+/// Pause between two attempts of [`run_retried`].
+const RETRY_DELAY: Duration = Duration::from_secs(1);
+
 /// The end of a message about a command that may or may not have started.
 const UNKNOWN: &str = "whether it started is unknown";
 
@@ -277,14 +357,14 @@ fn never_reached_kubelet(status: &Status) -> bool {
 /// How one exec went. Not opening a session is kept apart from timing out in one: the second
 /// left a command running that pxsnap can no longer see, the first most likely ran nothing,
 /// so only the first is worth retrying.
-enum Run {
+pub enum Run {
     NotOpened,
     Failed(kube::Error),
     TimedOut,
     Done(Box<ExecOutput>),
 }
 
-struct ExecOutput {
+pub struct ExecOutput {
     stdout: String,
     stderr: String,
     status: Option<Status>,

@@ -19,7 +19,8 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::error::Signal;
-use crate::pipeline::hooks::{HookPhase, HookRecord, StartOutcome, run_hook};
+use crate::pipeline::hold::{HoldPlan, Sessions, any_ended, hold_all, let_go_all};
+use crate::pipeline::hooks::{HookPhase, HookRecord, StartOutcome, run_hook, run_retried};
 use crate::pipeline::locate::HookTarget;
 use crate::signals::Signals;
 
@@ -28,6 +29,10 @@ use crate::signals::Signals;
 pub struct HookPlan {
     pub targets: Vec<HookTarget>,
     pub pre: Vec<String>,
+    /// Commands that hold across the cut (`--hold`), each with `${WAIT_CMD}`.
+    pub hold: Vec<String>,
+    /// How long a held command's wait script waits at most (`--hold-timeout`).
+    pub hold_timeout: Duration,
     pub post: Vec<String>,
     pub timeout: Duration,
     /// Most exec streams open at once.
@@ -38,7 +43,6 @@ pub struct HookPlan {
 /// own verdict is final), in a pod whose pre command may have run. A dropped connection must
 /// not leave an app frozen.
 const POST_ATTEMPTS: u32 = 3;
-const POST_RETRY_DELAY: Duration = Duration::from_secs(1);
 
 /// Pods whose pre command started and that have not been released yet.
 #[must_use = "a Frozen value must be released; dropping it releases synchronously"]
@@ -52,8 +56,12 @@ pub struct Frozen {
     started: StartedPods,
     pub records: Vec<HookRecord>,
     pub pre_failure: Option<String>,
+    /// A held command that could not start or did not report held.
+    pub hold_failure: Option<String>,
     pub interrupted: Option<Signal>,
     started_at: Option<Mark>,
+    /// The held commands started, let go by the release before any post command runs.
+    held: Sessions,
     /// Indices into `plan.targets` in the order their pre commands finished. The release
     /// starts post commands in this order, so the pod frozen first is thawed first: with many
     /// pods the posts cannot all start at the same instant (each is its own exec stream), and
@@ -177,6 +185,9 @@ pub struct Released {
     pub window: Option<FreezeWindow>,
     /// The first signal that arrived during the release, which still decides the exit code.
     pub signal: Option<Signal>,
+    /// Held commands that ended (or whose deadline passed) before pxsnap let them go, one
+    /// line each: the snapshot may have been cut without their lock.
+    pub lock_lost: Vec<String>,
 }
 
 impl Released {
@@ -187,6 +198,7 @@ impl Released {
             post_failures: Vec::new(),
             window: None,
             signal: None,
+            lock_lost: Vec::new(),
         }
     }
 }
@@ -204,8 +216,10 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
         started: StartedPods::default(),
         records: Vec::new(),
         pre_failure: None,
+        hold_failure: None,
         interrupted: None,
         started_at: None,
+        held: Sessions::default(),
         finish_order: Vec::new(),
     };
     if plan.pre.is_empty() || plan.targets.is_empty() {
@@ -213,7 +227,8 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
         // notifications); treat every target as started so release reaches them.
         let pod = FrozenPod::starting();
         *lock(&frozen.started) = (0..plan.targets.len()).map(|i| (i, pod)).collect();
-        if !plan.targets.is_empty() && !plan.post.is_empty() {
+        let releases_something = !plan.post.is_empty() || !plan.hold.is_empty();
+        if !plan.targets.is_empty() && releases_something {
             frozen.started_at = Some(pod.since);
         }
         return frozen;
@@ -291,9 +306,43 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
 }
 
 impl Frozen {
-    /// Whether the snapshot may be taken: every pre command succeeded and no signal came.
+    /// Whether the snapshot may be taken: every pre command succeeded, every held command
+    /// holds, and no signal came.
     pub fn is_quiesced(&self) -> bool {
-        self.pre_failure.is_none() && self.interrupted.is_none()
+        self.pre_failure.is_none() && self.hold_failure.is_none() && self.interrupted.is_none()
+    }
+
+    /// Starts the held commands, once every pre command succeeded, in every pod that is
+    /// frozen. A signal abandons the wait for "held"; the release lets go of whatever started.
+    pub async fn hold(&mut self, signals: &mut Signals) {
+        if !self.is_quiesced() || self.plan.hold.is_empty() {
+            return;
+        }
+        let targets: Vec<usize> = lock(&self.started).keys().copied().collect();
+        let plan = self.plan.clone();
+        let hold_plan = HoldPlan {
+            targets: &plan.targets,
+            commands: &plan.hold,
+            timeout: plan.timeout,
+            hold_timeout: plan.hold_timeout,
+            parallel: plan.parallel,
+        };
+        let work = hold_all(&self.client, &hold_plan, &targets, &self.held);
+        tokio::select! {
+            failure = work => self.hold_failure = failure,
+            signal = signals.recv() => {
+                self.interrupted = Some(signal);
+                crate::stderr_line!(
+                    "pxsnap: {} received; letting held commands go, then releasing",
+                    signal.name()
+                );
+            }
+        }
+    }
+
+    /// Resolves once a held command ended: it no longer holds its lock.
+    pub async fn held_ended(&self) {
+        any_ended(&self.held).await;
     }
 
     /// Runs the post commands in every pod whose pre command may have started. Further signals
@@ -324,6 +373,16 @@ impl Frozen {
 
     async fn release_now(&mut self, frozen: &StillFrozen) -> Released {
         let plan = self.plan.clone();
+        let sessions =
+            std::mem::take(&mut *self.held.lock().unwrap_or_else(PoisonError::into_inner));
+        let let_go = let_go_all(
+            &self.client,
+            &plan.targets,
+            sessions,
+            plan.timeout,
+            POST_ATTEMPTS,
+        )
+        .await;
         let mut to_release: Vec<(usize, FrozenPod)> =
             lock(&self.started).iter().map(|(&i, &p)| (i, p)).collect();
         // Pods without a finished pre command (none ran) keep target order, after the others.
@@ -352,8 +411,17 @@ impl Frozen {
                     // different part of the freeze.
                     for command in &plan.post {
                         let attempts = pod.post_attempts();
-                        records
-                            .push(run_post(&pods, target, command, plan.timeout, attempts).await);
+                        records.push(
+                            run_retried(
+                                &pods,
+                                target,
+                                HookPhase::Post,
+                                command,
+                                plan.timeout,
+                                attempts,
+                            )
+                            .await,
+                        );
                     }
                     let failures = post_failures(&records, pod.pre);
                     // Only now is this pod out of the freeze; until here a panic or an
@@ -372,8 +440,8 @@ impl Frozen {
                 }
             })
             .collect();
-        let mut post_records = Vec::new();
-        let mut post_failures = Vec::new();
+        let mut post_records = let_go.records;
+        let mut post_failures = let_go.not_released;
         let mut per_pod = Vec::new();
         for (records, failures, window) in jobs.collect::<Vec<_>>().await {
             post_records.extend(records);
@@ -392,6 +460,7 @@ impl Frozen {
             post_failures,
             window,
             signal: None,
+            lock_lost: let_go.lock_lost,
         }
     }
 }
@@ -460,32 +529,11 @@ fn post_failures(records: &[HookRecord], pre: StartOutcome) -> Vec<String> {
         .collect()
 }
 
-/// A post command, tried up to `attempts` times when the exec stream itself failed (the
-/// command reported nothing), because a lost connection must not leave the app frozen.
-async fn run_post(
-    pods: &Api<Pod>,
-    target: &HookTarget,
-    command: &str,
-    timeout: Duration,
-    attempts: u32,
-) -> HookRecord {
-    let mut attempt = 1;
-    loop {
-        let record = run_hook(pods, target, HookPhase::Post, command, timeout).await;
-        if !record.stream_lost || attempt >= attempts {
-            return record;
-        }
-        tracing::warn!(pod = %target.pod, attempt, error = ?record.error, "post command did not complete; retrying");
-        tokio::time::sleep(POST_RETRY_DELAY).await;
-        attempt += 1;
-    }
-}
-
 impl Drop for Frozen {
     /// The safety net: a `Frozen` dropped without `release` (an early return, a panic unwinding
     /// through the command) still runs the post commands before the process goes on.
     fn drop(&mut self) {
-        if lock(&self.started).is_empty() {
+        if lock(&self.started).is_empty() && self.held.lock().is_ok_and(|held| held.is_empty()) {
             return;
         }
         let handle = match tokio::runtime::Handle::try_current() {

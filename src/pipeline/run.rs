@@ -109,11 +109,14 @@ pub async fn check_selected(
     }
 }
 
-/// The user's commands and how to run them: what `--pre`, `--post`, `-c`, `--hook-timeout`,
-/// `--allow-no-pods` and `--parallel` said, without the command line's types.
+/// The user's commands and how to run them: what `--pre`, `--hold`, `--post`, `-c`,
+/// `--hook-timeout`, `--hold-timeout`, `--allow-no-pods` and `--parallel` said, without the
+/// command line's types.
 #[derive(Clone, Debug)]
 pub struct HookOptions {
     pub pre: Vec<String>,
+    pub hold: Vec<String>,
+    pub hold_timeout: std::time::Duration,
     pub post: Vec<String>,
     pub container: Option<String>,
     pub hook_timeout: std::time::Duration,
@@ -125,7 +128,12 @@ pub struct HookOptions {
 impl HookOptions {
     /// Whether there is any command to run at all.
     pub fn has_commands(&self) -> bool {
-        !self.pre.is_empty() || !self.post.is_empty()
+        !self.pre.is_empty() || !self.hold.is_empty() || !self.post.is_empty()
+    }
+
+    /// Whether a command quiesces the application until the release.
+    pub fn quiesces(&self) -> bool {
+        !self.pre.is_empty() || !self.hold.is_empty()
     }
 }
 
@@ -167,6 +175,8 @@ pub fn hook_plan(located: &Located, hooks: &HookOptions) -> HookPlan {
     HookPlan {
         targets: located.targets.clone(),
         pre: hooks.pre.clone(),
+        hold: hooks.hold.clone(),
+        hold_timeout: hooks.hold_timeout,
         post: hooks.post.clone(),
         timeout: hooks.hook_timeout,
         parallel: hooks.parallel,
@@ -181,6 +191,11 @@ pub struct FrozenRun<T> {
     /// an object with the snapshot's name is not this run's, and there is nothing to settle.
     pub step_ran: bool,
     pub pre_failure: Option<String>,
+    /// A held command that could not start or never reported held: no snapshot step ran.
+    pub hold_failure: Option<String>,
+    /// Held commands that stopped holding before pxsnap let them go, one line each: the
+    /// snapshot may have been cut without their lock.
+    pub lock_lost: Vec<String>,
     /// Every failed post command, one line each, in the order of `released.records`.
     pub post_failures: Vec<String>,
     pub interrupted: Option<Signal>,
@@ -207,12 +222,15 @@ where
             pre_failure: Some(format!(
                 "cannot take over SIGINT/SIGTERM ({err}), so no pod was frozen"
             )),
+            hold_failure: None,
+            lock_lost: Vec::new(),
             post_failures: Vec::new(),
             interrupted: None,
             released: Released::nothing(),
         };
     }
     let mut frozen = freeze(&cluster.client, plan, signals).await;
+    frozen.hold(signals).await;
     let mut value = None;
     let step_ran = frozen.is_quiesced();
     if step_ran {
@@ -222,18 +240,25 @@ where
             biased;
             done = step => value = Some(done),
             signal = signals.recv() => frozen.interrupted = Some(signal),
+            // A held command that ended took its lock with it: no cut may come after that.
+            // The release names it.
+            () = frozen.held_ended() => {}
         }
     }
     let pre_failure = frozen.pre_failure.clone();
+    let hold_failure = frozen.hold_failure.clone();
     let frozen_interrupted = frozen.interrupted;
     let mut released = frozen.release(signals).await;
     // A signal during the release still ends the run as interrupted (exit 130/143).
     let interrupted = frozen_interrupted.or(released.signal);
     let post_failures = std::mem::take(&mut released.post_failures);
+    let lock_lost = std::mem::take(&mut released.lock_lost);
     FrozenRun {
         value,
         step_ran,
         pre_failure,
+        hold_failure,
+        lock_lost,
         post_failures,
         interrupted,
         released,
@@ -253,8 +278,9 @@ pub struct Verdict {
     /// Whether the snapshot step returned. A step cut short by a signal may have sent a
     /// create the API server has not answered yet.
     step_answered: bool,
-    /// An error a signal replaced as the one deciding the exit; still said, as a warning.
-    superseded: Option<(Step, Error)>,
+    /// Errors a later one replaced as the one deciding the exit (a signal, a lost lock), each
+    /// with what replaced it; still said, as warnings.
+    superseded: Vec<(Error, &'static str)>,
 }
 
 /// Why an object must be settled, and whether it may appear after pxsnap looked for it.
@@ -270,14 +296,15 @@ pub struct Settle {
 impl Verdict {
     pub fn new<T>(run: &FrozenRun<T>) -> Verdict {
         Verdict {
-            error: run
-                .pre_failure
-                .clone()
-                .map(|failure| (Step::Pre, Error::PreFailed(failure))),
+            error: match (&run.pre_failure, &run.hold_failure) {
+                (Some(failure), _) => Some((Step::Pre, Error::PreFailed(failure.clone()))),
+                (None, Some(failure)) => Some((Step::Hold, Error::HoldFailed(failure.clone()))),
+                (None, None) => None,
+            },
             settle: None,
             may_own_object: run.step_ran,
             step_answered: run.value.is_some(),
-            superseded: None,
+            superseded: Vec::new(),
         }
     }
 
@@ -312,6 +339,30 @@ impl Verdict {
         self.settle = settle;
     }
 
+    /// Held commands stopped holding before pxsnap let them go, so the snapshot may have been
+    /// cut without their lock: that decides the run (what the snapshot step said becomes a
+    /// warning), and an object this run may have created is settled. Returns whether it is.
+    pub fn lock_lost(&mut self, lost: &[String]) -> bool {
+        if lost.is_empty() {
+            return false;
+        }
+        let replaced = self
+            .error
+            .replace((Step::Hold, Error::HoldFailed(lost.join("; "))));
+        if let Some((_, replaced)) = replaced {
+            self.superseded
+                .push((replaced, "while a held command's lock was gone"));
+        }
+        if self.may_own_object {
+            let unanswered = self.settle.is_some_and(|s| s.may_appear_later);
+            self.settle = Some(Settle {
+                reason: "may have been cut without a held command's lock",
+                may_appear_later: unanswered || !self.step_answered,
+            });
+        }
+        self.may_own_object
+    }
+
     /// A signal ended the run. Unless the snapshot was already known good, pxsnap can no longer
     /// vouch that the cut came before the release: returns true when the caller must report
     /// it as interrupted (it is then settled). A signal before the snapshot step started
@@ -341,10 +392,11 @@ impl Verdict {
             let replaced = self
                 .error
                 .replace((Step::Interrupted, Error::interrupted(signal)));
-            if let Some(replaced) = replaced
-                && !matches!(replaced.1, Error::Interrupted { .. })
+            if let Some((_, replaced)) = replaced
+                && !matches!(replaced, Error::Interrupted { .. })
             {
-                self.superseded.get_or_insert(replaced);
+                self.superseded
+                    .push((replaced, "before a signal ended the run"));
             }
         }
     }
@@ -393,11 +445,8 @@ impl Verdict {
                 .next()
                 .map(|failure| (Step::Post, Error::PostFailed(failure))),
         };
-        if let Some((_, superseded)) = self.superseded {
-            warn_and_record(
-                warnings,
-                format!("{superseded} (before a signal ended the run)"),
-            );
+        for (superseded, note) in self.superseded {
+            warn_and_record(warnings, format!("{superseded} ({note})"));
         }
         for failure in post_failures {
             warn_and_record(

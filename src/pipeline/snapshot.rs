@@ -204,6 +204,9 @@ pub async fn take<S: Snapshotter>(
     if let Some(latest) = &taken.latest {
         taken.cut_at = cut_at::<S>(latest);
     }
+    if verdict.lock_lost(&run.lock_lost) && taken.latest.is_some() {
+        taken.ending = Ending::Failed;
+    }
     let known_good = taken.ending == Ending::Ready;
     if verdict.interrupted(run.interrupted, known_good) {
         taken.ending = Ending::Interrupted;

@@ -18,6 +18,7 @@ mod doctor;
 mod floors;
 mod generated_files;
 mod group_snap;
+mod hold;
 mod in_cluster;
 mod kubectl_plugin;
 mod list_delete;

@@ -112,7 +112,13 @@ impl TestServer {
     async fn assert_exited(&self, exit_code: i32) {
         assert_eq!(
             self.final_events().await,
-            vec![ExecEvent::Started, ExecEvent::Exited { exit_code }]
+            vec![
+                ExecEvent::Started,
+                ExecEvent::Exited {
+                    exit_code,
+                    after_stream: None
+                }
+            ]
         );
     }
 
@@ -202,6 +208,7 @@ async fn exec(
         stdout: query.stdout,
         stderr: query.stderr,
         tty: query.tty,
+        outlives_stream: false,
     };
     let events = state.events.clone();
     let cut_after = state.cfg.cut_after;

@@ -1,0 +1,235 @@
+//! `--hold`: a command whose lock lives only as long as its session, held from before the cut
+//! until after it, in the simulator's MySQL-like pod whose execs outlive their streams as on a
+//! real runtime (so closing a stream lets no lock go there either).
+
+use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
+
+use crate::common::SimHandle;
+use crate::run::{
+    assert_fails_with, code, json, pxsnap, send_signal, snapshots, spawn_pxsnap, started, stderr,
+    wait_for,
+};
+
+/// The README's example: the lock, then `system ${WAIT_CMD}` inside the same session.
+const LOCK: &str = "mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'";
+
+fn mysql_with(settings: impl FnOnce(&mut Scenario)) -> SimHandle {
+    let mut scenario = Scenario::builtin("mysql").expect("built-in scenario");
+    settings(&mut scenario);
+    SimHandle::start(scenario)
+}
+
+fn mysql() -> SimHandle {
+    mysql_with(|_| {})
+}
+
+/// `snap -n db mysql-data` with `extra` flags.
+fn snap(sim: &SimHandle, extra: &[&str]) -> std::process::Output {
+    pxsnap(sim, &[&["snap", "-n", "db", "mysql-data"], extra].concat())
+}
+
+/// When the pod's mysql shim marked `what` (`lock-taken`, `lock-released`) on the timeline.
+fn mark(timeline: &[TimelineEvent], what: &str) -> Option<u64> {
+    timeline
+        .iter()
+        .find(|e| e.kind == TimelineKind::Mark && e.detail.as_deref() == Some(what))
+        .map(|e| e.at_ns)
+}
+
+fn kind_at(timeline: &[TimelineEvent], kind: TimelineKind) -> Option<u64> {
+    timeline.iter().find(|e| e.kind == kind).map(|e| e.at_ns)
+}
+
+/// When the first command containing `needle` started.
+fn started_at(timeline: &[TimelineEvent], needle: &str) -> Option<u64> {
+    timeline
+        .iter()
+        .find(|e| e.kind == TimelineKind::ExecStart && crate::run::command_of(e).contains(needle))
+        .map(|e| e.at_ns)
+}
+
+#[test]
+fn the_lock_is_held_across_the_cut_and_let_go_before_the_post_commands() {
+    let sim = mysql();
+    let out = snap(
+        &sim,
+        &[
+            "--pre",
+            "echo pre",
+            "--hold",
+            LOCK,
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let timeline = sim.sim.timeline();
+    let taken = mark(&timeline, "lock-taken").expect("lock taken");
+    let cut = kind_at(&timeline, TimelineKind::SnapshotCut).expect("cut");
+    let released = mark(&timeline, "lock-released").expect("lock released");
+    let post = started_at(&timeline, "echo thawed").expect("post ran");
+    let pre_start = started_at(&timeline, "echo pre").expect("pre ran");
+    assert!(pre_start < taken, "the lock came before the pre command");
+    assert!(taken < cut, "the lock was taken after the cut");
+    assert!(cut < released, "the lock was let go before the cut");
+    assert!(released < post, "the post command started under the lock");
+    let result = json(&out);
+    let hold = result["hooks"]
+        .as_array()
+        .expect("hooks")
+        .iter()
+        .find(|h| h["phase"] == "hold")
+        .unwrap_or_else(|| panic!("no hold entry in {result:#}"));
+    assert_eq!(hold["command"], LOCK);
+    assert_eq!(hold["pod"], "mysql-0");
+    assert_eq!(hold["exitCode"], 0);
+    let stamp = |key: &str| {
+        hold[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} in {hold:#}"))
+            .parse::<jiff::Timestamp>()
+            .expect("timestamp")
+    };
+    assert!(stamp("heldAt") < stamp("releasedAt"));
+    let window = &result["freeze"];
+    assert!(
+        window["endedAt"].as_str().expect("freeze end")
+            >= hold["releasedAt"].as_str().expect("released"),
+        "the freeze window must include the held command: {window:#}"
+    );
+}
+
+#[test]
+fn the_table_shows_the_held_command() {
+    let sim = mysql();
+    let out = snap(&sim, &["--hold", LOCK]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("hold") && l.contains("mysql-0") && l.contains("FLUSH")),
+        "{table}"
+    );
+}
+
+/// A pxsnap holding the lock (with `extra` flags) on a cluster whose cut never comes, once
+/// the lock is taken: the moment a user's Ctrl-C or a node's OOM killer would strike.
+fn holding(extra: &[&str]) -> (SimHandle, std::process::Child) {
+    let sim = mysql_with(|s| s.controller.hang = true);
+    let args = [&["snap", "-n", "db", "mysql-data", "--hold", LOCK], extra].concat();
+    let child = spawn_pxsnap(&sim, &args);
+    wait_for("the lock to be taken", || {
+        mark(&sim.sim.timeline(), "lock-taken").is_some()
+    });
+    (sim, child)
+}
+
+#[test]
+fn a_pxsnap_killed_while_holding_still_lets_the_lock_go_within_the_hold_timeout() {
+    let (sim, child) = holding(&["--hold-timeout", "2s"]);
+    send_signal(&child, libc::SIGKILL);
+    let killed = std::time::Instant::now();
+    let _ = child.wait_with_output();
+    let killed_at = sim.sim.timeline().last().map_or(0, |e| e.at_ns);
+    wait_for("the lock to be let go", || {
+        mark(&sim.sim.timeline(), "lock-released").is_some()
+    });
+    let waited = killed.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(4),
+        "the lock stayed {waited:?} after pxsnap died"
+    );
+    let released = mark(&sim.sim.timeline(), "lock-released").expect("released");
+    assert!(released > killed_at, "released before pxsnap was killed");
+}
+
+#[test]
+fn ctrl_c_while_holding_lets_the_lock_go_and_runs_the_post_commands() {
+    let (sim, child) = holding(&["--post", "echo thawed"]);
+    send_signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let timeline = sim.sim.timeline();
+    let released = mark(&timeline, "lock-released").expect("lock let go");
+    let post = started_at(&timeline, "echo thawed").expect("post ran");
+    assert!(released < post);
+}
+
+#[test]
+fn a_hold_without_wait_cmd_is_refused_before_anything_runs() {
+    let sim = mysql();
+    let out = snap(&sim, &["--hold", "mysql -e 'FLUSH TABLES WITH READ LOCK'"]);
+    assert_fails_with(&out, 2, "has no ${WAIT_CMD}");
+    assert_eq!(
+        stderr(&out).trim_end().lines().count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+    assert!(sim.sim.timeline().is_empty());
+}
+
+#[test]
+fn a_held_command_that_never_reports_held_fails_with_nothing_snapshotted() {
+    let sim = mysql();
+    let out = snap(
+        &sim,
+        &[
+            "--hold",
+            "sleep 3 # ${WAIT_CMD}",
+            "--hook-timeout",
+            "1s",
+            "--post",
+            "echo thawed",
+        ],
+    );
+    assert_fails_with(&out, 3, "did not report held within 1.0s");
+    assert_stderr_names_the_pod(&out);
+    assert!(snapshots(&sim, "db").is_empty());
+    assert_eq!(started(&sim.sim.timeline(), "echo thawed"), vec!["mysql-0"]);
+}
+
+#[test]
+fn a_held_command_that_ends_before_the_cut_fails_and_its_snapshot_is_not_kept() {
+    // The cut comes 4 s after the create; the command holds, then ends after 1 s.
+    let sim = mysql_with(|s| s.controller.snapshot_delay_ms = 4000);
+    let out = snap(
+        &sim,
+        &[
+            "--hold",
+            "mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD} & sleep 1;'",
+            "--post",
+            "echo thawed",
+        ],
+    );
+    assert_fails_with(&out, 3, "ended before pxsnap let it go");
+    assert_stderr_names_the_pod(&out);
+    let timeline = sim.sim.timeline();
+    assert!(kind_at(&timeline, TimelineKind::SnapshotCut).is_none());
+    assert!(snapshots(&sim, "db").is_empty(), "{}", stderr(&out));
+    assert_eq!(started(&timeline, "echo thawed"), vec!["mysql-0"]);
+}
+
+#[test]
+fn a_held_command_still_running_after_it_was_let_go_is_a_warning_and_exit_6() {
+    let sim = mysql();
+    let out = snap(
+        &sim,
+        &["--hold", "${WAIT_CMD}; sleep 5", "--hook-timeout", "1s"],
+    );
+    assert_fails_with(&out, 6, "was still running 1.0s after pxsnap let it go");
+    assert_stderr_names_the_pod(&out);
+    assert_eq!(
+        snapshots(&sim, "db").len(),
+        1,
+        "the snapshot was cut in time"
+    );
+}
+
+#[track_caller]
+fn assert_stderr_names_the_pod(out: &std::process::Output) {
+    crate::run::assert_stderr_contains(out, "in pod \"mysql-0\"");
+}
