@@ -111,6 +111,8 @@ pub struct RequestAttrs {
 struct Armed {
     fault: Fault,
     seen: u32,
+    /// How many requests it fired on.
+    fired: u32,
 }
 
 impl Armed {
@@ -147,7 +149,11 @@ impl Faults {
         self.armed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(Armed { fault, seen: 0 });
+            .push(Armed {
+                fault,
+                seen: 0,
+                fired: 0,
+            });
     }
 
     pub fn clear(&self) {
@@ -168,10 +174,23 @@ impl Faults {
                 && field_matches(&f.name, &req.name)
                 && path_matches(&f.path, req);
             if matches && a.count() {
+                a.fired = a.fired.saturating_add(1);
                 out.push(a.fault.action.clone());
             }
         }
         out
+    }
+
+    /// How many times the active faults fired, all together: a request a fault holds (a delay,
+    /// a hang) is counted when it arrives, so a test can wait for a client to be in that call
+    /// instead of sleeping and hoping it is.
+    pub fn fired(&self) -> u32 {
+        self.armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|a| a.fired)
+            .sum()
     }
 
     /// Counts one TLS connection against the `stallTlsHandshake` faults; whether its handshake

@@ -370,6 +370,11 @@ impl Simulator {
         self.shared.faults.add(f);
     }
 
+    /// How many requests the active faults fired on (see [`faults::Faults::fired`]).
+    pub fn faults_fired(&self) -> u32 {
+        self.shared().faults.fired()
+    }
+
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
     }

@@ -197,15 +197,18 @@ fn stall(sim: &SimHandle, verb: &str, resource: &str) {
     sim.fault_every(verb, resource, FaultAction::DelayMs(600_000));
 }
 
-/// Waits until every post command matching `post` has ended in `pods` pods, then a little
-/// longer, so pxsnap is past the release and into the API calls that follow it.
+/// Waits until every post command matching `post` has ended in `pods` pods and pxsnap's next
+/// call reached the stalled resource (see [`stall`]): pxsnap is then past the release and in
+/// the API call that follows it.
 fn wait_until_released(sim: &SimHandle, post: &str, pods: usize) {
     wait_for("the post commands to end", || {
         let timeline = sim.sim.timeline();
         let ends = execs(&timeline, TimelineKind::ExecEnd);
         ends.iter().filter(|e| command_of(e).contains(post)).count() == pods
     });
-    std::thread::sleep(Duration::from_millis(500));
+    wait_for("the call after the release to reach the stall", || {
+        sim.sim.faults_fired() > 0
+    });
 }
 
 /// Sends `signal` once the `pods` post commands matching "echo thawed" ended, and checks the

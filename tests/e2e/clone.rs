@@ -413,7 +413,11 @@ async fn wait_snapshot_waits_for_the_cut_then_clones() {
         "clone -n default later later-copy --wait-snapshot -o json",
     );
     let release = async {
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        eventually(10, "clone to wait on the snapshot", || async {
+            env.watch_started("volumesnapshots", Some("later"))
+                .then_some(())
+        })
+        .await;
         set_hang(&env, false);
     };
     let (run, ()) = tokio::join!(run, release);
@@ -811,7 +815,11 @@ async fn ctrl_c_while_waiting_prints_the_result_and_leaves_the_pvc() {
         get_pvc(&env, "default", "waiting").await.map(|_| ())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually(10, "clone to wait for it to bind", || async {
+        env.watch_started("persistentvolumeclaims", Some("waiting"))
+            .then_some(())
+    })
+    .await;
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

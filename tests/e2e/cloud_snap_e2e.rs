@@ -181,7 +181,9 @@ fn ctrl_c_during_the_upload_releases_then_deletes_and_says_so() {
     wait_for("the second upload to start", || {
         snapshots(&sim, "default") == vec!["c2"]
     });
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    wait_for("pxsnap to watch it", || {
+        sim.watch_started("volumesnapshots", Some("c2"))
+    });
     send_signal(&child, libc::SIGTERM);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_fails_with(&out, 143, "kept because of --keep-failed");

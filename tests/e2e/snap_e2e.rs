@@ -864,7 +864,9 @@ fn ctrl_c_while_the_create_is_unanswered_warns_that_it_may_still_appear() {
             .any(|e| command_of(e).contains("nodetool flush"))
     });
     // The create is sent right after the pre command; the simulator holds it for 4 s.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    wait_for("the create to reach the server", || {
+        sim.sim.faults_fired() > 0
+    });
     send_signal(&child, libc::SIGINT);
     let out = child.wait_with_output().expect("pxsnap exits");
     assert_eq!(code(&out), 130, "{}", stderr(&out));

@@ -252,7 +252,14 @@ fn get_watch_streams_changes() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn kubectl get -w");
-    std::thread::sleep(Duration::from_millis(800));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !h.watch_started("volumesnapshots", None) {
+        assert!(
+            Instant::now() < deadline,
+            "kubectl get -w never started its watch"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let file = h.write_file("snap.yaml", STORK_SNAPSHOT);
     ok(&h, &["create", "-f", file.to_str().expect("utf-8")]);
     wait_for_snap_1(&h);

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{SimHandle, cassandra_snapshots, create, new_stork_snapshot, res};
+use crate::common::{SimHandle, cassandra_snapshots, create, eventually, new_stork_snapshot, res};
 use futures::{StreamExt, TryStreamExt};
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, WatchEvent, WatchParams};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -222,7 +222,10 @@ async fn kube_runtime_watcher_and_await_condition_see_a_snapshot_become_ready() 
                 .await
         }
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    eventually(10, "the watcher to start", || async {
+        h.watch_started("volumesnapshots", None).then_some(())
+    })
+    .await;
     create(
         &snaps,
         &new_stork_snapshot("s1", "cassandra-data-cassandra-0"),

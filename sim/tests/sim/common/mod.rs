@@ -130,6 +130,20 @@ impl SimHandle {
         Some(cmd.args(args).output().expect("run kubectl"))
     }
 
+    /// Whether a watch of `resource` (of the object `name`, when given) has started: the
+    /// simulator logs a watch when its stream opens, so a client waiting on an object is then in
+    /// that wait, and what a test creates next reaches the watcher.
+    pub fn watch_started(&self, resource: &str, name: Option<&str>) -> bool {
+        let field = name.map(|n| format!("metadata.name%3D{n}"));
+        self.sim.request_log().iter().any(|r| {
+            r.verb == "watch"
+                && r.resource == resource
+                && field
+                    .as_deref()
+                    .is_none_or(|f| r.query.as_deref().is_some_and(|q| q.contains(f)))
+        })
+    }
+
     /// Makes every `verb` of `resource` (from the first on, not just once) meet `action`.
     pub fn fault_every(&self, verb: &str, resource: &str, action: FaultAction) {
         let mut fault = Fault::new(Some(verb), Some(resource), action);
