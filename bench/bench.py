@@ -12,6 +12,7 @@ import argparse
 import base64
 import datetime
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -431,6 +432,10 @@ class Bench:
         self.kube_cache = self.work / "kube-cache"
         self.timer = Timer(self.work, self.env)
         self.quick = args.quick
+        # pxsnap as of the baseline revision, run beside this one in cases 2 and 3.
+        self.baseline = (str(Path(args.baseline_bin_dir).resolve() / "pxsnap")
+                         if args.baseline_bin_dir else None)
+        self.baseline_rev = args.baseline_rev
         self.results = {}
         self.commands = {}
 
@@ -523,12 +528,16 @@ class Bench:
                     ("pxsnap list", f"{self.pxsnap} {kc} list -n {ns}"),
                     ("pxsnap list -o json", f"{self.pxsnap} {kc} list -n {ns} -o json"),
                     ("pxsnap list, one page", f"{self.pxsnap} {kc} list -n {ns} --chunk-size {n}"),
+                    ("pxsnap list --api stork", f"{self.pxsnap} {kc} list -n {ns} --api stork"),
                     ("kubectl get", f"{kubectl} {kc} --cache-dir {self.kube_cache} "
                                     f"get {SNAPSHOTS} -n {ns}"),
                     ("kubectl get -o json", f"{kubectl} {kc} --cache-dir {self.kube_cache} "
                                             f"get {SNAPSHOTS} -n {ns} -o json"),
                     ("curl GET", f"curl -sS --fail --cacert {sim.ca} -H @{sim.auth_header} {url}"),
                 ]
+                if self.baseline:
+                    cmds += [("baseline list", f"{self.baseline} {kc} list -n {ns}"),
+                             ("baseline list -o json", f"{self.baseline} {kc} list -n {ns} -o json")]
                 for name, cmd in cmds:
                     self.commands[f"case2 {n} {name}"] = cmd
                 self.check_counts(cmds, n)
@@ -576,15 +585,21 @@ class Bench:
         sim = Sim(self.sim_bin, group_scenario(sizes), self.work, "case3")
         try:
             variants = [(20, []), (200, []), (200, ["--parallel", "200"])]
+            # This pxsnap with --api stork: the group API the baseline has, without the CSI
+            # group discovery that --api auto adds.
+            binaries = [("new", self.pxsnap, ["--api", "stork"])]
+            if self.baseline:
+                binaries.append(("baseline", self.baseline, []))
             out = []
             for n, extra in variants:
                 ns = f"bench-group-{n}"
-                for _ in range(1 if self.quick else 3):
+                for _, (which, binary, api) in itertools.product(
+                        range(1 if self.quick else 3), binaries):
                     name = f"g{n}-{len(out)}"
-                    cmd = ([self.pxsnap, "--kubeconfig", str(sim.kubeconfig), "-n", ns,
+                    cmd = ([binary, "--kubeconfig", str(sim.kubeconfig), "-n", ns,
                             "group-snap", "-l", "app=bench", "--pre", "sleep 0.2",
-                            "--post", "true", "-o", "json"] + extra + ["--name", name])
-                    self.commands[f"case3 {n} PVCs {' '.join(extra)}".rstrip()] = \
+                            "--post", "true", "-o", "json"] + api + extra + ["--name", name])
+                    self.commands[f"case3 {which} {n} PVCs {' '.join(extra)}".rstrip()] = \
                         shlex.join(cmd[:-1] + ["g<N>-<run>"])
                     before_t = len(sim.timeline())
                     before_r = len(sim.requests())
@@ -605,6 +620,7 @@ class Bench:
                         key = f"{r['verb']} {r['resource']}"
                         by_kind[key] = by_kind.get(key, 0) + 1
                     out.append({
+                        "bin": which,
                         "pvcs": n, "extra": " ".join(extra), "wall_ms": wall * 1000,
                         "json_longest_ms": result["freeze"]["longestMs"],
                         "json_overall_ms": result["freeze"]["durationMs"],
@@ -722,6 +738,7 @@ def render(bench, started, finished, load_before, load_after, command_line):
     lines += render_case3(bench, r.get("case3"))
     lines += render_case4(bench, r.get("case4"))
     lines += render_case5(bench, r.get("case5"))
+    lines += render_case6(bench, r.get("case6"))
     lines += ["## Exact commands", "",
               "Paths are this run's; `$(date +%s%N)` gives each snapshot its own name. "
               "Case 1 and 2 commands ran under hyperfine (case 2 with `-N`, no shell); "
@@ -852,6 +869,14 @@ def render_case2(bench, c):
                 f"(target < 1: {verdict(ours < d['wall'][kube])}); peak {d['rss'][fmt]:.1f} MiB"
                 + (f" (target < 40 MiB at 10,000: {verdict(d['rss'][fmt] < 40)})"
                    if int(n) == 10000 else "") + ".")
+        if "baseline list" in d["wall"]:
+            for fmt, base in (("pxsnap list", "baseline list"),
+                              ("pxsnap list --api stork", "baseline list"),
+                              ("pxsnap list -o json", "baseline list -o json")):
+                ratio = d["wall"][fmt] / d["wall"][base]
+                checks.append(f"- {int(n):,}, `{fmt}` against the baseline's `{base[9:] or 'list'}`"
+                              f" ({bench.baseline_rev}): {ratio:.3f}× (target ≤ 1.05: "
+                              f"{verdict(ratio <= 1.05)}).")
     lines += ["", "The simulator's own cost per request (Python, plain HTTP, kept-alive connection, "
               "request to last byte, median of 10):", ""]
     for n, d in sizes.items():
@@ -884,6 +909,8 @@ def render_case3(bench, c):
         "inside | pod lists | PVC lists | all requests | CPU pxsnap | CPU sim + commands |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    baseline = [x for x in c if x.get("bin") == "baseline"]
+    c = [x for x in c if x.get("bin", "new") == "new"]
     for row in c:
         t = row["timeline"]
         rq = row["requests"]
@@ -913,6 +940,16 @@ def render_case3(bench, c):
                          + x["requests"].get("list persistentvolumeclaims", 0)
                          for x in c if x["pvcs"] == n}) for n in {x["pvcs"] for x in c}}
     flat = len({tuple(v) for v in locate.values()}) == 1
+    for (n, extra) in seen:
+        if not baseline:
+            break
+        same = [x for x in baseline if x["pvcs"] == n and x["extra"] == extra]
+        ours = med([x["wall_ms"] for x in c if x["pvcs"] == n and x["extra"] == extra])
+        theirs = med([x["wall_ms"] for x in same])
+        lines.append(
+            f"- {n} PVCs {extra or '(default)'}: median wall {ms(ours)} against the baseline's "
+            f"{ms(theirs)} ({bench.baseline_rev}, same simulator, runs in turns): "
+            f"{ours / theirs:.3f}× (target ≤ 1.05: {verdict(ours / theirs <= 1.05)}).")
     lines.append(f"- Requests to locate pods (pod + PVC lists) per PVC count: "
                  + ", ".join(f"{n}: {v}" for n, v in sorted(locate.items()))
                  + f" (target: does not grow: {verdict(flat)}).")
@@ -968,6 +1005,33 @@ def render_case5(bench, c):
     return lines + notes_for("case5") + [""]
 
 
+def render_case6(bench, c):
+    if not c:
+        return []
+    labels = {"baseline": f"pxsnap as of {bench.baseline_rev} (the simulator linked in)",
+              "full": "pxsnap now, default features (`demo`: the simulator linked in)",
+              "client": "pxsnap now, `--no-default-features` (client only)"}
+    lines = [
+        "## Case 6: clean release builds and binary size",
+        "",
+        "`cargo build --release --bin pxsnap` in a fresh target directory each (nothing cached "
+        "but the registry's sources), one after another on this machine; size of the stripped "
+        "binary.",
+        "",
+        "| build | clean build (wall) | binary |",
+        "|---|---|---|",
+    ]
+    for key, label in labels.items():
+        if key in c:
+            lines.append(f"| {label} | {c[key]['seconds']:.0f} s | "
+                         f"{c[key]['bytes'] / 1024 / 1024:.1f} MiB |")
+    if "client" in c and "baseline" in c:
+        lines += ["", f"- Client only against the baseline: "
+                  f"{c['client']['seconds'] / c['baseline']['seconds']:.2f}× the build time, "
+                  f"{c['client']['bytes'] / c['baseline']['bytes']:.2f}× the size."]
+    return lines + [""] + notes_for("case6") + [""]
+
+
 def notes_for(case):
     """Explanations written after investigating a run (bench/notes/<case>.md), printed as they
     are: they carry reasoning, never figures; the figures are the tables above."""
@@ -983,6 +1047,11 @@ def main():
     ap.add_argument("--out", default=None, help="default: <repo>/BENCHMARKS.md")
     ap.add_argument("--cases", default="1,2,3,4,5")
     ap.add_argument("--quick", action="store_true", help="fewer runs (for trying the harness)")
+    ap.add_argument("--baseline-bin-dir", default=None,
+                    help="directory of the baseline revision's release pxsnap (cases 2 and 3)")
+    ap.add_argument("--baseline-rev", default=None, help="the baseline revision, for the report")
+    ap.add_argument("--builds", action="append", default=[],
+                    help="case 6: LABEL=SECONDS,BINARY of a clean release build (from bench/run)")
     ap.add_argument("--command-line", default="bench/run")
     ap.add_argument("--started", type=float, default=None,
                     help="epoch seconds bench/run started (so the reported time includes the build)")
@@ -998,6 +1067,12 @@ def main():
                     ("4", bench.case_startup), ("5", bench.case_cloud)):
         if key in cases:
             fn()
+    if args.builds:
+        bench.results["case6"] = {
+            label: {"seconds": float(seconds), "bytes": os.path.getsize(binary)}
+            for label, seconds, binary in (
+                (b.split("=", 1)[0], *b.split("=", 1)[1].split(",", 1)) for b in args.builds)
+        }
     finished = datetime.datetime.now(datetime.timezone.utc)
     (bench.work / "results.json").write_text(json.dumps(bench.results, indent=1, default=str))
     out = Path(args.out) if args.out else bench.repo / "BENCHMARKS.md"
