@@ -9,8 +9,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use kube::Api;
 use kube::api::ListParams;
 
-use super::csi::stage_of;
 use super::WatchEnd;
+use super::csi::stage_of;
 use super::snapshotter::{Snapshotter, Stage, wait_ready};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
@@ -140,7 +140,9 @@ async fn wait_ready_in<V: GroupVersion>(
         }),
         WatchEnd::Api(err) => Err(err),
         WatchEnd::TimedOut(_) => Err(Error::Timeout {
-            what: format!("VolumeGroupSnapshot {name:?} in namespace {namespace:?} to be readyToUse"),
+            what: format!(
+                "VolumeGroupSnapshot {name:?} in namespace {namespace:?} to be readyToUse"
+            ),
             after: timeout,
         }),
     }

@@ -11,7 +11,9 @@ use crate::backend::snapshot_api::SnapshotApi;
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::csi_resources::CSI_SNAPSHOT_GROUP_VERSION;
-use crate::k8s::resources::{GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION};
+use crate::k8s::resources::{
+    GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION,
+};
 use crate::k8s::served::ServedApis;
 
 /// In the order kubectl prints them when asked for both (CSI's first).
@@ -64,7 +66,7 @@ impl SnapshotApi {
         match self {
             SnapshotApi::Csi => Needed {
                 shown: "groupsnapshot.storage.k8s.io/v1beta2 or v1beta1",
-                install: "the CSI external-snapshotter's group snapshot CRDs",
+                install: "the CSI external-snapshotter with its group snapshot CRDs",
             },
             SnapshotApi::Stork => Needed {
                 shown: STORK_GROUP_VERSION,
@@ -125,7 +127,9 @@ pub async fn find_group(
                 let api: Api<GroupVolumeSnapshot> =
                     Api::namespaced(cluster.client.clone(), namespace);
                 cluster
-                    .read("get", group::RESOURCE, Some(namespace), || api.get_opt(name))
+                    .read("get", group::RESOURCE, Some(namespace), || {
+                        api.get_opt(name)
+                    })
                     .await?
                     .map(HeldGroup::Stork)
             }

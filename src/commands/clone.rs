@@ -413,7 +413,9 @@ async fn csi_members(
             name,
             namespace: cluster.namespace.clone(),
             status: match &group.progress {
-                CsiProgress::Ready { .. } => "readyToUse, yet it owns no VolumeSnapshot".to_string(),
+                CsiProgress::Ready { .. } => {
+                    "readyToUse, yet it owns no VolumeSnapshot".to_string()
+                }
                 pending => clone_csi::pending_status(pending),
             },
         });

@@ -403,7 +403,10 @@ impl<V: GroupVersion> Listable for CsiGroupSnapshot<V> {
 
 /// How many member snapshots each VolumeGroupSnapshot in `scope` owns, by its uid: one list of
 /// the CSI snapshots (members carry none of their group's labels, so the selector is not used).
-async fn csi_member_counts(cluster: &Cluster, scope: &ListScope) -> Result<BTreeMap<String, usize>> {
+async fn csi_member_counts(
+    cluster: &Cluster,
+    scope: &ListScope,
+) -> Result<BTreeMap<String, usize>> {
     let scope = ListScope {
         label_selector: None,
         ..scope.clone()
