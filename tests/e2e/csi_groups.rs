@@ -161,25 +161,27 @@ fn list_groups_shows_csi_volume_group_snapshots_beside_storks() {
 }
 
 #[test]
-fn list_groups_without_either_group_api_says_so_in_one_line() {
+fn without_either_group_api_list_delete_and_clone_say_so_in_one_line() {
     let mut scenario = pxsnap_sim::Scenario::builtin("cassandra").expect("built-in scenario");
     scenario.stork_crds = false;
     let sim = SimHandle::start(scenario);
-    let out = in_cassandra(&sim, &["list", "--groups"]);
-    assert_eq!(code(&out), 1);
-    assert_eq!(
-        stderr(&out),
-        "error: neither groupsnapshot.storage.k8s.io/v1beta2 or v1beta1 nor stork.libopenstorage.org/v1alpha1 is served by this cluster: is the CSI external-snapshotter with its group snapshot CRDs or STORK installed? (kubectl api-resources | grep -i groupsnapshot)\n"
-    );
+    let neither = "error: neither groupsnapshot.storage.k8s.io/v1beta2 or v1beta1 nor stork.libopenstorage.org/v1alpha1 is served by this cluster: is the CSI external-snapshotter with its group snapshot CRDs or STORK installed? (kubectl api-resources | grep -i groupsnapshot)\n";
+    for args in [
+        &["list", "--groups"][..],
+        &["delete", "--group", "g"],
+        &["clone", "--group", "g"],
+    ] {
+        let out = in_cassandra(&sim, args);
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert_eq!(stderr(&out), neither, "{args:?}");
+    }
     let csi = in_cassandra(&sim, &["list", "--groups", "--api", "csi"]);
     assert_eq!(code(&csi), 1);
-    assert!(
-        stderr(&csi).starts_with(
-            "error: the API group groupsnapshot.storage.k8s.io/v1beta2 or v1beta1 is not served"
-        ),
-        "{}",
-        stderr(&csi)
+    assert_eq!(
+        stderr(&csi),
+        "error: the API group groupsnapshot.storage.k8s.io/v1beta2 or v1beta1 is not served by this cluster: is the CSI external-snapshotter with its group snapshot CRDs installed? (kubectl api-resources --api-group=groupsnapshot.storage.k8s.io)\n"
     );
+    assert_eq!(pvc_creates(&sim), 0);
 }
 
 #[test]
