@@ -14,19 +14,9 @@ const CSI_GROUPS: &str = "volumegroupsnapshots.groupsnapshot.storage.k8s.io";
 
 /// `group-snap` of the cassandra PVCs into group `name` through `api` (`csi` or `stork`).
 fn group_snap(sim: &SimHandle, name: &str, api: &str) {
-    let out = pxsnap(
+    let out = in_cassandra(
         sim,
-        &[
-            "group-snap",
-            "-n",
-            "cassandra",
-            "-l",
-            "app=cassandra",
-            "--name",
-            name,
-            "--api",
-            api,
-        ],
+        &format!("group-snap -l app=cassandra --name {name} --api {api}"),
     );
     assert_eq!(code(&out), 0, "group-snap --api {api}: {}", stderr(&out));
 }
@@ -39,9 +29,20 @@ fn with_both_groups() -> SimHandle {
     sim
 }
 
-/// pxsnap in namespace cassandra.
-fn in_cassandra(sim: &SimHandle, args: &[&str]) -> Output {
-    pxsnap(sim, &[&["-n", "cassandra"], args].concat())
+/// pxsnap in namespace cassandra; `args` split on whitespace (none of them holds a space).
+fn in_cassandra(sim: &SimHandle, args: &str) -> Output {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    pxsnap(sim, &[&["-n", "cassandra"], args.as_slice()].concat())
+}
+
+/// The `-o json` plan of `command --group nightly --api csi --dry-run`.
+fn csi_dry_run(sim: &SimHandle, command: &str) -> Value {
+    let out = in_cassandra(
+        sim,
+        &format!("{command} --group nightly --api csi --dry-run -o json"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    json(&out)
 }
 
 fn stdout(out: &Output) -> String {
@@ -83,10 +84,7 @@ fn pvc_creates(sim: &SimHandle) -> usize {
 #[test]
 fn list_groups_shows_csi_volume_group_snapshots_beside_storks() {
     let sim = with_both_groups();
-    let table = in_cassandra(
-        &sim,
-        &["list", "--groups", "--sort-by", "name", "-o", "wide"],
-    );
+    let table = in_cassandra(&sim, "list --groups --sort-by name -o wide");
     assert_eq!(code(&table), 0, "{}", stderr(&table));
     let rows = rows(&table);
     assert_eq!(
@@ -112,19 +110,19 @@ fn list_groups_shows_csi_volume_group_snapshots_beside_storks() {
         ["g-stork", "GroupVolumeSnapshot", "Final", "Successful", "3"]
     );
 
-    let names = in_cassandra(&sim, &["list", "--groups", "-o", "name"]);
+    let names = in_cassandra(&sim, "list --groups -o name");
     assert_eq!(
         stdout(&names),
         "volumegroupsnapshot.groupsnapshot.storage.k8s.io/g-csi\ngroupvolumesnapshot.stork.libopenstorage.org/g-stork\n"
     );
-    let only_csi = in_cassandra(&sim, &["list", "--groups", "--api", "csi", "-o", "name"]);
+    let only_csi = in_cassandra(&sim, "list --groups --api csi -o name");
     assert_eq!(
         stdout(&only_csi),
         "volumegroupsnapshot.groupsnapshot.storage.k8s.io/g-csi\n"
     );
 
     // Both kinds in one List, each item keeping its own apiVersion and kind.
-    let mixed = json(&in_cassandra(&sim, &["list", "--groups", "-o", "json"]));
+    let mixed = json(&in_cassandra(&sim, "list --groups -o json"));
     let kinds: Vec<(&str, &str)> = mixed["items"]
         .as_array()
         .expect("items")
@@ -149,7 +147,7 @@ fn list_groups_shows_csi_volume_group_snapshots_beside_storks() {
 
     // One kind: byte for byte what kubectl prints.
     for format in ["json", "yaml"] {
-        let ours = in_cassandra(&sim, &["list", "--groups", "--api", "csi", "-o", format]);
+        let ours = in_cassandra(&sim, &format!("list --groups --api csi -o {format}"));
         assert_eq!(code(&ours), 0, "{}", stderr(&ours));
         let theirs = sim
             .run_kubectl(&["get", CSI_GROUPS, "-n", "cassandra", "-o", format])
@@ -166,16 +164,12 @@ fn without_either_group_api_list_delete_and_clone_say_so_in_one_line() {
     scenario.stork_crds = false;
     let sim = SimHandle::start(scenario);
     let neither = "error: neither groupsnapshot.storage.k8s.io/v1beta2 or v1beta1 nor stork.libopenstorage.org/v1alpha1 is served by this cluster: is the CSI external-snapshotter with its group snapshot CRDs or STORK installed? (kubectl api-resources | grep -i groupsnapshot)\n";
-    for args in [
-        &["list", "--groups"][..],
-        &["delete", "--group", "g"],
-        &["clone", "--group", "g"],
-    ] {
+    for args in ["list --groups", "delete --group g", "clone --group g"] {
         let out = in_cassandra(&sim, args);
         assert_eq!(code(&out), 1, "{args:?}");
         assert_eq!(stderr(&out), neither, "{args:?}");
     }
-    let csi = in_cassandra(&sim, &["list", "--groups", "--api", "csi"]);
+    let csi = in_cassandra(&sim, "list --groups --api csi");
     assert_eq!(code(&csi), 1);
     assert_eq!(
         stderr(&csi),
@@ -192,7 +186,7 @@ fn delete_group_deletes_a_csi_group_with_its_members_and_asks_for_api_when_both_
     let members_before = csi_snapshot_names(&sim);
     assert_eq!(members_before.len(), 3, "{members_before:?}");
 
-    let both = in_cassandra(&sim, &["delete", "--group", "nightly", "--yes"]);
+    let both = in_cassandra(&sim, "delete --group nightly --yes");
     assert_eq!(code(&both), 2, "{}", stderr(&both));
     assert_eq!(
         stderr(&both),
@@ -200,21 +194,7 @@ fn delete_group_deletes_a_csi_group_with_its_members_and_asks_for_api_when_both_
     );
     assert!(csi_group_exists(&sim, "nightly") && stork_group_exists(&sim, "nightly"));
 
-    let planned = in_cassandra(
-        &sim,
-        &[
-            "delete",
-            "--group",
-            "nightly",
-            "--api",
-            "csi",
-            "--dry-run",
-            "-o",
-            "json",
-        ],
-    );
-    assert_eq!(code(&planned), 0, "{}", stderr(&planned));
-    let items = json(&planned)["items"].clone();
+    let items = csi_dry_run(&sim, "delete")["items"].clone();
     let resources: Vec<&str> = items
         .as_array()
         .expect("items")
@@ -232,10 +212,7 @@ fn delete_group_deletes_a_csi_group_with_its_members_and_asks_for_api_when_both_
     );
     assert_eq!(items[3]["action"], "wouldDelete");
 
-    let deleted = in_cassandra(
-        &sim,
-        &["delete", "--group", "nightly", "--api", "csi", "--yes"],
-    );
+    let deleted = in_cassandra(&sim, "delete --group nightly --api csi --yes");
     assert_eq!(code(&deleted), 0, "{}", stderr(&deleted));
     assert!(
         stdout(&deleted)
@@ -253,15 +230,7 @@ fn clone_group_clones_each_member_of_a_csi_group_as_a_csi_snapshot() {
     let sim = with_both_groups();
     let out = in_cassandra(
         &sim,
-        &[
-            "clone",
-            "--group",
-            "g-csi",
-            "--name-template",
-            "{pvc}-restore",
-            "-o",
-            "json",
-        ],
+        "clone --group g-csi --name-template {pvc}-restore -o json",
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let result = json(&out);
@@ -299,34 +268,20 @@ fn clone_group_refuses_a_name_both_apis_hold_and_a_missing_one_creating_nothing(
     let sim = cassandra_csi();
     group_snap(&sim, "nightly", "csi");
     group_snap(&sim, "nightly", "stork");
-    let both = in_cassandra(&sim, &["clone", "--group", "nightly"]);
+    let both = in_cassandra(&sim, "clone --group nightly");
     assert_eq!(code(&both), 2, "{}", stderr(&both));
     assert_eq!(
         stderr(&both),
         "error: both CSI's VolumeGroupSnapshot and STORK's GroupVolumeSnapshot API hold a group snapshot \"nightly\" in namespace \"cassandra\": pass --api csi or --api stork to say which to clone\n"
     );
-    let missing = in_cassandra(&sim, &["clone", "--group", "ghost"]);
+    let missing = in_cassandra(&sim, "clone --group ghost");
     assert_eq!(code(&missing), 1, "{}", stderr(&missing));
     assert_eq!(
         stderr(&missing),
         "error: VolumeGroupSnapshot or GroupVolumeSnapshot \"ghost\" not found in namespace \"cassandra\"\n"
     );
     assert_eq!(pvc_creates(&sim), 0);
-    let chosen = in_cassandra(
-        &sim,
-        &[
-            "clone",
-            "--group",
-            "nightly",
-            "--api",
-            "csi",
-            "--dry-run",
-            "-o",
-            "json",
-        ],
-    );
-    assert_eq!(code(&chosen), 0, "{}", stderr(&chosen));
-    let clones = json(&chosen)["clones"].clone();
+    let clones = csi_dry_run(&sim, "clone")["clones"].clone();
     assert_eq!(clones.as_array().map(Vec::len), Some(3));
     assert_eq!(clones[0]["snapshotApi"], "csi");
     assert_eq!(pvc_creates(&sim), 0);
