@@ -44,7 +44,7 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "snap" -d 'Take an app
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or GroupVolumeSnapshots with --groups)'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or their group snapshots with --groups)'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
@@ -199,8 +199,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l pvc -d 'Delete 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s l -l selector -d 'Delete snapshots matching this label selector' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l keep-last -d 'Keep the N newest Ready snapshots of each PVC, delete the others' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l older-than -d 'Delete only snapshots older than this (e.g. 36h, 30d)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l group -d 'Delete this GroupVolumeSnapshot' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l api -d 'Only this snapshot API (default: every one the cluster serves); needed for a NAME that both APIs hold' -r -f -a "csi\t'CSI\'s snapshot.storage.k8s.io (VolumeSnapshot; VolumeGroupSnapshot with --groups)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l group -d 'Delete this group snapshot: STORK\'s GroupVolumeSnapshot, or CSI\'s VolumeGroupSnapshot with its member snapshots' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l api -d 'Only this snapshot API (default: every one the cluster serves); needed for a NAME or a --group that both APIs hold' -r -f -a "csi\t'CSI\'s snapshot.storage.k8s.io (VolumeSnapshot; VolumeGroupSnapshot with --groups)'
 stork\t'STORK\'s volumesnapshot.external-storage.k8s.io (GroupVolumeSnapshot with --groups)'"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l timeout -d 'The most one API call (a read, a page of a list, a deletion) may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
@@ -215,7 +215,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l color -d 'When 
 always\t''
 never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l include-pending -d 'Also delete Pending snapshots (they may still be being taken)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l with-children -d 'With --group: delete the group\'s VolumeSnapshots too'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l with-children -d 'With --group: delete the group\'s VolumeSnapshots too (a CSI group\'s always go with it)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -l dry-run -d 'Print what would be deleted and delete nothing'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s y -l yes -d 'Do not ask; needed for more than one deletion when stdin is not a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
@@ -263,7 +263,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s q -l quiet 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s V -l version -d 'Print version'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l group -d 'Clone every child snapshot of this GroupVolumeSnapshot (in -n), in parallel' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l group -d 'Clone every child snapshot of this group snapshot (in -n), in parallel: STORK\'s GroupVolumeSnapshot or CSI\'s VolumeGroupSnapshot' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l name-template -d 'Name of each clone with --group; {pvc} is the source PVC, {snapshot} the child snapshot' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l target-namespace -d 'Namespace of the new PVC (default: the snapshot\'s); a STORK snapshot must allow it, a CSI one cannot leave its namespace' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l size -d 'Requested size, e.g. 20Gi (default: the source PVC\'s request); not less than the snapshot' -r
@@ -271,7 +271,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l access-mode -d '
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l storage-class -d 'StorageClass of the new PVC (default: stork-snapshot-sc for a STORK snapshot, the source PVC\'s class for a CSI one)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l label -d 'Extra label on the new PVC (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l timeout -d 'How long to wait for the PVC to be Bound (and, with --wait-snapshot, for the snapshot); also the most any one API call may take' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l api -d 'The API that holds SNAPSHOT: auto looks in both (a name both hold needs csi or stork)' -r -f -a "auto\t''
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l api -d 'The API that holds SNAPSHOT or the --group: auto looks in both (a name both hold needs csi or stork)' -r -f -a "auto\t''
 csi\t''
 stork\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
@@ -322,7 +322,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or GroupVolumeSnapshots with --groups)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or their group snapshots with --groups)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'

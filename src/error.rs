@@ -288,8 +288,13 @@ pub enum Error {
     #[error("StorageClass {name:?} not found: {hint}")]
     StorageClassMissing { name: String, hint: String },
 
-    #[error("GroupVolumeSnapshot {name:?} not found in namespace {namespace:?}")]
-    GroupSnapshotNotFound { name: String, namespace: String },
+    /// `kind`: the group kind(s) looked in.
+    #[error("{kind} {name:?} not found in namespace {namespace:?}")]
+    GroupSnapshotNotFound {
+        kind: &'static str,
+        name: String,
+        namespace: String,
+    },
 
     #[error(
         "GroupVolumeSnapshot {name:?} in namespace {namespace:?} lists no child snapshots yet (stage {stage:?}, status {status:?}); wait until it is Final/Successful (kubectl describe groupvolumesnapshots.stork.libopenstorage.org {name} -n {namespace})"
@@ -298,6 +303,15 @@ pub enum Error {
         name: String,
         namespace: String,
         stage: String,
+        status: String,
+    },
+
+    #[error(
+        "VolumeGroupSnapshot {name:?} in namespace {namespace:?} has no member snapshots yet ({status}); wait until it is readyToUse, or pass --wait-snapshot (kubectl describe volumegroupsnapshots.groupsnapshot.storage.k8s.io {name} -n {namespace})"
+    )]
+    CsiGroupNotReady {
+        name: String,
+        namespace: String,
         status: String,
     },
 
@@ -398,6 +412,7 @@ impl Error {
             | Error::StorageClassMissing { .. }
             | Error::GroupSnapshotNotFound { .. }
             | Error::GroupSnapshotNotReady { .. }
+            | Error::CsiGroupNotReady { .. }
             | Error::CloneFailed { .. } => code::OTHER,
         }
     }

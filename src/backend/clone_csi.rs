@@ -125,8 +125,8 @@ pub async fn ready_snapshot(
     })
 }
 
-/// A not-yet-ready CSI snapshot's status as a user reads it.
-fn pending_status(progress: &CsiProgress) -> String {
+/// A not-yet-ready CSI snapshot's (or group's) status as a user reads it.
+pub fn pending_status(progress: &CsiProgress) -> String {
     match progress {
         CsiProgress::Cut { at, error: None } => {
             format!("cut at {at}, not readyToUse yet: an upload may still be going on")

@@ -3,17 +3,20 @@
 //! member) apart from readiness.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use kube::Api;
 use kube::api::ListParams;
 
+use super::WatchEnd;
 use super::csi::stage_of;
-use super::snapshotter::{Snapshotter, Stage};
+use super::snapshotter::{Snapshotter, Stage, wait_ready};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
 use crate::k8s::csi_resources::{
-    CsiGroupClass, CsiGroupSnapshot, CsiGroupSource, CsiGroupSpec, CsiVolumeSnapshot, GroupVersion,
+    CsiGroupClass, CsiGroupSnapshot, CsiGroupSource, CsiGroupSpec, CsiProgress, CsiVolumeSnapshot,
+    GroupVersion, V1beta1, V1beta2,
 };
 use crate::k8s::resources::managed_labels;
 
@@ -46,6 +49,102 @@ impl GroupApi {
             GroupApi::V1beta2 => "groupsnapshot.storage.k8s.io/v1beta2",
             GroupApi::V1beta1 => "groupsnapshot.storage.k8s.io/v1beta1",
         }
+    }
+
+    /// The group `name` in the cluster's namespace; `None` when there is none. The version
+    /// is known to be served, so a 404 is the object missing.
+    pub async fn get(self, cluster: &Cluster, name: &str) -> Result<Option<FoundGroup>> {
+        match self {
+            GroupApi::V1beta2 => get_in::<V1beta2>(self, cluster, name).await,
+            GroupApi::V1beta1 => get_in::<V1beta1>(self, cluster, name).await,
+        }
+    }
+
+    /// Deletes group `name` of the cluster's namespace; the snapshot-controller deletes its
+    /// members with it. Already gone is fine.
+    pub async fn delete(self, cluster: &Cluster, name: &str) -> Result<()> {
+        let namespace = &cluster.namespace;
+        match self {
+            GroupApi::V1beta2 => {
+                super::delete::<CsiGroupSnapshot<V1beta2>>(cluster, RESOURCE, namespace, name).await
+            }
+            GroupApi::V1beta1 => {
+                super::delete::<CsiGroupSnapshot<V1beta1>>(cluster, RESOURCE, namespace, name).await
+            }
+        }
+    }
+
+    /// Watches group `name` of the cluster's namespace until it is `readyToUse`, for a clone
+    /// of a group whose members are not made yet.
+    pub async fn wait_ready(
+        self,
+        cluster: &Cluster,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<FoundGroup> {
+        match self {
+            GroupApi::V1beta2 => wait_ready_in::<V1beta2>(self, cluster, name, timeout).await,
+            GroupApi::V1beta1 => wait_ready_in::<V1beta1>(self, cluster, name, timeout).await,
+        }
+    }
+}
+
+/// A VolumeGroupSnapshot as read in its served version: what `delete` and `clone` need of it.
+#[derive(Debug, Clone)]
+pub struct FoundGroup {
+    pub api: GroupApi,
+    pub metadata: ObjectMeta,
+    pub progress: CsiProgress,
+}
+
+impl FoundGroup {
+    fn of<V: GroupVersion>(api: GroupApi, group: CsiGroupSnapshot<V>) -> FoundGroup {
+        FoundGroup {
+            api,
+            progress: group.progress(),
+            metadata: group.metadata,
+        }
+    }
+}
+
+async fn get_in<V: GroupVersion>(
+    version: GroupApi,
+    cluster: &Cluster,
+    name: &str,
+) -> Result<Option<FoundGroup>> {
+    let namespace = cluster.namespace.as_str();
+    let api: Api<CsiGroupSnapshot<V>> = Api::namespaced(cluster.client.clone(), namespace);
+    let found = cluster
+        .read("get", RESOURCE, Some(namespace), || api.get_opt(name))
+        .await?;
+    Ok(found.map(|group| FoundGroup::of(version, group)))
+}
+
+async fn wait_ready_in<V: GroupVersion>(
+    version: GroupApi,
+    cluster: &Cluster,
+    name: &str,
+    timeout: Duration,
+) -> Result<FoundGroup> {
+    let namespace = cluster.namespace.as_str();
+    match wait_ready::<CsiGroup<V>>(cluster, namespace, name, timeout).await {
+        WatchEnd::Done(group) => Ok(FoundGroup::of(version, group)),
+        WatchEnd::Failed(_, message) => Err(CsiGroup::<V>::failure(
+            name.to_string(),
+            message.unwrap_or_default(),
+        )),
+        WatchEnd::Deleted => Err(Error::GroupSnapshotNotFound {
+            kind: "VolumeGroupSnapshot",
+            name: name.to_string(),
+            namespace: namespace.to_string(),
+        }),
+        WatchEnd::Api(err) => Err(err),
+        WatchEnd::TimedOut(_) => Err(Error::Timeout {
+            what: format!(
+                "VolumeGroupSnapshot {name:?} in namespace {namespace:?} to be readyToUse"
+            ),
+            after: timeout,
+        }),
     }
 }
 
@@ -168,13 +267,10 @@ impl<V: GroupVersion> Snapshotter for CsiGroup<V> {
     }
 }
 
-/// The member VolumeSnapshots of `group` (one list call): those it owns.
-pub async fn members<V: GroupVersion>(
-    cluster: &Cluster,
-    group: &CsiGroupSnapshot<V>,
-) -> Result<Vec<CsiVolumeSnapshot>> {
-    let namespace = group.metadata.namespace.as_deref().unwrap_or_default();
-    let Some(uid) = group.metadata.uid.as_deref() else {
+/// The member VolumeSnapshots of the group `group` describes (one list call): those it owns.
+pub async fn members(cluster: &Cluster, group: &ObjectMeta) -> Result<Vec<CsiVolumeSnapshot>> {
+    let namespace = group.namespace.as_deref().unwrap_or_default();
+    let Some(uid) = group.uid.as_deref() else {
         return Ok(Vec::new());
     };
     let api: Api<CsiVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);

@@ -67,7 +67,12 @@ impl Kept {
 /// be restored from it yet, and it may still be being taken. A `status.error` is Error although
 /// the snapshotter retries: until it clears, the snapshot is not restorable either.
 pub fn csi_phase(snapshot: &CsiVolumeSnapshot) -> SnapshotPhase {
-    match snapshot.progress() {
+    progress_phase(snapshot.progress())
+}
+
+/// The phase of a CSI snapshot or group snapshot at `progress`, as [`csi_phase`] reads it.
+pub fn progress_phase(progress: CsiProgress) -> SnapshotPhase {
+    match progress {
         CsiProgress::Ready { .. } => SnapshotPhase::Ready,
         CsiProgress::NotCut {
             error: Some(message),

@@ -113,8 +113,9 @@ target namespace exists and the snapshot's restore-namespaces annotation allows 
 smaller than the snapshot; the StorageClass exists and is STORK's. When reading the namespace or
 the StorageClass is forbidden (403), that check is skipped with a warning.
 
---group clones every child snapshot the GroupVolumeSnapshot lists, named by --name-template;
-every child is checked first, and if any check fails no PVC is created. Then all are created and
+--group clones every child snapshot of the group, named by --name-template: those STORK's
+GroupVolumeSnapshot lists, or the VolumeSnapshots CSI's VolumeGroupSnapshot owns (each cloned as
+a CSI snapshot); a name both APIs hold needs --api. Every child is checked first, and if any check fails no PVC is created. Then all are created and
 waited for in parallel.
 
 --timeout bounds each wait separately (the snapshot with --wait-snapshot, then Bound) and each API
@@ -122,14 +123,15 @@ call. When it runs out pxsnap exits 5 and leaves the PVC in place, naming it. --
 once the PVC is created; Ctrl-C while waiting prints the result and exits 130/143 (the PVCs stay).";
 
 pub const LIST: &str = "\
-List STORK VolumeSnapshots (volumesnapshots.volumesnapshot.external-storage.k8s.io) in the
-namespace (-n, else the context's), or in every namespace with -A; with --groups, the
-GroupVolumeSnapshots.
+List the VolumeSnapshots of CSI's API and STORK's (--api narrows to one) in the namespace (-n,
+else the context's), or in every namespace with -A; with --groups, CSI's VolumeGroupSnapshots
+and STORK's GroupVolumeSnapshots.
 
-Columns: NAME, PVC, TYPE (local, cloud, or group for a group's children), STATUS (the last
+Columns: NAME, PVC, API, TYPE (local, cloud, or group for a group's children), STATUS (the last
 condition: Ready, Error, else Pending), AGE as kubectl prints it; -o wide adds GROUP,
 SNAPSHOT-DATA, COMPLETED and MESSAGE (a cloud upload's progress, or the failure); -A adds
-NAMESPACE. --groups shows NAME, STAGE, STATUS, VOLUMES, AGE (wide: SELECTOR).
+NAMESPACE. --groups shows NAME, API (the group kind), STAGE, STATUS, VOLUMES, AGE (wide:
+SELECTOR).
 
 PVC, --type and --status are filtered by pxsnap; -l is sent to the API server. -o json|yaml print a
 kubectl List of the objects exactly as the API server returned them, byte for byte what kubectl
@@ -151,9 +153,11 @@ and never count towards N; Error ones are deleted when selected (they cannot be 
 STORK retries them until deleted); --older-than DUR lets only older snapshots go. Combined, a
 snapshot goes only if both allow it.
 
---group NAME deletes the GroupVolumeSnapshot, leaving its children (propagationPolicy Orphan);
+--group NAME deletes a GroupVolumeSnapshot, leaving its children (propagationPolicy Orphan);
 --with-children deletes its VolumeSnapshots first. A group with STORK's cleanup finalizer and
-children is refused without --with-children: STORK would delete the children anyway.
+children is refused without --with-children: STORK would delete the children anyway. A CSI
+VolumeGroupSnapshot goes with its member snapshots (the snapshot-controller deletes them). A
+name both APIs hold needs --api.
 
 More than one deletion needs --yes when stdin is not a terminal (nothing is deleted without it);
 on a terminal pxsnap lists the objects and asks. --dry-run never asks and deletes nothing.

@@ -125,7 +125,7 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
-    /// List VolumeSnapshots of STORK's API and CSI's (or GroupVolumeSnapshots with --groups)
+    /// List VolumeSnapshots of STORK's API and CSI's (or their group snapshots with --groups)
     #[command(long_about = long_help::LIST)]
     #[command(after_help = LIST_HELP)]
     List(ListArgs),
@@ -493,7 +493,8 @@ pub struct CloneArgs {
     pub snapshot: Option<String>,
     /// Name of the new PersistentVolumeClaim
     pub new_pvc: Option<String>,
-    /// Clone every child snapshot of this GroupVolumeSnapshot (in -n), in parallel
+    /// Clone every child snapshot of this group snapshot (in -n), in parallel: STORK's
+    /// GroupVolumeSnapshot or CSI's VolumeGroupSnapshot
     #[arg(long, value_name = "GROUPSNAP", conflicts_with_all = ["snapshot", "new_pvc"])]
     pub group: Option<String>,
     /// Name of each clone with --group; {pvc} is the source PVC, {snapshot} the child snapshot
@@ -530,7 +531,8 @@ pub struct CloneArgs {
     /// Wait (up to --timeout) for a snapshot that is not Ready yet instead of refusing
     #[arg(long)]
     pub wait_snapshot: bool,
-    /// The API that holds SNAPSHOT: auto looks in both (a name both hold needs csi or stork)
+    /// The API that holds SNAPSHOT or the --group: auto looks in both (a name both hold needs
+    /// csi or stork)
     #[arg(long, value_enum, default_value_t = ApiChoice::Auto, value_name = "API")]
     pub api: ApiChoice,
 }
@@ -655,7 +657,7 @@ Examples:
   pxsnap list cassandra-data -o wide   one PVC's snapshots, with data name, completion and message
   pxsnap list -A --status error        failed snapshots in every namespace
   pxsnap list --api csi                only CSI VolumeSnapshots (default: STORK's and CSI's)
-  pxsnap list --groups                 GroupVolumeSnapshots
+  pxsnap list --groups                 GroupVolumeSnapshots and VolumeGroupSnapshots
   pxsnap list -o json | jq '.items[].metadata.name'";
 
 /// Snapshot types as TYPE shows them: the `portworx/snapshot-type` annotation, or `group` for a
@@ -804,15 +806,16 @@ pub struct DeleteArgs {
     /// Also delete Pending snapshots (they may still be being taken)
     #[arg(long, requires = "selection")]
     pub include_pending: bool,
-    /// Delete this GroupVolumeSnapshot
+    /// Delete this group snapshot: STORK's GroupVolumeSnapshot, or CSI's VolumeGroupSnapshot with
+    /// its member snapshots
     #[arg(long, value_name = "NAME", conflicts_with_all = ["pvc", "selector"])]
     pub group: Option<String>,
-    /// With --group: delete the group's VolumeSnapshots too
+    /// With --group: delete the group's VolumeSnapshots too (a CSI group's always go with it)
     #[arg(long, conflicts_with_all = ["names", "pvc", "selector"])]
     pub with_children: bool,
-    /// Only this snapshot API (default: every one the cluster serves); needed for a NAME that
-    /// both APIs hold
-    #[arg(long, value_enum, value_name = "API", conflicts_with = "group")]
+    /// Only this snapshot API (default: every one the cluster serves); needed for a NAME or a
+    /// --group that both APIs hold
+    #[arg(long, value_enum, value_name = "API")]
     pub api: Option<ApiFilter>,
     /// Print what would be deleted and delete nothing
     #[arg(long)]

@@ -1,5 +1,5 @@
-//! `pxsnap clone`: a new PVC from a STORK or CSI snapshot, or one per child of a
-//! GroupVolumeSnapshot.
+//! `pxsnap clone`: a new PVC from a STORK or CSI snapshot, or one per child of a group snapshot
+//! (STORK's GroupVolumeSnapshot or CSI's VolumeGroupSnapshot).
 //!
 //! Three phases, so nothing is created unless everything can be: check every clone (in
 //! parallel), create every PVC, then watch them all until Bound. A PVC that does not bind in
@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use kube::Api;
 use serde::Serialize;
 use tabled::{Table, Tabled};
 
@@ -18,14 +17,18 @@ use crate::backend::clone_pvc::{
     self, BindFailure, CloneSpec, DEFAULT_STORAGE_CLASS, Source, check_restore_namespace,
     check_size,
 };
-use crate::backend::snapshot_api::SnapshotApi;
+use crate::backend::csi_group::{self, FoundGroup};
+use crate::backend::listed::{self, HeldGroup};
+use crate::backend::snapshot_api::{Preference, SnapshotApi};
 use crate::backend::{Verdict, WatchEnd, clone_csi, group, watch_until};
 use crate::cli::{CloneArgs, GlobalArgs};
 use crate::error::{Error, Step};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::csi_resources::CsiProgress;
 use crate::k8s::resources::{
-    GroupVolumeSnapshot, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION,
+    GROUP_SNAPSHOT_KIND, GroupVolumeSnapshot, STORK_SNAPSHOT_GROUP_VERSION,
 };
+use crate::k8s::served::ServedApis;
 use crate::output::report::{ErrorReport, Fallible, Outcome, Report, plain_table, summary};
 use crate::output::status::Status;
 use crate::progress::Progress;
@@ -336,13 +339,33 @@ async fn requests(
 ) -> Result<(SnapshotApi, Vec<CloneRequest>), Error> {
     match (&args.group, &args.snapshot, &args.new_pvc) {
         (Some(group), _, _) => {
-            progress.step(format!("reading GroupVolumeSnapshot {group}"));
-            cluster
-                .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
-                .await?;
-            cluster.require_api_group(STORK_GROUP_VERSION).await?;
+            progress.step(format!("reading group snapshot {group}"));
+            let served = ServedApis::discover(cluster).await?;
+            let only = match args.api.preference() {
+                Preference::Only(api) => Some(api),
+                Preference::Auto => None,
+            };
+            let kinds = listed::group_kinds(&served, only)?;
             let wait = args.wait_snapshot.then_some(args.timeout);
-            let children = group_children(cluster, &cluster.namespace, group, wait).await?;
+            let (api, children) = match listed::find_group(cluster, &kinds, group, "clone").await? {
+                None => {
+                    return Err(Error::GroupSnapshotNotFound {
+                        kind: listed::searched_kinds(&kinds),
+                        name: group.clone(),
+                        namespace: cluster.namespace.clone(),
+                    });
+                }
+                Some(HeldGroup::Stork(found)) => {
+                    if !served.serves(STORK_SNAPSHOT_GROUP_VERSION) {
+                        return Err(Error::api_group_missing(STORK_SNAPSHOT_GROUP_VERSION));
+                    }
+                    let children = group_children(cluster, found, wait).await?;
+                    (SnapshotApi::Stork, children)
+                }
+                Some(HeldGroup::Csi(found)) => {
+                    (SnapshotApi::Csi, csi_members(cluster, found, wait).await?)
+                }
+            };
             let requests = children
                 .into_iter()
                 .map(|snapshot| CloneRequest {
@@ -350,7 +373,7 @@ async fn requests(
                     name: PvcName::Template(args.name_template.clone()),
                 })
                 .collect();
-            Ok((SnapshotApi::Stork, requests))
+            Ok((api, requests))
         }
         (None, Some(snapshot), Some(new_pvc)) => {
             progress.step(format!("looking up VolumeSnapshot {snapshot}"));
@@ -372,24 +395,47 @@ async fn requests(
     }
 }
 
+/// The member VolumeSnapshots of a CSI VolumeGroupSnapshot: those it owns, each naming its PVC
+/// in `spec.source` (external-snapshotter 8.2+). With `wait`, a group not ready yet is watched
+/// until it is, so its members exist.
+async fn csi_members(
+    cluster: &Cluster,
+    mut group: FoundGroup,
+    wait: Option<Duration>,
+) -> Result<Vec<String>, Error> {
+    let name = group.metadata.name.clone().unwrap_or_default();
+    if let (false, Some(timeout)) = (matches!(group.progress, CsiProgress::Ready { .. }), wait) {
+        group = group.api.wait_ready(cluster, &name, timeout).await?;
+    }
+    let members = csi_group::members(cluster, &group.metadata).await?;
+    if members.is_empty() {
+        return Err(Error::CsiGroupNotReady {
+            name,
+            namespace: cluster.namespace.clone(),
+            status: match &group.progress {
+                CsiProgress::Ready { .. } => {
+                    "readyToUse, yet it owns no VolumeSnapshot".to_string()
+                }
+                pending => clone_csi::pending_status(pending),
+            },
+        });
+    }
+    Ok(members
+        .into_iter()
+        .filter_map(|member| member.metadata.name)
+        .collect())
+}
+
 /// The child VolumeSnapshots a GroupVolumeSnapshot lists in its status. With `wait`, a group
 /// still being cut is watched until it lists them (or fails).
 async fn group_children(
     cluster: &Cluster,
-    namespace: &str,
-    name: &str,
+    mut group: GroupVolumeSnapshot,
     wait: Option<Duration>,
 ) -> Result<Vec<String>, Error> {
-    let api: Api<GroupVolumeSnapshot> = Api::namespaced(cluster.client.clone(), namespace);
-    let mut group = cluster
-        .read("get", group::RESOURCE, Some(namespace), || {
-            api.get_opt(name)
-        })
-        .await?
-        .ok_or_else(|| Error::GroupSnapshotNotFound {
-            name: name.to_string(),
-            namespace: namespace.to_string(),
-        })?;
+    let namespace = cluster.namespace.as_str();
+    let name = group.metadata.name.clone().unwrap_or_default();
+    let name = name.as_str();
     let settled =
         |group: &GroupVolumeSnapshot| !child_names(group).is_empty() || group.has_failed();
     if let (false, Some(timeout)) = (settled(&group), wait) {
@@ -407,6 +453,7 @@ async fn group_children(
             }
             WatchEnd::Deleted => {
                 return Err(Error::GroupSnapshotNotFound {
+                    kind: GROUP_SNAPSHOT_KIND,
                     name: name.to_string(),
                     namespace: namespace.to_string(),
                 });

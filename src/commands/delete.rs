@@ -1,4 +1,5 @@
-//! `pxsnap delete`: snapshots by name, by PVC or label with retention, or a GroupVolumeSnapshot.
+//! `pxsnap delete`: snapshots by name, by PVC or label with retention, or a group snapshot (STORK's
+//! GroupVolumeSnapshot or CSI's VolumeGroupSnapshot).
 //! Snapshots of STORK's API and of CSI's are deleted alike, and retention counts both for a PVC.
 //!
 //! Deleting a VolumeSnapshot deletes the Portworx snapshot or cloud backup behind it (for CSI,
@@ -14,8 +15,9 @@ use kube::Api;
 use kube::api::{DeleteParams, PropagationPolicy};
 use serde::Serialize;
 
-use crate::backend::listed;
-use crate::backend::retention::{self, Candidate, Verdict, csi_phase};
+use crate::backend::csi_group::{self, FoundGroup, GroupApi};
+use crate::backend::listed::{self, GroupKind, HeldGroup};
+use crate::backend::retention::{self, Candidate, Verdict, csi_phase, progress_phase};
 use crate::backend::snapshot_api::SnapshotApi;
 use crate::backend::stork;
 use crate::cli::{DeleteArgs, GlobalArgs};
@@ -32,6 +34,8 @@ use crate::output::status::Status;
 /// The plural resource of CSI VolumeSnapshots, for the messages of a failed call.
 const CSI_SNAPSHOTS: &str = "volumesnapshots.snapshot.storage.k8s.io";
 const GROUP_RESOURCE: &str = "groupvolumesnapshot.stork.libopenstorage.org";
+/// The resource a group name was looked for in when several were searched.
+const GROUPS_SEARCHED: &str = "group snapshot";
 /// The finalizer with which STORK deletes a group's VolumeSnapshots when the group goes.
 const GROUP_CLEANUP_FINALIZER: &str = "stork.libopenstorage.org/finalizer-cleanup";
 /// Deletions in flight at once: enough to prune hundreds quickly, few enough to be polite.
@@ -63,6 +67,21 @@ pub struct DeleteItem {
     pub action: Action,
     /// Why it was kept, or why deleting it failed.
     pub reason: Option<String>,
+    /// How it is deleted when it is a group or goes with one; `None` for a snapshot deleted
+    /// on its own.
+    #[serde(skip)]
+    group: Option<GroupRole>,
+}
+
+/// An item's part in deleting a group snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GroupRole {
+    /// STORK's GroupVolumeSnapshot.
+    Stork,
+    /// CSI's VolumeGroupSnapshot, in its served version.
+    Csi(GroupApi),
+    /// A member snapshot of a CSI group: the snapshot-controller deletes it with its group.
+    Member,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -176,7 +195,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     };
     result.namespace = cluster.namespace.clone();
     let planned = match &args.group {
-        Some(group) => plan_group(&cluster, group, args.with_children).await,
+        Some(group) => plan_group(&cluster, group, args).await,
         None => plan_snapshots(&cluster, args).await,
     };
     match planned {
@@ -193,14 +212,7 @@ pub async fn run(global: &GlobalArgs, args: &DeleteArgs) -> Outcome<DeleteResult
     let count = result.planned().count();
     if !args.dry_run && count > 0 {
         match confirm(&result, args.yes).await {
-            Ok(true) => {
-                execute(
-                    &cluster,
-                    &mut result,
-                    args.group.is_some() && !args.with_children,
-                )
-                .await
-            }
+            Ok(true) => execute(&cluster, &mut result, !args.with_children).await,
             Ok(false) => {
                 result.mark_planned(Action::NotConfirmed);
                 crate::stderr_line!("Nothing deleted.");
@@ -243,15 +255,7 @@ async fn plan_names(
             found.extend(find(cluster, *api, name).await?);
         }
         items.push(match found.as_slice() {
-            [] => DeleteItem {
-                resource: searched(apis),
-                name: name.clone(),
-                pvc: None,
-                status: None,
-                created_at: None,
-                action: Action::NotFound,
-                reason: None,
-            },
+            [] => not_found(searched(apis), name),
             [snapshot] => snapshot_item(snapshot, Action::WouldDelete, None),
             _ => {
                 return Err(Error::Usage(format!(
@@ -405,27 +409,84 @@ async fn plan_selection(
         .collect())
 }
 
-/// `--group`: the group object, and its VolumeSnapshots with `--with-children`.
+/// An item for a name no API searched holds.
+fn not_found(resource: &'static str, name: &str) -> DeleteItem {
+    DeleteItem {
+        resource,
+        name: name.to_string(),
+        pvc: None,
+        status: None,
+        created_at: None,
+        action: Action::NotFound,
+        reason: None,
+        group: None,
+    }
+}
+
+/// `--group`: the group object of whichever group API holds the name (one discovery call,
+/// narrowed by `--api`), with what becomes of its snapshots.
+async fn plan_group(cluster: &Cluster, name: &str, args: &DeleteArgs) -> Result<Vec<DeleteItem>> {
+    let served = ServedApis::discover(cluster).await?;
+    let kinds = listed::group_kinds(&served, args.api.map(snapshot_api))?;
+    match listed::find_group(cluster, &kinds, name, "delete").await? {
+        None => {
+            let resource = match kinds.as_slice() {
+                [one] => one.resource(),
+                _ => GROUPS_SEARCHED,
+            };
+            Ok(vec![not_found(resource, name)])
+        }
+        Some(HeldGroup::Stork(group)) => {
+            plan_stork_group(cluster, name, group, args.with_children).await
+        }
+        Some(HeldGroup::Csi(group)) => plan_csi_group(cluster, name, group).await,
+    }
+}
+
+/// A CSI group: its members go with it (the snapshot-controller deletes them, whatever
+/// `--with-children` says), so they are planned with it and count for the confirmation.
+async fn plan_csi_group(
+    cluster: &Cluster,
+    name: &str,
+    group: FoundGroup,
+) -> Result<Vec<DeleteItem>> {
+    let members = csi_group::members(cluster, &group.metadata).await?;
+    let mut items: Vec<DeleteItem> = members
+        .iter()
+        .map(|member| DeleteItem {
+            group: Some(GroupRole::Member),
+            ..snapshot_item(
+                &Snapshot::csi(member),
+                Action::WouldDelete,
+                Some(format!("member of group {name:?}, deleted with it")),
+            )
+        })
+        .collect();
+    items.push(DeleteItem {
+        resource: GroupKind::Csi(group.api).resource(),
+        name: name.to_string(),
+        pvc: None,
+        status: Some(Status::from(&progress_phase(group.progress))),
+        created_at: created_at(&group.metadata),
+        action: Action::WouldDelete,
+        reason: None,
+        group: Some(GroupRole::Csi(group.api)),
+    });
+    Ok(items)
+}
+
+/// STORK's group, and its VolumeSnapshots with `--with-children`.
 ///
 /// Without `--with-children` the children are kept, which only works where nothing deletes them
 /// behind pxsnap's back: the group is deleted with the `Orphan` propagation policy (so the
 /// garbage collector leaves the children), and a group carrying STORK's cleanup finalizer is
 /// refused, since STORK deletes the children itself when such a group goes.
-async fn plan_group(cluster: &Cluster, name: &str, with_children: bool) -> Result<Vec<DeleteItem>> {
-    let found = cluster
-        .get_opt::<GroupVolumeSnapshot>(GROUP_RESOURCE, name)
-        .await?;
-    let Some(group) = found else {
-        return Ok(vec![DeleteItem {
-            resource: GROUP_RESOURCE,
-            name: name.to_string(),
-            pvc: None,
-            status: None,
-            created_at: None,
-            action: Action::NotFound,
-            reason: None,
-        }]);
-    };
+async fn plan_stork_group(
+    cluster: &Cluster,
+    name: &str,
+    group: GroupVolumeSnapshot,
+    with_children: bool,
+) -> Result<Vec<DeleteItem>> {
     let children = group_children(cluster, &group).await?;
     let has_cleanup_finalizer = group
         .metadata
@@ -463,6 +524,7 @@ async fn plan_group(cluster: &Cluster, name: &str, with_children: bool) -> Resul
         created_at: created_at(&group.metadata),
         action: Action::WouldDelete,
         reason: None,
+        group: Some(GroupRole::Stork),
     });
     Ok(items)
 }
@@ -500,6 +562,7 @@ fn snapshot_item(snapshot: &Snapshot, action: Action, reason: Option<String>) ->
         created_at: snapshot.metadata_created.map(|t| t.to_string()),
         action,
         reason,
+        group: None,
     }
 }
 
@@ -546,16 +609,21 @@ async fn confirm(result: &DeleteResult, yes: bool) -> Result<bool> {
 }
 
 /// Deletes the planned objects, a few at a time, recording each outcome; a failure does not
-/// stop the others. A group goes after its children, once they are gone.
+/// stop the others. A group goes after its children, once they are gone; a CSI group's members
+/// go with it and share its outcome. `orphan_children`: STORK's group leaves its children.
 async fn execute(cluster: &Cluster, result: &mut DeleteResult, orphan_children: bool) {
     let namespace = cluster.namespace.as_str();
-    let (groups, snapshots): (Vec<_>, Vec<_>) = result
+    let planned: Vec<(usize, &'static str, String, Option<GroupRole>)> = result
         .items
         .iter()
         .enumerate()
         .filter(|(_, item)| item.action == Action::WouldDelete)
-        .map(|(index, item)| (index, item.resource, item.name.clone()))
-        .partition(|(_, resource, _)| *resource == GROUP_RESOURCE);
+        .map(|(index, item)| (index, item.resource, item.name.clone(), item.group))
+        .collect();
+    let snapshots = planned
+        .iter()
+        .filter(|(_, _, _, role)| role.is_none())
+        .map(|(index, resource, name, _)| (*index, *resource, name.clone()));
     let mut outcomes: Vec<(usize, Result<()>)> = futures::stream::iter(snapshots)
         .map(|(index, resource, name)| async move {
             let deleted = match resource == SnapshotApi::Csi.resource() {
@@ -575,8 +643,26 @@ async fn execute(cluster: &Cluster, result: &mut DeleteResult, orphan_children: 
         .buffered(PARALLEL_DELETES)
         .collect()
         .await;
-    for (index, _, name) in groups {
-        outcomes.push((index, delete_group(cluster, &name, orphan_children).await));
+    let members: Vec<usize> = planned
+        .iter()
+        .filter(|(_, _, _, role)| *role == Some(GroupRole::Member))
+        .map(|(index, ..)| *index)
+        .collect();
+    for (index, _, name, role) in &planned {
+        let deleted = match role {
+            Some(GroupRole::Stork) => delete_group(cluster, name, orphan_children).await,
+            Some(GroupRole::Csi(api)) => api.delete(cluster, name).await,
+            Some(GroupRole::Member) | None => continue,
+        };
+        let shared = || match &deleted {
+            Ok(()) => Ok(()),
+            Err(err) => Err(Error::Api {
+                context: format!("delete its group {name:?}"),
+                message: err.to_string(),
+            }),
+        };
+        outcomes.extend(members.iter().map(|&member| (member, shared())));
+        outcomes.push((*index, deleted));
     }
     for (index, outcome) in outcomes {
         let item = &mut result.items[index];

@@ -506,7 +506,10 @@ impl<V: GroupVersion> GroupReported for CsiGroupSnapshot<V> {
         signals: &mut Signals,
     ) {
         let mut after = AfterRelease::new(signals);
-        let members = match after.call(csi_group::members(cluster, self)).await {
+        let members = match after
+            .call(csi_group::members(cluster, &self.metadata))
+            .await
+        {
             Ok(Ok(members)) => members,
             Ok(Err(err)) => {
                 let warning = format!(

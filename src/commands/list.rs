@@ -1,20 +1,23 @@
-//! `pxsnap list`: VolumeSnapshots of STORK's API and CSI's (or group snapshots) as a
+//! `pxsnap list`: VolumeSnapshots of STORK's API and CSI's (or the group snapshots of both) as a
 //! kubectl-style table, or the objects themselves as a `List` document.
 //!
 //! The list is read in pages and each page is printed as soon as it arrives, so memory follows
 //! the page size, not the number of snapshots. Only `--sort-by` holds everything: it cannot print
 //! the first row before it has seen the last one.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::backend::csi_classes::{self, DefaultClass, PortworxClasses, SnapshotType};
-use crate::backend::listed;
-use crate::backend::retention::csi_phase;
+use crate::backend::csi_group::GroupApi;
+use crate::backend::listed::{self, GroupKind};
+use crate::backend::retention::{csi_phase, progress_phase};
 use crate::backend::snapshot_api::PORTWORX_CSI_DRIVERS;
 use crate::backend::snapshot_api::SnapshotApi;
 use crate::cli::{
@@ -23,7 +26,9 @@ use crate::cli::{
 use crate::duration::age;
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
-use crate::k8s::csi_resources::{CsiProgress, CsiVolumeSnapshot};
+use crate::k8s::csi_resources::{
+    CsiGroupSnapshot, CsiProgress, CsiVolumeSnapshot, GroupVersion, V1beta1, V1beta2,
+};
 use crate::k8s::paged_list::{ListScope, PagedList};
 use crate::k8s::resources::{GroupVolumeSnapshot, SnapshotPhase, StorkVolumeSnapshot};
 use crate::k8s::served::ServedApis;
@@ -66,17 +71,20 @@ async fn list(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
         },
         now: jiff::Timestamp::now(),
         csi_classes: PortworxClasses::default(),
+        csi_members: BTreeMap::new(),
     };
     if kinds.contains(&Kind::CsiSnapshot) && view.shows_types() {
         view.csi_classes = csi_classes_for_types(&cluster).await?;
     }
+    let csi_groups = kinds.iter().any(|k| matches!(k, Kind::CsiGroup(_)));
+    if csi_groups && !raw_objects(view.format) {
+        view.csi_members = csi_member_counts(&cluster, &scope).await?;
+    }
     let shown = print_list(&cluster, &kinds, &scope, &view).await?;
     if shown == 0 {
-        let kind = if args.groups {
-            "GroupVolumeSnapshots"
-        } else {
-            "VolumeSnapshots"
-        };
+        let mut kinds: Vec<&str> = kinds.iter().map(|kind| kind.plural_name()).collect();
+        kinds.dedup();
+        let kind = kinds.join(" or ");
         match args.all_namespaces {
             true => crate::stderr_line!("No {kind} found in any namespace."),
             false => crate::stderr_line!("No {kind} found in namespace {:?}.", cluster.namespace),
@@ -91,18 +99,34 @@ enum Kind {
     StorkSnapshot,
     CsiSnapshot,
     StorkGroup,
+    CsiGroup(GroupApi),
 }
 
-/// The kinds to read, in the order they are printed: the snapshot APIs the cluster serves (one
-/// discovery call), narrowed by `--api`.
-async fn kinds(cluster: &Cluster, args: &ListArgs) -> Result<Vec<Kind>> {
-    if args.groups {
-        cluster
-            .require_api_group(crate::k8s::resources::STORK_GROUP_VERSION)
-            .await?;
-        return Ok(vec![Kind::StorkGroup]);
+impl Kind {
+    /// How the line saying none were found names the kind.
+    fn plural_name(self) -> &'static str {
+        match self {
+            Kind::StorkSnapshot | Kind::CsiSnapshot => "VolumeSnapshots",
+            Kind::StorkGroup => "GroupVolumeSnapshots",
+            Kind::CsiGroup(_) => "VolumeGroupSnapshots",
+        }
     }
+}
+
+/// The kinds to read, in the order they are printed: the snapshot (or group snapshot) APIs the
+/// cluster serves (one discovery call), narrowed by `--api`.
+async fn kinds(cluster: &Cluster, args: &ListArgs) -> Result<Vec<Kind>> {
     let served = ServedApis::discover(cluster).await?;
+    if args.groups {
+        let kinds = listed::group_kinds(&served, args.api.map(snapshot_api))?;
+        return Ok(kinds
+            .into_iter()
+            .map(|kind| match kind {
+                GroupKind::Csi(api) => Kind::CsiGroup(api),
+                GroupKind::Stork => Kind::StorkGroup,
+            })
+            .collect());
+    }
     let apis = listed::snapshot_apis(&served, args.api.map(snapshot_api))?;
     Ok(apis
         .into_iter()
@@ -153,6 +177,8 @@ struct View {
     now: jiff::Timestamp,
     /// Where a CSI snapshot's TYPE comes from: its class's snapshot type.
     csi_classes: PortworxClasses,
+    /// How many member snapshots each VolumeGroupSnapshot (by uid) owns: its VOLUMES.
+    csi_members: BTreeMap<String, usize>,
 }
 
 impl View {
@@ -188,12 +214,8 @@ impl Filter {
     }
 }
 
-/// A kind `list` can show: its columns and how to fill them.
+/// A kind `list` can show: whether the filters pass it, and its cells.
 trait Listable: kube::Resource<DynamicType = ()> + DeserializeOwned {
-    /// The columns between NAME and AGE.
-    const COLUMNS: &'static [&'static str];
-    /// The columns `-o wide` adds after AGE.
-    const WIDE_COLUMNS: &'static [&'static str];
     fn matches(&self, view: &View) -> bool;
     fn cells(&self, view: &View) -> Vec<String>;
     fn wide_cells(&self) -> Vec<String>;
@@ -204,9 +226,6 @@ const SNAPSHOT_COLUMNS: &[&str] = &["PVC", "API", "TYPE", "STATUS"];
 const SNAPSHOT_WIDE_COLUMNS: &[&str] = &["GROUP", "SNAPSHOT-DATA", "COMPLETED", "MESSAGE"];
 
 impl Listable for StorkVolumeSnapshot {
-    const COLUMNS: &'static [&'static str] = SNAPSHOT_COLUMNS;
-    const WIDE_COLUMNS: &'static [&'static str] = SNAPSHOT_WIDE_COLUMNS;
-
     fn matches(&self, view: &View) -> bool {
         view.filter.accepts(
             &self.spec.persistent_volume_claim_name,
@@ -249,9 +268,6 @@ const CSI_GROUP_KIND: &str = "VolumeGroupSnapshot";
 const UNKNOWN: &str = "<unknown>";
 
 impl Listable for CsiVolumeSnapshot {
-    const COLUMNS: &'static [&'static str] = SNAPSHOT_COLUMNS;
-    const WIDE_COLUMNS: &'static [&'static str] = SNAPSHOT_WIDE_COLUMNS;
-
     fn matches(&self, view: &View) -> bool {
         view.filter.accepts(
             self.pvc().unwrap_or_default(),
@@ -294,11 +310,16 @@ impl Listable for CsiVolumeSnapshot {
 
 /// The VolumeGroupSnapshot that made a CSI snapshot, if any.
 fn csi_group_owner(snapshot: &CsiVolumeSnapshot) -> Option<&str> {
+    csi_group_reference(snapshot).map(|owner| owner.name.as_str())
+}
+
+fn csi_group_owner_uid(snapshot: &CsiVolumeSnapshot) -> Option<&str> {
+    csi_group_reference(snapshot).map(|owner| owner.uid.as_str())
+}
+
+fn csi_group_reference(snapshot: &CsiVolumeSnapshot) -> Option<&OwnerReference> {
     let owners = snapshot.metadata.owner_references.as_ref()?;
-    owners
-        .iter()
-        .find(|owner| owner.kind == CSI_GROUP_KIND)
-        .map(|owner| owner.name.as_str())
+    owners.iter().find(|owner| owner.kind == CSI_GROUP_KIND)
 }
 
 /// TYPE of a CSI snapshot: `group` for a group's member, else the snapshot type of its class
@@ -323,10 +344,11 @@ fn csi_type<'a>(snapshot: &CsiVolumeSnapshot, classes: &'a PortworxClasses) -> &
     }
 }
 
-impl Listable for GroupVolumeSnapshot {
-    const COLUMNS: &'static [&'static str] = &["STAGE", "STATUS", "VOLUMES"];
-    const WIDE_COLUMNS: &'static [&'static str] = &["SELECTOR"];
+/// The columns of a group snapshot, whichever API holds it: API is the group kind.
+const GROUP_COLUMNS: &[&str] = &["API", "STAGE", "STATUS", "VOLUMES"];
+const GROUP_WIDE_COLUMNS: &[&str] = &["SELECTOR"];
 
+impl Listable for GroupVolumeSnapshot {
     fn matches(&self, _: &View) -> bool {
         // The snapshot filters conflict with --groups on the command line.
         true
@@ -334,6 +356,7 @@ impl Listable for GroupVolumeSnapshot {
 
     fn cells(&self, _: &View) -> Vec<String> {
         vec![
+            GroupKind::Stork.kind().to_string(),
             or_none(self.stage()),
             or_none(self.status_text()),
             self.children().len().to_string(),
@@ -341,10 +364,61 @@ impl Listable for GroupVolumeSnapshot {
     }
 
     fn wide_cells(&self) -> Vec<String> {
-        let labels = &self.spec.pvc_selector.match_labels;
-        let selector: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        vec![or_none(&selector.join(","))]
+        selector_cell(&self.spec.pvc_selector.match_labels)
     }
+}
+
+fn selector_cell(labels: &BTreeMap<String, String>) -> Vec<String> {
+    let selector: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    vec![or_none(&selector.join(","))]
+}
+
+/// CSI's group snapshot has no stages: STAGE stays empty, STATUS reads as a CSI snapshot's, and
+/// VOLUMES counts the member snapshots it owns.
+impl<V: GroupVersion> Listable for CsiGroupSnapshot<V> {
+    fn matches(&self, _: &View) -> bool {
+        true
+    }
+
+    fn cells(&self, view: &View) -> Vec<String> {
+        let uid = self.metadata.uid.as_deref().unwrap_or_default();
+        vec![
+            CSI_GROUP_KIND.to_string(),
+            NONE.to_string(),
+            progress_phase(self.progress()).label().to_string(),
+            view.csi_members
+                .get(uid)
+                .copied()
+                .unwrap_or_default()
+                .to_string(),
+        ]
+    }
+
+    fn wide_cells(&self) -> Vec<String> {
+        let selector = self.spec.source.selector.as_ref();
+        let labels = selector.and_then(|s| s.match_labels.clone());
+        selector_cell(&labels.unwrap_or_default())
+    }
+}
+
+/// How many member snapshots each VolumeGroupSnapshot in `scope` owns, by its uid: one list of
+/// the CSI snapshots (members carry none of their group's labels, so the selector is not used).
+async fn csi_member_counts(
+    cluster: &Cluster,
+    scope: &ListScope,
+) -> Result<BTreeMap<String, usize>> {
+    let scope = ListScope {
+        label_selector: None,
+        ..scope.clone()
+    };
+    let members = PagedList::<CsiVolumeSnapshot, CsiVolumeSnapshot>::new(cluster, scope)
+        .collect_matching(|snapshot| csi_group_owner_uid(snapshot).is_some())
+        .await?;
+    let mut counts = BTreeMap::new();
+    for uid in members.iter().filter_map(csi_group_owner_uid) {
+        *counts.entry(uid.to_string()).or_default() += 1;
+    }
+    Ok(counts)
 }
 
 fn or_none(value: &str) -> String {
@@ -499,12 +573,11 @@ async fn print_list(
         Kind::StorkSnapshot => KindMeta::of::<StorkVolumeSnapshot>(),
         Kind::CsiSnapshot => KindMeta::of::<CsiVolumeSnapshot>(),
         Kind::StorkGroup => KindMeta::of::<GroupVolumeSnapshot>(),
+        Kind::CsiGroup(GroupApi::V1beta2) => KindMeta::of::<CsiGroupSnapshot<V1beta2>>(),
+        Kind::CsiGroup(GroupApi::V1beta1) => KindMeta::of::<CsiGroupSnapshot<V1beta1>>(),
     });
     let (columns, wide_columns) = match kinds.first() {
-        Some(Kind::StorkGroup) => (
-            GroupVolumeSnapshot::COLUMNS,
-            GroupVolumeSnapshot::WIDE_COLUMNS,
-        ),
+        Some(Kind::StorkGroup | Kind::CsiGroup(_)) => (GROUP_COLUMNS, GROUP_WIDE_COLUMNS),
         _ => (SNAPSHOT_COLUMNS, SNAPSHOT_WIDE_COLUMNS),
     };
     let mut output = Output::start(view, columns, wide_columns, metas.collect());
@@ -527,6 +600,7 @@ async fn print_list(
             (Kind::CsiSnapshot, true) => reader.read::<CsiVolumeSnapshot, Raw>().await,
             (Kind::StorkGroup, false) => reader.read::<GroupVolumeSnapshot, Typed<_>>().await,
             (Kind::StorkGroup, true) => reader.read::<GroupVolumeSnapshot, Raw>().await,
+            (Kind::CsiGroup(api), raw) => reader.read_csi_group(*api, raw).await,
         };
         match read {
             Ok(count) => shown += count,
@@ -578,6 +652,18 @@ impl Reader<'_> {
             }
         }
         Ok(shown)
+    }
+}
+
+impl Reader<'_> {
+    /// A VolumeGroupSnapshot in its served version: typed, or as text for `-o json|yaml`.
+    async fn read_csi_group(&mut self, api: GroupApi, raw: bool) -> Result<usize> {
+        match (api, raw) {
+            (GroupApi::V1beta2, false) => self.read::<CsiGroupSnapshot<V1beta2>, Typed<_>>().await,
+            (GroupApi::V1beta2, true) => self.read::<CsiGroupSnapshot<V1beta2>, Raw>().await,
+            (GroupApi::V1beta1, false) => self.read::<CsiGroupSnapshot<V1beta1>, Typed<_>>().await,
+            (GroupApi::V1beta1, true) => self.read::<CsiGroupSnapshot<V1beta1>, Raw>().await,
+        }
     }
 }
 

@@ -733,9 +733,27 @@ fn groups_list_stage_status_and_volumes() {
     assert_eq!(
         table(&output),
         [
-            vec!["NAME", "STAGE", "STATUS", "VOLUMES", "AGE", "SELECTOR"],
-            vec!["nightly", "Final", "Successful", "2", "2d", "app=cassandra"],
-            vec!["stuck", "<none>", "<none>", "0", "30s", "app=none"],
+            vec![
+                "NAME", "API", "STAGE", "STATUS", "VOLUMES", "AGE", "SELECTOR"
+            ],
+            vec![
+                "nightly",
+                "GroupVolumeSnapshot",
+                "Final",
+                "Successful",
+                "2",
+                "2d",
+                "app=cassandra"
+            ],
+            vec![
+                "stuck",
+                "GroupVolumeSnapshot",
+                "<none>",
+                "<none>",
+                "0",
+                "30s",
+                "app=none"
+            ],
         ]
     );
     let names = cluster.pxsnap(&["list", "--groups", "-o", "name"]);
@@ -1178,7 +1196,10 @@ fn without_storks_api_group_list_says_so_in_one_line() {
             &["list", "--api", "stork"][..],
             "volumesnapshot.external-storage.k8s.io/v1",
         ),
-        (&["list", "--groups"], "stork.libopenstorage.org/v1alpha1"),
+        (
+            &["list", "--groups", "--api", "stork"],
+            "stork.libopenstorage.org/v1alpha1",
+        ),
         (
             &["list", "-A", "-o", "json", "--api", "stork"],
             "volumesnapshot.external-storage.k8s.io/v1",
@@ -1212,7 +1233,7 @@ fn without_storks_api_group_delete_by_name_or_group_says_so_in_one_line() {
             "volumesnapshot.external-storage.k8s.io/v1",
         ),
         (
-            &["delete", "--group", "g"],
+            &["delete", "--group", "g", "--api", "stork"],
             "stork.libopenstorage.org/v1alpha1",
         ),
     ] {

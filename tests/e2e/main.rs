@@ -12,6 +12,7 @@ mod client;
 mod clone;
 mod clone_csi;
 mod cloud_snap_e2e;
+mod csi_groups;
 mod csi_snap;
 mod demo;
 mod doctor;
