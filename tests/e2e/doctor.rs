@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use pxsnap::k8s::permissions::{PERMISSIONS, Scope};
+use pxsnap::k8s::permissions::{PERMISSIONS, Scope, Subcommand};
 use pxsnap_sim::scenario::{
     ContainerSpec, MountSpec, PodSpec, PvcSpec, RuleSpec, SnapshotClassSpec, UserSpec,
 };
@@ -488,7 +488,7 @@ fn missing(verb: &str, resource: &str) {
         Scope::Cluster => Value::Null,
     };
     assert_eq!(denied[0]["namespace"], expected_namespace);
-    let required = permission.need == pxsnap::k8s::permissions::Need::Required;
+    let required = permission.required_by_any(&Subcommand::ALL);
     let status = if required { "fail" } else { "warn" };
     assert_check(
         &report,
@@ -557,6 +557,14 @@ missing_tests! {
     without_get_csi_volumesnapshots: "get" "volumesnapshots.snapshot.storage.k8s.io",
     without_list_csi_volumesnapshots: "list" "volumesnapshots.snapshot.storage.k8s.io",
     without_delete_csi_volumesnapshots: "delete" "volumesnapshots.snapshot.storage.k8s.io",
+    without_create_csi_volumesnapshots: "create" "volumesnapshots.snapshot.storage.k8s.io",
+    without_watch_csi_volumesnapshots: "watch" "volumesnapshots.snapshot.storage.k8s.io",
+    without_get_volumegroupsnapshots: "get" "volumegroupsnapshots",
+    without_list_volumegroupsnapshots: "list" "volumegroupsnapshots",
+    without_watch_volumegroupsnapshots: "watch" "volumegroupsnapshots",
+    without_create_volumegroupsnapshots: "create" "volumegroupsnapshots",
+    without_delete_volumegroupsnapshots: "delete" "volumegroupsnapshots",
+    without_list_volumegroupsnapshotclasses: "list" "volumegroupsnapshotclasses",
     without_list_volumesnapshotclasses: "list" "volumesnapshotclasses",
 }
 

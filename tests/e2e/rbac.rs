@@ -121,6 +121,19 @@ fn cluster_of(version: KubeVersion, rules: Vec<RuleSpec>) -> SimHandle {
         .expect("built-in scenario")
         .snapshot_classes;
     scenario.server_version = version;
+    started_as_user(scenario, rules)
+}
+
+/// The `cassandra-csi` workload (Portworx CSI volumes with every CSI piece set up, where the
+/// snapshotting subcommands take CSI's APIs) with one restricted user.
+fn csi_cluster_of(version: KubeVersion, rules: Vec<RuleSpec>) -> SimHandle {
+    let mut scenario = Scenario::builtin("cassandra-csi").expect("built-in scenario");
+    scenario.server_version = version;
+    started_as_user(scenario, rules)
+}
+
+/// Starts `scenario` with faster cloud uploads and [`USER`] holding `rules`.
+fn started_as_user(mut scenario: Scenario, rules: Vec<RuleSpec>) -> SimHandle {
     scenario.controller.cloud_snapshot_delay_ms = 300;
     scenario.users = vec![UserSpec {
         name: USER.into(),
@@ -443,7 +456,69 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
         "the stuck group's pods were released"
     );
 
-    assert_every_rule_used(&rules, &env.sim.request_log());
+    // The same subcommands on Portworx CSI volumes, where they take CSI's APIs.
+    let csi = csi_cluster_of(v1_35(), sim_rules(&rules, &["*"]));
+    the_csi_path_works(&csi);
+    let mut requests = env.sim.request_log();
+    requests.extend(csi.sim.request_log());
+    assert_every_rule_used(&rules, &requests);
+}
+
+/// The CSI API versions of a single and a group snapshot.
+const CSI_SNAPSHOT_API: &str = "snapshot.storage.k8s.io/v1";
+const CSI_GROUP_API: &str = "groupsnapshot.storage.k8s.io/v1beta2";
+
+/// snap, cloud-snap, group-snap and clone through CSI's APIs in `env` (cassandra-csi), each
+/// with its pre and post commands; then a group that is never cut, which group-snap releases,
+/// gives up on and deletes.
+fn the_csi_path_works(env: &SimHandle) {
+    let snap = pxsnap_json(env, "snap cassandra-data --name first +hooks");
+    assert_eq!(snap["snapshot"]["apiVersion"], CSI_SNAPSHOT_API, "{snap}");
+    assert_eq!(snap["snapshot"]["status"], "Ready", "{snap}");
+    assert_eq!(snap["snapshot"]["class"], "px-csi-snapclass", "{snap}");
+    assert_hooks_ran(&snap, 1);
+    let cloud = pxsnap_json(env, "cloud-snap cassandra-data --name offsite +hooks");
+    assert_eq!(cloud["snapshot"]["apiVersion"], CSI_SNAPSHOT_API, "{cloud}");
+    assert_eq!(cloud["snapshot"]["status"], "Ready", "{cloud}");
+    assert_eq!(cloud["snapshot"]["type"], "cloud", "{cloud}");
+    assert_hooks_ran(&cloud, 1);
+    let group = pxsnap_json(
+        env,
+        "group-snap -n cassandra -l app=cassandra --name nightly +hooks",
+    );
+    assert_eq!(group["group"]["apiVersion"], CSI_GROUP_API, "{group}");
+    assert_eq!(group["group"]["status"], "Successful", "{group}");
+    assert_eq!(
+        group["children"].as_array().map(Vec::len),
+        Some(3),
+        "the members are listed: {group}"
+    );
+    assert!(
+        group["warnings"].as_array().is_none_or(Vec::is_empty),
+        "{group}"
+    );
+    assert_hooks_ran(&group, 3);
+    let clone = pxsnap_json(env, "clone first first-restored");
+    assert_eq!(clone["clones"][0]["status"], "Bound", "{clone}");
+    assert_eq!(clone["clones"][0]["snapshotApi"], "csi", "{clone}");
+    assert_eq!(clone["clones"][0]["storageClass"], "px-csi-db", "{clone}");
+
+    env.sim.set_controller(pxsnap_sim::ControllerSettings {
+        hang: true,
+        ..env.sim.controller()
+    });
+    let stuck = pxsnap(
+        env,
+        &args("group-snap -n cassandra -l app=cassandra --name stuck --timeout 1s +hooks"),
+    );
+    let stderr = String::from_utf8_lossy(&stuck.stderr);
+    assert_eq!(stuck.status.code(), Some(5), "{stderr}");
+    assert!(!stderr.contains("forbidden"), "{stderr}");
+    assert!(
+        !stored(env, id::CSI_GROUP_SNAPSHOTS, "cassandra", "stuck"),
+        "the timed-out group was left behind: {stderr}"
+    );
+    assert_eq!(ran(env, "echo thawed"), 1 + 1 + 3 + 3, "every pod released");
 }
 
 /// The manifest is least privilege: every verb it grants was needed by some run above, on the
