@@ -936,3 +936,154 @@ fn without_volumesnapshotclasses_list_the_csi_type_is_unknown_with_a_note() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The CSI snapshot API's group of VolumeGroupSnapshots.
+const CSI_GROUPS: &str = "groupsnapshot.storage.k8s.io";
+
+/// Runs the `setup` command line (if any) as the admin, then `line` on cassandra-csi as a user
+/// with the ClusterRole's rules except `verb` on `resource` of API group `group`.
+fn refused_on_csi(
+    verb: &str,
+    group: &str,
+    resource: &str,
+    setup: Option<&str>,
+    line: &str,
+) -> Refusal {
+    let rules = without_in(
+        &manifest_rules("clusterrole.yaml"),
+        verb,
+        Some(group),
+        resource,
+    );
+    let env = csi_cluster_of(KubeVersion::DEFAULT, sim_rules(&rules, &["*"]));
+    if let Some(step) = setup {
+        let out = crate::run::pxsnap(&env, &args(step));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "setup {step:?}: {stderr}");
+    }
+    refusal(env, line)
+}
+
+const GROUP_SNAP_WITH_HOOKS: &str = "group-snap -n cassandra -l app=cassandra --name g1 +hooks";
+const CLOUD_SNAP_WITH_HOOKS: &str = "cloud-snap cassandra-data --name s1 +hooks";
+
+/// Without each verb the CSI path requires, the subcommand fails (exit 1) with one line naming
+/// the verb and resource, every pod whose pre command ran got its post command, and no
+/// snapshot of the run is left.
+#[test]
+fn without_each_required_csi_verb_the_run_fails_in_one_line_and_releases_the_app() {
+    let in_default = "is forbidden in namespace \"default\"";
+    let in_cassandra = "is forbidden in namespace \"cassandra\"";
+    let snapshots = "volumesnapshots.snapshot.storage.k8s.io";
+    let groups = "volumegroupsnapshots.groupsnapshot.storage.k8s.io";
+    let snap = Some("snap cassandra-data --name s1");
+    for (verb, group, resource, setup, line, says) in [
+        (
+            "create",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            SNAP_WITH_HOOKS,
+            format!("create {snapshots} {in_default}"),
+        ),
+        (
+            "list",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            SNAP_WITH_HOOKS,
+            format!("list {snapshots} {in_default}"),
+        ),
+        (
+            "watch",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            SNAP_WITH_HOOKS,
+            format!("watch {snapshots} {in_default}"),
+        ),
+        (
+            "create",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            CLOUD_SNAP_WITH_HOOKS,
+            format!("create {snapshots} {in_default}"),
+        ),
+        (
+            "watch",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            CLOUD_SNAP_WITH_HOOKS,
+            format!("watch {snapshots} {in_default}"),
+        ),
+        (
+            "create",
+            CSI_GROUPS,
+            "volumegroupsnapshots",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            format!("create {groups} {in_cassandra}"),
+        ),
+        (
+            "list",
+            CSI_GROUPS,
+            "volumegroupsnapshots",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            format!("list {groups} {in_cassandra}"),
+        ),
+        (
+            "watch",
+            CSI_GROUPS,
+            "volumegroupsnapshots",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            format!("watch {groups} {in_cassandra}"),
+        ),
+        (
+            "list",
+            CSI_GROUPS,
+            "volumegroupsnapshotclasses",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            "list volumegroupsnapshotclasses.groupsnapshot.storage.k8s.io is forbidden".to_string(),
+        ),
+        (
+            "get",
+            CSI_GROUP,
+            "volumesnapshots",
+            snap,
+            "clone s1 restored",
+            format!("get {snapshots} {in_default}"),
+        ),
+    ] {
+        let r = refused_on_csi(verb, group, resource, setup, line);
+        let case = format!("without {verb} {resource}: {line}");
+        assert_eq!(r.code, Some(1), "{case}: {}", r.line);
+        assert!(r.line.contains(&says), "{case}: {}", r.line);
+        assert!(
+            r.line
+                .contains(&format!("cannot {verb} resource \"{resource}\"")),
+            "{case}: the server's reason is quoted: {}",
+            r.line
+        );
+        assert_eq!(
+            ran(&r.env, "nodetool flush"),
+            ran(&r.env, "echo thawed"),
+            "{case}: every frozen pod was released"
+        );
+        for (kind, namespace, name) in [
+            (id::CSI_SNAPSHOTS, "default", "s1"),
+            (id::CSI_GROUP_SNAPSHOTS, "cassandra", "g1"),
+        ] {
+            let kept = setup.is_some() && kind == id::CSI_SNAPSHOTS;
+            assert_eq!(
+                stored(&r.env, kind, namespace, name),
+                kept,
+                "{case}: {name}"
+            );
+        }
+    }
+}
