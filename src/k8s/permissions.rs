@@ -256,7 +256,7 @@ pub const PERMISSIONS: &[Permission] = &[
         scope: Scope::Cluster,
         needed_by: &[Snap, CloudSnap, List],
         need: Need::Optional,
-        why: "snap and cloud-snap pick the class (without it, a note, and the snapshot names no class so the snapshot-controller takes the driver's default); list shows a CSI snapshot's TYPE (without it, <unknown>)",
+        why: "snap and cloud-snap pick the class (without it, a note: snap names no class, so the snapshot-controller takes the driver's default; cloud-snap takes STORK's cloud snapshot); list shows a CSI snapshot's TYPE (without it, <unknown>)",
     },
     Permission {
         group: CSI_GROUPS,

@@ -1087,3 +1087,82 @@ fn without_each_required_csi_verb_the_run_fails_in_one_line_and_releases_the_app
         }
     }
 }
+
+/// `get` and `delete` on CSI snapshots are how snap cleans up a snapshot it gave up on: without
+/// one of them (and `watch`, so that it gives up) the app is still released, the run fails on
+/// the watch, and a warning names the refused verb and says how to delete what stays.
+#[test]
+fn without_csi_get_or_delete_a_snapshot_given_up_on_stays_with_a_warning() {
+    for verb in ["get", "delete"] {
+        let rules = without_in(
+            &manifest_rules("clusterrole.yaml"),
+            "watch",
+            Some(CSI_GROUP),
+            "volumesnapshots",
+        );
+        let rules = without_in(&rules, verb, Some(CSI_GROUP), "volumesnapshots");
+        let env = csi_cluster_of(KubeVersion::DEFAULT, sim_rules(&rules, &["*"]));
+        let r = refusal(env, SNAP_WITH_HOOKS);
+        r.assert_exit_1_saying("watch volumesnapshots.snapshot.storage.k8s.io is forbidden");
+        assert_eq!(
+            ran(&r.env, "echo thawed"),
+            1,
+            "{verb}: the app was released"
+        );
+        assert!(stored(&r.env, id::CSI_SNAPSHOTS, "default", "s1"), "{verb}");
+        let refused = format!("{verb} volumesnapshots.snapshot.storage.k8s.io is forbidden");
+        let cleanup =
+            "to delete it: kubectl delete volumesnapshot.snapshot.storage.k8s.io s1 -n default";
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains(&refused) && w.contains(cleanup)),
+            "{verb}: {:?}",
+            r.warnings
+        );
+    }
+}
+
+/// Without the optional class list, snap still takes a CSI snapshot: a note says so, and the
+/// snapshot names no class, so the snapshot-controller takes the driver's default (local)
+/// class. cloud-snap cannot choose a cloud class: it takes STORK's cloud snapshot, and says so.
+#[test]
+fn without_volumesnapshotclasses_list_snap_names_no_class_and_cloud_snap_takes_storks() {
+    let rules = without(
+        &manifest_rules("clusterrole.yaml"),
+        "list",
+        "volumesnapshotclasses",
+    );
+    let env = csi_cluster_of(KubeVersion::DEFAULT, sim_rules(&rules, &["*"]));
+    for (line, api, note) in [
+        (
+            SNAP_WITH_HOOKS,
+            CSI_SNAPSHOT_API,
+            "note: listing VolumeSnapshotClasses is forbidden, so the snapshot names no class and the snapshot-controller uses the default class of pxd.portworx.com\n",
+        ),
+        (
+            "cloud-snap cassandra-data --name s2 +hooks",
+            "volumesnapshot.external-storage.k8s.io/v1",
+            "note: PVC \"cassandra-data\" is a Portworx CSI volume, but listing VolumeSnapshotClasses is forbidden, so no cloud class can be chosen; using STORK's snapshot API\n",
+        ),
+    ] {
+        let out = pxsnap(&env, &[args(line).as_slice(), &["-o", "json"]].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{line}: {stderr}");
+        assert_eq!(stderr, note, "{line}");
+        let result: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(result["snapshot"]["apiVersion"], api, "{line}: {result}");
+        assert_eq!(result["snapshot"]["class"], Value::Null, "{line}: {result}");
+        assert_hooks_ran(&result, 1);
+    }
+    let taken = env
+        .sim
+        .shared()
+        .store
+        .get(id::CSI_SNAPSHOTS, "default", "s1")
+        .expect("the CSI snapshot");
+    assert_eq!(
+        taken.value["spec"]["volumeSnapshotClassName"], "px-csi-snapclass",
+        "the snapshot-controller gave it the driver's default class"
+    );
+}
