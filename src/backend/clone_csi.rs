@@ -42,18 +42,15 @@ pub async fn holder(cluster: &Cluster, name: &str, preference: Preference) -> Re
             csi.get_opt(name).map_ok(|found| found.is_some())
         }),
     );
-    // One API the user may not read is one they do not mean; both is their error to see.
-    let (in_stork, in_csi) = match (in_stork, in_csi) {
-        (Err(err @ Error::Forbidden { .. }), Err(Error::Forbidden { .. })) => return Err(err),
-        (stork, csi) => (readable(stork)?, readable(csi)?),
-    };
+    // An API the user may not read is one they do not mean when the other holds the name; when
+    // neither shows it, the refusal may hide it, and is what the user must hear.
     match (in_stork, in_csi) {
-        (true, true) => Err(Error::Usage(format!(
+        (Ok(true), Ok(true)) => Err(Error::Usage(format!(
             "both STORK's and CSI's API hold a VolumeSnapshot {name:?} in namespace {namespace:?}: pass --api stork or --api csi to say which to clone"
         ))),
-        (true, false) => Ok(SnapshotApi::Stork),
-        (false, true) => Ok(SnapshotApi::Csi),
-        (false, false) => match cluster
+        (Ok(true), Ok(false) | Err(Error::Forbidden { .. })) => Ok(SnapshotApi::Stork),
+        (Ok(false) | Err(Error::Forbidden { .. }), Ok(true)) => Ok(SnapshotApi::Csi),
+        (Ok(false), Ok(false)) => match cluster
             .require_api_group(STORK_SNAPSHOT_GROUP_VERSION)
             .await
         {
@@ -61,14 +58,7 @@ pub async fn holder(cluster: &Cluster, name: &str, preference: Preference) -> Re
             Err(Error::ApiGroupMissing { .. }) => Ok(SnapshotApi::Csi),
             Err(other) => Err(other),
         },
-    }
-}
-
-/// Whether a lookup found the name, a forbidden one counting as not found.
-fn readable(found: Result<bool>) -> Result<bool> {
-    match found {
-        Err(Error::Forbidden { .. }) => Ok(false),
-        other => other,
+        (Err(err), _) | (_, Err(err)) => Err(err),
     }
 }
 

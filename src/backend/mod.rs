@@ -221,7 +221,7 @@ pub async fn watch_until<K: Managed, F>(
                     if let Some(fatal) = fatal_watch_error(&err) {
                         return WatchEnd::Api(cluster.error(
                             fatal,
-                            "watch",
+                            refused_verb(&err),
                             resource,
                             Some(namespace),
                         ));
@@ -235,6 +235,15 @@ pub async fn watch_until<K: Managed, F>(
     match tokio::time::timeout(timeout, watch).await {
         Ok(end) => end,
         Err(_) => WatchEnd::TimedOut(last),
+    }
+}
+
+/// The verb a failed watch was refused: a watch starts with a list, which RBAC authorizes
+/// apart from the watch, so a user missing `list` is told so.
+fn refused_verb(err: &watcher::Error) -> &'static str {
+    match err {
+        watcher::Error::InitialListFailed(_) => "list",
+        _ => "watch",
     }
 }
 

@@ -168,6 +168,16 @@ pub fn decide(
     };
     let only_csi = preference == Preference::Only(SnapshotApi::Csi);
     let all = match &offer.classes {
+        // The driver's default class is a local one: a cloud snapshot must name its class.
+        Classes::Forbidden if matches!(wanted, Wanted::Cloud { .. }) => {
+            return fall_back(
+                pvc,
+                only_csi,
+                offer.stork_served,
+                "listing VolumeSnapshotClasses is forbidden, so no cloud class can be chosen",
+                "grant list on volumesnapshotclasses.snapshot.storage.k8s.io (rbac/clusterrole.yaml)",
+            );
+        }
         Classes::Forbidden => {
             return Ok(Decided {
                 decision: Decision::Csi { class: None },

@@ -11,7 +11,7 @@ use kube::api::PostParams;
 use super::{Access, Check};
 use crate::error::Result;
 use crate::k8s::cluster::Cluster;
-use crate::k8s::permissions::{Need, PERMISSIONS, Permission, Scope, Subcommand};
+use crate::k8s::permissions::{PERMISSIONS, Permission, Scope, Subcommand};
 
 /// One review to ask.
 #[derive(Debug, Clone)]
@@ -197,7 +197,7 @@ fn resource_check(rows: &[&(&Planned, Result<bool>)], chosen: &[Subcommand]) -> 
             ),
         );
     }
-    let required = denied.iter().any(|p| p.permission.need == Need::Required);
+    let required = denied.iter().any(|p| p.permission.required_by_any(chosen));
     let named: Vec<String> = denied
         .iter()
         .map(|p| {

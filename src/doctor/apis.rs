@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::ListParams;
 
-use super::Check;
+use super::{Check, Status};
 use crate::backend::csi_classes::{
     DefaultClass, PortworxClass, PortworxClasses, SnapshotType, class_manifest_command,
 };
@@ -101,12 +101,13 @@ struct ApiCheck {
     fix: &'static str,
 }
 
+const STORK_SNAPSHOTS_ID: &str = "api.stork.volumesnapshots";
 const STORK_FIX: &str = "install STORK (Portworx's operator runs it with spec.stork.enabled in the StorageCluster); kubectl api-resources --api-group=volumesnapshot.external-storage.k8s.io shows what is served";
 const CSI_FIX: &str = "for CSI snapshots install the external-snapshotter's CRDs and snapshot-controller (Portworx's operator: spec.csi.installSnapshotController); pxsnap snapshots through STORK's API today";
 
 const API_CHECKS: [ApiCheck; 4] = [
     ApiCheck {
-        id: "api.stork.volumesnapshots",
+        id: STORK_SNAPSHOTS_ID,
         group_version: STORK_SNAPSHOT_GROUP_VERSION,
         resource: "volumesnapshots",
         what: "STORK's VolumeSnapshot",
@@ -211,13 +212,39 @@ fn csi_groups_check(discovered: &Discovered) -> Check {
     }
 }
 
-/// The checks of which snapshot APIs are served.
-pub fn checks(discovered: &Discovered, chosen: &[Subcommand]) -> Vec<Check> {
+/// The checks of which snapshot APIs are served. `csi_takes_snapshots`: the CSI snapshot API
+/// is served with a Portworx class, so snap and cloud-snap take CSI snapshots of CSI volumes.
+pub fn checks(
+    discovered: &Discovered,
+    chosen: &[Subcommand],
+    csi_takes_snapshots: bool,
+) -> Vec<Check> {
     API_CHECKS
         .iter()
-        .map(|check| api_check(check, discovered, chosen))
+        .map(|check| match api_check(check, discovered, chosen) {
+            found if check.id == STORK_SNAPSHOTS_ID && csi_takes_snapshots => {
+                only_for_in_tree(found)
+            }
+            found => found,
+        })
         .chain([csi_groups_check(discovered)])
         .collect()
+}
+
+/// STORK's VolumeSnapshot missing where CSI takes the snapshots: only in-tree portworxVolume
+/// PVCs need it then, which a PVC check (`doctor PVC`) fails on by itself.
+fn only_for_in_tree(check: Check) -> Check {
+    match check.status {
+        Status::Fail => Check::warn(
+            check.id,
+            format!(
+                "{}; CSI snapshots are set up, so only in-tree portworxVolume PVCs need it",
+                check.message
+            ),
+            check.fix.unwrap_or_default(),
+        ),
+        _ => check,
+    }
 }
 
 /// The running pods (as `namespace/name`) that `selector` matches in any namespace.

@@ -64,7 +64,16 @@ pub async fn run(cluster: &Cluster, options: &Options) -> DoctorReport {
     };
     report.push(connection::version_check(cluster, &version));
     report.push(connection::user_check(user));
-    report.extend(apis::checks(&discovered, &options.subcommands));
+    let csi_takes_snapshots = classes.as_ref().is_ok_and(|listed| {
+        listed
+            .as_ref()
+            .is_some_and(|all| !PortworxClasses::from_classes(all).classes.is_empty())
+    });
+    report.extend(apis::checks(
+        &discovered,
+        &options.subcommands,
+        csi_takes_snapshots,
+    ));
     report.extend(apis::controller_checks(controllers));
     let offer = Offer {
         stork_served: apis::stork_snapshots_served(&discovered),

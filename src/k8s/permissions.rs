@@ -59,6 +59,8 @@ pub enum Need {
     Required,
     /// The subcommand warns that it could not check something, and goes on.
     Optional,
+    /// Optional for these subcommands, required for the others that need it.
+    OptionalFor(&'static [Subcommand]),
 }
 
 /// One rule: verbs on one resource of one API group.
@@ -81,6 +83,7 @@ const CORE: &str = "";
 const STORK_SNAPSHOTS: &str = "volumesnapshot.external-storage.k8s.io";
 const STORK: &str = "stork.libopenstorage.org";
 const CSI_SNAPSHOTS: &str = "snapshot.storage.k8s.io";
+const CSI_GROUPS: &str = "groupsnapshot.storage.k8s.io";
 
 /// The permissions, in the order of rbac/clusterrole.yaml.
 pub const PERMISSIONS: &[Permission] = &[
@@ -204,20 +207,74 @@ pub const PERMISSIONS: &[Permission] = &[
     Permission {
         group: CSI_SNAPSHOTS,
         resource: "volumesnapshots",
-        verbs: &["get", "list", "delete"],
+        verbs: &["create"],
         scope: Scope::Namespaced,
-        needed_by: &[List, Delete],
+        needed_by: &[Snap, CloudSnap],
         need: Need::Required,
-        why: "list and delete show and prune CSI VolumeSnapshots beside STORK's",
+        why: "snap and cloud-snap create a CSI VolumeSnapshot of a Portworx CSI volume where CSI snapshots are set up",
+    },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshots",
+        verbs: &["get"],
+        scope: Scope::Namespaced,
+        needed_by: &[Snap, CloudSnap, CloneCmd, Delete],
+        need: Need::Required,
+        why: "clone and delete read a CSI snapshot by name; snap and cloud-snap read one they gave up on, to delete it only if it is theirs",
+    },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshots",
+        verbs: &["list"],
+        scope: Scope::Namespaced,
+        needed_by: &[Snap, CloudSnap, GroupSnap, CloneCmd, List, Delete],
+        need: Need::OptionalFor(&[GroupSnap]),
+        why: "a watch starts with a list; list and delete show and prune CSI snapshots beside STORK's; group-snap reports a CSI group's members (without it, a warning)",
+    },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshots",
+        verbs: &["watch"],
+        scope: Scope::Namespaced,
+        needed_by: &[Snap, CloudSnap, CloneCmd],
+        need: Need::Required,
+        why: "snap and cloud-snap wait until the CSI snapshot is cut, then ready; clone --wait-snapshot waits until it is readyToUse",
+    },
+    Permission {
+        group: CSI_SNAPSHOTS,
+        resource: "volumesnapshots",
+        verbs: &["delete"],
+        scope: Scope::Namespaced,
+        needed_by: &[Snap, CloudSnap, Delete],
+        need: Need::Required,
+        why: "delete prunes CSI snapshots; snap and cloud-snap delete the one they gave up on (a failure, a timeout, a signal)",
     },
     Permission {
         group: CSI_SNAPSHOTS,
         resource: "volumesnapshotclasses",
         verbs: &["list"],
         scope: Scope::Cluster,
-        needed_by: &[List],
+        needed_by: &[Snap, CloudSnap, List],
         need: Need::Optional,
-        why: "list shows a CSI snapshot's TYPE (local or cloud) from its class",
+        why: "snap and cloud-snap pick the class (without it, a note: snap names no class, so the snapshot-controller takes the driver's default; cloud-snap takes STORK's cloud snapshot); list shows a CSI snapshot's TYPE (without it, <unknown>)",
+    },
+    Permission {
+        group: CSI_GROUPS,
+        resource: "volumegroupsnapshots",
+        verbs: &["get", "list", "watch", "create", "delete"],
+        scope: Scope::Namespaced,
+        needed_by: &[GroupSnap],
+        need: Need::Required,
+        why: "group-snap creates a CSI VolumeGroupSnapshot of Portworx CSI volumes and waits for it (deletes it after a failure)",
+    },
+    Permission {
+        group: CSI_GROUPS,
+        resource: "volumegroupsnapshotclasses",
+        verbs: &["list"],
+        scope: Scope::Cluster,
+        needed_by: &[GroupSnap],
+        need: Need::Required,
+        why: "group-snap picks the VolumeGroupSnapshotClass of the PVCs' driver",
     },
 ];
 
@@ -261,6 +318,18 @@ impl Permission {
             "pods/exec" => exec_verbs(server_minor),
             _ => self.verbs,
         }
+    }
+
+    /// Whether a subcommand among `chosen` fails without it.
+    pub fn required_by_any(&self, chosen: &[Subcommand]) -> bool {
+        let optional_for: &[Subcommand] = match self.need {
+            Need::Required => &[],
+            Need::Optional => self.needed_by,
+            Need::OptionalFor(these) => these,
+        };
+        self.needed_by
+            .iter()
+            .any(|s| chosen.contains(s) && !optional_for.contains(s))
     }
 
     /// Whether any of `chosen` needs it.

@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use pxsnap::k8s::permissions::{PERMISSIONS, Scope};
+use pxsnap::k8s::permissions::{PERMISSIONS, Scope, Subcommand};
 use pxsnap_sim::scenario::{
     ContainerSpec, MountSpec, PodSpec, PvcSpec, RuleSpec, SnapshotClassSpec, UserSpec,
 };
@@ -168,10 +168,11 @@ fn the_table_shows_each_check_and_what_to_do() {
 
 #[test]
 fn without_stork_snapshots_would_fail() {
-    // In-tree volumes: only STORK's API can snapshot them.
+    // In-tree volumes and no CSI snapshot class: only STORK's API can snapshot them.
     let sim = start(|s| {
         s.stork = false;
         s.stork_crds = false;
+        s.snapshot_classes.clear();
         for pvc in &mut s.pvcs {
             pvc.driver = pxsnap_sim::scenario::PX_IN_TREE.to_string();
         }
@@ -198,6 +199,29 @@ fn without_stork_snapshots_would_fail() {
     let line = errors;
     assert!(line.contains("api.stork.volumesnapshots"), "{line}");
     assert!(line.starts_with("error: "), "one error line: {line}");
+}
+
+/// Where CSI snapshots are set up (served, with a Portworx class), snap and cloud-snap take
+/// them: STORK's API missing is a warning, needed only for in-tree volumes.
+#[test]
+fn without_stork_snapshots_where_csi_takes_them_is_a_warning() {
+    let sim = start(|s| {
+        s.stork = false;
+        s.stork_crds = false;
+    });
+    let (report, _) = expect(&sim, &["--for", "snap", "cassandra-data"], 0);
+    assert_check(
+        &report,
+        "api.stork.volumesnapshots",
+        "warn",
+        "needed by snap); CSI snapshots are set up, so only in-tree portworxVolume PVCs need it",
+    );
+    assert_check(
+        &report,
+        "rbac.volumesnapshots.snapshot.storage.k8s.io",
+        "ok",
+        "create",
+    );
 }
 
 #[test]
@@ -488,7 +512,7 @@ fn missing(verb: &str, resource: &str) {
         Scope::Cluster => Value::Null,
     };
     assert_eq!(denied[0]["namespace"], expected_namespace);
-    let required = permission.need == pxsnap::k8s::permissions::Need::Required;
+    let required = permission.required_by_any(&Subcommand::ALL);
     let status = if required { "fail" } else { "warn" };
     assert_check(
         &report,
@@ -557,6 +581,14 @@ missing_tests! {
     without_get_csi_volumesnapshots: "get" "volumesnapshots.snapshot.storage.k8s.io",
     without_list_csi_volumesnapshots: "list" "volumesnapshots.snapshot.storage.k8s.io",
     without_delete_csi_volumesnapshots: "delete" "volumesnapshots.snapshot.storage.k8s.io",
+    without_create_csi_volumesnapshots: "create" "volumesnapshots.snapshot.storage.k8s.io",
+    without_watch_csi_volumesnapshots: "watch" "volumesnapshots.snapshot.storage.k8s.io",
+    without_get_volumegroupsnapshots: "get" "volumegroupsnapshots",
+    without_list_volumegroupsnapshots: "list" "volumegroupsnapshots",
+    without_watch_volumegroupsnapshots: "watch" "volumegroupsnapshots",
+    without_create_volumegroupsnapshots: "create" "volumegroupsnapshots",
+    without_delete_volumegroupsnapshots: "delete" "volumegroupsnapshots",
+    without_list_volumegroupsnapshotclasses: "list" "volumegroupsnapshotclasses",
     without_list_volumesnapshotclasses: "list" "volumesnapshotclasses",
 }
 

@@ -121,6 +121,19 @@ fn cluster_of(version: KubeVersion, rules: Vec<RuleSpec>) -> SimHandle {
         .expect("built-in scenario")
         .snapshot_classes;
     scenario.server_version = version;
+    started_as_user(scenario, rules)
+}
+
+/// The `cassandra-csi` workload (Portworx CSI volumes with every CSI piece set up, where the
+/// snapshotting subcommands take CSI's APIs) with one restricted user.
+fn csi_cluster_of(version: KubeVersion, rules: Vec<RuleSpec>) -> SimHandle {
+    let mut scenario = Scenario::builtin("cassandra-csi").expect("built-in scenario");
+    scenario.server_version = version;
+    started_as_user(scenario, rules)
+}
+
+/// Starts `scenario` with faster cloud uploads and [`USER`] holding `rules`.
+fn started_as_user(mut scenario: Scenario, rules: Vec<RuleSpec>) -> SimHandle {
     scenario.controller.cloud_snapshot_delay_ms = 300;
     scenario.users = vec![UserSpec {
         name: USER.into(),
@@ -443,7 +456,69 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
         "the stuck group's pods were released"
     );
 
-    assert_every_rule_used(&rules, &env.sim.request_log());
+    // The same subcommands on Portworx CSI volumes, where they take CSI's APIs.
+    let csi = csi_cluster_of(v1_35(), sim_rules(&rules, &["*"]));
+    the_csi_path_works(&csi);
+    let mut requests = env.sim.request_log();
+    requests.extend(csi.sim.request_log());
+    assert_every_rule_used(&rules, &requests);
+}
+
+/// The CSI API versions of a single and a group snapshot.
+const CSI_SNAPSHOT_API: &str = "snapshot.storage.k8s.io/v1";
+const CSI_GROUP_API: &str = "groupsnapshot.storage.k8s.io/v1beta2";
+
+/// snap, cloud-snap, group-snap and clone through CSI's APIs in `env` (cassandra-csi), each
+/// with its pre and post commands; then a group that is never cut, which group-snap releases,
+/// gives up on and deletes.
+fn the_csi_path_works(env: &SimHandle) {
+    let snap = pxsnap_json(env, "snap cassandra-data --name first +hooks");
+    assert_eq!(snap["snapshot"]["apiVersion"], CSI_SNAPSHOT_API, "{snap}");
+    assert_eq!(snap["snapshot"]["status"], "Ready", "{snap}");
+    assert_eq!(snap["snapshot"]["class"], "px-csi-snapclass", "{snap}");
+    assert_hooks_ran(&snap, 1);
+    let cloud = pxsnap_json(env, "cloud-snap cassandra-data --name offsite +hooks");
+    assert_eq!(cloud["snapshot"]["apiVersion"], CSI_SNAPSHOT_API, "{cloud}");
+    assert_eq!(cloud["snapshot"]["status"], "Ready", "{cloud}");
+    assert_eq!(cloud["snapshot"]["type"], "cloud", "{cloud}");
+    assert_hooks_ran(&cloud, 1);
+    let group = pxsnap_json(
+        env,
+        "group-snap -n cassandra -l app=cassandra --name nightly +hooks",
+    );
+    assert_eq!(group["group"]["apiVersion"], CSI_GROUP_API, "{group}");
+    assert_eq!(group["group"]["status"], "Successful", "{group}");
+    assert_eq!(
+        group["children"].as_array().map(Vec::len),
+        Some(3),
+        "the members are listed: {group}"
+    );
+    assert!(
+        group["warnings"].as_array().is_none_or(Vec::is_empty),
+        "{group}"
+    );
+    assert_hooks_ran(&group, 3);
+    let clone = pxsnap_json(env, "clone first first-restored");
+    assert_eq!(clone["clones"][0]["status"], "Bound", "{clone}");
+    assert_eq!(clone["clones"][0]["snapshotApi"], "csi", "{clone}");
+    assert_eq!(clone["clones"][0]["storageClass"], "px-csi-db", "{clone}");
+
+    env.sim.set_controller(pxsnap_sim::ControllerSettings {
+        hang: true,
+        ..env.sim.controller()
+    });
+    let stuck = pxsnap(
+        env,
+        &args("group-snap -n cassandra -l app=cassandra --name stuck --timeout 1s +hooks"),
+    );
+    let stderr = String::from_utf8_lossy(&stuck.stderr);
+    assert_eq!(stuck.status.code(), Some(5), "{stderr}");
+    assert!(!stderr.contains("forbidden"), "{stderr}");
+    assert!(
+        !stored(env, id::CSI_GROUP_SNAPSHOTS, "cassandra", "stuck"),
+        "the timed-out group was left behind: {stderr}"
+    );
+    assert_eq!(ran(env, "echo thawed"), 1 + 1 + 3 + 3, "every pod released");
 }
 
 /// The manifest is least privilege: every verb it grants was needed by some run above, on the
@@ -859,5 +934,235 @@ fn without_volumesnapshotclasses_list_the_csi_type_is_unknown_with_a_note() {
             .contains("csi-1   cassandra-data   csi   <unknown>   Ready"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// The CSI snapshot API's group of VolumeGroupSnapshots.
+const CSI_GROUPS: &str = "groupsnapshot.storage.k8s.io";
+
+/// Runs the `setup` command line (if any) as the admin, then `line` on cassandra-csi as a user
+/// with the ClusterRole's rules except `verb` on `resource` of API group `group`.
+fn refused_on_csi(
+    verb: &str,
+    group: &str,
+    resource: &str,
+    setup: Option<&str>,
+    line: &str,
+) -> Refusal {
+    let rules = without_in(
+        &manifest_rules("clusterrole.yaml"),
+        verb,
+        Some(group),
+        resource,
+    );
+    let env = csi_cluster_of(KubeVersion::DEFAULT, sim_rules(&rules, &["*"]));
+    if let Some(step) = setup {
+        let out = crate::run::pxsnap(&env, &args(step));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "setup {step:?}: {stderr}");
+    }
+    refusal(env, line)
+}
+
+const GROUP_SNAP_WITH_HOOKS: &str = "group-snap -n cassandra -l app=cassandra --name g1 +hooks";
+const CLOUD_SNAP_WITH_HOOKS: &str = "cloud-snap cassandra-data --name s1 +hooks";
+
+/// Without each verb the CSI path requires, the subcommand fails (exit 1) with one line naming
+/// the verb and resource, every pod whose pre command ran got its post command, and no
+/// snapshot of the run is left.
+#[test]
+fn without_each_required_csi_verb_the_run_fails_in_one_line_and_releases_the_app() {
+    let in_default = "is forbidden in namespace \"default\"";
+    let in_cassandra = "is forbidden in namespace \"cassandra\"";
+    let snapshots = "volumesnapshots.snapshot.storage.k8s.io";
+    let groups = "volumegroupsnapshots.groupsnapshot.storage.k8s.io";
+    let snap = Some("snap cassandra-data --name s1");
+    for (verb, group, resource, setup, line, says) in [
+        (
+            "create",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            SNAP_WITH_HOOKS,
+            format!("create {snapshots} {in_default}"),
+        ),
+        (
+            "list",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            SNAP_WITH_HOOKS,
+            format!("list {snapshots} {in_default}"),
+        ),
+        (
+            "watch",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            SNAP_WITH_HOOKS,
+            format!("watch {snapshots} {in_default}"),
+        ),
+        (
+            "create",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            CLOUD_SNAP_WITH_HOOKS,
+            format!("create {snapshots} {in_default}"),
+        ),
+        (
+            "watch",
+            CSI_GROUP,
+            "volumesnapshots",
+            None,
+            CLOUD_SNAP_WITH_HOOKS,
+            format!("watch {snapshots} {in_default}"),
+        ),
+        (
+            "create",
+            CSI_GROUPS,
+            "volumegroupsnapshots",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            format!("create {groups} {in_cassandra}"),
+        ),
+        (
+            "list",
+            CSI_GROUPS,
+            "volumegroupsnapshots",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            format!("list {groups} {in_cassandra}"),
+        ),
+        (
+            "watch",
+            CSI_GROUPS,
+            "volumegroupsnapshots",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            format!("watch {groups} {in_cassandra}"),
+        ),
+        (
+            "list",
+            CSI_GROUPS,
+            "volumegroupsnapshotclasses",
+            None,
+            GROUP_SNAP_WITH_HOOKS,
+            "list volumegroupsnapshotclasses.groupsnapshot.storage.k8s.io is forbidden".to_string(),
+        ),
+        (
+            "get",
+            CSI_GROUP,
+            "volumesnapshots",
+            snap,
+            "clone s1 restored",
+            format!("get {snapshots} {in_default}"),
+        ),
+    ] {
+        let r = refused_on_csi(verb, group, resource, setup, line);
+        let case = format!("without {verb} {resource}: {line}");
+        assert_eq!(r.code, Some(1), "{case}: {}", r.line);
+        assert!(r.line.contains(&says), "{case}: {}", r.line);
+        assert!(
+            r.line
+                .contains(&format!("cannot {verb} resource \"{resource}\"")),
+            "{case}: the server's reason is quoted: {}",
+            r.line
+        );
+        assert_eq!(
+            ran(&r.env, "nodetool flush"),
+            ran(&r.env, "echo thawed"),
+            "{case}: every frozen pod was released"
+        );
+        for (kind, namespace, name) in [
+            (id::CSI_SNAPSHOTS, "default", "s1"),
+            (id::CSI_GROUP_SNAPSHOTS, "cassandra", "g1"),
+        ] {
+            let kept = setup.is_some() && kind == id::CSI_SNAPSHOTS;
+            assert_eq!(
+                stored(&r.env, kind, namespace, name),
+                kept,
+                "{case}: {name}"
+            );
+        }
+    }
+}
+
+/// `get` and `delete` on CSI snapshots are how snap cleans up a snapshot it gave up on: without
+/// one of them (and `watch`, so that it gives up) the app is still released, the run fails on
+/// the watch, and a warning names the refused verb and says how to delete what stays.
+#[test]
+fn without_csi_get_or_delete_a_snapshot_given_up_on_stays_with_a_warning() {
+    for verb in ["get", "delete"] {
+        let rules = without_in(
+            &manifest_rules("clusterrole.yaml"),
+            "watch",
+            Some(CSI_GROUP),
+            "volumesnapshots",
+        );
+        let rules = without_in(&rules, verb, Some(CSI_GROUP), "volumesnapshots");
+        let env = csi_cluster_of(KubeVersion::DEFAULT, sim_rules(&rules, &["*"]));
+        let r = refusal(env, SNAP_WITH_HOOKS);
+        r.assert_exit_1_saying("watch volumesnapshots.snapshot.storage.k8s.io is forbidden");
+        assert_eq!(
+            ran(&r.env, "echo thawed"),
+            1,
+            "{verb}: the app was released"
+        );
+        assert!(stored(&r.env, id::CSI_SNAPSHOTS, "default", "s1"), "{verb}");
+        let refused = format!("{verb} volumesnapshots.snapshot.storage.k8s.io is forbidden");
+        let cleanup =
+            "to delete it: kubectl delete volumesnapshot.snapshot.storage.k8s.io s1 -n default";
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains(&refused) && w.contains(cleanup)),
+            "{verb}: {:?}",
+            r.warnings
+        );
+    }
+}
+
+/// Without the optional class list, snap still takes a CSI snapshot: a note says so, and the
+/// snapshot names no class, so the snapshot-controller takes the driver's default (local)
+/// class. cloud-snap cannot choose a cloud class: it takes STORK's cloud snapshot, and says so.
+#[test]
+fn without_volumesnapshotclasses_list_snap_names_no_class_and_cloud_snap_takes_storks() {
+    let rules = without(
+        &manifest_rules("clusterrole.yaml"),
+        "list",
+        "volumesnapshotclasses",
+    );
+    let env = csi_cluster_of(KubeVersion::DEFAULT, sim_rules(&rules, &["*"]));
+    for (line, api, note) in [
+        (
+            SNAP_WITH_HOOKS,
+            CSI_SNAPSHOT_API,
+            "note: listing VolumeSnapshotClasses is forbidden, so the snapshot names no class and the snapshot-controller uses the default class of pxd.portworx.com\n",
+        ),
+        (
+            "cloud-snap cassandra-data --name s2 +hooks",
+            "volumesnapshot.external-storage.k8s.io/v1",
+            "note: PVC \"cassandra-data\" is a Portworx CSI volume, but listing VolumeSnapshotClasses is forbidden, so no cloud class can be chosen; using STORK's snapshot API\n",
+        ),
+    ] {
+        let out = pxsnap(&env, &[args(line).as_slice(), &["-o", "json"]].concat());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{line}: {stderr}");
+        assert_eq!(stderr, note, "{line}");
+        let result: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(result["snapshot"]["apiVersion"], api, "{line}: {result}");
+        assert_eq!(result["snapshot"]["class"], Value::Null, "{line}: {result}");
+        assert_hooks_ran(&result, 1);
+    }
+    let taken = env
+        .sim
+        .shared()
+        .store
+        .get(id::CSI_SNAPSHOTS, "default", "s1")
+        .expect("the CSI snapshot");
+    assert_eq!(
+        taken.value["spec"]["volumeSnapshotClassName"], "px-csi-snapclass",
+        "the snapshot-controller gave it the driver's default class"
     );
 }
