@@ -13,8 +13,8 @@ use crate::cli::OutputFormat;
 use crate::duration::human;
 use crate::error::{Error, Step};
 use crate::pipeline::hooks::HookRecord;
-use crate::pipeline::locate::Located;
 use crate::pipeline::hooks::RuleRef;
+use crate::pipeline::locate::Located;
 use crate::pipeline::rules::RuleStage;
 use crate::pipeline::run::HookOptions;
 

@@ -20,8 +20,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::pipeline::hooks::{
-    Command, HookPhase, HookRecord, Run, record as hook_record, run_hook, run_retried,
-    run_session,
+    Command, HookPhase, HookRecord, Run, record as hook_record, run_hook, run_retried, run_session,
 };
 use crate::pipeline::locate::HookTarget;
 

@@ -370,7 +370,8 @@ impl PreJobs {
         index: usize,
         commands: Vec<Command>,
     ) -> impl Future<Output = (usize, Vec<HookRecord>)> + use<> {
-        let pods: Api<Pod> = Api::namespaced(self.client.clone(), &self.plan.targets[index].namespace);
+        let pods: Api<Pod> =
+            Api::namespaced(self.client.clone(), &self.plan.targets[index].namespace);
         let (plan, started, failed, limit) = (
             self.plan.clone(),
             self.started.clone(),

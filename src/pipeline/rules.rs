@@ -44,13 +44,14 @@ pub struct RulePlan {
 /// Reads Rule `name` in `namespace` and checks that pxsnap can run every action of it.
 pub async fn load(cluster: &Cluster, name: &str, side: Side) -> Result<Vec<RuleItem>> {
     let namespace = cluster.namespace.clone();
-    let rule: StorkRule = cluster
-        .get_opt("rules", name)
-        .await?
-        .ok_or_else(|| Error::RuleNotFound {
-            rule: name.to_string(),
-            namespace: namespace.clone(),
-        })?;
+    let rule: StorkRule =
+        cluster
+            .get_opt("rules", name)
+            .await?
+            .ok_or_else(|| Error::RuleNotFound {
+                rule: name.to_string(),
+                namespace: namespace.clone(),
+            })?;
     let bad = |problem: String| Error::BadRule {
         rule: name.to_string(),
         namespace: namespace.clone(),
@@ -179,7 +180,13 @@ fn item_targets(name: &str, i: usize, item: &RuleItem, pods: &[Pod]) -> Result<V
 }
 
 /// The item's `container`, else the pod's only one.
-fn container_of(name: &str, i: usize, item: &RuleItem, pod: &Pod, pod_name: &str) -> Result<String> {
+fn container_of(
+    name: &str,
+    i: usize,
+    item: &RuleItem,
+    pod: &Pod,
+    pod_name: &str,
+) -> Result<String> {
     let containers: Vec<&str> = pod
         .spec
         .iter()
@@ -225,8 +232,13 @@ mod tests {
         assert!(check(&held, Side::Pre).is_ok());
         let err = check(&held, Side::Post).expect_err("refused");
         assert!(err.contains("rules[0].actions[0]"), "{err}");
-        let other = items(json!([{"actions": [{"type": "script", "value": "x"}]}])).expect("parses");
-        assert!(check(&other, Side::Pre).expect_err("refused").contains("\"script\""));
+        let other =
+            items(json!([{"actions": [{"type": "script", "value": "x"}]}])).expect("parses");
+        assert!(
+            check(&other, Side::Pre)
+                .expect_err("refused")
+                .contains("\"script\"")
+        );
     }
 
     #[test]
@@ -245,7 +257,8 @@ mod tests {
         ]}]))
         .expect("parses");
         let mut warnings = Vec::new();
-        let stages = resolve("r", &items, &[pod("b-1"), pod("a-0")], &mut warnings).expect("resolves");
+        let stages =
+            resolve("r", &items, &[pod("b-1"), pod("a-0")], &mut warnings).expect("resolves");
         let pods = |s: &RuleStage| s.targets.iter().map(|t| t.pod.clone()).collect::<Vec<_>>();
         assert_eq!(pods(&stages[0]), ["b-1"]);
         assert_eq!(pods(&stages[1]), ["b-1", "a-0"]);

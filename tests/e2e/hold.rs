@@ -11,7 +11,7 @@ use crate::run::{
 };
 
 /// The README's example: the lock, then `system ${WAIT_CMD}` inside the same session.
-const LOCK: &str = "mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'";
+pub const LOCK: &str = "mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'";
 
 fn mysql_with(settings: impl FnOnce(&mut Scenario)) -> SimHandle {
     let mut scenario = Scenario::builtin("mysql").expect("built-in scenario");
@@ -19,7 +19,7 @@ fn mysql_with(settings: impl FnOnce(&mut Scenario)) -> SimHandle {
     SimHandle::start(scenario)
 }
 
-fn mysql() -> SimHandle {
+pub fn mysql() -> SimHandle {
     mysql_with(|_| {})
 }
 
@@ -29,19 +29,19 @@ fn snap(sim: &SimHandle, extra: &[&str]) -> std::process::Output {
 }
 
 /// When the pod's mysql shim marked `what` (`lock-taken`, `lock-released`) on the timeline.
-fn mark(timeline: &[TimelineEvent], what: &str) -> Option<u64> {
+pub fn mark(timeline: &[TimelineEvent], what: &str) -> Option<u64> {
     timeline
         .iter()
         .find(|e| e.kind == TimelineKind::Mark && e.detail.as_deref() == Some(what))
         .map(|e| e.at_ns)
 }
 
-fn kind_at(timeline: &[TimelineEvent], kind: TimelineKind) -> Option<u64> {
+pub fn kind_at(timeline: &[TimelineEvent], kind: TimelineKind) -> Option<u64> {
     timeline.iter().find(|e| e.kind == kind).map(|e| e.at_ns)
 }
 
 /// When the first command containing `needle` started.
-fn started_at(timeline: &[TimelineEvent], needle: &str) -> Option<u64> {
+pub fn started_at(timeline: &[TimelineEvent], needle: &str) -> Option<u64> {
     timeline
         .iter()
         .find(|e| e.kind == TimelineKind::ExecStart && crate::run::command_of(e).contains(needle))
