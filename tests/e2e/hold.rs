@@ -24,7 +24,7 @@ pub fn mysql() -> SimHandle {
 }
 
 /// `snap -n db mysql-data` with `extra` flags.
-fn snap(sim: &SimHandle, extra: &[&str]) -> std::process::Output {
+pub fn snap(sim: &SimHandle, extra: &[&str]) -> std::process::Output {
     pxsnap(sim, &[&["snap", "-n", "db", "mysql-data"], extra].concat())
 }
 
@@ -34,6 +34,29 @@ pub fn mark(timeline: &[TimelineEvent], what: &str) -> Option<u64> {
         .iter()
         .find(|e| e.kind == TimelineKind::Mark && e.detail.as_deref() == Some(what))
         .map(|e| e.at_ns)
+}
+
+/// Asserts that the lock was taken before the cut, let go after it and before the first
+/// command containing `post` started; returns when it was taken.
+pub fn assert_held_across_the_cut(timeline: &[TimelineEvent], post: &str) -> u64 {
+    let taken = mark(timeline, "lock-taken").expect("lock taken");
+    let cut = kind_at(timeline, TimelineKind::SnapshotCut).expect("cut");
+    let released = mark(timeline, "lock-released").expect("lock released");
+    let post = started_at(timeline, post).expect("post ran");
+    assert!(taken < cut, "the lock was taken after the cut");
+    assert!(cut < released, "the lock was let go before the cut");
+    assert!(released < post, "the post command started under the lock");
+    taken
+}
+
+/// The result's first `hold` entry in `hooks`.
+pub fn hold_entry(result: &serde_json::Value) -> &serde_json::Value {
+    result["hooks"]
+        .as_array()
+        .expect("hooks")
+        .iter()
+        .find(|h| h["phase"] == "hold")
+        .unwrap_or_else(|| panic!("no hold entry in {result:#}"))
 }
 
 pub fn kind_at(timeline: &[TimelineEvent], kind: TimelineKind) -> Option<u64> {
@@ -66,22 +89,11 @@ fn the_lock_is_held_across_the_cut_and_let_go_before_the_post_commands() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let timeline = sim.sim.timeline();
-    let taken = mark(&timeline, "lock-taken").expect("lock taken");
-    let cut = kind_at(&timeline, TimelineKind::SnapshotCut).expect("cut");
-    let released = mark(&timeline, "lock-released").expect("lock released");
-    let post = started_at(&timeline, "echo thawed").expect("post ran");
+    let taken = assert_held_across_the_cut(&timeline, "echo thawed");
     let pre_start = started_at(&timeline, "echo pre").expect("pre ran");
     assert!(pre_start < taken, "the lock came before the pre command");
-    assert!(taken < cut, "the lock was taken after the cut");
-    assert!(cut < released, "the lock was let go before the cut");
-    assert!(released < post, "the post command started under the lock");
     let result = json(&out);
-    let hold = result["hooks"]
-        .as_array()
-        .expect("hooks")
-        .iter()
-        .find(|h| h["phase"] == "hold")
-        .unwrap_or_else(|| panic!("no hold entry in {result:#}"));
+    let hold = hold_entry(&result);
     assert_eq!(hold["command"], LOCK);
     assert_eq!(hold["pod"], "mysql-0");
     assert_eq!(hold["exitCode"], 0);

@@ -6,7 +6,9 @@ use pxsnap_sim::{TimelineEvent, TimelineKind};
 use serde_json::{Value, json};
 
 use crate::common::SimHandle;
-use crate::hold::{LOCK, kind_at, mark, mysql, started_at};
+use crate::hold::{
+    LOCK, assert_held_across_the_cut, hold_entry, kind_at, mysql, snap as snap_mysql,
+};
 use crate::run::{
     assert_fails_with, cassandra, cassandra_with, code, command_of, execs, json as json_of, pxsnap,
     scenario, snapshots, stderr, store_rule,
@@ -23,6 +25,17 @@ fn item(selector: Value, actions: &[Value]) -> Value {
         })
         .collect();
     json!({"podSelector": selector, "actions": actions})
+}
+
+/// Stores Rule `name` in `namespace` with one item: `actions` in the pods `selector` picks.
+fn rule_of_one_item(
+    sim: &SimHandle,
+    namespace: &str,
+    name: &str,
+    selector: Value,
+    actions: &[Value],
+) {
+    store_rule(sim, namespace, name, json!([item(selector, actions)]));
 }
 
 /// `{"value": command}`: a foreground action.
@@ -95,11 +108,12 @@ fn rules_run_in_order_around_the_cut_each_action_in_all_its_pods() {
             ),
         ]),
     );
-    store_rule(
+    rule_of_one_item(
         &sim,
         "cassandra",
         "postsnap",
-        json!([item(cassandra, &[run("echo r-thaw")])]),
+        cassandra,
+        &[run("echo r-thaw")],
     );
     let out = group_snap(
         &sim,
@@ -155,50 +169,22 @@ fn rules_run_in_order_around_the_cut_each_action_in_all_its_pods() {
 fn a_background_action_holds_the_lock_across_the_cut_and_lets_go_before_the_post_rule() {
     let sim = mysql();
     let mysql = json!({"app": "mysql"});
-    store_rule(
+    rule_of_one_item(
         &sim,
         "db",
         "lock",
-        json!([item(
-            mysql.clone(),
-            &[json!({"value": LOCK, "background": true})]
-        )]),
+        mysql.clone(),
+        &[json!({"value": LOCK, "background": true})],
     );
-    store_rule(
+    rule_of_one_item(&sim, "db", "thaw", mysql, &[run("echo thawed")]);
+    let out = snap_mysql(
         &sim,
-        "db",
-        "thaw",
-        json!([item(mysql, &[run("echo thawed")])]),
-    );
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "-n",
-            "db",
-            "mysql-data",
-            "--pre-rule",
-            "lock",
-            "--post-rule",
-            "thaw",
-            "-o",
-            "json",
-        ],
+        &["--pre-rule", "lock", "--post-rule", "thaw", "-o", "json"],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let timeline = sim.sim.timeline();
-    let taken = mark(&timeline, "lock-taken").expect("lock taken");
-    let cut = kind_at(&timeline, TimelineKind::SnapshotCut).expect("cut");
-    let released = mark(&timeline, "lock-released").expect("lock released");
-    let post = started_at(&timeline, "echo thawed").expect("post-rule ran");
-    assert!(taken < cut && cut < released && released < post);
+    assert_held_across_the_cut(&sim.sim.timeline(), "echo thawed");
     let result = json_of(&out);
-    let hold = result["hooks"]
-        .as_array()
-        .expect("hooks")
-        .iter()
-        .find(|h| h["phase"] == "hold")
-        .unwrap_or_else(|| panic!("{result:#}"));
+    let hold = hold_entry(&result);
     assert_eq!(hold["rule"]["name"], "lock");
     assert!(
         hold["heldAt"].is_string() && hold["releasedAt"].is_string(),
@@ -214,7 +200,7 @@ fn bad_rules_are_exit_2_and_nothing_runs() {
     store_rule(&sim, "default", "script", script);
     store_rule(&sim, "default", "garbled", json!([{"actions": "flush"}]));
     let held = json!({"value": LOCK, "background": true});
-    store_rule(&sim, "default", "held", json!([item(app, &[held])]));
+    rule_of_one_item(&sim, "default", "held", app, &[held]);
     let cases = [
         (
             "--pre-rule",
@@ -247,18 +233,20 @@ fn bad_rules_are_exit_2_and_nothing_runs() {
 #[test]
 fn a_pod_the_pre_rule_quiesces_without_a_release_is_refused_unless_forced() {
     let sim = cassandra();
-    store_rule(
+    rule_of_one_item(
         &sim,
         "cassandra",
         "freeze",
-        json!([item(json!({"app": "cassandra"}), &[run("echo frozen")])]),
+        json!({"app": "cassandra"}),
+        &[run("echo frozen")],
     );
     let first = json!({"value": "echo thawed", "runInSinglePod": true});
-    store_rule(
+    rule_of_one_item(
         &sim,
         "cassandra",
         "thaw-0",
-        json!([item(json!({"app": "cassandra"}), &[first])]),
+        json!({"app": "cassandra"}),
+        &[first],
     );
     let rules = ["--pre-rule", "freeze", "--post-rule", "thaw-0"];
     let out = group_snap(&sim, &rules);
@@ -276,12 +264,7 @@ fn a_pod_the_pre_rule_quiesces_without_a_release_is_refused_unless_forced() {
 #[test]
 fn an_empty_selector_runs_in_every_running_pod_with_a_warning() {
     let sim = cassandra();
-    store_rule(
-        &sim,
-        "default",
-        "all",
-        json!([item(json!({}), &[run("echo everyone")])]),
-    );
+    rule_of_one_item(&sim, "default", "all", json!({}), &[run("echo everyone")]);
     let out = pxsnap(
         &sim,
         &[
@@ -307,33 +290,20 @@ fn an_empty_selector_runs_in_every_running_pod_with_a_warning() {
     );
 }
 
+/// `snap cassandra-data` with a pre-Rule running `pre` and a post-Rule running `echo thawed`
+/// in cassandra-app-0.
+fn snap_with_rules(sim: &SimHandle, pre: &str) -> std::process::Output {
+    let app = json!({"app": "cassandra-app"});
+    rule_of_one_item(sim, "default", "pre", app.clone(), &[run(pre)]);
+    rule_of_one_item(sim, "default", "thaw", app, &[run("echo thawed")]);
+    let rules = ["--pre-rule", "pre", "--post-rule", "thaw"];
+    pxsnap(sim, &[&["snap", "cassandra-data"], &rules[..]].concat())
+}
+
 #[test]
 fn a_failing_action_is_not_run_again_and_the_post_rule_still_runs() {
-    let sim = cassandra_with(|_| {});
-    let app = json!({"app": "cassandra-app"});
-    store_rule(
-        &sim,
-        "default",
-        "fails",
-        json!([item(app.clone(), &[run("echo trying; exit 7")])]),
-    );
-    store_rule(
-        &sim,
-        "default",
-        "thaw",
-        json!([item(app, &[run("echo thawed")])]),
-    );
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre-rule",
-            "fails",
-            "--post-rule",
-            "thaw",
-        ],
-    );
+    let sim = cassandra();
+    let out = snap_with_rules(&sim, "echo trying; exit 7");
     assert_fails_with(&out, 3, "exited with code 7");
     let timeline = sim.sim.timeline();
     assert_eq!(
@@ -348,30 +318,7 @@ fn a_failing_action_is_not_run_again_and_the_post_rule_still_runs() {
 #[test]
 fn a_failed_snapshot_still_runs_the_post_rule() {
     let sim = cassandra_with(|c| c.fail_snapshots_of_pvcs = vec!["cassandra-data".into()]);
-    let app = json!({"app": "cassandra-app"});
-    store_rule(
-        &sim,
-        "default",
-        "flush",
-        json!([item(app.clone(), &[run("nodetool flush")])]),
-    );
-    store_rule(
-        &sim,
-        "default",
-        "thaw",
-        json!([item(app, &[run("echo thawed")])]),
-    );
-    let out = pxsnap(
-        &sim,
-        &[
-            "snap",
-            "cassandra-data",
-            "--pre-rule",
-            "flush",
-            "--post-rule",
-            "thaw",
-        ],
-    );
+    let out = snap_with_rules(&sim, "nodetool flush");
     assert_eq!(code(&out), 4, "{}", stderr(&out));
     assert_eq!(
         ran_in(&sim.sim.timeline(), "echo thawed"),
@@ -387,14 +334,10 @@ fn dry_run_shows_each_rule_action_in_its_pod_and_container_held_or_not() {
         run("echo flush"),
         json!({"value": LOCK, "background": true}),
     ];
-    store_rule(&sim, "db", "lock", json!([item(mysql, &actions)]));
-    let out = pxsnap(
+    rule_of_one_item(&sim, "db", "lock", mysql, &actions);
+    let out = snap_mysql(
         &sim,
         &[
-            "snap",
-            "-n",
-            "db",
-            "mysql-data",
             "--pre-rule",
             "lock",
             "--post",
@@ -445,12 +388,8 @@ fn several_containers_and_none_named_is_one_clear_error_and_a_named_one_is_used(
         "stork": true
     }));
     let hold = json!({"value": "sh -c '${WAIT_CMD}'", "background": true});
-    store_rule(
-        &sim,
-        "default",
-        "unnamed",
-        json!([item(json!({"app": "x"}), &[hold.clone()])]),
-    );
+    let unnamed = std::slice::from_ref(&hold);
+    rule_of_one_item(&sim, "default", "unnamed", json!({"app": "x"}), unnamed);
     let mut named = item(json!({"app": "x"}), &[hold]);
     named["container"] = json!("sidecar");
     store_rule(&sim, "default", "named", json!([named]));
@@ -463,11 +402,6 @@ fn several_containers_and_none_named_is_one_clear_error_and_a_named_one_is_used(
     let out = pxsnap(&sim, &["snap", "data", "--pre-rule", "named", "-o", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let result = json_of(&out);
-    let hold = result["hooks"]
-        .as_array()
-        .expect("hooks")
-        .iter()
-        .find(|h| h["phase"] == "hold")
-        .unwrap_or_else(|| panic!("{result:#}"));
+    let hold = hold_entry(&result);
     assert_eq!(hold["container"], "sidecar", "the Rule's container holds");
 }
