@@ -557,6 +557,7 @@ missing_tests! {
     without_get_csi_volumesnapshots: "get" "volumesnapshots.snapshot.storage.k8s.io",
     without_list_csi_volumesnapshots: "list" "volumesnapshots.snapshot.storage.k8s.io",
     without_delete_csi_volumesnapshots: "delete" "volumesnapshots.snapshot.storage.k8s.io",
+    without_get_rules: "get" "rules",
     without_list_volumesnapshotclasses: "list" "volumesnapshotclasses",
 }
 
