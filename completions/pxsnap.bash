@@ -203,7 +203,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__cloud__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --cred-id --pre --hold --hold-timeout --post --container --hook-timeout --allow-no-pods --parallel --incremental-count --delete-local --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --cred-id --pre --hold --hold-timeout --post --container --pre-rule --post-rule --hook-timeout --allow-no-pods --parallel --incremental-count --delete-local --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,6 +234,14 @@ _pxsnap() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pre-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --post-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -541,7 +549,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__group__subcmd__snap)
-            opts="-l -c -n -o -v -q -h -V --selector --pre --hold --hold-timeout --post --container --hook-timeout --allow-no-pods --parallel --name --restore-namespaces --max-retries --cloud --cred-id --timeout --dry-run --keep-failed --group-class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-l -c -n -o -v -q -h -V --selector --pre --hold --hold-timeout --post --container --pre-rule --post-rule --hook-timeout --allow-no-pods --parallel --name --restore-namespaces --max-retries --cloud --cred-id --timeout --dry-run --keep-failed --force --group-class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -576,6 +584,14 @@ _pxsnap() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pre-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --post-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -887,7 +903,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --pre --hold --hold-timeout --post --container --hook-timeout --allow-no-pods --parallel --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --pre --hold --hold-timeout --post --container --pre-rule --post-rule --hook-timeout --allow-no-pods --parallel --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,6 +930,14 @@ _pxsnap() {
                     return 0
                     ;;
                 -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pre-rule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --post-rule)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

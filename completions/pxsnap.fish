@@ -55,6 +55,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold -d 'Command 
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre-rule -d 'STORK Rule (in the snapshot\'s namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post-rule -d 'STORK Rule whose actions pxsnap runs after the --post commands' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut; also the most any one API call may take' -r
@@ -80,7 +82,7 @@ always\t''
 never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l no-wait -d 'Do not wait for the snapshot to be Ready (refused when it would release the app before the cut, unless --force)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l force -d 'Allow --no-wait with pre/post commands although the release may come before the cut'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l force -d 'Allow --no-wait with pre/post commands although the release may come before the cut, and Rules that leave a quiesced pod without a post command'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l dry-run -d 'Print what would be done and change nothing'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l keep-failed -d 'Keep a snapshot that failed, timed out or was interrupted instead of deleting it'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
@@ -94,6 +96,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold -d 'Co
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l pre-rule -d 'STORK Rule (in the snapshot\'s namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post-rule -d 'STORK Rule whose actions pxsnap runs after the --post commands' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
@@ -122,7 +126,7 @@ never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l delete-local -d 'Delete the local snapshot once the upload is done'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l no-wait -d 'Do not wait for the snapshot to be Ready (refused when it would release the app before the cut, unless --force)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l force -d 'Allow --no-wait with pre/post commands although the release may come before the cut'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l force -d 'Allow --no-wait with pre/post commands although the release may come before the cut, and Rules that leave a quiesced pod without a post command'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l dry-run -d 'Print what would be done and change nothing'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l keep-failed -d 'Keep a snapshot that failed, timed out or was interrupted instead of deleting it'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
@@ -229,6 +233,8 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold -d 'Co
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l pre-rule -d 'STORK Rule (in the snapshot\'s namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post-rule -d 'STORK Rule whose actions pxsnap runs after the --post commands' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l name -d 'Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)' -r
@@ -258,6 +264,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l allow-no-po
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l cloud -d 'Upload the snapshots to the S3-compatible endpoint Portworx is configured with'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l dry-run -d 'Print what would be done and change nothing'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l keep-failed -d 'Keep a group that failed, timed out or was interrupted instead of deleting it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l force -d 'Run Rules that leave a quiesced pod without a post command'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s q -l quiet -d 'Print nothing but the result and errors'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l no-progress -d 'Never draw progress bars, even on a terminal'

@@ -179,6 +179,26 @@ pub enum Error {
     #[error("{0}")]
     HoldFailed(String),
 
+    #[error(
+        "Rule {rule:?} not found in namespace {namespace:?} (kubectl get rules.stork.libopenstorage.org -n {namespace} lists them); nothing was run"
+    )]
+    RuleNotFound { rule: String, namespace: String },
+
+    /// A Rule pxsnap cannot run as written: `problem` names the field.
+    #[error("Rule {rule:?} in namespace {namespace:?} {problem}; nothing was run")]
+    BadRule {
+        rule: String,
+        namespace: String,
+        problem: String,
+    },
+
+    /// Rules choose pods by label, so the pre side may freeze a pod the post side never
+    /// reaches.
+    #[error(
+        "the pre side would quiesce {pods} but no post command or post-Rule action runs there; add one that releases it (--post, --post-rule) or --force if nothing there stays frozen; nothing was run"
+    )]
+    NoRelease { pods: String },
+
     #[error("snapshot {name:?} failed: {message}")]
     SnapshotFailed { name: String, message: String },
 
@@ -372,7 +392,10 @@ impl Error {
             | Error::UnknownContainer { .. }
             | Error::PvcExists { .. }
             | Error::NameTaken { .. }
-            | Error::SizeTooSmall { .. } => code::USAGE,
+            | Error::SizeTooSmall { .. }
+            | Error::RuleNotFound { .. }
+            | Error::BadRule { .. }
+            | Error::NoRelease { .. } => code::USAGE,
             Error::NoPods { .. } | Error::PreFailed(_) | Error::HoldFailed(_) => code::PRE_FAILED,
             Error::SnapshotFailed { .. }
             | Error::GroupSnapshotFailed { .. }

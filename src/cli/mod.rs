@@ -226,8 +226,8 @@ impl GlobalArgs {
 }
 
 impl HookArgs {
-    /// The commands and how to run them, for the pipeline.
-    pub fn options(&self) -> crate::pipeline::run::HookOptions {
+    /// The commands and how to run them, for the pipeline; `force` is the command's `--force`.
+    pub fn options(&self, force: bool) -> crate::pipeline::run::HookOptions {
         crate::pipeline::run::HookOptions {
             pre: self.pre.clone(),
             hold: self.hold.clone(),
@@ -237,6 +237,9 @@ impl HookArgs {
             hook_timeout: self.hook_timeout,
             allow_no_pods: self.allow_no_pods,
             parallel: usize::from(self.parallel),
+            pre_rule: self.pre_rule.clone(),
+            post_rule: self.post_rule.clone(),
+            force,
         }
     }
 }
@@ -259,6 +262,12 @@ pub struct HookArgs {
     /// Container to run the commands in (default: the container that mounts the volume)
     #[arg(short = 'c', long, value_name = "NAME")]
     pub container: Option<String>,
+    /// STORK Rule (in the snapshot's namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold
+    #[arg(long, value_name = "NAME", value_parser = parse_object_name)]
+    pub pre_rule: Option<String>,
+    /// STORK Rule whose actions pxsnap runs after the --post commands
+    #[arg(long, value_name = "NAME", value_parser = parse_object_name)]
+    pub post_rule: Option<String>,
     /// Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_hook_timeout)]
     pub hook_timeout: Duration,
@@ -292,7 +301,7 @@ pub struct SnapshotOptions {
     /// Do not wait for the snapshot to be Ready (refused when it would release the app before the cut, unless --force)
     #[arg(long)]
     pub no_wait: bool,
-    /// Allow --no-wait with pre/post commands although the release may come before the cut
+    /// Allow --no-wait with pre/post commands although the release may come before the cut, and Rules that leave a quiesced pod without a post command
     #[arg(long)]
     pub force: bool,
     /// Print what would be done and change nothing
@@ -428,6 +437,9 @@ pub struct GroupSnapArgs {
     /// Keep a group that failed, timed out or was interrupted instead of deleting it
     #[arg(long)]
     pub keep_failed: bool,
+    /// Run Rules that leave a quiesced pod without a post command
+    #[arg(long)]
+    pub force: bool,
     /// VolumeGroupSnapshotClass of a CSI group snapshot (default: the driver's default group class)
     #[arg(long, value_name = "NAME")]
     pub group_class: Option<String>,

@@ -16,7 +16,7 @@ pub async fn run(
 ) -> Outcome<SnapResult> {
     let job = SnapJob {
         pvc: &args.pvc,
-        hooks: args.hooks.options(),
+        hooks: args.hooks.options(args.snapshot.force),
         kind: SnapshotKind::Cloud(CloudOptions {
             cred_id: args.cred_id.clone(),
             incremental_count: args.incremental_count,

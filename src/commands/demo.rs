@@ -142,6 +142,9 @@ async fn demo_snap(
         hook_timeout: Duration::from_secs(60),
         allow_no_pods: false,
         parallel: 32,
+        pre_rule: None,
+        post_rule: None,
+        force: false,
     };
     let options = SnapshotOptions {
         name: Some(name.to_string()),

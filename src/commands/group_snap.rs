@@ -216,7 +216,7 @@ pub async fn run(
     args: &GroupSnapArgs,
     signals: &mut Signals,
 ) -> Outcome<GroupSnapResult> {
-    let hooks = args.hooks.options();
+    let hooks = args.hooks.options(args.force);
     let kind = match args.cloud {
         true => GroupKind::Cloud {
             cred_id: args.cred_id.clone(),
@@ -608,6 +608,7 @@ fn warnings(located: &Located, pvcs: &[String], has_commands: bool) -> Vec<Strin
                 s.pod, s.reason
             )
         })
+        .chain(located.rules.warnings.iter().cloned())
         .collect();
     if has_commands {
         warnings.extend(
@@ -667,6 +668,7 @@ mod tests {
                 pod: "p1".into(),
                 reason: "pod is Pending".into(),
             }],
+            ..Default::default()
         };
         let all = warnings(&located, &names(&["a", "b"]), true);
         assert_eq!(all.len(), 2, "{all:?}");

@@ -178,7 +178,7 @@ pub async fn run(
 ) -> Outcome<SnapResult> {
     let job = SnapJob {
         pvc: &args.pvc,
-        hooks: args.hooks.options(),
+        hooks: args.hooks.options(args.snapshot.force),
         kind: SnapshotKind::Local,
         timeout: args.timeout,
         options: &args.snapshot,
@@ -491,6 +491,7 @@ fn created_at(metadata: &ObjectMeta) -> Option<String> {
         .map(|t| t.0.to_string())
 }
 
+/// Pods that mount the PVC but cannot take commands, and what the Rules select oddly.
 fn warnings(located: &Located, pvc: &str) -> Vec<String> {
     located
         .skipped
@@ -501,6 +502,7 @@ fn warnings(located: &Located, pvc: &str) -> Vec<String> {
                 s.pod, s.reason
             )
         })
+        .chain(located.rules.warnings.iter().cloned())
         .collect()
 }
 

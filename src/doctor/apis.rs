@@ -103,7 +103,7 @@ struct ApiCheck {
 
 const STORK_SNAPSHOTS_ID: &str = "api.stork.volumesnapshots";
 const STORK_FIX: &str = "install STORK (Portworx's operator runs it with spec.stork.enabled in the StorageCluster); kubectl api-resources --api-group=volumesnapshot.external-storage.k8s.io shows what is served";
-const CSI_FIX: &str = "for CSI snapshots install the external-snapshotter's CRDs and snapshot-controller (Portworx's operator: spec.csi.installSnapshotController); pxsnap snapshots through STORK's API today";
+const CSI_FIX: &str = "for CSI snapshots (released at the cut) install the external-snapshotter's CRDs and snapshot-controller (Portworx's operator: spec.csi.installSnapshotController); without them pxsnap takes STORK's snapshots";
 
 const API_CHECKS: [ApiCheck; 4] = [
     ApiCheck {
@@ -168,6 +168,16 @@ fn api_check(check: &ApiCheck, discovered: &Discovered, chosen: &[Subcommand]) -
         }
     };
     let users = users_of(check.group_version, check.resource, chosen);
+    // A resource only optional for the chosen subcommands (STORK's Rules: only --pre-rule and
+    // --post-rule read them) is a warning when missing, not a failure.
+    let group = check
+        .group_version
+        .split('/')
+        .next()
+        .unwrap_or(check.group_version);
+    let required = PERMISSIONS
+        .iter()
+        .any(|p| p.group == group && p.resource == check.resource && p.required_by_any(chosen));
     let needed = match users.as_slice() {
         [] => "not needed by the subcommands checked".to_string(),
         users => format!("needed by {}", names(users)),
@@ -179,7 +189,7 @@ fn api_check(check: &ApiCheck, discovered: &Discovered, chosen: &[Subcommand]) -
         ),
         false => Check::problem(
             check.id,
-            !users.is_empty(),
+            required,
             format!(
                 "{} is not served ({} {}; {needed})",
                 check.what, check.resource, check.group_version
@@ -189,7 +199,7 @@ fn api_check(check: &ApiCheck, discovered: &Discovered, chosen: &[Subcommand]) -
     }
 }
 
-/// The CSI group snapshot API is optional: pxsnap's group-snap uses STORK's.
+/// The CSI group snapshot API is optional: without it group-snap takes STORK's group.
 fn csi_groups_check(discovered: &Discovered) -> Check {
     const ID: &str = "api.csi.groups";
     let mut served = Vec::new();
@@ -203,7 +213,7 @@ fn csi_groups_check(discovered: &Discovered) -> Check {
     match served.as_slice() {
         [] => Check::ok(
             ID,
-            "CSI group snapshots (groupsnapshot.storage.k8s.io) are not served; not needed: group-snap uses STORK's GroupVolumeSnapshot",
+            "CSI group snapshots (groupsnapshot.storage.k8s.io) are not served; not needed: group-snap then takes STORK's GroupVolumeSnapshot",
         ),
         versions => Check::ok(
             ID,

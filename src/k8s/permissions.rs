@@ -205,6 +205,15 @@ pub const PERMISSIONS: &[Permission] = &[
         why: "group-snap creates the group and waits for it; clone --group, list --groups and delete --group read them",
     },
     Permission {
+        group: STORK,
+        resource: "rules",
+        verbs: &["get"],
+        scope: Scope::Namespaced,
+        needed_by: &[Snap, CloudSnap, GroupSnap],
+        need: Need::Optional,
+        why: "read the STORK Rule that --pre-rule or --post-rule names (needed only then)",
+    },
+    Permission {
         group: CSI_SNAPSHOTS,
         resource: "volumesnapshots",
         verbs: &["create"],

@@ -503,6 +503,51 @@ pub(crate) fn meta_without_managed_fields<'de, D: Deserializer<'de>>(
     })
 }
 
+/// STORK's `Rule`: the commands a snapshot's pre/post rule runs. Its `rules` list is kept as
+/// raw JSON here and read by [`RuleItem`] afterwards, so a Rule that does not parse is an error
+/// naming the field rather than a failed API read.
+#[derive(Clone, Debug, Deserialize)]
+pub struct StorkRule {
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub rules: serde_json::Value,
+}
+static_resource!(
+    StorkRule,
+    k8s_openapi::NamespaceResourceScope,
+    "stork.libopenstorage.org",
+    "v1alpha1",
+    "Rule",
+    "rules"
+);
+
+/// One item of a Rule: the pods it selects and the actions run on them, in order.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleItem {
+    /// Equality labels, ANDed; empty selects every pod of the namespace.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub pod_selector: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub container: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub actions: Vec<RuleAction>,
+}
+
+/// One action of a Rule item.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleAction {
+    #[serde(rename = "type", default, deserialize_with = "null_as_default")]
+    pub type_: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub value: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub background: bool,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub run_in_single_pod: bool,
+}
+
 /// Go clients write `null` for empty slices, maps and strings; treat it as the empty value.
 pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -13,7 +13,9 @@ use crate::cli::OutputFormat;
 use crate::duration::human;
 use crate::error::{Error, Step};
 use crate::pipeline::hooks::HookRecord;
+use crate::pipeline::hooks::RuleRef;
 use crate::pipeline::locate::Located;
+use crate::pipeline::rules::RuleStage;
 use crate::pipeline::run::HookOptions;
 
 /// The `error` member of every JSON result: which step failed and the message printed on stderr.
@@ -204,38 +206,57 @@ struct PlannedHook<'a> {
     pod: &'a str,
     container: &'a str,
     command: &'a str,
+    /// The Rule action it comes from, if a Rule gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a RuleRef>,
     #[serde(skip)]
     pvcs: &'a [String],
 }
 
 /// What a dry run would do, rendered in `format`: every command in every target, and the object.
 /// It is returned rather than printed, for [`Outcome::planned`] to print in place of the result.
-pub fn render_plan<O: Serialize>(
+pub fn render_plan<'a, O: Serialize>(
     format: OutputFormat,
     kind: &'static str,
-    located: &Located,
-    hooks: &HookOptions,
+    located: &'a Located,
+    hooks: &'a HookOptions,
     object: &O,
     name: String,
 ) -> String {
-    let phases = [
-        ("pre", &hooks.pre),
-        ("hold", &hooks.hold),
-        ("post", &hooks.post),
-    ];
-    let planned: Vec<PlannedHook> = phases
-        .iter()
-        .flat_map(|(phase, commands)| {
-            located.targets.iter().flat_map(move |t| {
-                commands.iter().map(move |c| PlannedHook {
+    let given = |phase: &'static str, commands: &'a [String]| {
+        located.targets.iter().flat_map(move |t| {
+            commands.iter().map(move |c| PlannedHook {
+                phase,
+                pod: &t.pod,
+                container: &t.container,
+                command: c,
+                rule: None,
+                pvcs: &t.pvcs,
+            })
+        })
+    };
+    let ruled = |phase: &'static str, stages: &'a [RuleStage], background: bool| {
+        stages
+            .iter()
+            .filter(move |s| s.background == background)
+            .flat_map(move |s| {
+                s.targets.iter().map(move |t| PlannedHook {
                     phase,
                     pod: &t.pod,
                     container: &t.container,
-                    command: c,
+                    command: &s.command,
+                    rule: Some(&s.rule),
                     pvcs: &t.pvcs,
                 })
             })
-        })
+    };
+    let rules = &located.rules;
+    let planned: Vec<PlannedHook> = ruled("pre", &rules.pre, false)
+        .chain(given("pre", &hooks.pre))
+        .chain(given("hold", &hooks.hold))
+        .chain(ruled("hold", &rules.pre, true))
+        .chain(given("post", &hooks.post))
+        .chain(ruled("post", &rules.post, false))
         .collect();
     let plan = PlanReport {
         kind,
@@ -250,13 +271,13 @@ impl<O: Serialize> Report for PlanReport<'_, O> {
     fn table(&self) -> String {
         let mut text = String::from("Dry run: nothing will be changed.\n\n");
         for hook in &self.hooks {
+            let from = match hook.rule {
+                Some(rule) => rule.to_string(),
+                None => format!("PVC {}", hook.pvcs.join(",")),
+            };
             text.push_str(&format!(
-                "{:<4}  PVC {} -> pod {} -> container {} -> sh -c {:?}\n",
-                hook.phase,
-                hook.pvcs.join(","),
-                hook.pod,
-                hook.container,
-                hook.command
+                "{:<4}  {from} -> pod {} -> container {} -> sh -c {:?}\n",
+                hook.phase, hook.pod, hook.container, hook.command
             ));
         }
         text.push_str("\nWould create:\n");

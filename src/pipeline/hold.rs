@@ -20,7 +20,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::pipeline::hooks::{
-    HookPhase, HookRecord, Run, record as hook_record, run_hook, run_retried, run_session,
+    Command, HookPhase, HookRecord, Run, record as hook_record, run_hook, run_retried, run_session,
 };
 use crate::pipeline::locate::HookTarget;
 
@@ -103,7 +103,7 @@ impl HoldFiles {
 pub struct Session {
     /// Index into the plan's targets.
     pub index: usize,
-    command: String,
+    command: Command,
     files: HoldFiles,
     started: Instant,
     held_at: Option<jiff::Timestamp>,
@@ -123,7 +123,8 @@ fn lock(sessions: &Sessions) -> std::sync::MutexGuard<'_, Vec<Session>> {
 /// What one hold phase needs from the plan.
 pub struct HoldPlan<'a> {
     pub targets: &'a [HookTarget],
-    pub commands: &'a [String],
+    /// Each target's held commands, by target index.
+    pub commands: &'a [Vec<Command>],
     /// Bound of every short exec, and of the wait for "held".
     pub timeout: Duration,
     pub hold_timeout: Duration,
@@ -149,7 +150,7 @@ pub async fn hold_all(
             let pods: Api<Pod> = Api::namespaced(client.clone(), &plan.targets[index].namespace);
             let (failed, limit) = (&failed, &limit);
             async move {
-                for (nth, command) in plan.commands.iter().enumerate() {
+                for (nth, command) in plan.commands[index].iter().enumerate() {
                     if failed.load(Ordering::SeqCst) {
                         return None;
                     }
@@ -183,7 +184,7 @@ struct Start<'a> {
     plan: &'a HoldPlan<'a>,
     index: usize,
     nth: usize,
-    command: &'a str,
+    command: &'a Command,
     limit: &'a Semaphore,
 }
 
@@ -196,7 +197,7 @@ impl Start<'_> {
         if !setup.succeeded() {
             return Err(line(
                 target,
-                self.command,
+                &self.command.text,
                 &format!(
                     "could not start: writing its wait script failed: {}",
                     what_went_wrong(&setup)
@@ -210,14 +211,14 @@ impl Start<'_> {
             biased;
             _ = ended.wait_for(|ended| *ended) => Err(line(
                 target,
-                self.command,
+                &self.command.text,
                 "ended before it reported held (its output is in the hooks of the result)",
             )),
             waited = wait => match waited.succeeded() {
                 true => Ok(()),
                 false => Err(line(
                     target,
-                    self.command,
+                    &self.command.text,
                     &format!(
                         "did not report held within {} (--hook-timeout): does it run ${{WAIT_CMD}}?",
                         crate::duration::human(self.plan.timeout)
@@ -254,7 +255,7 @@ impl Start<'_> {
         let (done, ended) = watch::channel(false);
         let pods = self.pods.clone();
         let target = self.plan.targets[self.index].clone();
-        let command = files.command(self.command);
+        let command = files.command(&self.command.text);
         let open_timeout = self.plan.timeout;
         let task = tokio::spawn(async move {
             let run = run_session(&pods, &target, &command, open_timeout).await;
@@ -263,7 +264,7 @@ impl Start<'_> {
         });
         lock(sessions).push(Session {
             index: self.index,
-            command: self.command.to_string(),
+            command: self.command.clone(),
             files,
             started: Instant::now(),
             held_at: None,
@@ -383,7 +384,7 @@ impl Session {
             Some(run) => hook_record(
                 HookPhase::Hold,
                 target,
-                &self.command,
+                &self.command.text,
                 run,
                 timeout,
                 self.started,
@@ -392,7 +393,7 @@ impl Session {
                 let mut record = hook_record(
                     HookPhase::Hold,
                     target,
-                    &self.command,
+                    &self.command.text,
                     Run::TimedOut,
                     timeout,
                     self.started,
@@ -405,6 +406,7 @@ impl Session {
             }
         };
         record.held_at = self.held_at.map(|t| t.to_string());
+        record.rule = self.command.rule.clone();
         record.released_at = released_at.map(|t| t.to_string());
         let failure = self.judge(target, &record, &release, ended_first);
         (record, failure)
@@ -420,7 +422,7 @@ impl Session {
         ended_first: bool,
     ) -> Option<Failure> {
         self.held_at?;
-        let say = |what: &str| line(target, &self.command, what);
+        let say = |what: &str| line(target, &self.command.text, what);
         if ended_first {
             return Some(Failure::LockLost(say(&format!(
                 "ended before pxsnap let it go ({}): its lock may have been gone at the cut",

@@ -55,6 +55,42 @@ pub enum StartOutcome {
     MayHaveRun,
 }
 
+/// Where in a Rule a command came from: its name, and the item and action indices as in
+/// `rules[item].actions[action]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleRef {
+    pub name: String,
+    pub item: usize,
+    pub action: usize,
+}
+
+impl std::fmt::Display for RuleRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Rule {} rules[{}].actions[{}]",
+            self.name, self.item, self.action
+        )
+    }
+}
+
+/// A command as planned: its text and, when a Rule gave it, where in the Rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    pub text: String,
+    pub rule: Option<RuleRef>,
+}
+
+impl Command {
+    /// A command the user gave on the command line.
+    pub fn given(text: &str) -> Command {
+        Command {
+            text: text.to_string(),
+            rule: None,
+        }
+    }
+}
+
 /// What one command did in one container (the `hooks[]` entries of the JSON result).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -77,6 +113,9 @@ pub struct HookRecord {
     /// A held command: when pxsnap let it go.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub released_at: Option<String>,
+    /// The Rule action this command came from (`--pre-rule`, `--post-rule`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
     /// The exec stream broke before the command reported (connection lost, API 5xx) or never
     /// opened in time, so trying again may reach it; a timeout of a running command or a
     /// refusal will not get better.
@@ -225,6 +264,7 @@ pub fn record(
         error: None,
         held_at: None,
         released_at: None,
+        rule: None,
         stream_lost: false,
         start: StartOutcome::MayHaveRun,
     };

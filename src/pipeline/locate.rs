@@ -32,6 +32,8 @@ pub struct SkippedPod {
 pub struct Located {
     pub targets: Vec<HookTarget>,
     pub skipped: Vec<SkippedPod>,
+    /// What `--pre-rule` and `--post-rule` run, resolved from the same pod list.
+    pub rules: crate::pipeline::rules::RulePlan,
 }
 
 /// Checks that a PVC can be snapshotted by STORK: it is Bound, and its PV is a Portworx volume
@@ -177,6 +179,7 @@ pub fn locate(pods: &[Pod], pvcs: &[String], container: Option<&str>) -> Result<
     Ok(Located {
         targets: targets.into_values().collect(),
         skipped,
+        rules: Default::default(),
     })
 }
 
@@ -184,7 +187,7 @@ pub fn locate(pods: &[Pod], pvcs: &[String], container: Option<&str>) -> Result<
 /// being deleted. A terminating pod stays Running until its containers stop, but its
 /// application is going away: quiescing it would freeze an app that may be gone before the
 /// post command, and its data is about to be written for the last time anyway.
-fn pod_not_running(pod: &Pod) -> Option<String> {
+pub(crate) fn pod_not_running(pod: &Pod) -> Option<String> {
     let phase = pod
         .status
         .as_ref()
@@ -203,7 +206,7 @@ fn pod_not_running(pod: &Pod) -> Option<String> {
 
 /// Why the chosen container cannot take a command, judged on that container alone: a
 /// restarting sidecar must not make pxsnap skip (and so not quiesce) the application.
-fn container_not_running(pod: &Pod, container: &str) -> Option<String> {
+pub(crate) fn container_not_running(pod: &Pod, container: &str) -> Option<String> {
     let status = pod
         .status
         .as_ref()

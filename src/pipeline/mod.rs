@@ -7,5 +7,6 @@ pub mod hold;
 pub mod hooks;
 pub mod locate;
 pub mod quiesce;
+pub mod rules;
 pub mod run;
 pub mod snapshot;

@@ -6,7 +6,8 @@
 //! dropping it, and its `Drop` runs the release too, so an early `return` or `?` in a subcommand
 //! cannot leave an application frozen.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -20,14 +21,19 @@ use tokio::sync::Semaphore;
 
 use crate::error::Signal;
 use crate::pipeline::hold::{HoldPlan, Sessions, any_ended, hold_all, let_go_all};
-use crate::pipeline::hooks::{HookPhase, HookRecord, StartOutcome, run_hook, run_retried};
+use crate::pipeline::hooks::{
+    Command, HookPhase, HookRecord, RuleRef, StartOutcome, run_hook, run_retried,
+};
 use crate::pipeline::locate::HookTarget;
 use crate::signals::Signals;
 
 /// What to run where.
 #[derive(Clone, Debug)]
 pub struct HookPlan {
+    /// The containers that mount the PVCs (the first `located`), then those only Rules select.
     pub targets: Vec<HookTarget>,
+    /// How many of `targets` take `--pre`, `--hold` and `--post`.
+    pub located: usize,
     pub pre: Vec<String>,
     /// Commands that hold across the cut (`--hold`), each with `${WAIT_CMD}`.
     pub hold: Vec<String>,
@@ -37,6 +43,68 @@ pub struct HookPlan {
     pub timeout: Duration,
     /// Most exec streams open at once.
     pub parallel: usize,
+    /// The pre-Rule's foreground actions, run before `pre`, one stage after another.
+    pub pre_rule: Vec<Stage>,
+    /// The pre-Rule's background actions, held with the `--hold` commands.
+    pub rule_hold: Vec<Stage>,
+    /// The post-Rule's actions, run after `post`, one stage after another.
+    pub post_rule: Vec<Stage>,
+}
+
+/// One Rule action: one command run at once in every one of its targets.
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub rule: RuleRef,
+    pub command: String,
+    /// Indices into the plan's targets.
+    pub targets: Vec<usize>,
+}
+
+impl Stage {
+    fn command(&self) -> Command {
+        Command {
+            text: self.command.clone(),
+            rule: Some(self.rule.clone()),
+        }
+    }
+}
+
+impl HookPlan {
+    /// The targets a command quiesces before the snapshot: only these can be left frozen.
+    fn quiesced(&self) -> BTreeSet<usize> {
+        let located = (!self.pre.is_empty()).then_some(0..self.located);
+        let ruled = self.pre_rule.iter().flat_map(|s| s.targets.iter().copied());
+        located.into_iter().flatten().chain(ruled).collect()
+    }
+
+    /// Whether anything runs after the pre commands.
+    fn releases_something(&self) -> bool {
+        !self.post.is_empty()
+            || !self.hold.is_empty()
+            || !self.rule_hold.is_empty()
+            || !self.post_rule.is_empty()
+    }
+
+    /// The given commands of `list` for `index`: only the PVCs' containers take them.
+    fn given(&self, list: &[String], index: usize) -> Vec<Command> {
+        match index < self.located {
+            true => list.iter().map(|c| Command::given(c)).collect(),
+            false => Vec::new(),
+        }
+    }
+
+    /// Each target's held commands: `--hold`, then the pre-Rule's background actions.
+    fn held(&self) -> Vec<Vec<Command>> {
+        let mut held: Vec<Vec<Command>> = (0..self.targets.len())
+            .map(|index| self.given(&self.hold, index))
+            .collect();
+        for stage in &self.rule_hold {
+            for &index in &stage.targets {
+                held[index].push(stage.command());
+            }
+        }
+        held
+    }
 }
 
 /// Attempts for a post command whose exec stream failed (not a non-zero exit: the command's
@@ -81,6 +149,8 @@ fn lock(started: &StartedPods) -> std::sync::MutexGuard<'_, BTreeMap<usize, Froz
 struct FrozenPod {
     since: Mark,
     pre: StartOutcome,
+    /// Whether `pre` is what an earlier stage's commands found, rather than a guess.
+    settled: bool,
 }
 
 impl FrozenPod {
@@ -90,6 +160,7 @@ impl FrozenPod {
         FrozenPod {
             since: Mark::now(),
             pre: StartOutcome::MayHaveRun,
+            settled: false,
         }
     }
 
@@ -104,22 +175,28 @@ impl FrozenPod {
     }
 }
 
-/// Records how far a pod's pre commands got, once they are done: a pod where none started
-/// leaves the freeze (no post command, no window); one where the outcome is unknown keeps a
-/// single post attempt. No records (none ran) leaves the pod as it was.
+/// Records how far a pod's pre commands got, once a stage of them is done: a pod where none
+/// started (in this stage or an earlier one) leaves the freeze (no post command, no window);
+/// one where the outcome is unknown keeps a single post attempt. No records (none ran) leaves
+/// the pod as it was.
 fn settle_pre(started: &StartedPods, index: usize, records: &[HookRecord]) {
-    let Some(pre) = records.iter().map(|r| r.start).max() else {
+    let Some(mut pre) = records.iter().map(|r| r.start).max() else {
         return;
     };
     let mut started = lock(started);
+    let Some(pod) = started.get_mut(&index) else {
+        return;
+    };
+    if pod.settled {
+        pre = pre.max(pod.pre);
+    }
     match pre {
         StartOutcome::NeverStarted => {
             started.remove(&index);
         }
         _ => {
-            if let Some(pod) = started.get_mut(&index) {
-                pod.pre = pre;
-            }
+            pod.pre = pre;
+            pod.settled = true;
         }
     }
 }
@@ -222,80 +299,50 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
         held: Sessions::default(),
         finish_order: Vec::new(),
     };
-    if plan.pre.is_empty() || plan.targets.is_empty() {
-        // Nothing quiesces the app, but post commands still run everywhere (they may be
-        // notifications); treat every target as started so release reaches them.
-        let pod = FrozenPod::starting();
-        *lock(&frozen.started) = (0..plan.targets.len()).map(|i| (i, pod)).collect();
-        let releases_something = !plan.post.is_empty() || !plan.hold.is_empty();
-        if !plan.targets.is_empty() && releases_something {
-            frozen.started_at = Some(pod.since);
+    // A target no pre command quiesces still takes its held and post commands (a post may be a
+    // notification): it counts as started, so the release reaches it.
+    let quiesced = plan.quiesced();
+    let idle = FrozenPod::starting();
+    *lock(&frozen.started) = (0..plan.targets.len())
+        .filter(|index| !quiesced.contains(index))
+        .map(|index| (index, idle))
+        .collect();
+    if quiesced.is_empty() {
+        if !plan.targets.is_empty() && plan.releases_something() {
+            frozen.started_at = Some(idle.since);
         }
         return frozen;
     }
     frozen.started_at = Some(Mark::now());
-    let started = frozen.started.clone();
-    let failed = Arc::new(AtomicBool::new(false));
-    let limit = Arc::new(Semaphore::new(plan.parallel.max(1)));
-    let mut jobs: FuturesUnordered<_> = plan
-        .targets
-        .iter()
-        .enumerate()
-        .map(|(index, target)| {
-            let pods: Api<Pod> = Api::namespaced(client.clone(), &target.namespace);
-            let (plan, started, failed, limit) =
-                (plan.clone(), started.clone(), failed.clone(), limit.clone());
-            async move {
-                let Ok(_permit) = limit.acquire().await else {
-                    return (index, Vec::new());
-                };
-                if failed.load(Ordering::SeqCst) {
-                    return (index, Vec::new());
-                }
-                lock(&started).insert(index, FrozenPod::starting());
-                let target = &plan.targets[index];
-                let mut records = Vec::new();
-                for (nth, command) in plan.pre.iter().enumerate() {
-                    // Another pod's failure or a signal ends the quiesce phase: the command
-                    // running now may finish, but no further one starts, so the release waits
-                    // for one hook timeout at most.
-                    if nth > 0 && failed.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let record =
-                        run_hook(&pods, target, HookPhase::Pre, command, plan.timeout).await;
-                    let ok = record.succeeded();
-                    records.push(record);
-                    if !ok {
-                        failed.store(true, Ordering::SeqCst);
-                        break;
-                    }
-                }
-                settle_pre(&started, index, &records);
-                (index, records)
-            }
-        })
-        .collect();
+    let jobs = PreJobs {
+        client: client.clone(),
+        plan: plan.clone(),
+        started: frozen.started.clone(),
+        failed: Arc::new(AtomicBool::new(false)),
+        limit: Arc::new(Semaphore::new(plan.parallel.max(1))),
+    };
     let mut records = Vec::new();
-    loop {
-        tokio::select! {
-            next = jobs.next() => match next {
-                Some((index, done)) => {
-                    frozen.finish_order.push(index);
-                    records.extend(done);
-                }
-                None => break,
-            },
-            signal = signals.recv(), if frozen.interrupted.is_none() => {
-                frozen.interrupted = Some(signal);
-                failed.store(true, Ordering::SeqCst);
-                crate::stderr_line!(
-                    "pxsnap: {} received; letting running pre commands finish (at most {}), then releasing",
-                    signal.name(),
-                    crate::duration::human(plan.timeout)
-                );
-            }
+    // Each pre-Rule action runs in all its pods before the next one starts, as STORK runs it.
+    for stage in &plan.pre_rule {
+        if jobs.failed.load(Ordering::SeqCst) {
+            break;
         }
+        let stage_jobs = stage
+            .targets
+            .iter()
+            .map(|&index| jobs.job(index, vec![stage.command()]))
+            .collect();
+        frozen
+            .collect(stage_jobs, &jobs.failed, signals, &mut records)
+            .await;
+    }
+    if !plan.pre.is_empty() && !jobs.failed.load(Ordering::SeqCst) {
+        let pod_jobs = (0..plan.located)
+            .map(|index| jobs.job(index, plan.given(&plan.pre, index)))
+            .collect();
+        frozen
+            .collect(pod_jobs, &jobs.failed, signals, &mut records)
+            .await;
     }
     frozen.pre_failure = records
         .iter()
@@ -305,7 +352,100 @@ pub async fn freeze(client: &Client, plan: HookPlan, signals: &mut Signals) -> F
     frozen
 }
 
+/// What every pre command job shares.
+struct PreJobs {
+    client: Client,
+    plan: Arc<HookPlan>,
+    started: StartedPods,
+    /// Set by the first failure or a signal: no further command starts.
+    failed: Arc<AtomicBool>,
+    limit: Arc<Semaphore>,
+}
+
+impl PreJobs {
+    /// Runs `commands` in order in target `index`, stopping at the first failure (here or, for
+    /// a command after the first, anywhere).
+    fn job(
+        &self,
+        index: usize,
+        commands: Vec<Command>,
+    ) -> impl Future<Output = (usize, Vec<HookRecord>)> + use<> {
+        let pods: Api<Pod> =
+            Api::namespaced(self.client.clone(), &self.plan.targets[index].namespace);
+        let (plan, started, failed, limit) = (
+            self.plan.clone(),
+            self.started.clone(),
+            self.failed.clone(),
+            self.limit.clone(),
+        );
+        async move {
+            let Ok(_permit) = limit.acquire().await else {
+                return (index, Vec::new());
+            };
+            if failed.load(Ordering::SeqCst) {
+                return (index, Vec::new());
+            }
+            lock(&started)
+                .entry(index)
+                .or_insert_with(FrozenPod::starting);
+            let target = &plan.targets[index];
+            let mut records = Vec::new();
+            for (nth, command) in commands.into_iter().enumerate() {
+                // Another pod's failure or a signal ends the quiesce phase: the command
+                // running now may finish, but no further one starts, so the release waits
+                // for one hook timeout at most.
+                if nth > 0 && failed.load(Ordering::SeqCst) {
+                    break;
+                }
+                let mut record =
+                    run_hook(&pods, target, HookPhase::Pre, &command.text, plan.timeout).await;
+                record.rule = command.rule;
+                let ok = record.succeeded();
+                records.push(record);
+                if !ok {
+                    failed.store(true, Ordering::SeqCst);
+                    break;
+                }
+            }
+            settle_pre(&started, index, &records);
+            (index, records)
+        }
+    }
+}
+
 impl Frozen {
+    /// Waits for a phase's pre command `jobs`; a signal stops every further start.
+    async fn collect<F>(
+        &mut self,
+        mut jobs: FuturesUnordered<F>,
+        failed: &AtomicBool,
+        signals: &mut Signals,
+        records: &mut Vec<HookRecord>,
+    ) where
+        F: Future<Output = (usize, Vec<HookRecord>)>,
+    {
+        loop {
+            tokio::select! {
+                next = jobs.next() => match next {
+                    Some((index, done)) => {
+                        self.finish_order.push(index);
+                        records.extend(done);
+                    }
+                    None => break,
+                },
+                signal = signals.recv(), if self.interrupted.is_none() => {
+                    self.interrupted = Some(signal);
+                    failed.store(true, Ordering::SeqCst);
+                    crate::stderr_line!(
+                        "pxsnap: {} received; letting running pre commands finish (at most {}), then releasing",
+                        signal.name(),
+                        crate::duration::human(self.plan.timeout)
+                    );
+                }
+            }
+        }
+    }
+
     /// Whether the snapshot may be taken: every pre command succeeded, every held command
     /// holds, and no signal came.
     pub fn is_quiesced(&self) -> bool {
@@ -315,14 +455,19 @@ impl Frozen {
     /// Starts the held commands, once every pre command succeeded, in every pod that is
     /// frozen. A signal abandons the wait for "held"; the release lets go of whatever started.
     pub async fn hold(&mut self, signals: &mut Signals) {
-        if !self.is_quiesced() || self.plan.hold.is_empty() {
+        let commands = self.plan.held();
+        if !self.is_quiesced() || commands.iter().all(Vec::is_empty) {
             return;
         }
-        let targets: Vec<usize> = lock(&self.started).keys().copied().collect();
+        let targets: Vec<usize> = lock(&self.started)
+            .keys()
+            .copied()
+            .filter(|&index| !commands[index].is_empty())
+            .collect();
         let plan = self.plan.clone();
         let hold_plan = HoldPlan {
             targets: &plan.targets,
-            commands: &plan.hold,
+            commands: &commands,
             timeout: plan.timeout,
             hold_timeout: plan.hold_timeout,
             parallel: plan.parallel,
@@ -396,58 +541,55 @@ impl Frozen {
         for &(index, _) in &to_release {
             frozen.add(index, &plan.targets[index]);
         }
+        // The last post-Rule stage each pod takes part in: it leaves the freeze after it.
+        let mut last_stage = BTreeMap::new();
+        for (nth, stage) in plan.post_rule.iter().enumerate() {
+            for &index in &stage.targets {
+                last_stage.insert(index, nth);
+            }
+        }
+        let mut posts = Posts {
+            started: self.started.clone(),
+            frozen,
+            last_stage,
+            records: let_go.records,
+            failures: let_go.not_released,
+            ends: BTreeMap::new(),
+        };
         let limit = Arc::new(Semaphore::new(plan.parallel.max(1)));
-        let jobs: FuturesUnordered<_> = to_release
-            .into_iter()
-            .map(|(index, pod)| {
-                let pods: Api<Pod> =
-                    Api::namespaced(self.client.clone(), &plan.targets[index].namespace);
-                let (plan, limit, started) = (plan.clone(), limit.clone(), self.started.clone());
-                async move {
-                    let _permit = limit.acquire().await.ok();
-                    let target = &plan.targets[index];
-                    let mut records = Vec::new();
-                    // Every post command runs even when an earlier one failed: each may undo a
-                    // different part of the freeze.
-                    for command in &plan.post {
-                        let attempts = pod.post_attempts();
-                        records.push(
-                            run_retried(
-                                &pods,
-                                target,
-                                HookPhase::Post,
-                                command,
-                                plan.timeout,
-                                attempts,
-                            )
-                            .await,
-                        );
-                    }
-                    let failures = post_failures(&records, pod.pre);
-                    // Only now is this pod out of the freeze; until here a panic or an
-                    // abandoned release leaves it to the Drop safety net.
-                    lock(&started).remove(&index);
-                    frozen.remove(index);
-                    let (started_at, ended_at, duration_ms) = pod.since.until(Mark::now());
-                    let window = PodWindow {
-                        pod: target.pod.clone(),
-                        container: target.container.clone(),
-                        started_at,
-                        ended_at,
-                        duration_ms,
-                    };
-                    (records, failures, window)
+        // Every post command runs even when an earlier one failed: each may undo a different
+        // part of the freeze.
+        let jobs = to_release
+            .iter()
+            .map(|&(index, pod)| self.post_job(index, pod, plan.given(&plan.post, index), &limit))
+            .collect();
+        posts.finish(jobs, None).await;
+        let pods: BTreeMap<usize, FrozenPod> = to_release.iter().copied().collect();
+        for (nth, stage) in plan.post_rule.iter().enumerate() {
+            let jobs = stage
+                .targets
+                .iter()
+                .filter_map(|index| Some((*index, *pods.get(index)?)))
+                .map(|(index, pod)| self.post_job(index, pod, vec![stage.command()], &limit))
+                .collect();
+            posts.finish(jobs, Some(nth)).await;
+        }
+        let per_pod: Vec<PodWindow> = to_release
+            .iter()
+            .map(|&(index, pod)| {
+                let target = &plan.targets[index];
+                let end = posts.ends.get(&index).copied().unwrap_or_else(Mark::now);
+                let (started_at, ended_at, duration_ms) = pod.since.until(end);
+                PodWindow {
+                    pod: target.pod.clone(),
+                    container: target.container.clone(),
+                    started_at,
+                    ended_at,
+                    duration_ms,
                 }
             })
             .collect();
-        let mut post_records = let_go.records;
-        let mut post_failures = let_go.not_released;
-        let mut per_pod = Vec::new();
-        for (records, failures, window) in jobs.collect::<Vec<_>>().await {
-            post_records.extend(records);
-            post_failures.extend(failures);
-            per_pod.push(window);
-        }
+        let (post_records, post_failures) = (posts.records, posts.failures);
         // No pod left to release means no pre command started anywhere: nothing was frozen.
         let window = self
             .started_at
@@ -461,6 +603,77 @@ impl Frozen {
             window,
             signal: None,
             lock_lost: let_go.lock_lost,
+        }
+    }
+}
+
+impl Frozen {
+    /// Runs `commands` in order in target `index`, a pod that `pod` says may be frozen.
+    fn post_job(
+        &self,
+        index: usize,
+        pod: FrozenPod,
+        commands: Vec<Command>,
+        limit: &Arc<Semaphore>,
+    ) -> impl Future<Output = (usize, Vec<HookRecord>, Vec<String>)> + use<> {
+        let pods: Api<Pod> =
+            Api::namespaced(self.client.clone(), &self.plan.targets[index].namespace);
+        let (plan, limit) = (self.plan.clone(), limit.clone());
+        async move {
+            let _permit = match commands.is_empty() {
+                true => None,
+                false => limit.acquire_owned().await.ok(),
+            };
+            let target = &plan.targets[index];
+            let mut records = Vec::new();
+            for command in commands {
+                let attempts = pod.post_attempts();
+                let mut record = run_retried(
+                    &pods,
+                    target,
+                    HookPhase::Post,
+                    &command.text,
+                    plan.timeout,
+                    attempts,
+                )
+                .await;
+                record.rule = command.rule;
+                records.push(record);
+            }
+            let failures = post_failures(&records, pod.pre);
+            (index, records, failures)
+        }
+    }
+}
+
+/// What the post phases found so far, and which pods they are done with.
+struct Posts<'a> {
+    started: StartedPods,
+    frozen: &'a StillFrozen,
+    /// The last post-Rule stage of each pod that has one.
+    last_stage: BTreeMap<usize, usize>,
+    records: Vec<HookRecord>,
+    failures: Vec<String>,
+    /// When each pod's last post command so far ended.
+    ends: BTreeMap<usize, Mark>,
+}
+
+impl Posts<'_> {
+    /// Waits for the post `jobs` of `stage` (`None`: the `--post` commands). A pod whose last
+    /// post command ran leaves the freeze only now; until here a panic or an abandoned release
+    /// leaves it to the Drop safety net.
+    async fn finish<F>(&mut self, jobs: FuturesUnordered<F>, stage: Option<usize>)
+    where
+        F: Future<Output = (usize, Vec<HookRecord>, Vec<String>)>,
+    {
+        for (index, records, failures) in jobs.collect::<Vec<_>>().await {
+            self.records.extend(records);
+            self.failures.extend(failures);
+            self.ends.insert(index, Mark::now());
+            if self.last_stage.get(&index).copied() == stage {
+                lock(&self.started).remove(&index);
+                self.frozen.remove(index);
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The shared core every snapshotting subcommand drives: check the PVCs, locate the pods, and
 //! run a snapshot step inside the freeze window, releasing afterwards whatever happened.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
@@ -13,8 +13,10 @@ use crate::backend::snapshot_api::Volume;
 use crate::backend::snapshotter::Snapshotter;
 use crate::error::{Error, Result, Signal, Step};
 use crate::k8s::cluster::Cluster;
-use crate::pipeline::locate::{Located, check_pvc, locate};
-use crate::pipeline::quiesce::{HookPlan, Released, freeze};
+use crate::k8s::resources::RuleItem;
+use crate::pipeline::locate::{HookTarget, Located, check_pvc, locate};
+use crate::pipeline::quiesce::{HookPlan, Released, Stage, freeze};
+use crate::pipeline::rules::{self, RuleStage, Side};
 use crate::progress::warn_and_record;
 use crate::signals::{AfterRelease, Signals};
 
@@ -123,6 +125,11 @@ pub struct HookOptions {
     pub allow_no_pods: bool,
     /// Most exec streams open at once.
     pub parallel: usize,
+    /// STORK Rules run before and after the snapshot (`--pre-rule`, `--post-rule`).
+    pub pre_rule: Option<String>,
+    pub post_rule: Option<String>,
+    /// Run Rules even where a pod the pre side quiesces gets no post command (`--force`).
+    pub force: bool,
 }
 
 impl HookOptions {
@@ -133,24 +140,27 @@ impl HookOptions {
 
     /// Whether a command quiesces the application until the release.
     pub fn quiesces(&self) -> bool {
-        !self.pre.is_empty() || !self.hold.is_empty()
+        !self.pre.is_empty() || !self.hold.is_empty() || self.pre_rule.is_some()
     }
 }
 
-/// Lists the namespace's pods once and finds the containers to quiesce for `pvcs`.
-/// No running pod while commands were asked for is an error unless `--allow-no-pods`.
+/// Lists the namespace's pods once and finds the containers to quiesce for `pvcs`, and those
+/// the Rules select. No running pod while commands were asked for is an error unless
+/// `--allow-no-pods`.
 pub async fn locate_targets(
     cluster: &Cluster,
     namespace: &str,
     pvcs: &[String],
     hooks: &HookOptions,
 ) -> Result<Located> {
+    let pre_rule = load_rule(cluster, hooks.pre_rule.as_deref(), Side::Pre).await?;
+    let post_rule = load_rule(cluster, hooks.post_rule.as_deref(), Side::Post).await?;
     let api: Api<Pod> = Api::namespaced(cluster.client.clone(), namespace);
     let params = ListParams::default();
     let pods = cluster
         .read("list", "pods", Some(namespace), || api.list(&params))
         .await?;
-    let located = locate(&pods.items, pvcs, hooks.container.as_deref())?;
+    let mut located = locate(&pods.items, pvcs, hooks.container.as_deref())?;
     if located.targets.is_empty() && hooks.has_commands() && !hooks.allow_no_pods {
         let not_running: Vec<String> = located
             .skipped
@@ -167,19 +177,116 @@ pub async fn locate_targets(
             },
         });
     }
+    let plan = &mut located.rules;
+    if let Some((name, items)) = &pre_rule {
+        plan.pre = rules::resolve(name, items, &pods.items, &mut plan.warnings)?;
+    }
+    if let Some((name, items)) = &post_rule {
+        plan.post = rules::resolve(name, items, &pods.items, &mut plan.warnings)?;
+    }
+    if !hooks.force {
+        check_released(&located, hooks)?;
+    }
     Ok(located)
 }
 
-/// The plan for the located targets with the user's commands.
+/// The Rule `name` names, checked, if any.
+async fn load_rule(
+    cluster: &Cluster,
+    name: Option<&str>,
+    side: Side,
+) -> Result<Option<(String, Vec<RuleItem>)>> {
+    match name {
+        Some(name) => Ok(Some((
+            name.to_string(),
+            rules::load(cluster, name, side).await?,
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// Rules choose pods by label, not by PVC: refuses a run whose pre side quiesces a pod that no
+/// post command reaches. Held commands (and background actions) let go by themselves.
+fn check_released(located: &Located, hooks: &HookOptions) -> Result<()> {
+    let rules = &located.rules;
+    if rules.pre.is_empty() && rules.post.is_empty() {
+        return Ok(());
+    }
+    let quiesced = pods_of(located, &hooks.pre, &rules.pre, true);
+    let released = pods_of(located, &hooks.post, &rules.post, false);
+    let missing: Vec<String> = quiesced
+        .difference(&released)
+        .map(|pod| format!("pod {pod:?}"))
+        .collect();
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(Error::NoRelease {
+            pods: missing.join(", "),
+        }),
+    }
+}
+
+/// The pods `given` commands (on the PVCs' pods) and Rule `stages` run in; `foreground` leaves
+/// out background actions, which let go by themselves.
+fn pods_of<'a>(
+    located: &'a Located,
+    given: &[String],
+    stages: &'a [RuleStage],
+    foreground: bool,
+) -> BTreeSet<&'a str> {
+    let by_pvc = located.targets.iter().filter(|_| !given.is_empty());
+    let ruled = stages
+        .iter()
+        .filter(|s| !(foreground && s.background))
+        .flat_map(|s| s.targets.iter());
+    by_pvc.chain(ruled).map(|t| t.pod.as_str()).collect()
+}
+
+/// The plan for the located targets with the user's commands and the Rules' actions. A
+/// container both a PVC and a Rule select is one target, so it is released once.
 pub fn hook_plan(located: &Located, hooks: &HookOptions) -> HookPlan {
+    let mut targets = located.targets.clone();
+    let mut stages = |list: &[RuleStage], background: bool| -> Vec<Stage> {
+        list.iter()
+            .filter(|s| s.background == background)
+            .map(|s| Stage {
+                rule: s.rule.clone(),
+                command: s.command.clone(),
+                targets: s
+                    .targets
+                    .iter()
+                    .map(|t| index_of(&mut targets, t))
+                    .collect(),
+            })
+            .collect()
+    };
+    let pre_rule = stages(&located.rules.pre, false);
+    let rule_hold = stages(&located.rules.pre, true);
+    let post_rule = stages(&located.rules.post, false);
     HookPlan {
-        targets: located.targets.clone(),
+        targets,
+        located: located.targets.len(),
         pre: hooks.pre.clone(),
         hold: hooks.hold.clone(),
         hold_timeout: hooks.hold_timeout,
         post: hooks.post.clone(),
         timeout: hooks.hook_timeout,
         parallel: hooks.parallel,
+        pre_rule,
+        rule_hold,
+        post_rule,
+    }
+}
+
+/// The index of the container `target` names in `targets`, added if it is not there yet.
+fn index_of(targets: &mut Vec<HookTarget>, target: &HookTarget) -> usize {
+    let same = |t: &HookTarget| t.pod == target.pod && t.container == target.container;
+    match targets.iter().position(same) {
+        Some(index) => index,
+        None => {
+            targets.push(target.clone());
+            targets.len() - 1
+        }
     }
 }
 

@@ -589,6 +589,7 @@ missing_tests! {
     without_create_volumegroupsnapshots: "create" "volumegroupsnapshots",
     without_delete_volumegroupsnapshots: "delete" "volumegroupsnapshots",
     without_list_volumegroupsnapshotclasses: "list" "volumegroupsnapshotclasses",
+    without_get_rules: "get" "rules",
     without_list_volumesnapshotclasses: "list" "volumesnapshotclasses",
 }
 

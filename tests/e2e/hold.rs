@@ -11,7 +11,7 @@ use crate::run::{
 };
 
 /// The README's example: the lock, then `system ${WAIT_CMD}` inside the same session.
-const LOCK: &str = "mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'";
+pub const LOCK: &str = "mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};'";
 
 fn mysql_with(settings: impl FnOnce(&mut Scenario)) -> SimHandle {
     let mut scenario = Scenario::builtin("mysql").expect("built-in scenario");
@@ -19,29 +19,52 @@ fn mysql_with(settings: impl FnOnce(&mut Scenario)) -> SimHandle {
     SimHandle::start(scenario)
 }
 
-fn mysql() -> SimHandle {
+pub fn mysql() -> SimHandle {
     mysql_with(|_| {})
 }
 
 /// `snap -n db mysql-data` with `extra` flags.
-fn snap(sim: &SimHandle, extra: &[&str]) -> std::process::Output {
+pub fn snap(sim: &SimHandle, extra: &[&str]) -> std::process::Output {
     pxsnap(sim, &[&["snap", "-n", "db", "mysql-data"], extra].concat())
 }
 
 /// When the pod's mysql shim marked `what` (`lock-taken`, `lock-released`) on the timeline.
-fn mark(timeline: &[TimelineEvent], what: &str) -> Option<u64> {
+pub fn mark(timeline: &[TimelineEvent], what: &str) -> Option<u64> {
     timeline
         .iter()
         .find(|e| e.kind == TimelineKind::Mark && e.detail.as_deref() == Some(what))
         .map(|e| e.at_ns)
 }
 
-fn kind_at(timeline: &[TimelineEvent], kind: TimelineKind) -> Option<u64> {
+/// Asserts that the lock was taken before the cut, let go after it and before the first
+/// command containing `post` started; returns when it was taken.
+pub fn assert_held_across_the_cut(timeline: &[TimelineEvent], post: &str) -> u64 {
+    let taken = mark(timeline, "lock-taken").expect("lock taken");
+    let cut = kind_at(timeline, TimelineKind::SnapshotCut).expect("cut");
+    let released = mark(timeline, "lock-released").expect("lock released");
+    let post = started_at(timeline, post).expect("post ran");
+    assert!(taken < cut, "the lock was taken after the cut");
+    assert!(cut < released, "the lock was let go before the cut");
+    assert!(released < post, "the post command started under the lock");
+    taken
+}
+
+/// The result's first `hold` entry in `hooks`.
+pub fn hold_entry(result: &serde_json::Value) -> &serde_json::Value {
+    result["hooks"]
+        .as_array()
+        .expect("hooks")
+        .iter()
+        .find(|h| h["phase"] == "hold")
+        .unwrap_or_else(|| panic!("no hold entry in {result:#}"))
+}
+
+pub fn kind_at(timeline: &[TimelineEvent], kind: TimelineKind) -> Option<u64> {
     timeline.iter().find(|e| e.kind == kind).map(|e| e.at_ns)
 }
 
 /// When the first command containing `needle` started.
-fn started_at(timeline: &[TimelineEvent], needle: &str) -> Option<u64> {
+pub fn started_at(timeline: &[TimelineEvent], needle: &str) -> Option<u64> {
     timeline
         .iter()
         .find(|e| e.kind == TimelineKind::ExecStart && crate::run::command_of(e).contains(needle))
@@ -66,22 +89,11 @@ fn the_lock_is_held_across_the_cut_and_let_go_before_the_post_commands() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let timeline = sim.sim.timeline();
-    let taken = mark(&timeline, "lock-taken").expect("lock taken");
-    let cut = kind_at(&timeline, TimelineKind::SnapshotCut).expect("cut");
-    let released = mark(&timeline, "lock-released").expect("lock released");
-    let post = started_at(&timeline, "echo thawed").expect("post ran");
+    let taken = assert_held_across_the_cut(&timeline, "echo thawed");
     let pre_start = started_at(&timeline, "echo pre").expect("pre ran");
     assert!(pre_start < taken, "the lock came before the pre command");
-    assert!(taken < cut, "the lock was taken after the cut");
-    assert!(cut < released, "the lock was let go before the cut");
-    assert!(released < post, "the post command started under the lock");
     let result = json(&out);
-    let hold = result["hooks"]
-        .as_array()
-        .expect("hooks")
-        .iter()
-        .find(|h| h["phase"] == "hold")
-        .unwrap_or_else(|| panic!("no hold entry in {result:#}"));
+    let hold = hold_entry(&result);
     assert_eq!(hold["command"], LOCK);
     assert_eq!(hold["pod"], "mysql-0");
     assert_eq!(hold["exitCode"], 0);

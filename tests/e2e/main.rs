@@ -25,5 +25,6 @@ mod kubectl_plugin;
 mod list_delete;
 mod no_app_left_frozen;
 mod rbac;
+mod rules;
 mod snap_e2e;
 mod terminal;

@@ -391,7 +391,16 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
     assert!(!snapshot_exists(&env, "default", "offsite"));
 
     // Retention: a second snapshot, the first made to look a day old; keep the newest one.
-    pxsnap_json(&env, "snap cassandra-data --name second +hooks");
+    // This one's commands come from STORK Rules, which the user reads.
+    let app = serde_json::json!({"app": "cassandra-app"});
+    for (name, command) in [("flush", "nodetool flush"), ("thaw", "echo thawed")] {
+        let action = serde_json::json!([{"podSelector": app, "actions": [{"type": "command", "value": command}]}]);
+        crate::run::store_rule(&env, "default", name, action);
+    }
+    pxsnap_json(
+        &env,
+        "snap cassandra-data --name second --pre-rule flush --post-rule thaw",
+    );
     let day_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
     env.sim
         .shared()
@@ -808,6 +817,19 @@ fn without_volumesnapshots_watch_the_app_is_released_and_the_snapshot_not_left()
         "{:?}",
         r.warnings
     );
+}
+
+#[test]
+fn without_rules_get_a_pre_rule_fails_in_one_line_and_nothing_runs() {
+    let refusal = refused_without(
+        "get",
+        "rules",
+        None,
+        "snap cassandra-data --name s1 --pre-rule flush +hooks",
+    );
+    refusal.assert_exit_1_saying("get rules is forbidden in namespace \"default\"");
+    assert_eq!(crate::run::requests_of(&refusal.env, "exec"), 0);
+    assert!(!snapshot_exists(&refusal.env, "default", "s1"));
 }
 
 #[test]

@@ -45,6 +45,26 @@ pub fn scenario(value: Value) -> SimHandle {
     SimHandle::start(serde_json::from_value(value).expect("valid scenario"))
 }
 
+/// Stores STORK Rule `name` in `namespace` with the item list `rules`, as an admin's
+/// `kubectl apply` of it would.
+pub fn store_rule(sim: &SimHandle, namespace: &str, name: &str, rules: Value) {
+    let object = serde_json::json!({
+        "apiVersion": "stork.libopenstorage.org/v1alpha1", "kind": "Rule",
+        "metadata": {"name": name, "namespace": namespace},
+        "rules": rules,
+    });
+    sim.sim
+        .shared()
+        .store
+        .create(
+            pxsnap_sim::resources::id::RULES,
+            namespace,
+            object,
+            &pxsnap_sim::managed_fields::FieldManager::named("admin"),
+        )
+        .expect("rule stored");
+}
+
 /// Runs `future` on a fresh current-thread runtime: how these synchronous tests read the
 /// simulator through kube-rs while the simulator serves from its own runtime.
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
