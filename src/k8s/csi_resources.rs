@@ -110,16 +110,41 @@ pub struct CsiSnapshotSource {
 pub struct CsiSnapshotStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bound_volume_snapshot_content_name: Option<String>,
+    #[serde(flatten)]
+    pub moments: Moments,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_size: Option<Quantity>,
+}
+
+/// What every CSI snapshot object's status says of its progress, a snapshot's as a group's.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Moments {
     /// Set when the driver's CreateSnapshot returned: the moment of the cut.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_time: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_to_use: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restore_size: Option<Quantity>,
     /// The last error; the controller keeps retrying and clears it on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<CsiSnapshotError>,
+}
+
+impl Moments {
+    pub fn progress(&self) -> CsiProgress {
+        let cut_at = self.creation_time.as_ref().map(|t| t.0.to_string());
+        let error = self
+            .error
+            .as_ref()
+            .map(|e| e.message.clone().unwrap_or_default());
+        if self.ready_to_use == Some(true) {
+            return CsiProgress::Ready { cut_at };
+        }
+        match cut_at {
+            Some(at) => CsiProgress::Cut { at, error },
+            None => CsiProgress::NotCut { error },
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -143,30 +168,13 @@ pub enum CsiProgress {
     Ready { cut_at: Option<String> },
 }
 
-fn progress_of(
-    creation_time: Option<&Time>,
-    ready_to_use: Option<bool>,
-    error: Option<&CsiSnapshotError>,
-) -> CsiProgress {
-    let cut_at = creation_time.map(|t| t.0.to_string());
-    let error = error.map(|e| e.message.clone().unwrap_or_default());
-    if ready_to_use == Some(true) {
-        return CsiProgress::Ready { cut_at };
-    }
-    match cut_at {
-        Some(at) => CsiProgress::Cut { at, error },
-        None => CsiProgress::NotCut { error },
-    }
-}
-
 impl CsiVolumeSnapshot {
     pub fn progress(&self) -> CsiProgress {
-        let status = self.status.as_ref();
-        progress_of(
-            status.and_then(|s| s.creation_time.as_ref()),
-            status.and_then(|s| s.ready_to_use),
-            status.and_then(|s| s.error.as_ref()),
-        )
+        self.status
+            .as_ref()
+            .map_or(CsiProgress::NotCut { error: None }, |s| {
+                s.moments.progress()
+            })
     }
 
     /// The PVC this snapshot was taken of.
@@ -298,12 +306,11 @@ impl<V: GroupVersion> CsiGroupSnapshot<V> {
 
     /// Where the group stands: the same moments as a single snapshot's.
     pub fn progress(&self) -> CsiProgress {
-        let status = self.status.as_ref();
-        progress_of(
-            status.and_then(|s| s.creation_time.as_ref()),
-            status.and_then(|s| s.ready_to_use),
-            status.and_then(|s| s.error.as_ref()),
-        )
+        self.status
+            .as_ref()
+            .map_or(CsiProgress::NotCut { error: None }, |s| {
+                s.moments.progress()
+            })
     }
 }
 
@@ -328,13 +335,9 @@ pub struct CsiGroupSource {
 pub struct CsiGroupStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bound_volume_group_snapshot_content_name: Option<String>,
-    /// The one moment every member was cut at.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_time: Option<Time>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ready_to_use: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<CsiSnapshotError>,
+    /// `creationTime` is the one moment every member was cut at.
+    #[serde(flatten)]
+    pub moments: Moments,
 }
 
 /// `groupsnapshot.storage.k8s.io` VolumeGroupSnapshotClass (cluster-scoped).

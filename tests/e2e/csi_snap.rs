@@ -34,6 +34,15 @@ fn post_started(timeline: &[TimelineEvent], post: &str) -> u64 {
         .at_ns
 }
 
+/// `SUBCOMMAND cassandra-data` with a flush before the cut and `echo thawed` after it, and
+/// `extra`.
+fn flush_and_thaw<'a>(subcommand: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = SNAP_FLUSH_AND_THAW.to_vec();
+    args[0] = subcommand;
+    args.extend(extra);
+    args
+}
+
 fn csi_snapshot_exists(sim: &SimHandle, name: &str) -> bool {
     sim.sim
         .shared()
@@ -49,8 +58,7 @@ fn csi_snapshot_count(sim: &SimHandle) -> usize {
 #[test]
 fn auto_takes_a_csi_snapshot_of_a_csi_pvc_with_the_default_class() {
     let sim = cassandra_csi();
-    let mut args = SNAP_FLUSH_AND_THAW.to_vec();
-    args.extend(["--name", "s1", "-o", "json"]);
+    let args = flush_and_thaw("snap", &["--name", "s1", "-o", "json"]);
     let out = pxsnap(&sim, &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let result = json(&out);
@@ -93,9 +101,7 @@ fn auto_takes_a_csi_snapshot_of_a_csi_pvc_with_the_default_class() {
 #[test]
 fn a_cloud_snapshot_releases_at_the_cut_and_waits_for_the_upload() {
     let sim = cassandra_csi();
-    let mut args = SNAP_FLUSH_AND_THAW.to_vec();
-    args[0] = "cloud-snap";
-    args.extend(["--name", "c1", "-o", "json"]);
+    let args = flush_and_thaw("cloud-snap", &["--name", "c1", "-o", "json"]);
     let out = pxsnap(&sim, &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let result = json(&out);
@@ -128,9 +134,7 @@ fn a_cloud_snapshot_releases_at_the_cut_and_waits_for_the_upload() {
 #[test]
 fn release_at_ready_keeps_the_application_frozen_through_the_upload() {
     let sim = cassandra_csi();
-    let mut args = SNAP_FLUSH_AND_THAW.to_vec();
-    args[0] = "cloud-snap";
-    args.extend(["--name", "c1", "--release-at", "ready"]);
+    let args = flush_and_thaw("cloud-snap", &["--name", "c1", "--release-at", "ready"]);
     let out = pxsnap(&sim, &args);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let timeline = sim.sim.timeline();
@@ -143,9 +147,10 @@ fn release_at_ready_keeps_the_application_frozen_through_the_upload() {
 #[test]
 fn a_cut_that_never_comes_releases_at_the_cut_timeout() {
     let sim = csi_with(|s| s.controller.hang_snapshots_of_pvcs = vec!["cassandra-data".into()]);
-    let mut args = SNAP_FLUSH_AND_THAW.to_vec();
-    args[0] = "cloud-snap";
-    args.extend(["--name", "c1", "--cut-timeout", "1s", "-o", "json"]);
+    let args = flush_and_thaw(
+        "cloud-snap",
+        &["--name", "c1", "--cut-timeout", "1s", "-o", "json"],
+    );
     let out = pxsnap(&sim, &args);
     assert_fails_with(
         &out,
@@ -164,8 +169,7 @@ fn a_cut_that_never_comes_releases_at_the_cut_timeout() {
 #[test]
 fn an_error_before_the_cut_releases_at_once_and_exits_4() {
     let sim = csi_with(|s| s.controller.fail_snapshots_of_pvcs = vec!["cassandra-data".into()]);
-    let mut args = SNAP_FLUSH_AND_THAW.to_vec();
-    args.extend(["--name", "s1"]);
+    let args = flush_and_thaw("snap", &["--name", "s1"]);
     let out = pxsnap(&sim, &args);
     assert_fails_with(&out, 4, "snapshot \"s1\" failed");
     assert_stderr_contains(&out, "injected failure for PVC cassandra-data");
