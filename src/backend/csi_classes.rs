@@ -168,7 +168,7 @@ pub enum Wanted<'a> {
 }
 
 impl Wanted<'_> {
-    fn snapshot_type(&self) -> SnapshotType {
+    pub fn snapshot_type(&self) -> SnapshotType {
         match self {
             Wanted::Local => SnapshotType::Local,
             Wanted::Cloud { .. } => SnapshotType::Cloud,

@@ -166,6 +166,25 @@ pub fn decide(
             ));
         }
     };
+    // Classes cannot be read, but the user named one: it is named as given, unchecked (the
+    // snapshot-controller refuses a class that does not exist: exit 4, its message quoted).
+    if let (Classes::Forbidden, Some(name)) = (&offer.classes, named_class) {
+        return Ok(Decided {
+            decision: Decision::Csi {
+                class: Some(PortworxClass {
+                    name: name.to_string(),
+                    driver: driver.to_string(),
+                    snapshot_type: wanted.snapshot_type(),
+                    default: false,
+                    credential: None,
+                    deletion_policy: String::new(),
+                }),
+            },
+            note: Some(format!(
+                "listing VolumeSnapshotClasses is forbidden, so --class {name} is named as given, unchecked"
+            )),
+        });
+    }
     let only_csi = preference == Preference::Only(SnapshotApi::Csi);
     let all = match &offer.classes {
         // The driver's default class is a local one: a cloud snapshot must name its class.

@@ -505,6 +505,28 @@ fn without_list_on_classes_the_controller_picks_the_default() {
         .get(id::CSI_SNAPSHOTS, "default", "s1")
         .map(|o| o.value["spec"]["volumeSnapshotClassName"].clone());
     assert_eq!(written, Some(serde_json::json!("px-csi-snapclass")));
+    // A class the user names is named as given, though it cannot be checked.
+    let named = pxsnap(
+        &sim,
+        &[
+            "snap",
+            "cassandra-data",
+            "--name",
+            "s2",
+            "--context",
+            "pxsnap-sim-ci",
+            "--class",
+            "px-csi-snapclass",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&named), 0, "{}", stderr(&named));
+    assert_stderr_contains(
+        &named,
+        "--class px-csi-snapclass is named as given, unchecked",
+    );
+    assert_eq!(json(&named)["snapshot"]["class"], "px-csi-snapclass");
 }
 
 /// `group-snap` on CSI PVCs: one VolumeGroupSnapshot, released at its one cut.
