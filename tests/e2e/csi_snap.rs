@@ -6,7 +6,7 @@ use pxsnap_sim::scenario::PX_IN_TREE;
 use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
 use serde_json::Value;
 
-use crate::common::SimHandle;
+use crate::common::{SimHandle, kinds_for, tool};
 use crate::run::*;
 
 const CLOUD_CRED: &str = "4b2a7c1e-9d3f-4e8a-b6c5-0f1e2d3c4b5a";
@@ -191,7 +191,7 @@ fn an_upload_error_after_the_cut_that_recovers_is_not_a_failure() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["snapshot"]["status"], "Ready");
-    let kinds = kinds_of(&sim.sim.timeline(), "volumesnapshots/c1");
+    let kinds = kinds_for(&sim, "volumesnapshots/c1");
     assert!(kinds.contains(&TimelineKind::SnapshotError), "{kinds:?}");
 }
 
@@ -219,14 +219,6 @@ fn an_upload_error_still_there_at_the_timeout_fails_the_run() {
         csi_snapshot_exists(&sim, "c1"),
         "kept because of --keep-failed"
     );
-}
-
-fn kinds_of(timeline: &[TimelineEvent], object: &str) -> Vec<TimelineKind> {
-    timeline
-        .iter()
-        .filter(|e| e.object.as_deref() == Some(object))
-        .map(|e| e.kind)
-        .collect()
 }
 
 /// CSI PVCs on a cluster where CSI snapshots are not set up: STORK's API, and a note that
@@ -335,8 +327,6 @@ fn path_with(tool: &std::path::Path) -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
-
-use crate::common::tool;
 
 #[test]
 fn class_mistakes_are_usage_errors_and_create_nothing() {
