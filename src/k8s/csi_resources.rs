@@ -235,35 +235,6 @@ impl GroupVersion for V1beta1 {
     const VERSION: &'static str = "v1beta1";
 }
 
-/// Implements `kube::Resource` for a group-snapshot kind in version `V`.
-macro_rules! group_resource {
-    ($ty:ident, $scope:ty, $kind:literal, $plural:literal) => {
-        impl<V: GroupVersion> kube::Resource for $ty<V> {
-            type DynamicType = ();
-            type Scope = $scope;
-
-            fn kind(_: &()) -> Cow<'_, str> {
-                Cow::Borrowed($kind)
-            }
-            fn group(_: &()) -> Cow<'_, str> {
-                Cow::Borrowed(CSI_GROUP_SNAPSHOT_GROUP)
-            }
-            fn version(_: &()) -> Cow<'_, str> {
-                Cow::Borrowed(V::VERSION)
-            }
-            fn plural(_: &()) -> Cow<'_, str> {
-                Cow::Borrowed($plural)
-            }
-            fn meta(&self) -> &ObjectMeta {
-                &self.metadata
-            }
-            fn meta_mut(&mut self) -> &mut ObjectMeta {
-                &mut self.metadata
-            }
-        }
-    };
-}
-
 /// `groupsnapshot.storage.k8s.io` VolumeGroupSnapshot: the PVCs a label selector matches, cut
 /// at one moment by the CSI driver; the snapshot-controller makes one VolumeSnapshot per member.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -281,9 +252,11 @@ pub struct CsiGroupSnapshot<V> {
     #[serde(skip)]
     version: std::marker::PhantomData<V>,
 }
-group_resource!(
-    CsiGroupSnapshot,
+static_resource!(
+    impl [V: GroupVersion] CsiGroupSnapshot<V>,
     k8s_openapi::NamespaceResourceScope,
+    CSI_GROUP_SNAPSHOT_GROUP,
+    V::VERSION,
     "VolumeGroupSnapshot",
     "volumegroupsnapshots"
 );
@@ -353,9 +326,11 @@ pub struct CsiGroupClass<V> {
     #[serde(skip)]
     version: std::marker::PhantomData<V>,
 }
-group_resource!(
-    CsiGroupClass,
+static_resource!(
+    impl [V: GroupVersion] CsiGroupClass<V>,
     k8s_openapi::ClusterResourceScope,
+    CSI_GROUP_SNAPSHOT_GROUP,
+    V::VERSION,
     "VolumeGroupSnapshotClass",
     "volumegroupsnapshotclasses"
 );

@@ -23,9 +23,11 @@ pub const CLOUD_CRED_ANNOTATION: &str = "portworx/cloud-cred-id";
 
 /// Implements `kube::Resource` for a struct with a `metadata` field, so `Api<T>` works without
 /// kube's derive macro (which would pull schemars into the build for CRDs we never install).
+/// `impl [GENERICS]` first, for a type whose API version is a type parameter (CSI's group
+/// snapshots, served in two versions).
 macro_rules! static_resource {
-    ($ty:ty, $scope:ty, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
-        impl kube::Resource for $ty {
+    (impl [$($generics:tt)*] $ty:ty, $scope:ty, $group:expr, $version:expr, $kind:literal, $plural:literal) => {
+        impl<$($generics)*> kube::Resource for $ty {
             type DynamicType = ();
             type Scope = $scope;
 
@@ -48,6 +50,9 @@ macro_rules! static_resource {
                 &mut self.metadata
             }
         }
+    };
+    ($ty:ty, $scope:ty, $group:expr, $version:expr, $kind:literal, $plural:literal) => {
+        static_resource!(impl [] $ty, $scope, $group, $version, $kind, $plural);
     };
 }
 pub(crate) use static_resource;
