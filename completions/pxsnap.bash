@@ -16,6 +16,9 @@ _pxsnap() {
             ",$1")
                 cmd="pxsnap"
                 ;;
+            pxsnap,apply)
+                cmd="pxsnap__subcmd__apply"
+                ;;
             pxsnap,clone)
                 cmd="pxsnap__subcmd__clone"
                 ;;
@@ -45,6 +48,9 @@ _pxsnap() {
                 ;;
             pxsnap,snap)
                 cmd="pxsnap__subcmd__snap"
+                ;;
+            pxsnap__subcmd__help,apply)
+                cmd="pxsnap__subcmd__help__subcmd__apply"
                 ;;
             pxsnap__subcmd__help,clone)
                 cmd="pxsnap__subcmd__help__subcmd__clone"
@@ -83,12 +89,94 @@ _pxsnap() {
 
     case "${cmd}" in
         pxsnap)
-            opts="-n -o -v -q -h -V --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version snap cloud-snap demo completions list delete group-snap clone doctor help"
+            opts="-n -o -v -q -h -V --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version snap cloud-snap demo completions list delete group-snap clone apply doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pxsnap__subcmd__apply)
+            opts="-f -c -n -o -v -q -h -V --filename --container --hook-timeout --hold-timeout --allow-no-pods --parallel --timeout --cut-timeout --release-at --continue-on-error --dry-run --keep-failed --force --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hook-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cut-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --release-at)
+                    COMPREPLY=($(compgen -W "cut ready" -- "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -203,7 +291,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__cloud__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --cred-id --pre --hold --hold-timeout --post --container --pre-rule --post-rule --hook-timeout --allow-no-pods --parallel --incremental-count --delete-local --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --cred-id --pre --hold --post --pre-rule --post-rule --container --hook-timeout --hold-timeout --allow-no-pods --parallel --incremental-count --delete-local --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --heartbeat --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,19 +309,7 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --hold-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --post)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --container)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -245,7 +321,19 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hook-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -506,7 +594,7 @@ _pxsnap() {
                     return 0
                     ;;
                 --for)
-                    COMPREPLY=($(compgen -W "snap cloud-snap group-snap clone list delete" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "snap cloud-snap group-snap clone list delete apply" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -549,7 +637,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__group__subcmd__snap)
-            opts="-l -c -n -o -v -q -h -V --selector --pre --hold --hold-timeout --post --container --pre-rule --post-rule --hook-timeout --allow-no-pods --parallel --name --restore-namespaces --max-retries --cloud --cred-id --timeout --dry-run --keep-failed --force --group-class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-l -c -n -o -v -q -h -V --selector --pre --hold --post --pre-rule --post-rule --container --hook-timeout --hold-timeout --allow-no-pods --parallel --name --restore-namespaces --max-retries --cloud --cred-id --timeout --dry-run --keep-failed --force --group-class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,19 +659,7 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --hold-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --post)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --container)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -595,7 +671,19 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hook-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -675,8 +763,22 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__help)
-            opts="snap cloud-snap demo completions list delete group-snap clone doctor help"
+            opts="snap cloud-snap demo completions list delete group-snap clone apply doctor help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        pxsnap__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -903,7 +1005,7 @@ _pxsnap() {
             return 0
             ;;
         pxsnap__subcmd__snap)
-            opts="-c -n -o -v -q -h -V --pre --hold --hold-timeout --post --container --pre-rule --post-rule --hook-timeout --allow-no-pods --parallel --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
+            opts="-c -n -o -v -q -h -V --pre --hold --post --pre-rule --post-rule --container --hook-timeout --hold-timeout --allow-no-pods --parallel --timeout --name --no-wait --force --dry-run --label --keep-failed --class --api --cut-timeout --release-at --kubeconfig --context --namespace --output --verbose --quiet --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -917,19 +1019,7 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --hold-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --post)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --container)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -c)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -941,7 +1031,19 @@ _pxsnap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --container)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --hook-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hold-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

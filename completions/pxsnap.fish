@@ -48,16 +48,17 @@ complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "list" -d 'List Volume
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
+complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "apply" -d 'Take the snapshots VolumeSnapshot and GroupVolumeSnapshot manifests describe, running the commands and Rules they name'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "doctor" -d 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
 complete -c pxsnap -n "__fish_pxsnap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold -d 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e \'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};\')' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l pre-rule -d 'STORK Rule (in the snapshot\'s namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post-rule -d 'STORK Rule whose actions pxsnap runs after the --post commands' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut; also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
@@ -93,12 +94,12 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s V -l version -d '
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l cred-id -d 'Portworx cloud credential ID (needed when Portworx has more than one credential)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold -d 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e \'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};\')' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l pre-rule -d 'STORK Rule (in the snapshot\'s namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post-rule -d 'STORK Rule whose actions pxsnap runs after the --post commands' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish; also the most any one API call may take' -r
@@ -230,12 +231,12 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand delete" -s V -l version -d
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s l -l selector -d 'PVCs to snapshot together, by label: KEY=VALUE[,KEY=VALUE...] (matchLabels only)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l pre -d 'Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold -d 'Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e \'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};\')' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post -d 'Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l pre-rule -d 'STORK Rule (in the snapshot\'s namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post-rule -d 'STORK Rule whose actions pxsnap runs after the --post commands' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l parallel -d 'Most exec streams open at once' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l name -d 'Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l restore-namespaces -d 'Namespaces the child snapshots may be restored into' -r
@@ -263,7 +264,7 @@ never\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l cloud -d 'Upload the snapshots to the S3-compatible endpoint Portworx is configured with'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l dry-run -d 'Print what would be done and change nothing'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l keep-failed -d 'Keep a group that failed, timed out or was interrupted instead of deleting it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l keep-failed -d 'Keep a snapshot (or group) that failed, timed out or was interrupted instead of deleting it'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l force -d 'Run Rules that leave a quiesced pod without a post command'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s q -l quiet -d 'Print nothing but the result and errors'
@@ -300,6 +301,36 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s q -l quiet -d 'P
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand clone" -s V -l version -d 'Print version'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s f -l filename -d 'A manifest file, a directory of .yaml, .yml and .json files, or - for standard input (repeatable)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l timeout -d 'How long to wait for each snapshot (default: 5m, 1h for a cloud snapshot); also the most any one API call may take' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l cut-timeout -d 'The most the application stays frozen waiting for a CSI snapshot to be cut' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l release-at -d 'When a CSI snapshot releases the application: at the cut (status.creationTime) or when ready' -r -f -a "cut\t''
+ready\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l context -d 'The kubeconfig context to use' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s n -l namespace -d 'Namespace (default: the current context\'s namespace, then `default`)' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t'The table with more columns (commands without extra columns print their table)'
+json\t''
+yaml\t''
+name\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l color -d 'When to colour messages on stderr (NO_COLOR in the environment means never for auto)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l allow-no-pods -d 'Go on without pre/post commands when no running pod mounts the volume'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l continue-on-error -d 'Go on with the next document after one fails (the exit code is still the first failure\'s)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l dry-run -d 'Print what would be done and change nothing'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l keep-failed -d 'Keep a snapshot (or group) that failed, timed out or was interrupted instead of deleting it'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l force -d 'Run Rules that leave a quiesced pod without a post command'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s v -l verbose -d 'Log what pxsnap does on stderr (-v info, -vv debug, -vvv trace)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s q -l quiet -d 'Print nothing but the result and errors'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l no-progress -d 'Never draw progress bars, even on a terminal'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s V -l version -d 'Print version'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s l -l selector -d 'PVCs to check as group-snap would select them: KEY=VALUE[,KEY=VALUE...]' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s c -l container -d 'The container the commands would run in (as -c of snap and group-snap)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l for -d 'Only what these subcommands need (default: all of them)' -r -f -a "snap\t''
@@ -307,7 +338,8 @@ cloud-snap\t''
 group-snap\t''
 clone\t''
 list\t''
-delete\t''"
+delete\t''
+apply\t''"
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l timeout -d 'Longest time one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, several files merged, then ~/.kube/config; in a pod without either, its service account)' -r -F
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l context -d 'The kubeconfig context to use' -r
@@ -325,13 +357,14 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s q -l quiet -d '
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -l no-progress -d 'Never draw progress bars, even on a terminal'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand doctor" -s V -l version -d 'Print version'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or their group snapshots with --groups)'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "doctor" -d 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "snap" -d 'Take an application-consistent snapshot of one PVC'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "cloud-snap" -d 'Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "demo" -d 'Run the main job against a simulated cluster started in-process (no cluster needed)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "list" -d 'List VolumeSnapshots of STORK\'s API and CSI\'s (or their group snapshots with --groups)'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "delete" -d 'Delete snapshots by name, by PVC with retention (--keep-last, --older-than), by label, or a group'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "group-snap" -d 'Snapshot every PVC a label selector matches at one consistency point, with one freeze window'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "clone" -d 'Create a new PVC from a STORK snapshot (or one per child of a group snapshot), ready to mount'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "apply" -d 'Take the snapshots VolumeSnapshot and GroupVolumeSnapshot manifests describe, running the commands and Rules they name'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "doctor" -d 'Check, read-only, that the cluster has everything the subcommands (and a PVC) will need'
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand help; and not __fish_seen_subcommand_from snap cloud-snap demo completions list delete group-snap clone apply doctor help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -273,7 +273,7 @@ pub enum Error {
     /// The create was answered 409 for an object this run did not make: nothing was created, so
     /// there is nothing to clean up, and the object of that name is not pxsnap's to touch.
     #[error(
-        "a {kind} named {name:?} already exists in namespace {namespace:?}; choose another --name"
+        "a {kind} named {name:?} already exists in namespace {namespace:?}; choose another name (--name, or metadata.name of an applied manifest)"
     )]
     NameTaken {
         kind: String,

@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> i32 {
         Command::Clone(args) => commands::clone::run(global, args, &mut signals)
             .await
             .finish(format),
+        Command::Apply(args) => commands::apply::run(global, args, &mut signals).await,
         Command::Doctor(args) => match commands::doctor::run(global, args).await {
             Ok(outcome) => outcome.finish(format),
             Err(usage) => pxsnap::output::report::exit_code(Some(usage)),

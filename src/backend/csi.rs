@@ -2,6 +2,8 @@
 //! versions mean. It shows the cut (`status.creationTime`) apart from readiness, so the
 //! application is released long before a cloud upload ends.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::snapshotter::{Snapshotter, Stage};
@@ -23,6 +25,8 @@ pub struct CsiRequest {
     /// The class to name; `None` lets the snapshot-controller pick the driver's default.
     pub class: Option<String>,
     pub labels: Vec<(String, String)>,
+    /// A manifest's own annotations (`apply`).
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// Builds the VolumeSnapshot: the class says local or cloud and which credential, so the
@@ -33,6 +37,7 @@ pub fn build(request: &CsiRequest) -> CsiVolumeSnapshot {
             name: Some(request.name.clone()),
             namespace: Some(request.namespace.clone()),
             labels: Some(managed_labels(&request.labels)),
+            annotations: Some(request.annotations.clone()).filter(|a| !a.is_empty()),
             ..Default::default()
         },
         spec: CsiSnapshotSpec {
@@ -96,6 +101,7 @@ mod tests {
             pvc: "data".into(),
             class: Some("px-csi-snapclass".into()),
             labels: vec![("team".into(), "dba".into())],
+            annotations: BTreeMap::new(),
         };
         let json = serde_json::to_value(build(&request)).expect("serializes");
         assert_eq!(json["apiVersion"], "snapshot.storage.k8s.io/v1");

@@ -73,6 +73,10 @@ pub struct GroupRequest {
     pub restore_namespaces: Vec<String>,
     pub max_retries: u32,
     pub kind: GroupKind,
+    /// Labels and annotations of a manifest (`apply`) beside pxsnap's own; STORK copies both
+    /// onto every child snapshot.
+    pub labels: Vec<(String, String)>,
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// Builds the object exactly as STORK reads it. No exec rules: pxsnap runs the commands itself.
@@ -91,7 +95,8 @@ pub fn build(request: &GroupRequest) -> GroupVolumeSnapshot {
         metadata: ObjectMeta {
             name: Some(request.name.clone()),
             namespace: Some(request.namespace.clone()),
-            labels: Some(managed_labels(&[])),
+            labels: Some(managed_labels(&request.labels)),
+            annotations: Some(request.annotations.clone()).filter(|a| !a.is_empty()),
             ..Default::default()
         },
         spec: GroupSnapshotSpec {
@@ -411,6 +416,8 @@ mod tests {
             restore_namespaces: vec!["db-restore".into()],
             max_retries: 2,
             kind,
+            labels: Vec::new(),
+            annotations: BTreeMap::new(),
         }
     }
 

@@ -25,6 +25,7 @@ pub mod csi_classes;
 pub mod csi_group;
 pub mod group;
 pub mod listed;
+pub mod manifest;
 pub mod retention;
 pub mod snapshot_api;
 pub mod snapshotter;

@@ -46,6 +46,8 @@ pub struct SnapshotRequest {
     pub pvc: String,
     pub kind: SnapshotKind,
     pub labels: Vec<(String, String)>,
+    /// A manifest's own annotations (`apply`), kept beside the ones pxsnap writes.
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// The default name: `<pvc>-<UTC yyyymmddhhmmss>`. Fixed before the create call so a retry after a
@@ -59,10 +61,11 @@ pub fn default_name(pvc: &str, now: jiff::Timestamp) -> String {
 
 /// Builds the VolumeSnapshot exactly as STORK reads it.
 pub fn build(request: &SnapshotRequest) -> StorkVolumeSnapshot {
-    let mut annotations = BTreeMap::from([(
+    let mut annotations = request.annotations.clone();
+    annotations.insert(
         SNAPSHOT_TYPE_ANNOTATION.to_string(),
         request.kind.label().to_string(),
-    )]);
+    );
     if let SnapshotKind::Cloud(cloud) = &request.kind {
         if let Some(cred) = &cloud.cred_id {
             annotations.insert(CLOUD_CRED_ANNOTATION.to_string(), cred.clone());
@@ -153,6 +156,7 @@ mod tests {
             pvc: "data".into(),
             kind: SnapshotKind::Local,
             labels: vec![("team".into(), "dba".into())],
+            annotations: BTreeMap::from([("note".into(), "kept".into())]),
         };
         let json = serde_json::to_value(build(&request)).expect("serializes");
         assert_eq!(json["spec"]["persistentVolumeClaimName"], "data");
@@ -165,6 +169,7 @@ mod tests {
             "pxsnap"
         );
         assert_eq!(json["metadata"]["labels"]["team"], "dba");
+        assert_eq!(json["metadata"]["annotations"]["note"], "kept");
     }
 
     #[test]
@@ -179,6 +184,7 @@ mod tests {
                 delete_local: true,
             }),
             labels: vec![],
+            annotations: BTreeMap::new(),
         };
         let json = serde_json::to_value(build(&request)).expect("serializes");
         let annotations = &json["metadata"]["annotations"];

@@ -10,13 +10,21 @@ use crate::error::code;
 type Page = &'static str;
 
 /// Commands that freeze an application around a snapshot (the demo runs `snap`).
-const FREEZING: &[Page] = &["pxsnap", "snap", "cloud-snap", "group-snap", "demo"];
+const FREEZING: &[Page] = &[
+    "pxsnap",
+    "snap",
+    "cloud-snap",
+    "group-snap",
+    "apply",
+    "demo",
+];
 /// Every page.
 const ALL: &[Page] = &[
     "pxsnap",
     "snap",
     "cloud-snap",
     "group-snap",
+    "apply",
     "clone",
     "list",
     "delete",
@@ -52,6 +60,11 @@ const TABLE: &[Row] = &[
                 "",
             ),
             (&["completions"], "the script was printed", ""),
+            (
+                &["apply"],
+                "success: every document's snapshot was taken",
+                " (with --dry-run: every document checked and planned)",
+            ),
             (
                 &["doctor"],
                 "nothing would fail: every check is ok or a warning",
@@ -119,6 +132,11 @@ const TABLE: &[Row] = &[
                 ": empty or invalid name, malformed -l selector, conflicting selections, retention flags without --pvc or -l, more than one deletion without --yes when stdin is not a terminal",
             ),
             (&["completions"], "usage error", ": unknown shell"),
+            (
+                &["apply"],
+                "usage error",
+                ": a file that does not parse, a document of another kind, a bad field or annotation, a missing PVC, Rule or class, a namespace that differs from -n, two documents naming one object (nothing was created); later, an ambiguous or unknown container or a name clash",
+            ),
             (&["demo"], "usage error", ": bad flag"),
             (
                 &["doctor"],

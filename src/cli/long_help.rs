@@ -46,6 +46,41 @@ times, so post commands should be idempotent. A command that can hang should bou
 
 Why each rule: docs/design.md.";
 
+pub const APPLY: &str = "\
+Take the snapshots that manifests describe, with the commands they ask for run by pxsnap.
+
+Each document is a VolumeSnapshot of STORK's API (volumesnapshot.external-storage.k8s.io/v1) or
+CSI's (snapshot.storage.k8s.io/v1), or STORK's GroupVolumeSnapshot
+(stork.libopenstorage.org/v1alpha1); a kind: List is read item by item. -f takes a file, a
+directory (its .yaml, .yml and .json files, in name order) or - for standard input, and can be
+given more than once.
+
+pxsnap runs what the documents ask for, as snap and group-snap run --pre, --post, --pre-rule and
+--post-rule: px/pre-snap-command and px/post-snap-command (the commands Portworx's documentation
+puts on a snapshot, which no STORK release runs), the Rules named by
+stork.libopenstorage.org/pre-snapshot-rule and post-snapshot-rule (or the deprecated
+stork.rule/pre-snapshot and stork.rule/post-snapshot; two keys naming different Rules are
+refused), and a group's spec.preExecRule and spec.postExecRule. The object created no longer
+carries those keys, so STORK does not run a Rule a second time; it records them as
+pxsnap/pre-snap-command, pxsnap/post-snap-command, pxsnap/pre-snapshot-rule and
+pxsnap/post-snapshot-rule annotations. Otherwise it is the document as written: name, labels,
+other annotations, STORK's cloud annotations or a group's options, the CSI class. The snapshot
+API is the document's (no --api); a CSI snapshot is a cloud snapshot when its class is.
+
+The namespace is the document's, else -n, else the context's; a document whose namespace differs
+from an explicit -n is refused, as kubectl refuses it.
+
+Every document is checked before anything runs: its kind and fields, its annotations, that its
+PVC (or for a group, a PVC matching its selector), its Rules and its CSI class exist, and that no
+two documents name the same object. A problem is one line naming the file, the document and the
+field (exit 2), and nothing is created.
+
+The documents then run one after another, each as snap, cloud-snap or group-snap would run it
+(the same checks, freeze, release, clean-up and clash rule for a name that exists). The run
+stops at the first document that fails, unless --continue-on-error; the exit code is the first
+failure's. The table shows each result in turn; -o json and -o yaml print one List whose items
+are the results; --dry-run prints every plan.";
+
 pub const CLOUD_SNAP: &str = "\
 Take a snapshot of one PVC and upload it to the S3-compatible endpoint Portworx is configured with
 (a Portworx cloud snapshot).

@@ -141,10 +141,55 @@ pub enum Command {
     #[command(long_about = long_help::CLONE)]
     #[command(after_help = CLONE_HELP)]
     Clone(CloneArgs),
+    /// Take the snapshots VolumeSnapshot and GroupVolumeSnapshot manifests describe, running the commands and Rules they name
+    #[command(long_about = long_help::APPLY)]
+    #[command(after_help = APPLY_HELP)]
+    Apply(ApplyArgs),
     /// Check, read-only, that the cluster has everything the subcommands (and a PVC) will need
     #[command(long_about = long_help::DOCTOR)]
     #[command(after_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
+}
+
+const APPLY_HELP: &str = "\
+Examples:
+  pxsnap apply -f cassandra-snapshot.yaml         a manifest from Portworx's documentation, as written
+  pxsnap apply -f snapshots/ --continue-on-error -o json
+  kubectl get volumesnapshot.volumesnapshot.external-storage.k8s.io nightly -o yaml | pxsnap apply -f -";
+
+/// `pxsnap apply`'s flags: the documents say what to snapshot and what to run.
+#[derive(Debug, Clone, Args)]
+pub struct ApplyArgs {
+    /// A manifest file, a directory of .yaml, .yml and .json files, or - for standard input (repeatable)
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// How long to wait for each snapshot (default: 5m, 1h for a cloud snapshot); also the most any one API call may take
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+    /// Go on with the next document after one fails (the exit code is still the first failure's)
+    #[arg(long)]
+    pub continue_on_error: bool,
+    #[command(flatten)]
+    pub fate: FateArgs,
+}
+
+/// Whether a run changes anything, what it keeps after a failure, and whether Rules that leave
+/// a pod without a release run anyway: `group-snap`'s and `apply`'s.
+#[derive(Debug, Clone, Args)]
+pub struct FateArgs {
+    /// Print what would be done and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep a snapshot (or group) that failed, timed out or was interrupted instead of deleting it
+    #[arg(long)]
+    pub keep_failed: bool,
+    /// Run Rules that leave a quiesced pod without a post command
+    #[arg(long)]
+    pub force: bool,
 }
 
 const DOCTOR_HELP: &str = "\
@@ -153,12 +198,20 @@ Examples:
   pxsnap doctor -n db mysql-data             ... and that PVC, as snap would use it
   pxsnap doctor -n cassandra -l app=cassandra --for group-snap -o json";
 
-/// `--for`: a subcommand by name; the names are offered to shell completion.
-fn subcommand_names() -> impl clap::builder::TypedValueParser<Value = PxsnapCommand> {
+/// `--for`: a subcommand by name, and the subcommands it stands for (`apply` runs three); the
+/// names are offered to shell completion.
+fn subcommand_names() -> impl clap::builder::TypedValueParser<Value = ForName> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(PxsnapCommand::ALL.map(PxsnapCommand::name))
-        .try_map(|name| PxsnapCommand::from_name(&name).ok_or("not a pxsnap subcommand"))
+    clap::builder::PossibleValuesParser::new(PxsnapCommand::for_names()).try_map(|name| {
+        PxsnapCommand::covered_by(&name)
+            .map(ForName)
+            .ok_or("not a pxsnap subcommand")
+    })
 }
+
+/// The subcommands one `--for` name stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForName(pub Vec<PxsnapCommand>);
 
 /// `pxsnap doctor`'s flags.
 #[derive(Debug, Clone, Args)]
@@ -179,7 +232,7 @@ pub struct DoctorArgs {
         value_delimiter = ',',
         value_parser = subcommand_names()
     )]
-    pub for_: Vec<PxsnapCommand>,
+    pub for_: Vec<ForName>,
     /// Longest time one API call may take
     #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -231,20 +284,34 @@ impl HookArgs {
         crate::pipeline::run::HookOptions {
             pre: self.pre.clone(),
             hold: self.hold.clone(),
-            hold_timeout: self.hold_timeout,
             post: self.post.clone(),
+            pre_rule: self.pre_rule.clone(),
+            post_rule: self.post_rule.clone(),
+            ..self.exec.options(force)
+        }
+    }
+}
+
+impl ExecArgs {
+    /// How to run commands, with no command yet: `apply` takes its commands from the documents.
+    pub fn options(&self, force: bool) -> crate::pipeline::run::HookOptions {
+        crate::pipeline::run::HookOptions {
+            pre: Vec::new(),
+            hold: Vec::new(),
+            hold_timeout: self.hold_timeout,
+            post: Vec::new(),
             container: self.container.clone(),
             hook_timeout: self.hook_timeout,
             allow_no_pods: self.allow_no_pods,
             parallel: usize::from(self.parallel),
-            pre_rule: self.pre_rule.clone(),
-            post_rule: self.post_rule.clone(),
+            pre_rule: None,
+            post_rule: None,
             force,
         }
     }
 }
 
-/// Options shared by every command that freezes an application around a snapshot.
+/// The commands run around the snapshot, and how.
 #[derive(Debug, Clone, Args)]
 pub struct HookArgs {
     /// Command run with `sh -c` in every pod before the snapshot (repeatable, run in order)
@@ -253,24 +320,31 @@ pub struct HookArgs {
     /// Command that holds a lock across the cut, run with `sh -c` after the pre commands (repeatable): it must run ${WAIT_CMD}, which returns once the snapshot is cut (e.g. mysql -e 'FLUSH TABLES WITH READ LOCK; system ${WAIT_CMD};')
     #[arg(long = "hold", value_name = "CMD", value_parser = parse_hold_command)]
     pub hold: Vec<String>,
-    /// Longest time a held command's ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster
-    #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_hook_timeout)]
-    pub hold_timeout: Duration,
     /// Command run with `sh -c` in every pod whose pre command started, after the snapshot (repeatable)
     #[arg(long = "post", value_name = "CMD", value_parser = parse_hook_command)]
     pub post: Vec<String>,
-    /// Container to run the commands in (default: the container that mounts the volume)
-    #[arg(short = 'c', long, value_name = "NAME")]
-    pub container: Option<String>,
     /// STORK Rule (in the snapshot's namespace) whose actions pxsnap runs before the --pre commands; its background actions hold across the cut like --hold
     #[arg(long, value_name = "NAME", value_parser = parse_object_name)]
     pub pre_rule: Option<String>,
     /// STORK Rule whose actions pxsnap runs after the --post commands
     #[arg(long, value_name = "NAME", value_parser = parse_object_name)]
     pub post_rule: Option<String>,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
+/// How commands run, wherever they come from (flags, Rules, a manifest's annotations).
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Container to run the commands in (default: the container that mounts the volume)
+    #[arg(short = 'c', long, value_name = "NAME")]
+    pub container: Option<String>,
     /// Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)
     #[arg(long, value_name = "DUR", default_value = "60s", value_parser = parse_hook_timeout)]
     pub hook_timeout: Duration,
+    /// Longest time a held command's ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster
+    #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_hook_timeout)]
+    pub hold_timeout: Duration,
     /// Go on without pre/post commands when no running pod mounts the volume
     #[arg(long)]
     pub allow_no_pods: bool,
@@ -326,6 +400,13 @@ pub struct ApiArgs {
     /// Snapshot API: auto (CSI where the PVCs are Portworx CSI and a class fits, else STORK's), csi or stork
     #[arg(long, value_enum, default_value_t = ApiChoice::Auto, value_name = "API")]
     pub api: ApiChoice,
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+}
+
+/// When a CSI snapshot releases the application.
+#[derive(Debug, Clone, Args)]
+pub struct ReleaseArgs {
     /// The most the application stays frozen waiting for a CSI snapshot to be cut
     #[arg(long, value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
     pub cut_timeout: Duration,
@@ -431,15 +512,8 @@ pub struct GroupSnapArgs {
     /// most any one API call may take
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
-    /// Print what would be done and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Keep a group that failed, timed out or was interrupted instead of deleting it
-    #[arg(long)]
-    pub keep_failed: bool,
-    /// Run Rules that leave a quiesced pod without a post command
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub fate: FateArgs,
     /// VolumeGroupSnapshotClass of a CSI group snapshot (default: the driver's default group class)
     #[arg(long, value_name = "NAME")]
     pub group_class: Option<String>,

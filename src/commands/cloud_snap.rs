@@ -25,6 +25,7 @@ pub async fn run(
         timeout: args.timeout,
         options: &args.snapshot,
         heartbeat: Some(args.heartbeat),
+        annotations: Default::default(),
     };
     run_job(global, &job, signals).await
 }

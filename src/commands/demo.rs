@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::backend::stork::{CloudOptions, SnapshotKind};
-use crate::cli::{ApiArgs, ApiChoice as Api, DemoArgs, GlobalArgs, ReleaseChoice, SnapshotOptions};
+use crate::cli::{
+    ApiArgs, ApiChoice as Api, DemoArgs, GlobalArgs, ReleaseArgs, ReleaseChoice, SnapshotOptions,
+};
 use crate::commands::snap::{SnapJob, SnapResult, run_job};
 use crate::error::Error;
 use crate::output::report::Outcome;
@@ -156,8 +158,10 @@ async fn demo_snap(
         class: None,
         api: ApiArgs {
             api,
-            cut_timeout: Duration::from_secs(60),
-            release_at: ReleaseChoice::Cut,
+            release: ReleaseArgs {
+                cut_timeout: Duration::from_secs(60),
+                release_at: ReleaseChoice::Cut,
+            },
         },
     };
     let job = SnapJob {
@@ -167,6 +171,7 @@ async fn demo_snap(
         timeout: Duration::from_secs(60),
         options: &options,
         heartbeat: None,
+        annotations: Default::default(),
     };
     run_job(global, &job, signals).await
 }

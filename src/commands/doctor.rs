@@ -55,7 +55,7 @@ fn options(global: &GlobalArgs, args: &DoctorArgs) -> Result<Options> {
     }
     let mut subcommands = match args.for_.is_empty() {
         true => Subcommand::ALL.to_vec(),
-        false => args.for_.clone(),
+        false => args.for_.iter().flat_map(|f| f.0.clone()).collect(),
     };
     subcommands.sort_unstable();
     subcommands.dedup();

@@ -216,7 +216,24 @@ pub async fn run(
     args: &GroupSnapArgs,
     signals: &mut Signals,
 ) -> Outcome<GroupSnapResult> {
-    let hooks = args.hooks.options(args.force);
+    run_with(global, args, &Written::default(), signals).await
+}
+
+/// A manifest's own labels and annotations (`apply`), which the group carries beside pxsnap's.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub labels: Vec<(String, String)>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// `group-snap` with what a manifest wrote on the group (`apply`).
+pub async fn run_with(
+    global: &GlobalArgs,
+    args: &GroupSnapArgs,
+    written: &Written,
+    signals: &mut Signals,
+) -> Outcome<GroupSnapResult> {
+    let hooks = args.hooks.options(args.fate.force);
     let kind = match args.cloud {
         true => GroupKind::Cloud {
             cred_id: args.cred_id.clone(),
@@ -300,7 +317,6 @@ pub async fn run(
         progress.println(&format!("warning: {warning}"));
     }
     let taking = Taking {
-        global,
         args,
         cluster: &cluster,
         located: &located,
@@ -317,6 +333,8 @@ pub async fn run(
                 restore_namespaces: args.restore_namespaces.clone(),
                 max_retries: args.max_retries,
                 kind,
+                labels: written.labels.clone(),
+                annotations: written.annotations.clone(),
             });
             taking.take::<StorkGroup>(object, result, signals).await
         }
@@ -365,7 +383,6 @@ fn refuse_stork_only_flags(decision: &GroupDecision, args: &GroupSnapArgs) -> Re
 
 /// What taking the group needs once the API is chosen, whichever API it is.
 struct Taking<'a> {
-    global: &'a GlobalArgs,
     args: &'a GroupSnapArgs,
     cluster: &'a Cluster,
     located: &'a Located,
@@ -385,7 +402,6 @@ impl Taking<'_> {
         S::Object: GroupReported,
     {
         let Taking {
-            global,
             args,
             cluster,
             located,
@@ -394,10 +410,9 @@ impl Taking<'_> {
             progress,
         } = self;
         result.group.describe_api(&object);
-        if args.dry_run {
+        if args.fate.dry_run {
             drop(progress);
             let plan = crate::output::report::render_plan(
-                global.output,
                 "GroupSnapPlan",
                 located,
                 hooks,
@@ -418,10 +433,10 @@ impl Taking<'_> {
             object,
             hooks: plan,
             timeout,
-            cut_timeout: args.api.cut_timeout,
-            release_at: args.api.release_at.release_at(),
+            cut_timeout: args.api.release.cut_timeout,
+            release_at: args.api.release.release_at.release_at(),
             no_wait: false,
-            keep_failed: args.keep_failed,
+            keep_failed: args.fate.keep_failed,
             progress: &progress,
             heartbeat: None,
         };

@@ -1,4 +1,5 @@
 //! One file per subcommand; each turns parsed arguments into a result and an exit code.
+pub mod apply;
 pub mod clone;
 pub mod cloud_snap;
 pub mod delete;

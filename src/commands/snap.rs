@@ -1,5 +1,7 @@
 //! `pxsnap snap`: an application-consistent snapshot of one PVC.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -169,6 +171,8 @@ pub struct SnapJob<'a> {
     /// Print a plain "still uploading" line this often when stderr is not a terminal, so a CI
     /// log shows the job is alive during a long upload.
     pub heartbeat: Option<std::time::Duration>,
+    /// A manifest's own annotations (`apply`); none for `snap` and `cloud-snap`.
+    pub annotations: BTreeMap<String, String>,
 }
 
 pub async fn run(
@@ -183,6 +187,7 @@ pub async fn run(
         timeout: args.timeout,
         options: &args.snapshot,
         heartbeat: None,
+        annotations: BTreeMap::new(),
     };
     run_job(global, &job, signals).await
 }
@@ -297,6 +302,7 @@ pub async fn run_job(
                 pvc: job.pvc.to_string(),
                 kind: job.kind.clone(),
                 labels: job.options.labels.clone(),
+                annotations: job.annotations.clone(),
             });
             taking.take::<Stork>(object, result, signals).await
         }
@@ -311,6 +317,7 @@ pub async fn run_job(
                 pvc: job.pvc.to_string(),
                 class: class.map(|c| c.name),
                 labels: job.options.labels.clone(),
+                annotations: job.annotations.clone(),
             });
             let mut outcome = taking.take::<Csi>(object, result, signals).await;
             if retain {
@@ -389,7 +396,6 @@ impl Taking<'_> {
         if job.options.dry_run {
             drop(progress);
             let plan = crate::output::report::render_plan(
-                global.output,
                 "SnapPlan",
                 located,
                 &job.hooks,
@@ -411,8 +417,8 @@ impl Taking<'_> {
             object,
             hooks: plan,
             timeout: job.timeout,
-            cut_timeout: api.cut_timeout,
-            release_at: api.release_at.release_at(),
+            cut_timeout: api.release.cut_timeout,
+            release_at: api.release.release_at.release_at(),
             no_wait: job.options.no_wait,
             keep_failed: job.options.keep_failed,
             progress: &progress,

@@ -41,7 +41,31 @@ impl Subcommand {
     pub fn from_name(name: &str) -> Option<Subcommand> {
         Subcommand::ALL.into_iter().find(|s| s.name() == name)
     }
+
+    /// What `doctor --for NAME` checks: the subcommand, or for `apply` the ones it runs each
+    /// document as, which is all it asks of the cluster.
+    pub fn covered_by(name: &str) -> Option<Vec<Subcommand>> {
+        match name {
+            APPLY => Some(vec![
+                Subcommand::Snap,
+                Subcommand::CloudSnap,
+                Subcommand::GroupSnap,
+            ]),
+            _ => Subcommand::from_name(name).map(|s| vec![s]),
+        }
+    }
+
+    /// Every name `doctor --for` takes.
+    pub fn for_names() -> impl Iterator<Item = &'static str> {
+        Subcommand::ALL
+            .into_iter()
+            .map(Subcommand::name)
+            .chain([APPLY])
+    }
 }
+
+/// `pxsnap apply`, which needs no permission of its own.
+const APPLY: &str = "apply";
 
 /// Where a permission is granted: namespaced resources through a Role (or a ClusterRole bound
 /// in the namespace), cluster-scoped ones only through a ClusterRoleBinding.
@@ -367,6 +391,12 @@ mod tests {
             assert!(PERMISSIONS.iter().any(|p| p.needed_by.contains(&sub)));
         }
         assert_eq!(Subcommand::from_name("apply"), None);
+        assert_eq!(
+            Subcommand::covered_by("apply"),
+            Some(vec![Snap, CloudSnap, GroupSnap])
+        );
+        assert_eq!(Subcommand::covered_by("list"), Some(vec![List]));
+        assert!(Subcommand::for_names().all(|n| Subcommand::covered_by(n).is_some()));
     }
 
     #[test]

@@ -38,8 +38,12 @@ pub fn document(value: &Value) -> String {
 /// `value` as a YAML document written as kubectl's go-yaml writes one, except that mappings
 /// keep the order `value` serializes them in (a report's fields in their logical order).
 pub fn document_in_order(value: &impl serde::Serialize) -> Result<String, serde_json::Error> {
-    let text = serde_json::to_string(value)?;
-    Ok(whole(&serde_json::from_str::<Node>(&text)?))
+    document_from_json(&serde_json::to_string(value)?)
+}
+
+/// JSON text as a YAML document, its mappings' members in the order the text has them.
+pub fn document_from_json(text: &str) -> Result<String, serde_json::Error> {
+    Ok(whole(&serde_json::from_str::<Node>(text)?))
 }
 
 fn whole(node: &Node) -> String {

@@ -48,11 +48,10 @@ pub trait Fallible: Sized {
 pub struct Outcome<R> {
     pub result: R,
     pub error: Option<Error>,
-    /// A dry run's plan, already rendered in the output format ([`render_plan`]). It is printed
-    /// instead of the result, so stdout holds one document: a second (the `Planned` result)
-    /// would break `json.loads`, repeat YAML keys, and print a `-o name` line that reads as
-    /// if the object had been created.
-    pub plan: Option<String>,
+    /// A dry run's plan ([`render_plan`]). It is printed instead of the result, so stdout holds
+    /// one document: a second (the `Planned` result) would break `json.loads`, repeat YAML
+    /// keys, and print a `-o name` line that reads as if the object had been created.
+    pub plan: Option<Rendered>,
 }
 
 impl<R> Outcome<R> {
@@ -66,7 +65,7 @@ impl<R> Outcome<R> {
     }
 
     /// A dry run that ended with `plan` (see [`Outcome::plan`]).
-    pub fn planned(result: R, plan: String) -> Outcome<R> {
+    pub fn planned(result: R, plan: Rendered) -> Outcome<R> {
         Outcome {
             plan: Some(plan),
             ..Outcome::ok(result)
@@ -79,7 +78,7 @@ impl<R: Report> Outcome<R> {
     /// one line on stderr; returns the exit code.
     pub fn finish(self, format: OutputFormat) -> i32 {
         match self.plan {
-            Some(plan) => write_stdout(&plan),
+            Some(plan) => write_stdout(&plan.render(format)),
             None => emit(format, &self.result),
         }
         exit_code(self.error)
@@ -125,8 +124,79 @@ fn render(format: OutputFormat, report: &impl Report) -> String {
     }
 }
 
+/// A document rendered once for every output format, so that the documents of one run
+/// (`apply -f`) print as the items of one list, each as it would print alone.
+pub struct Rendered {
+    /// `-o json`, as the document prints alone (its members in their logical order).
+    json: String,
+    table: String,
+    names: Vec<String>,
+}
+
+impl Rendered {
+    pub fn of(report: &impl Report) -> Rendered {
+        Rendered {
+            json: render(OutputFormat::Json, report),
+            table: report.table(),
+            names: report.names(),
+        }
+    }
+
+    /// The document in `format`, as [`emit`] prints a report.
+    pub fn render(&self, format: OutputFormat) -> String {
+        match format {
+            OutputFormat::Table | OutputFormat::Wide => self.table.clone(),
+            OutputFormat::Json => self.json.clone(),
+            OutputFormat::Yaml => {
+                crate::output::kubectl_yaml::document_from_json(&self.json).unwrap_or_default()
+            }
+            OutputFormat::Name => self.names.iter().map(|n| format!("{n}\n")).collect(),
+        }
+    }
+}
+
+/// Several documents in `format`: for `-o json|yaml` one `List` whose items are the documents
+/// (one shape for scripts, whatever the count); tables one after another with a blank line
+/// between them; `-o name` lines in order.
+pub fn render_list(format: OutputFormat, items: &[Rendered]) -> String {
+    match format {
+        OutputFormat::Table | OutputFormat::Wide => items
+            .iter()
+            .map(|item| item.table.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        OutputFormat::Name => items.iter().map(|item| item.render(format)).collect(),
+        OutputFormat::Json => list_json(items),
+        OutputFormat::Yaml => {
+            crate::output::kubectl_yaml::document_from_json(&list_json(items)).unwrap_or_default()
+        }
+    }
+}
+
+/// `{"kind": "List", "items": [...]}` laid out as serde_json's pretty printer would, each item
+/// indented as a member of the list. Written from the items' text, which keeps their members
+/// in order (a `serde_json::Value` would sort them).
+fn list_json(items: &[Rendered]) -> String {
+    let mut text = String::from("{\n  \"kind\": \"List\",\n  \"items\": [");
+    for (index, item) in items.iter().enumerate() {
+        text.push_str(if index == 0 { "\n" } else { ",\n" });
+        let lines: Vec<String> = item
+            .json
+            .trim_end()
+            .lines()
+            .map(|line| format!("    {line}"))
+            .collect();
+        text.push_str(&lines.join("\n"));
+    }
+    text.push_str(match items.is_empty() {
+        true => "]\n}\n",
+        false => "\n  ]\n}\n",
+    });
+    text
+}
+
 /// A failure to write stdout (a closed pipe) is not worth a second error message.
-fn write_stdout(text: &str) {
+pub fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
@@ -213,16 +283,15 @@ struct PlannedHook<'a> {
     pvcs: &'a [String],
 }
 
-/// What a dry run would do, rendered in `format`: every command in every target, and the object.
-/// It is returned rather than printed, for [`Outcome::planned`] to print in place of the result.
+/// What a dry run would do: every command in every target, and the object. It is returned
+/// rather than printed, for [`Outcome::planned`] to print in place of the result.
 pub fn render_plan<'a, O: Serialize>(
-    format: OutputFormat,
     kind: &'static str,
     located: &'a Located,
     hooks: &'a HookOptions,
     object: &O,
     name: String,
-) -> String {
+) -> Rendered {
     let given = |phase: &'static str, commands: &'a [String]| {
         located.targets.iter().flat_map(move |t| {
             commands.iter().map(move |c| PlannedHook {
@@ -264,7 +333,7 @@ pub fn render_plan<'a, O: Serialize>(
         object,
         name,
     };
-    render(format, &plan)
+    Rendered::of(&plan)
 }
 
 impl<O: Serialize> Report for PlanReport<'_, O> {

@@ -84,7 +84,7 @@ fn a_name_clash_is_one_error_line_and_no_warning() {
         assert_eq!(code(&out), 2, "{extra}: {err}");
         assert_eq!(err.lines().count(), 1, "{extra}: {err}");
         assert!(
-            err.starts_with(r#"error: a VolumeSnapshot named "nightly" already exists in namespace "default"; choose another --name"#),
+            err.starts_with(r#"error: a VolumeSnapshot named "nightly" already exists in namespace "default"; choose another name (--name, or metadata.name of an applied manifest)"#),
             "{extra}: {err}"
         );
         let result = json(&out);

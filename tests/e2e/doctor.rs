@@ -10,7 +10,7 @@ use pxsnap_sim::scenario::{
     ContainerSpec, MountSpec, PodSpec, PvcSpec, RuleSpec, SnapshotClassSpec, UserSpec,
 };
 use pxsnap_sim::{Fault, FaultAction, Scenario};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::SimHandle;
 use crate::run::{self, code, json, stderr};
@@ -402,10 +402,23 @@ fn a_group_selection_is_checked_pvc_by_pvc() {
 }
 
 #[test]
+fn for_apply_checks_what_the_subcommands_apply_runs_need() {
+    let sim = SimHandle::start(cassandra());
+    let (report, _) = expect(&sim, &["--for", "apply"], 0);
+    assert_eq!(report["for"], json!(["snap", "cloud-snap", "group-snap"]));
+    assert_check(&report, "rbac.rules", "ok", "");
+    assert_eq!(checks(&report, "rbac.groupvolumesnapshots").len(), 1);
+    assert!(
+        checks(&report, "rbac.volumesnapshotdatas").is_empty(),
+        "what only clone, list and delete need is not checked: {report:#}"
+    );
+}
+
+#[test]
 fn usage_errors_come_before_any_request() {
     let sim = SimHandle::start(cassandra());
     for (args, needle) in [
-        (&["--for", "apply"][..], "--for"),
+        (&["--for", "backup"][..], "--for"),
         (&["-c", "app"][..], "-c/--container needs a PVC or -l"),
         (&["-l", "app in (a,b)"][..], "matchLabels only"),
     ] {

@@ -7,6 +7,7 @@ mod run;
 
 mod after_release;
 mod api_bounds;
+mod apply;
 mod bad_input;
 mod client;
 mod clone;

@@ -1,0 +1,404 @@
+//! `pxsnap apply -f`: the snapshots that manifests describe. Every document is read and checked
+//! first (`backend::manifest`, then its PVC, Rules and class on the cluster); then each runs as
+//! `snap`, `cloud-snap` or `group-snap` would run it, one after another.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use futures::FutureExt;
+
+use crate::backend::group::GroupKind;
+use crate::backend::manifest::{self, Document, Target};
+use crate::backend::snapshot_api::SnapshotApi;
+use crate::backend::stork::{CloudOptions, SnapshotKind};
+use crate::cli::{
+    ApiArgs, ApiChoice, ApplyArgs, GlobalArgs, GroupSnapArgs, HookArgs, OutputFormat,
+    SnapshotOptions,
+};
+use crate::commands::group_snap::{self, Written};
+use crate::commands::snap::{self, SnapJob};
+use crate::error::{Error, Result};
+use crate::k8s::cluster::Cluster;
+use crate::output::report::{Outcome, Rendered, Report, exit_code, render_list, write_stdout};
+use crate::pipeline::rules::{self, Side};
+use crate::pipeline::run::{check_selected, check_snapshottable};
+use crate::signals::Signals;
+
+/// `snap`'s and `group-snap`'s default waits, by what the document snapshots.
+const LOCAL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const CLOUD_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+/// How often a cloud snapshot's "still uploading" line is printed off a terminal (`cloud-snap`).
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// Reads, checks and runs the documents; prints the results and returns the exit code.
+pub async fn run(global: &GlobalArgs, args: &ApplyArgs, signals: &mut Signals) -> i32 {
+    let documents = match read_all(&args.files).and_then(|docs| checked_locally(global, docs)) {
+        Ok(documents) => documents,
+        Err(err) => return exit_code(Some(err)),
+    };
+    let documents = match checked_on_cluster(global, args, documents).await {
+        Ok(documents) => documents,
+        Err(err) => return exit_code(Some(err)),
+    };
+    let streaming = matches!(
+        global.output,
+        OutputFormat::Table | OutputFormat::Wide | OutputFormat::Name
+    );
+    let mut results = Vec::new();
+    let mut first_failure: Option<i32> = None;
+    let mut left: Vec<String> = Vec::new();
+    let mut stopped = false;
+    for (namespace, document) in &documents {
+        if stopped {
+            left.push(document.describe());
+            continue;
+        }
+        // Signals are taken over once a first freeze began; one that came since then stops the run.
+        if let Some(signal) = signals.recv().now_or_never() {
+            first_failure.get_or_insert(exit_code(Some(Error::interrupted(signal))));
+            stopped = true;
+            left.push(document.describe());
+            continue;
+        }
+        let (rendered, error) = apply_one(global, args, namespace, document, signals).await;
+        if streaming {
+            let separator = match (results.is_empty(), global.output) {
+                (false, OutputFormat::Table | OutputFormat::Wide) => "\n",
+                _ => "",
+            };
+            write_stdout(&format!("{separator}{}", rendered.render(global.output)));
+        }
+        results.push(rendered);
+        if let Some(error) = error {
+            let interrupted = matches!(
+                error,
+                Error::Interrupted { .. } | Error::InterruptedWaiting { .. }
+            );
+            let code = exit_code(Some(error));
+            first_failure.get_or_insert(code);
+            stopped = interrupted || !args.continue_on_error;
+        }
+    }
+    if !streaming {
+        write_stdout(&render_list(global.output, &results));
+    }
+    if !left.is_empty() {
+        crate::stderr_line!(
+            "pxsnap: not applied after the failure: {} (--continue-on-error goes on)",
+            left.join(", ")
+        );
+    }
+    first_failure.unwrap_or(crate::error::code::SUCCESS)
+}
+
+/// Every document of every `-f`, in order: a file, a directory's manifests in name order, or
+/// standard input.
+fn read_all(files: &[std::path::PathBuf]) -> Result<Vec<Document>> {
+    let mut documents = Vec::new();
+    for file in files {
+        if file.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|err| Error::Usage(format!("cannot read standard input: {err}")))?;
+            documents.extend(manifest::parse("standard input", &text)?);
+        } else if file.is_dir() {
+            for path in manifests_in(file)? {
+                documents.extend(read_file(&path)?);
+            }
+        } else {
+            documents.extend(read_file(file)?);
+        }
+    }
+    if documents.is_empty() {
+        return Err(Error::Usage(
+            "no objects passed to apply: the files hold no documents".to_string(),
+        ));
+    }
+    Ok(documents)
+}
+
+fn read_file(path: &Path) -> Result<Vec<Document>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| Error::Usage(format!("cannot read {}: {err}", path.display())))?;
+    manifest::parse(&path.display().to_string(), &text)
+}
+
+/// A directory's `.yaml`, `.yml` and `.json` files, as kubectl reads a directory (not its
+/// subdirectories), in name order so that a run is repeatable.
+fn manifests_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|err| Error::Usage(format!("cannot read {}: {err}", dir.display())))?;
+    let mut paths: Vec<std::path::PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// What needs no cluster: a document's namespace against `-n` (refused as kubectl refuses it),
+/// and two documents naming one object.
+fn checked_locally(global: &GlobalArgs, documents: Vec<Document>) -> Result<Vec<Document>> {
+    let mut seen: BTreeMap<(String, Option<String>, String), String> = BTreeMap::new();
+    for document in &documents {
+        if let (Some(own), Some(flag)) = (&document.namespace, &global.namespace)
+            && own != flag
+        {
+            return Err(document.problem(
+                "metadata.namespace",
+                format!(
+                    "namespace {own:?} does not match --namespace {flag:?}; drop -n or pass -n {own}"
+                ),
+            ));
+        }
+        let key = (
+            resource_of(document).to_string(),
+            document.namespace.clone(),
+            document.name.clone(),
+        );
+        if let Some(first) = seen.insert(key, document.describe()) {
+            return Err(document.problem(
+                "metadata.name",
+                format!("{first} names the same object; give each document its own name"),
+            ));
+        }
+    }
+    Ok(documents)
+}
+
+/// The resource a document creates, for telling two documents' objects apart.
+fn resource_of(document: &Document) -> &'static str {
+    match &document.target {
+        Target::Snapshot {
+            api: SnapshotApi::Stork,
+            ..
+        } => "volumesnapshots.volumesnapshot.external-storage.k8s.io",
+        Target::Snapshot {
+            api: SnapshotApi::Csi,
+            ..
+        } => "volumesnapshots.snapshot.storage.k8s.io",
+        Target::Group { .. } => "groupvolumesnapshots.stork.libopenstorage.org",
+    }
+}
+
+/// What the cluster must have for every document, checked before anything runs: the PVC (a
+/// group's selector matching one), the Rules, a CSI class (whose type makes the snapshot local
+/// or cloud). Returns each document with the namespace it runs in.
+async fn checked_on_cluster(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    documents: Vec<Document>,
+) -> Result<Vec<(String, Document)>> {
+    let cluster = Cluster::connect(&global.target(), args.timeout.unwrap_or(LOCAL_TIMEOUT)).await?;
+    let mut checked = Vec::new();
+    for mut document in documents {
+        let namespace = document
+            .namespace
+            .clone()
+            .unwrap_or_else(|| cluster.namespace.clone());
+        let mut in_namespace = cluster.clone();
+        in_namespace.namespace = namespace.clone();
+        check_source(&in_namespace, &document).await?;
+        let rules = [
+            (document.hooks.pre_rule.clone(), Side::Pre),
+            (document.hooks.post_rule.clone(), Side::Post),
+        ];
+        for (rule, side) in rules {
+            let Some(rule) = rule else { continue };
+            match rules::load(&in_namespace, &rule.value, side).await {
+                Ok(_) => {}
+                Err(err @ (Error::RuleNotFound { .. } | Error::BadRule { .. })) => {
+                    return Err(document.problem(&rule.field, err));
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        class_kind(&cluster, &mut document).await?;
+        checked.push((namespace, document));
+    }
+    Ok(checked)
+}
+
+/// The PVC, or a group's PVCs, as `snap` and `group-snap` check them; one that does not exist
+/// is this document's problem (exit 2).
+async fn check_source(cluster: &Cluster, document: &Document) -> Result<()> {
+    let namespace = &cluster.namespace;
+    let missing = |err: Error| document.problem(document.source_field(), err);
+    match &document.target {
+        Target::Snapshot { pvc, .. } => match check_snapshottable(cluster, namespace, pvc).await {
+            Ok(_) => Ok(()),
+            Err(err @ Error::PvcNotFound { .. }) => Err(missing(err)),
+            Err(err) => Err(err),
+        },
+        Target::Group { match_labels, .. } => {
+            match check_selected(cluster, namespace, &selector(match_labels)).await {
+                Ok(_) => Ok(()),
+                Err(err @ Error::NoPvcMatched { .. }) => Err(missing(err)),
+                Err(err) => Err(err),
+            }
+        }
+    }
+}
+
+/// A CSI document's class: it must exist, and a cloud class makes the snapshot a cloud one (a
+/// long wait, `cloud` in the result). Not listable: the snapshot names it unchecked, as `snap
+/// --class` does.
+async fn class_kind(cluster: &Cluster, document: &mut Document) -> Result<()> {
+    use crate::backend::csi_classes::{self, PortworxClasses, SnapshotType};
+    let field = "spec.volumeSnapshotClassName";
+    let Target::Snapshot {
+        api: SnapshotApi::Csi,
+        class: Some(name),
+        kind,
+        ..
+    } = &mut document.target
+    else {
+        return Ok(());
+    };
+    let all = match csi_classes::list(cluster).await {
+        Ok(Some(all)) => all,
+        Ok(None) | Err(Error::Forbidden { .. }) => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    let exists = all.iter().any(|c| c.metadata.name.as_ref() == Some(name));
+    let portworx = PortworxClasses::from_classes(&all)
+        .classes
+        .into_iter()
+        .find(|c| &c.name == name);
+    let problem = match (exists, portworx) {
+        (_, Some(class)) => {
+            if class.snapshot_type == SnapshotType::Cloud {
+                *kind = SnapshotKind::Cloud(CloudOptions {
+                    cred_id: class.credential,
+                    ..CloudOptions::default()
+                });
+            }
+            return Ok(());
+        }
+        (true, None) => format!("VolumeSnapshotClass {name:?} is not a Portworx class"),
+        (false, None) => format!(
+            "VolumeSnapshotClass {name:?} not found (kubectl get volumesnapshotclasses lists them)"
+        ),
+    };
+    Err(document.problem(field, problem))
+}
+
+fn selector(match_labels: &[(String, String)]) -> String {
+    match_labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Runs one checked document as the subcommand that takes its kind; its result, rendered, and
+/// its error.
+async fn apply_one(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    namespace: &str,
+    document: &Document,
+    signals: &mut Signals,
+) -> (Rendered, Option<Error>) {
+    let global = GlobalArgs {
+        namespace: Some(namespace.to_string()),
+        ..global.clone()
+    };
+    let hooks = &document.hooks;
+    let pinned = |api: SnapshotApi| ApiArgs {
+        api: match api {
+            SnapshotApi::Stork => ApiChoice::Stork,
+            SnapshotApi::Csi => ApiChoice::Csi,
+        },
+        release: args.release.clone(),
+    };
+    match &document.target {
+        Target::Snapshot {
+            api,
+            pvc,
+            kind,
+            class,
+        } => {
+            let options = SnapshotOptions {
+                name: Some(document.name.clone()),
+                no_wait: false,
+                force: args.fate.force,
+                dry_run: args.fate.dry_run,
+                labels: document.labels.clone(),
+                keep_failed: args.fate.keep_failed,
+                class: class.clone(),
+                api: pinned(*api),
+            };
+            let cloud = matches!(kind, SnapshotKind::Cloud(_));
+            let job = SnapJob {
+                pvc,
+                hooks: crate::pipeline::run::HookOptions {
+                    pre: hooks.pre_command.iter().cloned().collect(),
+                    post: hooks.post_command.iter().cloned().collect(),
+                    pre_rule: hooks.pre_rule.as_ref().map(|r| r.value.clone()),
+                    post_rule: hooks.post_rule.as_ref().map(|r| r.value.clone()),
+                    ..args.exec.options(args.fate.force)
+                },
+                kind: kind.clone(),
+                timeout: args.timeout.unwrap_or(match cloud {
+                    true => CLOUD_TIMEOUT,
+                    false => LOCAL_TIMEOUT,
+                }),
+                options: &options,
+                heartbeat: cloud.then_some(HEARTBEAT),
+                annotations: document.annotations.clone(),
+            };
+            settle(snap::run_job(&global, &job, signals).await)
+        }
+        Target::Group {
+            match_labels,
+            restore_namespaces,
+            max_retries,
+            kind,
+        } => {
+            let cred_id = match kind {
+                GroupKind::Cloud { cred_id } => cred_id.clone(),
+                GroupKind::Local => None,
+            };
+            let group_args = GroupSnapArgs {
+                selector: selector(match_labels),
+                hooks: HookArgs {
+                    pre: hooks.pre_command.iter().cloned().collect(),
+                    hold: Vec::new(),
+                    post: hooks.post_command.iter().cloned().collect(),
+                    pre_rule: hooks.pre_rule.as_ref().map(|r| r.value.clone()),
+                    post_rule: hooks.post_rule.as_ref().map(|r| r.value.clone()),
+                    exec: args.exec.clone(),
+                },
+                name: Some(document.name.clone()),
+                restore_namespaces: restore_namespaces.clone(),
+                max_retries: *max_retries,
+                cloud: matches!(kind, GroupKind::Cloud { .. }),
+                cred_id,
+                timeout: args.timeout,
+                fate: args.fate.clone(),
+                group_class: None,
+                api: pinned(SnapshotApi::Stork),
+            };
+            let written = Written {
+                labels: document.labels.clone(),
+                annotations: document.annotations.clone(),
+            };
+            settle(group_snap::run_with(&global, &group_args, &written, signals).await)
+        }
+    }
+}
+
+/// A finished document as it prints (its plan, on a dry run) and its error.
+fn settle<R: Report>(outcome: Outcome<R>) -> (Rendered, Option<Error>) {
+    let rendered = outcome
+        .plan
+        .unwrap_or_else(|| Rendered::of(&outcome.result));
+    (rendered, outcome.error)
+}
