@@ -8,9 +8,13 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
+use crate::backend::csi::Csi;
 use crate::backend::group::GroupKind;
+use crate::backend::group::StorkGroup;
 use crate::backend::manifest::{self, Document, Target};
 use crate::backend::snapshot_api::SnapshotApi;
+use crate::backend::snapshotter::Snapshotter;
+use crate::backend::stork::Stork;
 use crate::backend::stork::{CloudOptions, SnapshotKind};
 use crate::cli::{
     ApiArgs, ApiChoice, ApplyArgs, GlobalArgs, GroupSnapArgs, HookArgs, OutputFormat,
@@ -142,10 +146,8 @@ fn manifests_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     Ok(paths)
 }
 
-/// What needs no cluster: a document's namespace against `-n` (refused as kubectl refuses it),
-/// and two documents naming one object.
+/// What needs no cluster: a document's namespace against `-n`, refused as kubectl refuses it.
 fn checked_locally(global: &GlobalArgs, documents: Vec<Document>) -> Result<Vec<Document>> {
-    let mut seen: BTreeMap<(String, Option<String>, String), String> = BTreeMap::new();
     for document in &documents {
         if let (Some(own), Some(flag)) = (&document.namespace, &global.namespace)
             && own != flag
@@ -157,33 +159,44 @@ fn checked_locally(global: &GlobalArgs, documents: Vec<Document>) -> Result<Vec<
                 ),
             ));
         }
-        let key = (
-            resource_of(document).to_string(),
-            document.namespace.clone(),
-            document.name.clone(),
-        );
-        if let Some(first) = seen.insert(key, document.describe()) {
-            return Err(document.problem(
-                "metadata.name",
-                format!("{first} names the same object; give each document its own name"),
-            ));
-        }
     }
     Ok(documents)
 }
 
-/// The resource a document creates, for telling two documents' objects apart.
+/// Two documents naming one object (once each runs in its namespace): the second would be a
+/// name clash after the first one's snapshot was taken.
+fn distinct(documents: &[(String, Document)]) -> Result<()> {
+    let mut seen: BTreeMap<(&str, &str, &str), String> = BTreeMap::new();
+    for (namespace, document) in documents {
+        let key = (
+            resource_of(document),
+            namespace.as_str(),
+            document.name.as_str(),
+        );
+        if let Some(first) = seen.insert(key, document.describe()) {
+            return Err(document.problem(
+                "metadata.name",
+                format!(
+                    "{first} names the same object in namespace {namespace:?}; give each document its own name"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The resource a document creates.
 fn resource_of(document: &Document) -> &'static str {
     match &document.target {
         Target::Snapshot {
             api: SnapshotApi::Stork,
             ..
-        } => "volumesnapshots.volumesnapshot.external-storage.k8s.io",
+        } => Stork::RESOURCE,
         Target::Snapshot {
             api: SnapshotApi::Csi,
             ..
-        } => "volumesnapshots.snapshot.storage.k8s.io",
-        Target::Group { .. } => "groupvolumesnapshots.stork.libopenstorage.org",
+        } => Csi::RESOURCE,
+        Target::Group { .. } => StorkGroup::RESOURCE,
     }
 }
 
@@ -196,12 +209,19 @@ async fn checked_on_cluster(
     documents: Vec<Document>,
 ) -> Result<Vec<(String, Document)>> {
     let cluster = Cluster::connect(&global.target(), args.timeout.unwrap_or(LOCAL_TIMEOUT)).await?;
+    let resolved: Vec<(String, Document)> = documents
+        .into_iter()
+        .map(|document| {
+            let namespace = document
+                .namespace
+                .clone()
+                .unwrap_or_else(|| cluster.namespace.clone());
+            (namespace, document)
+        })
+        .collect();
+    distinct(&resolved)?;
     let mut checked = Vec::new();
-    for mut document in documents {
-        let namespace = document
-            .namespace
-            .clone()
-            .unwrap_or_else(|| cluster.namespace.clone());
+    for (namespace, mut document) in resolved {
         let mut in_namespace = cluster.clone();
         in_namespace.namespace = namespace.clone();
         check_source(&in_namespace, &document).await?;

@@ -445,7 +445,7 @@ fn every_document_is_checked_before_anything_runs() {
             "document 2 (ConfigMap \"cm\"): kind ConfigMap (v1) is not one pxsnap applies",
         ),
         (
-            snapshot("cassandra-data", "team: dba").replace("name: second", "name: cassandra-snapshot"),
+            snapshot("cassandra-data", "team: dba").replace("name: second", "name: cassandra-snapshot\n  namespace: default"),
             &[],
             "document 2 (VolumeSnapshot \"cassandra-snapshot\"): metadata.name: ",
         ),
