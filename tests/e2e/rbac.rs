@@ -473,6 +473,59 @@ fn the_clusterrole_is_enough_for_every_subcommand() {
     assert_every_rule_used(&rules, &requests);
 }
 
+/// `apply` asks nothing of its own: its checks (PVCs, PVs, Rules, classes) and runs need only
+/// what snap, cloud-snap and group-snap need, which the ClusterRole grants.
+#[test]
+fn the_clusterrole_is_enough_for_apply() {
+    let rules = manifest_rules("clusterrole.yaml");
+    let env = csi_cluster_of(v1_35(), sim_rules(&rules, &["*"]));
+    let thaw = serde_json::json!([{"podSelector": {"app": "cassandra-app"}, "actions": [{"type": "command", "value": "echo thawed"}]}]);
+    crate::run::store_rule(&env, "default", "thaw", thaw);
+    let manifest = env.write_file(
+        "snapshots.yaml",
+        "\
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata:
+  name: offsite
+  annotations:
+    px/pre-snap-command: nodetool flush
+    stork.libopenstorage.org/post-snapshot-rule: thaw
+spec:
+  volumeSnapshotClassName: px-csi-cloud-snapclass
+  source:
+    persistentVolumeClaimName: cassandra-data
+---
+apiVersion: stork.libopenstorage.org/v1alpha1
+kind: GroupVolumeSnapshot
+metadata:
+  name: nightly
+  namespace: cassandra
+  annotations:
+    px/pre-snap-command: nodetool flush
+    px/post-snap-command: echo thawed
+spec:
+  pvcSelector:
+    matchLabels:
+      app: cassandra
+",
+    );
+    let applied = pxsnap_json(&env, &format!("apply -f {}", manifest.display()));
+    let items = applied["items"].as_array().expect("items");
+    assert_eq!(items[0]["snapshot"]["type"], "cloud", "{applied}");
+    assert_eq!(items[0]["snapshot"]["status"], "Ready", "{applied}");
+    assert_hooks_ran(&items[0], 1);
+    assert_eq!(items[1]["group"]["status"], "Successful", "{applied}");
+    assert_hooks_ran(&items[1], 3);
+    let users: std::collections::BTreeSet<_> = env
+        .sim
+        .request_log()
+        .iter()
+        .filter_map(|r| r.user.clone())
+        .collect();
+    assert_eq!(users.into_iter().collect::<Vec<_>>(), [USER]);
+}
+
 /// The CSI API versions of a single and a group snapshot.
 const CSI_SNAPSHOT_API: &str = "snapshot.storage.k8s.io/v1";
 const CSI_GROUP_API: &str = "groupsnapshot.storage.k8s.io/v1beta2";
