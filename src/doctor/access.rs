@@ -26,15 +26,18 @@ pub struct Planned {
 }
 
 /// The reviews for `chosen` in `namespace`, with the exec verbs of a server at
-/// `server_minor`; `pods/exec` too when a PVC is looked at (`with_target`).
+/// `server_minor`; `pods/exec` too when a PVC is looked at (`with_target`). Nothing is asked
+/// of the `unserved` API groups.
 pub fn plan(
     chosen: &[Subcommand],
     namespace: &str,
     server_minor: u32,
     with_target: bool,
+    unserved: &[&str],
 ) -> Vec<Planned> {
     PERMISSIONS
         .iter()
+        .filter(|p| !unserved.contains(&p.group))
         .filter(|p| p.needed_by_any(chosen) || (with_target && is_exec(p)))
         .flat_map(|p| {
             p.verbs_checked(server_minor)
@@ -257,7 +260,7 @@ mod tests {
 
     #[test]
     fn exec_is_asked_with_the_servers_verbs_and_scopes_are_kept() {
-        let planned = plan(&[Subcommand::Snap], "db", 33, false);
+        let planned = plan(&[Subcommand::Snap], "db", 33, false, &[]);
         let exec: Vec<&str> = planned
             .iter()
             .filter(|p| is_exec(p.permission))
@@ -270,11 +273,11 @@ mod tests {
             .expect("snap reads PVs");
         assert_eq!(pv.namespace, None);
         assert!(
-            plan(&[Subcommand::List], "db", 35, false)
+            plan(&[Subcommand::List], "db", 35, false, &[])
                 .iter()
                 .all(|p| !is_exec(p.permission))
         );
-        let for_pvc = plan(&[Subcommand::List], "db", 35, true);
+        let for_pvc = plan(&[Subcommand::List], "db", 35, true, &[]);
         assert_eq!(
             for_pvc.iter().filter(|p| is_exec(p.permission)).count(),
             2,
@@ -284,8 +287,36 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_asked_of_an_api_the_server_does_not_serve() {
+        let groups = |planned: &[Planned]| {
+            let mut groups: Vec<&str> = planned.iter().map(|p| p.permission.group).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            groups
+        };
+        let all = plan(&[Subcommand::Snap], "db", 33, false, &[]);
+        assert!(groups(&all).contains(&"snapshot.storage.k8s.io"));
+        let stork_only = plan(
+            &[Subcommand::Snap],
+            "db",
+            33,
+            false,
+            &["snapshot.storage.k8s.io", "groupsnapshot.storage.k8s.io"],
+        );
+        assert_eq!(
+            groups(&stork_only),
+            [
+                "",
+                "stork.libopenstorage.org",
+                "volumesnapshot.external-storage.k8s.io"
+            ],
+            "STORK's snapshots, its Rules and the core reads stay"
+        );
+    }
+
+    #[test]
     fn a_denied_verb_is_named_with_the_rule_to_add() {
-        let planned = plan(&[Subcommand::Clone], "db", 33, false);
+        let planned = plan(&[Subcommand::Clone], "db", 33, false, &[]);
         let answers: Vec<Result<bool>> = planned
             .iter()
             .map(|p| Ok(!(p.permission.resource == "persistentvolumeclaims" && p.verb == "watch")))

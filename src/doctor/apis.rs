@@ -57,6 +57,23 @@ impl Discovered {
             .map(|(_, answer)| answer)
     }
 
+    /// The API groups of which discovery found no version served at all. What pxsnap would
+    /// do there it cannot do on this cluster, and the `api.*` checks say so: a permission on
+    /// them is not worth a review, and its absence not a failure (a STORK-only cluster's role
+    /// needs no CSI rule).
+    pub fn unserved_groups(&self) -> Vec<&'static str> {
+        let group = |gv: &'static str| gv.split('/').next().unwrap_or(gv);
+        let mut groups: Vec<&'static str> = self.answers.iter().map(|(gv, _)| group(gv)).collect();
+        groups.dedup();
+        groups.retain(|g| {
+            self.answers
+                .iter()
+                .filter(|(gv, _)| group(gv) == *g)
+                .all(|(_, answer)| matches!(answer, Ok(None)))
+        });
+        groups
+    }
+
     /// Whether `resource` is served in `group_version`; `Err` when discovery failed.
     fn serves(&self, group_version: &str, resource: &str) -> std::result::Result<bool, &Error> {
         match self.of(group_version) {
@@ -102,6 +119,7 @@ struct ApiCheck {
 }
 
 const STORK_SNAPSHOTS_ID: &str = "api.stork.volumesnapshots";
+const CSI_SNAPSHOTS_ID: &str = "api.csi.volumesnapshots";
 const STORK_FIX: &str = "install STORK (Portworx's operator runs it with spec.stork.enabled in the StorageCluster); kubectl api-resources --api-group=volumesnapshot.external-storage.k8s.io shows what is served";
 const CSI_FIX: &str = "for CSI snapshots (released at the cut) install the external-snapshotter's CRDs and snapshot-controller (Portworx's operator: spec.csi.installSnapshotController); without them pxsnap takes STORK's snapshots";
 
@@ -128,7 +146,7 @@ const API_CHECKS: [ApiCheck; 4] = [
         fix: STORK_FIX,
     },
     ApiCheck {
-        id: "api.csi.volumesnapshots",
+        id: CSI_SNAPSHOTS_ID,
         group_version: CSI_GROUP_VERSION,
         resource: "volumesnapshots",
         what: "the CSI VolumeSnapshot",
@@ -235,6 +253,9 @@ pub fn checks(
             found if check.id == STORK_SNAPSHOTS_ID && csi_takes_snapshots => {
                 only_for_in_tree(found)
             }
+            found if check.id == CSI_SNAPSHOTS_ID && stork_snapshots_served(discovered) => {
+                stork_instead(found)
+            }
             found => found,
         })
         .chain([csi_groups_check(discovered)])
@@ -249,6 +270,22 @@ fn only_for_in_tree(check: Check) -> Check {
             check.id,
             format!(
                 "{}; CSI snapshots are set up, so only in-tree portworxVolume PVCs need it",
+                check.message
+            ),
+            check.fix.unwrap_or_default(),
+        ),
+        _ => check,
+    }
+}
+
+/// Without the CSI snapshot API, every snapshot is STORK's where STORK is served (as
+/// `snapshot_api::decide` falls back, with a note): worth a warning, not a failure.
+fn stork_instead(check: Check) -> Check {
+    match check.status {
+        Status::Fail => Check::warn(
+            check.id,
+            format!(
+                "{}; STORK's snapshots are served, so pxsnap takes those (no release at the cut)",
                 check.message
             ),
             check.fix.unwrap_or_default(),

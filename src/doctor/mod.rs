@@ -91,6 +91,7 @@ pub async fn run(cluster: &Cluster, options: &Options) -> DoctorReport {
         &cluster.namespace,
         version.minor,
         options.target.is_some(),
+        &discovered.unserved_groups(),
     );
     let (answers, volumes) = futures::join!(
         access::review(cluster, &planned),

@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use pxsnap::k8s::permissions::{PERMISSIONS, Scope, Subcommand};
+use pxsnap::k8s::permissions::{PERMISSIONS, Permission, Scope, Subcommand};
 use pxsnap_sim::scenario::{
     ContainerSpec, MountSpec, PodSpec, PvcSpec, RuleSpec, SnapshotClassSpec, UserSpec,
 };
@@ -401,6 +401,46 @@ fn a_group_selection_is_checked_pvc_by_pvc() {
     );
 }
 
+/// A STORK-only cluster (no CSI snapshot CRDs) whose role was written before pxsnap spoke CSI:
+/// the CSI rules it lacks cannot matter there, so doctor asks nothing about them.
+#[test]
+fn a_stork_only_cluster_needs_no_csi_rule() {
+    const CSI_GROUPS: [&str; 2] = ["snapshot.storage.k8s.io", "groupsnapshot.storage.k8s.io"];
+    let rules = rules_where(|p, _| !CSI_GROUPS.contains(&p.group));
+    let mut scenario = Scenario::builtin("cassandra-intree").expect("built-in scenario");
+    scenario.csi_crds = false;
+    scenario.csi_group_snapshots = false;
+    scenario.users = vec![UserSpec {
+        name: USER.into(),
+        token: None,
+        rules,
+    }];
+    let sim = SimHandle::start(scenario);
+    let out = doctor(&sim, true, &["--for", "snap,group-snap"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let report = json(&out);
+    let asked: Vec<&str> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .filter(|id| id.starts_with("rbac."))
+        .collect();
+    assert!(
+        !asked.iter().any(|id| id.contains("snapshot.storage.k8s.io")
+            || id.contains("volumesnapshotclasses")
+            || id.contains("volumegroupsnapshot")),
+        "{asked:?}"
+    );
+    assert_check(&report, "rbac.volumesnapshots", "ok", "");
+    assert_check(
+        &report,
+        "api.csi.volumesnapshots",
+        "warn",
+        "STORK's snapshots are served, so pxsnap takes those",
+    );
+}
+
 #[test]
 fn for_apply_checks_what_the_subcommands_apply_runs_need() {
     let sim = SimHandle::start(cassandra());
@@ -470,13 +510,18 @@ fn row(verb: &str, resource: &str) -> &'static pxsnap::k8s::permissions::Permiss
 
 fn rules_without(verb: &str, resource: &str) -> Vec<RuleSpec> {
     let target = row(verb, resource);
+    rules_where(|p, v| !(p.group == target.group && p.resource == target.resource && v == verb))
+}
+
+/// The permission table as rules, each verb kept where `keep` says.
+fn rules_where(keep: impl Fn(&Permission, &str) -> bool) -> Vec<RuleSpec> {
     PERMISSIONS
         .iter()
         .map(|p| RuleSpec {
             verbs: p
                 .verbs
                 .iter()
-                .filter(|v| !(std::ptr::eq(p, target) && **v == verb))
+                .filter(|v| keep(p, v))
                 .map(|v| v.to_string())
                 .collect(),
             api_groups: vec![p.group.to_string()],
@@ -487,8 +532,11 @@ fn rules_without(verb: &str, resource: &str) -> Vec<RuleSpec> {
         .collect()
 }
 
+/// A cluster serving every API pxsnap uses (so that each permission is asked), where only
+/// `verb` on `resource` is denied.
 fn as_restricted_user(verb: &str, resource: &str) -> SimHandle {
     start(|s| {
+        s.csi_group_snapshots = true;
         s.users = vec![UserSpec {
             name: USER.into(),
             token: None,
