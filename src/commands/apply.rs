@@ -12,7 +12,7 @@ use crate::backend::csi::Csi;
 use crate::backend::group::GroupKind;
 use crate::backend::group::StorkGroup;
 use crate::backend::manifest::{self, Document, Target};
-use crate::backend::snapshot_api::SnapshotApi;
+use crate::backend::snapshot_api::{SnapshotApi, Volume};
 use crate::backend::snapshotter::Snapshotter;
 use crate::backend::stork::Stork;
 use crate::backend::stork::{CloudOptions, SnapshotKind};
@@ -24,6 +24,7 @@ use crate::commands::group_snap::{self, Written};
 use crate::commands::snap::{self, SnapJob};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
+use crate::k8s::resources::STORK_SNAPSHOT_GROUP_VERSION;
 use crate::output::report::{Outcome, Rendered, Report, exit_code, render_list, write_stdout};
 use crate::pipeline::rules::{self, Side};
 use crate::pipeline::run::{check_selected, check_snapshottable};
@@ -249,17 +250,25 @@ async fn checked_on_cluster(
 /// is this document's problem (exit 2).
 async fn check_source(cluster: &Cluster, document: &Document) -> Result<()> {
     let namespace = &cluster.namespace;
-    let missing = |err: Error| document.problem(document.source_field(), err);
+    let missing = |problem: String| document.problem(document.source_field(), problem);
     match &document.target {
-        Target::Snapshot { pvc, .. } => match check_snapshottable(cluster, namespace, pvc).await {
-            Ok(_) => Ok(()),
-            Err(err @ Error::PvcNotFound { .. }) => Err(missing(err)),
-            Err(err) => Err(err),
-        },
+        Target::Snapshot { pvc, api, .. } => {
+            match check_snapshottable(cluster, namespace, pvc).await {
+                // CSI cannot snapshot an in-tree volume; the document's apiVersion says CSI.
+                Ok((_, Volume::PortworxInTree)) if *api == SnapshotApi::Csi => {
+                    Err(missing(format!(
+                        "PVC {pvc:?} is an in-tree portworxVolume, which CSI cannot snapshot; use apiVersion {STORK_SNAPSHOT_GROUP_VERSION} (STORK's VolumeSnapshot)"
+                    )))
+                }
+                Ok(_) => Ok(()),
+                Err(err @ Error::PvcNotFound { .. }) => Err(missing(err.to_string())),
+                Err(err) => Err(err),
+            }
+        }
         Target::Group { match_labels, .. } => {
             match check_selected(cluster, namespace, &selector(match_labels)).await {
                 Ok(_) => Ok(()),
-                Err(err @ Error::NoPvcMatched { .. }) => Err(missing(err)),
+                Err(err @ Error::NoPvcMatched { .. }) => Err(missing(err.to_string())),
                 Err(err) => Err(err),
             }
         }

@@ -650,3 +650,23 @@ fn ctrl_c_releases_the_document_in_flight_and_runs_no_further_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_csi_document_for_an_in_tree_volume_names_the_api_that_can_take_it() {
+    let sim = cassandra();
+    let manifest = "\
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata:
+  name: in-tree
+spec:
+  source:
+    persistentVolumeClaimName: cassandra-data
+";
+    let out = apply(&sim, manifest, &[]);
+    assert_fails_with(
+        &out,
+        2,
+        "spec.source.persistentVolumeClaimName: PVC \"cassandra-data\" is an in-tree portworxVolume, which CSI cannot snapshot; use apiVersion volumesnapshot.external-storage.k8s.io/v1",
+    );
+}
