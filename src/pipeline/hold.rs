@@ -361,7 +361,11 @@ impl Session {
         timeout: Duration,
         attempts: u32,
     ) -> (HookRecord, Option<Failure>) {
-        let ended_first = self.task.is_finished();
+        // The flag the snapshot step was abandoned on, not `task.is_finished()`: the task sets
+        // it just before it returns, and a release that ran in between judged the command
+        // still held, so a step abandoned for its end settled nothing (an unanswered create
+        // left unreported) and the lost lock read as a failed post command.
+        let ended_first = *self.ended.borrow();
         let release = run_retried(
             pods,
             target,
