@@ -455,10 +455,20 @@ impl Session {
         self.held_at?;
         let say = |what: &str| line(target, &self.command.text, what);
         if ended_first {
-            return Some(Failure::LockLost(say(&format!(
+            let mut what = format!(
                 "ended before pxsnap let it go ({}): its lock may have been gone at the cut",
                 ending(record)
-            ))));
+            );
+            // A lost stream is no proof that the command ended: on containerd or CRI-O it
+            // still runs and holds its lock, which the user must hear of when pxsnap could
+            // not let it go either.
+            if record.stream_lost && !release.succeeded() {
+                what.push_str(&format!(
+                    "; it could not be let go ({}), so it may hold its lock until its --hold-timeout passes",
+                    what_went_wrong(release)
+                ));
+            }
+            return Some(Failure::LockLost(say(&what)));
         }
         if release.exit_code == Some(EXPIRED) {
             return Some(Failure::LockLost(say(
