@@ -3,7 +3,7 @@
 //! real runtime (so closing a stream lets no lock go there either).
 
 use pxsnap_sim::scenario::PodSpec;
-use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
+use pxsnap_sim::{Fault, FaultAction, Scenario, TimelineEvent, TimelineKind};
 
 use crate::common::SimHandle;
 use crate::run::{
@@ -363,4 +363,112 @@ fn more_pods_holding_than_parallel_slots_all_hold_across_the_cut() {
             "{hold:#}"
         );
     }
+}
+
+/// The one `error:` line of a failed run's stderr (warnings may come before it).
+fn error_line(out: &std::process::Output) -> String {
+    let err = stderr(out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {err}");
+    errors[0].to_string()
+}
+
+#[test]
+fn a_connection_dropped_while_holding_lets_the_lock_go_before_the_post_commands() {
+    // Every connection drops (held exec stream included) when pxsnap sends the create, right
+    // after the lock held: the command goes on holding, as on containerd or CRI-O.
+    let sim = mysql();
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::DropConnections,
+    ));
+    let out = snap(
+        &sim,
+        &["--hold", LOCK, "--post", "echo thawed", "-o", "json"],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let error = error_line(&out);
+    assert!(
+        error.contains("in pod \"mysql-0\"")
+            && error.contains("ended before pxsnap let it go")
+            && !error.contains("could not be let go"),
+        "{error}"
+    );
+    // Read at once: pxsnap must not exit before the lock went.
+    let timeline = sim.sim.timeline();
+    let taken = mark(&timeline, "lock-taken").expect("lock taken");
+    let dropped = kind_at(&timeline, TimelineKind::ConnectionsDropped).expect("dropped");
+    let released = mark(&timeline, "lock-released").expect("the lock went before pxsnap exited");
+    let post = started_at(&timeline, "echo thawed").expect("post ran");
+    assert!(
+        taken < dropped,
+        "the connections dropped before the lock was held"
+    );
+    assert!(released < post, "the post command started under the lock");
+    assert_eq!(started(&timeline, "echo thawed"), ["mysql-0"]);
+    let result = json(&out);
+    assert!(
+        hold_entry(&result)["releasedAt"].is_string(),
+        "pxsnap let it go, not its --hold-timeout: {result:#}"
+    );
+    assert!(snapshots(&sim, "db").is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_api_server_lost_for_good_while_holding_leaves_the_lock_to_the_hold_timeout() {
+    let sim = mysql_with(|s| s.controller.hang = true);
+    let args = [
+        "snap",
+        "-n",
+        "db",
+        "mysql-data",
+        "--hold",
+        LOCK,
+        "--post",
+        "echo thawed",
+        "--hold-timeout",
+        "3s",
+        "--timeout",
+        "5s",
+    ];
+    let child = spawn_pxsnap(&sim, &args);
+    wait_for("pxsnap to wait for the cut", || {
+        sim.watch_started("volumesnapshots", None)
+    });
+    // From now on every connection is dropped, the ones open now and every new one.
+    let mut every = Fault::new(None, None, FaultAction::DropConnections);
+    every.path = Some("*".into());
+    every.times = 0;
+    sim.sim.add_fault(every);
+    sim.sim.drop_connections();
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let error = error_line(&out);
+    assert!(
+        error.contains("in pod \"mysql-0\"")
+            && error.contains("its lock may have been gone at the cut")
+            && error.contains("could not be let go")
+            && error.contains("until its --hold-timeout passes"),
+        "{error}"
+    );
+    crate::run::assert_stderr_contains(&out, "the application there may not have been released");
+    wait_for("the lock to be let go by its --hold-timeout", || {
+        mark(&sim.sim.timeline(), "lock-released").is_some()
+    });
+    let timeline = sim.sim.timeline();
+    let taken = mark(&timeline, "lock-taken").expect("lock taken");
+    let dropped = kind_at(&timeline, TimelineKind::ConnectionsDropped).expect("dropped");
+    let released = mark(&timeline, "lock-released").expect("released");
+    assert!(taken < dropped && dropped < released);
+    let held_for = std::time::Duration::from_nanos(released - taken);
+    assert!(
+        held_for >= std::time::Duration::from_secs(3)
+            && held_for < std::time::Duration::from_secs(6),
+        "the lock went after {held_for:?}, not at its 3s --hold-timeout"
+    );
+    assert!(
+        started(&timeline, "echo thawed").is_empty(),
+        "nothing reached the pod"
+    );
 }
