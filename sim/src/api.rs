@@ -583,6 +583,15 @@ async fn apply_faults(sh: &Shared, attrs: &RequestAttrs) -> Result<FaultEffects,
                 }
                 .into_response());
             }
+            FaultAction::DropConnections => {
+                sh.drop_connections();
+                // Never delivered: this request's connection is gone with the others.
+                return Err(ApiError::Injected {
+                    code: 503,
+                    message: message_for_code(503),
+                }
+                .into_response());
+            }
             FaultAction::DelayMs(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
             FaultAction::DropWatchAfterEvents(k) => effects.drop_watch_after = Some(k),
             FaultAction::CutExecAfterMs(ms) => {

@@ -1,5 +1,5 @@
 //! Fault injection: make chosen requests fail, slow down, never answer, or cut their streams;
-//! or make TLS handshakes never complete.
+//! drop every open connection; or make TLS handshakes never complete.
 //!
 //! A fault matches requests by verb, resource, group, namespace and name (or by URL path, which
 //! also reaches discovery and `/version`), counts the matches, and fires on the `nth` one and
@@ -45,6 +45,13 @@ pub enum FaultAction {
     /// Accept the TCP connection and never complete the TLS handshake (counted per connection;
     /// the request fields do not apply).
     StallTlsHandshake,
+    /// Drop every open client connection at once, this request's too (it is not served and
+    /// gets no answer), as an API server restart or a network blip does: exec streams end
+    /// without a Status (their commands go on where `execOutlivesStream` says so), watches
+    /// end, requests in flight get no answer. Later connections are served as usual, so a
+    /// client that connects again gets through; with `times: 0` and `path: "*"` every request
+    /// meets the same fate, as while the API server stays unreachable.
+    DropConnections,
 }
 
 fn one() -> u32 {
@@ -226,6 +233,8 @@ mod tests {
         let f: Fault =
             serde_json::from_str(r#"{"action":{"execStatusAfterUpgrade":500}}"#).unwrap();
         assert_eq!(f.action, FaultAction::ExecStatusAfterUpgrade(500));
+        let f: Fault = serde_json::from_str(r#"{"action":"dropConnections"}"#).unwrap();
+        assert_eq!(f.action, FaultAction::DropConnections);
     }
 
     #[test]

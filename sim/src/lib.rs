@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod connections;
 pub mod controllers;
 pub mod discovery;
 pub mod exec;
@@ -137,6 +138,8 @@ pub struct Shared {
     pub cancel: CancellationToken,
     /// PEM of the per-run CA that signed the server certificate.
     pub ca_pem: String,
+    /// The client connections open now (see [`Shared::drop_connections`]).
+    pub connections: Arc<connections::Connections>,
     requests: Mutex<VecDeque<RequestRecord>>,
 }
 
@@ -189,6 +192,18 @@ impl Shared {
     /// The per-pod directory of shim executables (first in the pod's PATH).
     pub fn pod_bin_dir(&self, ns: &str, pod: &str) -> PathBuf {
         self.root.join("bin").join(ns).join(pod)
+    }
+
+    /// Drops every open client connection at once, as an API server restart or a network
+    /// blip does (see [`connections`]), and puts that on the timeline (`connectionsDropped`,
+    /// `detail`: how many) so a test can order it against the pods' own events. Returns how
+    /// many there were.
+    pub fn drop_connections(&self) -> usize {
+        let dropped = self.connections.drop_all();
+        let mut event = TimelineEvent::new(TimelineKind::ConnectionsDropped, "");
+        event.detail = Some(format!("{dropped} connections"));
+        self.timeline.record(event);
+        dropped
     }
 
     pub fn elapsed_ns(&self) -> u64 {
@@ -261,6 +276,7 @@ impl Simulator {
             start: Instant::now(),
             cancel: CancellationToken::new(),
             ca_pem: tls.ca_pem,
+            connections: Arc::default(),
             requests: Mutex::new(VecDeque::new()),
         });
         for f in opts.faults {
@@ -272,9 +288,14 @@ impl Simulator {
         let cancel = shared.cancel.clone();
         let faulty = shared.clone();
         let stall_handshake = move || faulty.faults.stall_tls_handshake();
-        let listener =
-            tls::SniffingListener::new(listener, tls.acceptor, cancel.clone(), stall_handshake)
-                .map_err(|source| SimError::Bind { addr, source })?;
+        let listener = tls::SniffingListener::new(
+            listener,
+            tls.acceptor,
+            cancel.clone(),
+            stall_handshake,
+            shared.connections.clone(),
+        )
+        .map_err(|source| SimError::Bind { addr, source })?;
         tasks.push(tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 cancel.cancelled().await;
@@ -373,6 +394,12 @@ impl Simulator {
     /// How many requests the active faults fired on (see [`faults::Faults::fired`]).
     pub fn faults_fired(&self) -> u32 {
         self.shared().faults.fired()
+    }
+
+    /// Drops every open client connection now (see [`Shared::drop_connections`]); returns
+    /// how many there were. The `dropConnections` fault does the same on a chosen request.
+    pub fn drop_connections(&self) -> usize {
+        self.shared.drop_connections()
     }
 
     pub fn clear_faults(&self) {

@@ -24,6 +24,9 @@ pub enum TimelineKind {
     PvcBound,
     /// A line a pod's own process wrote (see `marks`): `detail` says what happened.
     Mark,
+    /// Every open client connection was dropped (the `dropConnections` fault): `detail` says
+    /// how many.
+    ConnectionsDropped,
 }
 
 /// One timeline entry. `exitCode` on `execEnd` is the process's code, or 137 when the

@@ -7,7 +7,9 @@
 //! do not want TLS; they need the bearer token all the same.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -20,6 +22,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::either::Either;
 use tokio_util::sync::CancellationToken;
+
+use crate::connections::{Connections, Tracked};
 
 /// The per-run CA and the server's TLS configuration.
 pub struct TlsMaterial {
@@ -83,8 +87,52 @@ pub fn generate(bind: IpAddr) -> Result<TlsMaterial, String> {
     })
 }
 
-/// A connection: TLS or plain.
-pub type Conn = Either<TlsStream<TcpStream>, TcpStream>;
+/// A connection: TLS or plain, registered in [`Connections`] while it lives.
+pub struct Conn {
+    io: Either<TlsStream<TcpStream>, TcpStream>,
+    /// Dropped with the connection, which leaves the registry then.
+    _tracked: Option<Tracked>,
+}
+
+impl tokio::io::AsyncRead for Conn {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Conn {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+}
 
 /// An axum listener yielding finished TLS handshakes (or plain connections).
 /// Handshakes run in their own tasks so a slow client cannot stall accepting.
@@ -95,12 +143,13 @@ pub struct SniffingListener {
 
 impl SniffingListener {
     /// `stall_handshake` is asked once per TLS connection; when it says so, the handshake is
-    /// never answered (see [`hold`]).
+    /// never answered (see [`hold`]). Every connection is in `connections` while it lives.
     pub fn new(
         tcp: TcpListener,
         acceptor: TlsAcceptor,
         cancel: CancellationToken,
         stall_handshake: impl Fn() -> bool + Send + Sync + 'static,
+        connections: Arc<Connections>,
     ) -> std::io::Result<Self> {
         let stall_handshake = Arc::new(stall_handshake);
         let local = tcp.local_addr()?;
@@ -120,6 +169,12 @@ impl SniffingListener {
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                // Untracked, the connection is still served; only a drop of every connection
+                // misses it.
+                let tracked = connections
+                    .track(&stream)
+                    .inspect_err(|e| tracing::warn!("cannot track the connection from {peer}: {e}"))
+                    .ok();
                 let tx = tx.clone();
                 let acceptor = acceptor.clone();
                 let (stall_handshake, cancel) = (stall_handshake.clone(), cancel.clone());
@@ -134,7 +189,7 @@ impl SniffingListener {
                         hold(stream, &cancel).await;
                         return;
                     }
-                    let conn = if tls {
+                    let io = if tls {
                         match acceptor.accept(stream).await {
                             Ok(tls) => Either::Left(tls),
                             Err(e) => {
@@ -144,6 +199,10 @@ impl SniffingListener {
                         }
                     } else {
                         Either::Right(stream)
+                    };
+                    let conn = Conn {
+                        io,
+                        _tracked: tracked,
                     };
                     let _ = tx.send((conn, peer)).await;
                 });

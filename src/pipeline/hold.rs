@@ -51,9 +51,13 @@ impl HoldFiles {
         }
     }
 
-    /// The user's command with every `${WAIT_CMD}` replaced by the script's path.
+    /// The user's command with every `${WAIT_CMD}` replaced by the script's path, after a
+    /// first step that leaves the held exec's process id in `pid`: the process lives as long
+    /// as the command, so a lost stream does not leave pxsnap blind to its end (see
+    /// [`HoldFiles::wait_ended`]).
     fn command(&self, command: &str) -> String {
-        command.replace(WAIT_CMD, &format!("{}/wait", self.dir))
+        let command = command.replace(WAIT_CMD, &format!("{}/wait", self.dir));
+        format!("echo $$ > {}/pid; {command}", self.dir)
     }
 
     /// Writes the wait script. It marks the command held, then polls for `end` (pxsnap's let
@@ -89,12 +93,22 @@ impl HoldFiles {
         )
     }
 
-    /// Lets the command go; exits [`EXPIRED`] when the script's deadline came first. Run again
-    /// after a lost stream, it changes nothing.
+    /// Lets the command go, printing its process id (read before the script, let go, removes
+    /// the directory); exits [`EXPIRED`] when the script's deadline came first. Run again after
+    /// a lost stream, it changes nothing.
     fn let_go(&self) -> String {
         format!(
-            "if [ -e {d}/expired ]; then exit {EXPIRED}; fi; mkdir {d}/end 2>/dev/null; exit 0",
+            "if [ -e {d}/expired ]; then exit {EXPIRED}; fi; cat {d}/pid 2>/dev/null; mkdir {d}/end 2>/dev/null; exit 0",
             d = self.dir
+        )
+    }
+
+    /// Waits in the container, for at most `bound`, until process `pid` (the held command's)
+    /// ended; exits 1 when it still runs then.
+    fn wait_ended(pid: u32, bound: Duration) -> String {
+        let tenths = bound.as_secs().max(1) * 10;
+        format!(
+            "n={tenths}; while kill -0 {pid} 2>/dev/null; do [ \"$n\" -le 0 ] && exit 1; sleep {POLL} 2>/dev/null || sleep 1; n=$((n - 1)); done"
         )
     }
 }
@@ -361,7 +375,11 @@ impl Session {
         timeout: Duration,
         attempts: u32,
     ) -> (HookRecord, Option<Failure>) {
-        let ended_first = self.task.is_finished();
+        // The flag the snapshot step was abandoned on, not `task.is_finished()`: the task sets
+        // it just before it returns, and a release that ran in between judged the command
+        // still held, so a step abandoned for its end settled nothing (an unanswered create
+        // left unreported) and the lost lock read as a failed post command.
+        let ended_first = *self.ended.borrow();
         let release = run_retried(
             pods,
             target,
@@ -405,6 +423,19 @@ impl Session {
                 record
             }
         };
+        // A held exec whose stream was lost (a dropped connection) no longer says when its
+        // command ends, and on containerd or CRI-O the command still runs and holds its lock:
+        // without this wait the post commands would start under the lock, and pxsnap could
+        // exit before the lock went. The let-go printed the command's process id; wait, as
+        // for a stream, up to `timeout` for that process to end.
+        let pid = release.stdout.trim().parse::<u32>().ok();
+        if let Some(pid) = pid.filter(|_| record.stream_lost && release.succeeded()) {
+            let script = HoldFiles::wait_ended(pid, timeout);
+            let waited = run_hook(pods, target, HookPhase::Hold, &script, timeout).await;
+            if !waited.succeeded() {
+                tracing::warn!(pod = %target.pod, error = ?waited.error, "held command may still run after its lost stream");
+            }
+        }
         record.held_at = self.held_at.map(|t| t.to_string());
         record.rule = self.command.rule.clone();
         record.released_at = released_at.map(|t| t.to_string());
@@ -424,10 +455,20 @@ impl Session {
         self.held_at?;
         let say = |what: &str| line(target, &self.command.text, what);
         if ended_first {
-            return Some(Failure::LockLost(say(&format!(
+            let mut what = format!(
                 "ended before pxsnap let it go ({}): its lock may have been gone at the cut",
                 ending(record)
-            ))));
+            );
+            // A lost stream is no proof that the command ended: on containerd or CRI-O it
+            // still runs and holds its lock, which the user must hear of when pxsnap could
+            // not let it go either.
+            if record.stream_lost && !release.succeeded() {
+                what.push_str(&format!(
+                    "; it could not be let go ({}), so it may hold its lock until its --hold-timeout passes",
+                    what_went_wrong(release)
+                ));
+            }
+            return Some(Failure::LockLost(say(&what)));
         }
         if release.exit_code == Some(EXPIRED) {
             return Some(Failure::LockLost(say(
@@ -469,5 +510,7 @@ mod tests {
             .expect("path");
         assert!(path.starts_with("/tmp/pxsnap-hold-") && path.ends_with("-2-0/wait;'"));
         assert!(!command.contains(WAIT_CMD));
+        let pid = format!("echo $$ > {}/pid; mysql -e", files.dir);
+        assert!(command.starts_with(&pid), "{command}");
     }
 }

@@ -2,12 +2,13 @@
 //! until after it, in the simulator's MySQL-like pod whose execs outlive their streams as on a
 //! real runtime (so closing a stream lets no lock go there either).
 
-use pxsnap_sim::{Scenario, TimelineEvent, TimelineKind};
+use pxsnap_sim::scenario::PodSpec;
+use pxsnap_sim::{Fault, FaultAction, Scenario, TimelineEvent, TimelineKind};
 
 use crate::common::SimHandle;
 use crate::run::{
-    assert_fails_with, code, json, pxsnap, send_signal, snapshots, spawn_pxsnap, started, stderr,
-    wait_for,
+    assert_fails_with, code, command_of, execs, json, pxsnap, send_signal, snapshots, spawn_pxsnap,
+    started, stderr, wait_for,
 };
 
 /// The README's example: the lock, then `system ${WAIT_CMD}` inside the same session.
@@ -244,4 +245,230 @@ fn a_held_command_still_running_after_it_was_let_go_is_a_warning_and_exit_6() {
 #[track_caller]
 fn assert_stderr_names_the_pod(out: &std::process::Output) {
     crate::run::assert_stderr_contains(out, "in pod \"mysql-0\"");
+}
+
+/// The mysql scenario with `pods` pods (`mysql-0`…), each with its own session-bound lock, all
+/// mounting `mysql-data`.
+fn mysql_pods(pods: usize) -> SimHandle {
+    mysql_with(|s| {
+        let first = s.pods[0].clone();
+        s.pods = (0..pods)
+            .map(|i| PodSpec {
+                name: format!("mysql-{i}"),
+                ..first.clone()
+            })
+            .collect();
+    })
+}
+
+/// When pod `pod`'s mysql shim marked `what`.
+fn mark_in(timeline: &[TimelineEvent], pod: &str, what: &str) -> Option<u64> {
+    timeline
+        .iter()
+        .find(|e| {
+            e.kind == TimelineKind::Mark
+                && e.pod.as_deref() == Some(pod)
+                && e.detail.as_deref() == Some(what)
+        })
+        .map(|e| e.at_ns)
+}
+
+/// When the first command containing `needle` started in pod `pod`.
+fn started_in(timeline: &[TimelineEvent], pod: &str, needle: &str) -> Option<u64> {
+    execs(timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .find(|e| e.pod.as_deref() == Some(pod) && command_of(e).contains(needle))
+        .map(|e| e.at_ns)
+}
+
+/// Each exec's (start, end) whose command `keep` accepts and that started before `before`,
+/// sorted by start. An exec is one pod's one command line: every hold-phase command names its
+/// own directory.
+fn exec_spans(
+    timeline: &[TimelineEvent],
+    before: u64,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(u64, u64, String)> {
+    let mut spans: Vec<(u64, u64, String)> = execs(timeline, TimelineKind::ExecStart)
+        .into_iter()
+        .filter(|e| e.at_ns < before && keep(&command_of(e)))
+        .map(|start| {
+            let end = execs(timeline, TimelineKind::ExecEnd)
+                .into_iter()
+                .find(|e| e.pod == start.pod && e.command == start.command)
+                .unwrap_or_else(|| panic!("no end of {start:?}"));
+            (start.at_ns, end.at_ns, command_of(start))
+        })
+        .collect();
+    spans.sort();
+    spans
+}
+
+#[test]
+fn more_pods_holding_than_parallel_slots_all_hold_across_the_cut() {
+    // A held session that kept its --parallel slot would leave the second pod waiting for a
+    // slot given back only after the cut, and the cut waits for that pod: a deadlock.
+    let sim = mysql_pods(3);
+    let out = snap(
+        &sim,
+        &[
+            "--parallel",
+            "1",
+            "--hold",
+            LOCK,
+            "--post",
+            "echo thawed",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let timeline = sim.sim.timeline();
+    let cut = kind_at(&timeline, TimelineKind::SnapshotCut).expect("cut");
+    let pods = ["mysql-0", "mysql-1", "mysql-2"];
+    for pod in pods {
+        let at = |what| mark_in(&timeline, pod, what).unwrap_or_else(|| panic!("{pod}: {what}"));
+        let (taken, released) = (at("lock-taken"), at("lock-released"));
+        let post = started_in(&timeline, pod, "echo thawed").expect("post ran");
+        assert!(taken < cut, "{pod}: the lock was taken after the cut");
+        assert!(cut < released, "{pod}: the lock was let go before the cut");
+        assert!(
+            released < post,
+            "{pod}: the post command started under the lock"
+        );
+    }
+    let mut thawed = started(&timeline, "echo thawed");
+    thawed.sort();
+    assert_eq!(thawed, pods, "one post command in each pod");
+    // The short execs of the hold phase (writing the wait script, waiting for "held") still
+    // take the one slot: none overlaps another.
+    let short = exec_spans(&timeline, cut, |command| !command.contains("FLUSH"));
+    assert_eq!(short.len(), 6, "two short execs per pod: {short:#?}");
+    for pair in short.windows(2) {
+        assert!(pair[0].1 < pair[1].0, "overlapping: {pair:#?}");
+    }
+    let result = json(&out);
+    let holds: Vec<&serde_json::Value> = result["hooks"]
+        .as_array()
+        .expect("hooks")
+        .iter()
+        .filter(|h| h["phase"] == "hold")
+        .collect();
+    let mut held: Vec<&str> = holds.iter().filter_map(|h| h["pod"].as_str()).collect();
+    held.sort();
+    assert_eq!(held, pods);
+    for hold in holds {
+        assert!(
+            hold["exitCode"] == 0 && hold["heldAt"].is_string() && hold["releasedAt"].is_string(),
+            "{hold:#}"
+        );
+    }
+}
+
+/// The one `error:` line of a failed run's stderr (warnings may come before it).
+fn error_line(out: &std::process::Output) -> String {
+    let err = stderr(out);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {err}");
+    errors[0].to_string()
+}
+
+#[test]
+fn a_connection_dropped_while_holding_lets_the_lock_go_before_the_post_commands() {
+    // Every connection drops (held exec stream included) when pxsnap sends the create, right
+    // after the lock held: the command goes on holding, as on containerd or CRI-O.
+    let sim = mysql();
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::DropConnections,
+    ));
+    let out = snap(
+        &sim,
+        &["--hold", LOCK, "--post", "echo thawed", "-o", "json"],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let error = error_line(&out);
+    assert!(
+        error.contains("in pod \"mysql-0\"")
+            && error.contains("ended before pxsnap let it go")
+            && !error.contains("could not be let go"),
+        "{error}"
+    );
+    // Read at once: pxsnap must not exit before the lock went.
+    let timeline = sim.sim.timeline();
+    let taken = mark(&timeline, "lock-taken").expect("lock taken");
+    let dropped = kind_at(&timeline, TimelineKind::ConnectionsDropped).expect("dropped");
+    let released = mark(&timeline, "lock-released").expect("the lock went before pxsnap exited");
+    let post = started_at(&timeline, "echo thawed").expect("post ran");
+    assert!(
+        taken < dropped,
+        "the connections dropped before the lock was held"
+    );
+    assert!(released < post, "the post command started under the lock");
+    assert_eq!(started(&timeline, "echo thawed"), ["mysql-0"]);
+    let result = json(&out);
+    assert!(
+        hold_entry(&result)["releasedAt"].is_string(),
+        "pxsnap let it go, not its --hold-timeout: {result:#}"
+    );
+    assert!(snapshots(&sim, "db").is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_api_server_lost_for_good_while_holding_leaves_the_lock_to_the_hold_timeout() {
+    let sim = mysql_with(|s| s.controller.hang = true);
+    let args = [
+        "snap",
+        "-n",
+        "db",
+        "mysql-data",
+        "--hold",
+        LOCK,
+        "--post",
+        "echo thawed",
+        "--hold-timeout",
+        "3s",
+        "--timeout",
+        "5s",
+    ];
+    let child = spawn_pxsnap(&sim, &args);
+    wait_for("pxsnap to wait for the cut", || {
+        sim.watch_started("volumesnapshots", None)
+    });
+    // From now on every connection is dropped, the ones open now and every new one.
+    let mut every = Fault::new(None, None, FaultAction::DropConnections);
+    every.path = Some("*".into());
+    every.times = 0;
+    sim.sim.add_fault(every);
+    sim.sim.drop_connections();
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let error = error_line(&out);
+    assert!(
+        error.contains("in pod \"mysql-0\"")
+            && error.contains("its lock may have been gone at the cut")
+            && error.contains("could not be let go")
+            && error.contains("until its --hold-timeout passes"),
+        "{error}"
+    );
+    crate::run::assert_stderr_contains(&out, "the application there may not have been released");
+    wait_for("the lock to be let go by its --hold-timeout", || {
+        mark(&sim.sim.timeline(), "lock-released").is_some()
+    });
+    let timeline = sim.sim.timeline();
+    let taken = mark(&timeline, "lock-taken").expect("lock taken");
+    let dropped = kind_at(&timeline, TimelineKind::ConnectionsDropped).expect("dropped");
+    let released = mark(&timeline, "lock-released").expect("released");
+    assert!(taken < dropped && dropped < released);
+    let held_for = std::time::Duration::from_nanos(released - taken);
+    assert!(
+        held_for >= std::time::Duration::from_secs(3)
+            && held_for < std::time::Duration::from_secs(6),
+        "the lock went after {held_for:?}, not at its 3s --hold-timeout"
+    );
+    assert!(
+        started(&timeline, "echo thawed").is_empty(),
+        "nothing reached the pod"
+    );
 }

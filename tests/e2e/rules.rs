@@ -10,8 +10,9 @@ use crate::hold::{
     LOCK, assert_held_across_the_cut, hold_entry, kind_at, mysql, snap as snap_mysql,
 };
 use crate::run::{
-    assert_fails_with, cassandra, cassandra_with, code, command_of, execs, json as json_of, pxsnap,
-    scenario, snapshots, stderr, store_rule,
+    assert_fails_with, assert_stderr_contains, cassandra, cassandra_with, code, command_of,
+    ctrl_c_once_started, execs, json as json_of, pxsnap, scenario, snapshots, spawn_pxsnap, stderr,
+    store_rule,
 };
 
 /// One item selecting `selector`, running `actions` (`{"type": "command", ...}` added).
@@ -404,4 +405,89 @@ fn several_containers_and_none_named_is_one_clear_error_and_a_named_one_is_used(
     let result = json_of(&out);
     let hold = hold_entry(&result);
     assert_eq!(hold["container"], "sidecar", "the Rule's container holds");
+}
+
+#[test]
+fn ctrl_c_during_a_slow_pre_rule_action_starts_nothing_more_and_releases_where_it_ran() {
+    // --parallel 1: the slow first action runs in one pod while the others wait for the slot,
+    // so the signal finds pods whose pre side started and pods whose pre side did not.
+    let sim = cassandra();
+    let cassandra = json!({"app": "cassandra"});
+    store_rule(
+        &sim,
+        "cassandra",
+        "freeze",
+        json!([
+            item(
+                cassandra.clone(),
+                &[run("sleep 2; echo r-slow"), run("echo r-next-action")]
+            ),
+            item(cassandra.clone(), &[run("echo r-next-item")]),
+        ]),
+    );
+    rule_of_one_item(&sim, "cassandra", "thaw", cassandra, &[run("echo r-thaw")]);
+    let args = [
+        "group-snap",
+        "-n",
+        "cassandra",
+        "-l",
+        "app=cassandra",
+        "--parallel",
+        "1",
+        "--pre-rule",
+        "freeze",
+        "--pre",
+        "echo given-pre",
+        "--post",
+        "echo given-post",
+        "--post-rule",
+        "thaw",
+    ];
+    let child = spawn_pxsnap(&sim, &args);
+    let out = ctrl_c_once_started(&sim, child, "r-slow");
+    assert_stderr_contains(&out, "SIGINT received; letting running pre commands finish");
+    assert_stderr_contains(
+        &out,
+        "error: interrupted by SIGINT; post commands ran in every frozen pod",
+    );
+    let timeline = sim.sim.timeline();
+    let slow = ran_in(&timeline, "r-slow");
+    assert_eq!(slow.len(), 1, "one pod had the slot: {slow:?}");
+    let (_, slow_ended) = span(&timeline, "r-slow");
+    let ended_ok = execs(&timeline, TimelineKind::ExecEnd)
+        .into_iter()
+        .any(|e| command_of(e).contains("r-slow") && e.exit_code == Some(0));
+    assert!(ended_ok, "the running action was let finish, not killed");
+    for never in ["r-next-action", "r-next-item", "given-pre"] {
+        assert!(
+            ran_in(&timeline, never).is_empty(),
+            "{never} started after the signal"
+        );
+    }
+    assert_eq!(
+        ran_in(&timeline, "given-post"),
+        slow,
+        "--post where the pre side ran"
+    );
+    assert_eq!(
+        ran_in(&timeline, "r-thaw"),
+        slow,
+        "the post-Rule where the pre side ran"
+    );
+    let (thaw_started, _) = span(&timeline, "r-thaw");
+    assert!(
+        slow_ended < thaw_started,
+        "the release overtook the running action"
+    );
+    let creates: Vec<_> = sim
+        .sim
+        .request_log()
+        .into_iter()
+        .filter(|r| r.verb == "create" && r.resource.contains("snapshot"))
+        .collect();
+    assert!(
+        creates.is_empty(),
+        "nothing to snapshot after Ctrl-C: {creates:?}"
+    );
+    assert!(snapshots(&sim, "cassandra").is_empty());
 }

@@ -2,12 +2,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{SimHandle, api_error, eventually, snapshot_cassandra_0, status_of};
+use crate::common::{
+    SimHandle, api_error, eventually, new_stork_snapshot, res, snapshot_cassandra_0, status_of,
+};
 use axum::http::{Method, Request};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, AttachParams, ListParams, WatchEvent, WatchParams};
-use pxsnap_sim::{Fault, FaultAction, TimelineKind};
+use kube::api::{
+    Api, AttachParams, DynamicObject, ListParams, PostParams, WatchEvent, WatchParams,
+};
+use pxsnap_sim::{Fault, FaultAction, Scenario, TimelineKind};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 
@@ -478,4 +482,112 @@ async fn expire_continue_answers_a_continued_list_with_410() {
             .is_ok(),
         "the offered token continues"
     );
+}
+
+/// `dropConnections` on a snapshot create, in the MySQL scenario whose execs outlive their
+/// streams: the create is not served and gets no answer, an exec in flight loses its stream
+/// without a Status while its command goes on, a watch ends, and the next request is served on
+/// a new connection, as after an API server restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_connections_ends_every_stream_and_the_next_connection_is_served() {
+    let h = SimHandle::start(Scenario::builtin("mysql").expect("built-in scenario"));
+    h.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::DropConnections,
+    ));
+    let client = h.client_without_retries().await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "db");
+    let ap = AttachParams::default()
+        .container("mysql")
+        .stdout(true)
+        .stderr(true);
+    let script = "while [ ! -e go ]; do sleep 0.05; done; : > went";
+    let mut exec = pods
+        .exec("mysql-0", vec!["sh", "-c", script], &ap)
+        .await
+        .expect("exec");
+    let status = exec.take_status().expect("status");
+    eventually(5, "the exec's command started", || async {
+        kind_seen(&h, TimelineKind::ExecStart).then_some(())
+    })
+    .await;
+    let mut watch = pods
+        .watch(&WatchParams::default().timeout(60), "0")
+        .await
+        .expect("watch")
+        .boxed();
+    eventually(5, "the watch started", || async {
+        h.watch_started("pods", None).then_some(())
+    })
+    .await;
+
+    let snaps: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), "db", &res::stork_snapshot());
+    let created = snaps
+        .create(
+            &PostParams::default(),
+            &new_stork_snapshot("s", "mysql-data"),
+        )
+        .await;
+    let err = must_fail(created, "the create's connection was dropped");
+    assert!(
+        !matches!(err, kube::Error::Api(_)),
+        "no answer, not a Status: {err:?}"
+    );
+    let status = tokio::time::timeout(Duration::from_secs(2), status)
+        .await
+        .expect("the exec stream ended with the connection");
+    assert!(status.is_none(), "no Status after a drop: {status:?}");
+    let watch_ended = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Ok(Some(_)) = watch.try_next().await {}
+    })
+    .await;
+    assert!(watch_ended.is_ok(), "the watch ended with the connection");
+    let dropped = h
+        .sim
+        .timeline()
+        .into_iter()
+        .find(|e| e.kind == TimelineKind::ConnectionsDropped)
+        .expect("the drop is on the timeline");
+    let count: usize = dropped
+        .detail
+        .as_deref()
+        .and_then(|d| d.strip_suffix(" connections"))
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(
+        count >= 3,
+        "the exec's, the watch's and the create's: {count}"
+    );
+
+    let listed = snaps
+        .list(&ListParams::default())
+        .await
+        .expect("served again");
+    assert!(listed.items.is_empty(), "the dropped create was not served");
+    assert!(!kind_seen(&h, TimelineKind::ExecEnd), "the command goes on");
+    std::fs::write(h.sim.pod_dir("db", "mysql-0").join("go"), "").expect("write go");
+    let end = eventually(5, "the command ended", || async {
+        h.sim
+            .timeline()
+            .into_iter()
+            .find(|e| e.kind == TimelineKind::ExecEnd)
+    })
+    .await;
+    assert_eq!(end.exit_code, Some(0));
+    assert!(
+        end.detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("after its stream ended"),
+        "{end:?}"
+    );
+    assert!(h.sim.pod_dir("db", "mysql-0").join("went").exists());
+    assert_eq!(h.sim.faults_fired(), 1);
+}
+
+/// Whether the timeline has an entry of `kind` yet.
+fn kind_seen(h: &SimHandle, kind: TimelineKind) -> bool {
+    h.sim.timeline().iter().any(|e| e.kind == kind)
 }
