@@ -59,7 +59,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l post-rule -d 'STO
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l parallel -d 'Most commands starting or running at once (a held command\'s open session does not count, and letting held commands go is never queued, so every pod can hold)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l timeout -d 'How long to wait for the snapshot to be cut; also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand snap" -l label -d 'Extra label on the snapshot (repeatable)' -r
@@ -100,7 +100,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l post-rule -
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l parallel -d 'Most commands starting or running at once (a held command\'s open session does not count, and letting held commands go is never queued, so every pod can hold)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l incremental-count -d 'Full backup frequency: 0 forces a full backup, N takes a full one every N incrementals' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l timeout -d 'How long to wait for the upload to finish; also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand cloud-snap" -l name -d 'Snapshot name (default: <pvc>-<UTC yyyymmddhhmmss>)' -r
@@ -237,7 +237,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l post-rule -
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l parallel -d 'Most commands starting or running at once (a held command\'s open session does not count, and letting held commands go is never queued, so every pod can hold)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l name -d 'Group snapshot name (default: <first label value>-<UTC yyyymmddhhmmss>)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l restore-namespaces -d 'Namespaces the child snapshots may be restored into' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand group-snap" -l max-retries -d 'How often STORK retries the group when some of its cloud snapshots report failure' -r
@@ -305,7 +305,7 @@ complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s f -l filename -d
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -s c -l container -d 'Container to run the commands in (default: the container that mounts the volume)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l hook-timeout -d 'Longest time one pre or post command may run (at least 1s); then pxsnap closes its exec stream (not every container runtime stops the command then: bound a command that can hang with `timeout`)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l hold-timeout -d 'Longest time a held command\'s ${WAIT_CMD} waits: it returns then even if pxsnap was killed or lost the cluster' -r
-complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l parallel -d 'Most exec streams open at once' -r
+complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l parallel -d 'Most commands starting or running at once (a held command\'s open session does not count, and letting held commands go is never queued, so every pod can hold)' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l timeout -d 'How long to wait for each snapshot (default: 5m, 1h for a cloud snapshot); also the most any one API call may take' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l cut-timeout -d 'The most the application stays frozen waiting for a CSI snapshot to be cut' -r
 complete -c pxsnap -n "__fish_pxsnap_using_subcommand apply" -l release-at -d 'When a CSI snapshot releases the application: at the cut (status.creationTime) or when ready' -r -f -a "cut\t''

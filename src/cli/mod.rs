@@ -348,7 +348,7 @@ pub struct ExecArgs {
     /// Go on without pre/post commands when no running pod mounts the volume
     #[arg(long)]
     pub allow_no_pods: bool,
-    /// Most exec streams open at once
+    /// Most commands starting or running at once (a held command's open session does not count, and letting held commands go is never queued, so every pod can hold)
     #[arg(long, value_name = "N", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallel: u16,
 }

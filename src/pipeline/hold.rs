@@ -432,8 +432,14 @@ impl Session {
         if let Some(pid) = pid.filter(|_| record.stream_lost && release.succeeded()) {
             let script = HoldFiles::wait_ended(pid, timeout);
             let waited = run_hook(pods, target, HookPhase::Hold, &script, timeout).await;
+            // Still running (or not to be asked): what a live stream that outlived its let-go
+            // says, so it is judged and reported the same way.
             if !waited.succeeded() {
-                tracing::warn!(pod = %target.pod, error = ?waited.error, "held command may still run after its lost stream");
+                record.exit_code = None;
+                record.error = Some(format!(
+                    "its stream was lost, and it was still running {} after pxsnap let it go",
+                    crate::duration::human(timeout)
+                ));
             }
         }
         record.held_at = self.held_at.map(|t| t.to_string());

@@ -416,6 +416,29 @@ fn a_connection_dropped_while_holding_lets_the_lock_go_before_the_post_commands(
 }
 
 #[test]
+fn a_held_command_still_running_after_its_stream_was_lost_and_it_was_let_go_is_said() {
+    let sim = mysql();
+    sim.sim.add_fault(Fault::new(
+        Some("create"),
+        Some("volumesnapshots"),
+        FaultAction::DropConnections,
+    ));
+    let out = snap(
+        &sim,
+        &["--hold", "${WAIT_CMD}; sleep 5", "--hook-timeout", "1s"],
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let error = error_line(&out);
+    assert!(
+        error.contains("in pod \"mysql-0\"")
+            && error.contains(
+                "its stream was lost, and it was still running 1.0s after pxsnap let it go"
+            ),
+        "{error}"
+    );
+}
+
+#[test]
 fn an_api_server_lost_for_good_while_holding_leaves_the_lock_to_the_hold_timeout() {
     let sim = mysql_with(|s| s.controller.hang = true);
     let args = [
