@@ -250,11 +250,16 @@ pub fn checks(
     API_CHECKS
         .iter()
         .map(|check| match api_check(check, discovered, chosen) {
-            found if check.id == STORK_SNAPSHOTS_ID && csi_takes_snapshots => {
-                only_for_in_tree(found)
-            }
+            found if check.id == STORK_SNAPSHOTS_ID && csi_takes_snapshots => stood_in_for(
+                found,
+                "CSI snapshots are set up, so only in-tree portworxVolume PVCs need it",
+            ),
+            // Every snapshot is STORK's there, as `snapshot_api::decide` falls back (a note).
             found if check.id == CSI_SNAPSHOTS_ID && stork_snapshots_served(discovered) => {
-                stork_instead(found)
+                stood_in_for(
+                    found,
+                    "STORK's snapshots are served, so pxsnap takes those (no release at the cut)",
+                )
             }
             found => found,
         })
@@ -262,32 +267,12 @@ pub fn checks(
         .collect()
 }
 
-/// STORK's VolumeSnapshot missing where CSI takes the snapshots: only in-tree portworxVolume
-/// PVCs need it then, which a PVC check (`doctor PVC`) fails on by itself.
-fn only_for_in_tree(check: Check) -> Check {
+/// A missing API that another API stands in for: a warning saying which, not a failure.
+fn stood_in_for(check: Check, because: &str) -> Check {
     match check.status {
         Status::Fail => Check::warn(
             check.id,
-            format!(
-                "{}; CSI snapshots are set up, so only in-tree portworxVolume PVCs need it",
-                check.message
-            ),
-            check.fix.unwrap_or_default(),
-        ),
-        _ => check,
-    }
-}
-
-/// Without the CSI snapshot API, every snapshot is STORK's where STORK is served (as
-/// `snapshot_api::decide` falls back, with a note): worth a warning, not a failure.
-fn stork_instead(check: Check) -> Check {
-    match check.status {
-        Status::Fail => Check::warn(
-            check.id,
-            format!(
-                "{}; STORK's snapshots are served, so pxsnap takes those (no release at the cut)",
-                check.message
-            ),
+            format!("{}; {because}", check.message),
             check.fix.unwrap_or_default(),
         ),
         _ => check,

@@ -375,24 +375,10 @@ fn error_line(out: &std::process::Output) -> String {
 
 #[test]
 fn a_connection_dropped_while_holding_lets_the_lock_go_before_the_post_commands() {
-    // Every connection drops (held exec stream included) when pxsnap sends the create, right
-    // after the lock held: the command goes on holding, as on containerd or CRI-O.
-    let sim = mysql();
-    sim.sim.add_fault(Fault::new(
-        Some("create"),
-        Some("volumesnapshots"),
-        FaultAction::DropConnections,
-    ));
-    let out = snap(
-        &sim,
-        &["--hold", LOCK, "--post", "echo thawed", "-o", "json"],
-    );
-    assert_eq!(code(&out), 3, "{}", stderr(&out));
-    let error = error_line(&out);
+    let (sim, out, error) =
+        dropped_at_the_create(&["--hold", LOCK, "--post", "echo thawed", "-o", "json"]);
     assert!(
-        error.contains("in pod \"mysql-0\"")
-            && error.contains("ended before pxsnap let it go")
-            && !error.contains("could not be let go"),
+        error.contains("ended before pxsnap let it go") && !error.contains("could not be let go"),
         "{error}"
     );
     // Read at once: pxsnap must not exit before the lock went.
@@ -417,25 +403,30 @@ fn a_connection_dropped_while_holding_lets_the_lock_go_before_the_post_commands(
 
 #[test]
 fn a_held_command_still_running_after_its_stream_was_lost_and_it_was_let_go_is_said() {
+    let (_, _, error) =
+        dropped_at_the_create(&["--hold", "${WAIT_CMD}; sleep 5", "--hook-timeout", "1s"]);
+    assert!(
+        error.contains("its stream was lost, and it was still running 1.0s after pxsnap let it go"),
+        "{error}"
+    );
+}
+
+/// `snap` of the mysql scenario with `args`, every connection dropping (held exec stream
+/// included) when pxsnap sends the create, right after the lock held: the command goes on
+/// holding, as on containerd or CRI-O. Asserts exit 3 and one error line naming the pod;
+/// returns the simulator, the output and that line.
+fn dropped_at_the_create(args: &[&str]) -> (SimHandle, std::process::Output, String) {
     let sim = mysql();
     sim.sim.add_fault(Fault::new(
         Some("create"),
         Some("volumesnapshots"),
         FaultAction::DropConnections,
     ));
-    let out = snap(
-        &sim,
-        &["--hold", "${WAIT_CMD}; sleep 5", "--hook-timeout", "1s"],
-    );
+    let out = snap(&sim, args);
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let error = error_line(&out);
-    assert!(
-        error.contains("in pod \"mysql-0\"")
-            && error.contains(
-                "its stream was lost, and it was still running 1.0s after pxsnap let it go"
-            ),
-        "{error}"
-    );
+    assert!(error.contains("in pod \"mysql-0\""), "{error}");
+    (sim, out, error)
 }
 
 #[test]
