@@ -53,16 +53,16 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, signals: &mut Signals) -
     let mut results = Vec::new();
     let mut first_failure: Option<i32> = None;
     let mut left: Vec<String> = Vec::new();
-    let mut stopped = false;
+    let mut stopped: Option<Stop> = None;
     for (namespace, document) in &documents {
-        if stopped {
+        if stopped.is_some() {
             left.push(document.describe());
             continue;
         }
         // Signals are taken over once a first freeze began; one that came since then stops the run.
         if let Some(signal) = signals.recv().now_or_never() {
             first_failure.get_or_insert(exit_code(Some(Error::interrupted(signal))));
-            stopped = true;
+            stopped = Some(Stop::Interrupted);
             left.push(document.describe());
             continue;
         }
@@ -82,19 +82,34 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, signals: &mut Signals) -
             );
             let code = exit_code(Some(error));
             first_failure.get_or_insert(code);
-            stopped = interrupted || !args.continue_on_error;
+            stopped = match (interrupted, args.continue_on_error) {
+                (true, _) => Some(Stop::Interrupted),
+                (false, false) => Some(Stop::Failed),
+                (false, true) => None,
+            };
         }
     }
     if !streaming {
         write_stdout(&render_list(global.output, &results));
     }
-    if !left.is_empty() {
+    if let (false, Some(stop)) = (left.is_empty(), stopped) {
+        let (after, hint) = match stop {
+            Stop::Failed => ("the failure", " (--continue-on-error goes on)"),
+            Stop::Interrupted => ("the interruption", ""),
+        };
         crate::stderr_line!(
-            "pxsnap: not applied after the failure: {} (--continue-on-error goes on)",
+            "pxsnap: not applied after {after}: {}{hint}",
             left.join(", ")
         );
     }
     first_failure.unwrap_or(crate::error::code::SUCCESS)
+}
+
+/// Why the documents after one were not run.
+#[derive(Clone, Copy)]
+enum Stop {
+    Failed,
+    Interrupted,
 }
 
 /// Every document of every `-f`, in order: a file, a directory's manifests in name order, or

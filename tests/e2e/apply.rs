@@ -646,7 +646,7 @@ fn ctrl_c_releases_the_document_in_flight_and_runs_no_further_one() {
     assert_eq!(snapshots(&sim, "cassandra"), ["c-0"]);
     let err = stderr(&out);
     assert!(
-        err.contains("not applied after the failure: ") && err.contains("\"c-2\""),
+        err.contains("not applied after the interruption: ") && err.contains("\"c-2\""),
         "{err}"
     );
 }
