@@ -50,7 +50,7 @@ pub struct Job<'a, O> {
 pub enum Ending {
     /// Never created: a check or a pre command failed, or the create did.
     NotCreated,
-    /// Created and not waited for (`--no-wait`).
+    /// Created and not waited for (`--no-wait`), or the wait given up (a held command ended).
     Created,
     Ready,
     Failed,
@@ -119,10 +119,14 @@ pub async fn take<S: Snapshotter>(
         marker: std::marker::PhantomData,
     };
     let mut created_at = None;
+    // What the create returned, kept outside the step: a step given up on while it waits (a
+    // held command ended, a signal) still created the object, and the result must say so.
+    let mut created_first: Option<S::Object> = None;
     let step = async {
         progress.step(format!("creating {} {name}", S::NOUN));
         let created = S::create(cluster, &object).await?;
         created_at = Some(Instant::now());
+        created_first = Some(created.clone());
         if no_wait {
             return Ok((created, None));
         }
@@ -155,7 +159,12 @@ pub async fn take<S: Snapshotter>(
         error: None,
     };
     match run.value {
-        None => {}
+        None => {
+            if let Some(created) = created_first {
+                taken.latest = Some(created);
+                taken.ending = Ending::Created;
+            }
+        }
         Some(Err(create_error)) => verdict.create_failed(create_error),
         Some(Ok((created, None))) => {
             taken.latest = Some(created);

@@ -445,6 +445,8 @@ fn an_api_server_lost_for_good_while_holding_leaves_the_lock_to_the_hold_timeout
         "3s",
         "--timeout",
         "5s",
+        "-o",
+        "json",
     ];
     let child = spawn_pxsnap(&sim, &args);
     wait_for("pxsnap to wait for the cut", || {
@@ -467,6 +469,14 @@ fn an_api_server_lost_for_good_while_holding_leaves_the_lock_to_the_hold_timeout
         "{error}"
     );
     crate::run::assert_stderr_contains(&out, "the application there may not have been released");
+    // The snapshot was created before the API server went, and could not be deleted after.
+    let snapshot = &json(&out)["snapshot"];
+    assert!(
+        snapshot["status"] == "Pending"
+            && snapshot["deleted"] == false
+            && snapshot["createdAt"].is_string(),
+        "{snapshot:#}"
+    );
     wait_for("the lock to be let go by its --hold-timeout", || {
         mark(&sim.sim.timeline(), "lock-released").is_some()
     });
