@@ -19,21 +19,19 @@ use crate::k8s::csi_resources::{
     GroupVersion, V1beta1, V1beta2,
 };
 use crate::k8s::resources::managed_labels;
+use crate::k8s::served::ServedApis;
 
 const RESOURCE: &str = "volumegroupsnapshots.groupsnapshot.storage.k8s.io";
 /// How `-o name` and kubectl spell a VolumeGroupSnapshot.
 pub const NAME_RESOURCE: &str = "volumegroupsnapshot.groupsnapshot.storage.k8s.io";
 
 /// The served version of the group API, preferring the newer; `None` when neither is served.
+/// One discovery call (`/apis`) answers for both versions.
 pub async fn served_version(cluster: &Cluster) -> Result<Option<GroupApi>> {
-    for version in [GroupApi::V1beta2, GroupApi::V1beta1] {
-        match cluster.require_api_group(version.group_version()).await {
-            Ok(()) => return Ok(Some(version)),
-            Err(Error::ApiGroupMissing { .. }) => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(None)
+    let served = ServedApis::discover(cluster).await?;
+    Ok([GroupApi::V1beta2, GroupApi::V1beta1]
+        .into_iter()
+        .find(|version| served.serves(version.group_version())))
 }
 
 /// A served version of the group API, as a value (the types take it as a parameter).
