@@ -102,6 +102,11 @@ const TABLE: &[Row] = &[
                 "",
             ),
             (
+                &["apply"],
+                "other error",
+                ": API server unreachable, kubeconfig, 401/403, a PVC not bound or not Portworx, no snapshot API set up for it (STORK, CSI); with several documents, each code is the first failing document's",
+            ),
+            (
                 &["doctor"],
                 "a check failed",
                 ": something would make the chosen subcommands fail (a check that timed out counts), or the kubeconfig cannot be used",
