@@ -30,6 +30,13 @@ pub const WAIT_CMD: &str = "${WAIT_CMD}";
 /// The let-go exec's exit code when the script's deadline passed first.
 const EXPIRED: i32 = 3;
 
+/// The exit code of [`HoldFiles::wait_ended`] when the command still ran at its bound.
+const STILL_RUNNING: i32 = 1;
+
+/// How much longer than its script's own bound the exec of [`HoldFiles::wait_ended`] may take,
+/// so that the script answers [`STILL_RUNNING`] before its stream is closed on it.
+const WAIT_SLACK: Duration = Duration::from_secs(2);
+
 /// How often the scripts look for the files they wait on, in tenths of a second.
 const POLL: &str = "0.1";
 
@@ -51,13 +58,23 @@ impl HoldFiles {
         }
     }
 
-    /// The user's command with every `${WAIT_CMD}` replaced by the script's path, after a
-    /// first step that leaves the held exec's process id in `pid`: the process lives as long
-    /// as the command, so a lost stream does not leave pxsnap blind to its end (see
-    /// [`HoldFiles::wait_ended`]).
+    /// The user's command with every `${WAIT_CMD}` replaced by the script's path, between a
+    /// first step that leaves the held exec's process id in [`HoldFiles::pid`] and a last
+    /// one that removes it with the command's own exit status: the process lives as long as
+    /// the command, so a lost stream does not leave pxsnap blind to its end (see
+    /// [`HoldFiles::wait_ended`]). Lines, not `;`: a comment ending the user's command would
+    /// swallow the rest of its line.
     fn command(&self, command: &str) -> String {
         let command = command.replace(WAIT_CMD, &format!("{}/wait", self.dir));
-        format!("echo $$ > {}/pid; {command}", self.dir)
+        let pid = self.pid();
+        format!("echo $$ > {pid}\n{command}\nrc=$?; rm -f {pid}; exit $rc")
+    }
+
+    /// Where the held command's process id is, while it runs. Beside the directory, not in
+    /// it: the wait script removes the directory as soon as it is let go, and a let-go
+    /// retried after a lost stream must still read the id.
+    fn pid(&self) -> String {
+        format!("{}.pid", self.dir)
     }
 
     /// Writes the wait script. It marks the command held, then polls for `end` (pxsnap's let
@@ -93,22 +110,23 @@ impl HoldFiles {
         )
     }
 
-    /// Lets the command go, printing its process id (read before the script, let go, removes
-    /// the directory); exits [`EXPIRED`] when the script's deadline came first. Run again after
-    /// a lost stream, it changes nothing.
+    /// Lets the command go, printing its process id while it runs (nothing once it ended);
+    /// exits [`EXPIRED`] when the script's deadline came first. Run again after a lost stream,
+    /// it changes nothing.
     fn let_go(&self) -> String {
         format!(
-            "if [ -e {d}/expired ]; then exit {EXPIRED}; fi; cat {d}/pid 2>/dev/null; mkdir {d}/end 2>/dev/null; exit 0",
-            d = self.dir
+            "if [ -e {d}/expired ]; then exit {EXPIRED}; fi; cat {pid} 2>/dev/null; mkdir {d}/end 2>/dev/null; exit 0",
+            d = self.dir,
+            pid = self.pid(),
         )
     }
 
     /// Waits in the container, for at most `bound`, until process `pid` (the held command's)
-    /// ended; exits 1 when it still runs then.
+    /// ended; exits [`STILL_RUNNING`] when it still runs then.
     fn wait_ended(pid: u32, bound: Duration) -> String {
         let tenths = bound.as_secs().max(1) * 10;
         format!(
-            "n={tenths}; while kill -0 {pid} 2>/dev/null; do [ \"$n\" -le 0 ] && exit 1; sleep {POLL} 2>/dev/null || sleep 1; n=$((n - 1)); done"
+            "n={tenths}; while kill -0 {pid} 2>/dev/null; do [ \"$n\" -le 0 ] && exit {STILL_RUNNING}; sleep {POLL} 2>/dev/null || sleep 1; n=$((n - 1)); done"
         )
     }
 }
@@ -426,20 +444,27 @@ impl Session {
         // A held exec whose stream was lost (a dropped connection) no longer says when its
         // command ends, and on containerd or CRI-O the command still runs and holds its lock:
         // without this wait the post commands would start under the lock, and pxsnap could
-        // exit before the lock went. The let-go printed the command's process id; wait, as
-        // for a stream, up to `timeout` for that process to end.
+        // exit before the lock went. The let-go printed the command's process id (nothing:
+        // the command already ended); wait, as for a stream, up to `timeout` for it to end.
         let pid = release.stdout.trim().parse::<u32>().ok();
         if let Some(pid) = pid.filter(|_| record.stream_lost && release.succeeded()) {
             let script = HoldFiles::wait_ended(pid, timeout);
-            let waited = run_hook(pods, target, HookPhase::Hold, &script, timeout).await;
+            let waited =
+                run_hook(pods, target, HookPhase::Hold, &script, timeout + WAIT_SLACK).await;
             // Still running (or not to be asked): what a live stream that outlived its let-go
             // says, so it is judged and reported the same way.
             if !waited.succeeded() {
                 record.exit_code = None;
-                record.error = Some(format!(
-                    "its stream was lost, and it was still running {} after pxsnap let it go",
-                    crate::duration::human(timeout)
-                ));
+                record.error = Some(match waited.exit_code {
+                    Some(STILL_RUNNING) => format!(
+                        "its stream was lost, and it was still running {} after pxsnap let it go",
+                        crate::duration::human(timeout)
+                    ),
+                    _ => format!(
+                        "its stream was lost, and whether it ended after pxsnap let it go is not known ({})",
+                        what_went_wrong(&waited)
+                    ),
+                });
             }
         }
         record.held_at = self.held_at.map(|t| t.to_string());
@@ -516,7 +541,8 @@ mod tests {
             .expect("path");
         assert!(path.starts_with("/tmp/pxsnap-hold-") && path.ends_with("-2-0/wait;'"));
         assert!(!command.contains(WAIT_CMD));
-        let pid = format!("echo $$ > {}/pid; mysql -e", files.dir);
+        let pid = format!("echo $$ > {}.pid\nmysql -e", files.dir);
         assert!(command.starts_with(&pid), "{command}");
+        assert!(command.ends_with(&format!("\nrc=$?; rm -f {}.pid; exit $rc", files.dir)));
     }
 }
