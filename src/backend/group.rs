@@ -31,6 +31,15 @@ pub fn parse_match_labels(selector: &str) -> Result<Vec<(String, String)>> {
     Selector::parse(selector)?.match_labels()
 }
 
+/// matchLabels as the selector text `-l` takes and a list request sends: `k=v,k2=v2`.
+pub fn selector_text(labels: &[(String, String)]) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The default name: `<first label value>-<UTC yyyymmddhhmmss>`, or `group-<stamp>` when that
 /// value cannot start an object name. Label values allow `_` and capitals, names do not.
 pub fn default_name(labels: &[(String, String)], now: jiff::Timestamp) -> String {

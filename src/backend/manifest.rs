@@ -17,7 +17,9 @@ use super::snapshot_api::SnapshotApi;
 use super::stork::{CloudOptions, SnapshotKind};
 use crate::error::{Error, Result};
 use crate::k8s::csi_resources::CSI_SNAPSHOT_GROUP_VERSION;
-use crate::k8s::names::{check_label_key, check_label_value, parse_object_name};
+use crate::k8s::names::{
+    check_label_key, check_label_value, parse_namespace_name, parse_object_name,
+};
 use crate::k8s::resources::{
     CLOUD_CRED_ANNOTATION, GROUP_SNAPSHOT_KIND, MANAGED_BY_LABEL, MANAGED_BY_VALUE,
     SNAPSHOT_TYPE_ANNOTATION, STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION,
@@ -162,7 +164,7 @@ pub fn parse(source: &str, text: &str) -> Result<Vec<Document>> {
                     }
                 };
                 for (item, value) in items.into_iter().enumerate() {
-                    documents.push(document(&format!("{origin}, item {item}"), value)?);
+                    documents.push(document(&format!("{origin}, item {}", item + 1), value)?);
                 }
             }
             other => documents.push(document(&origin, other)?),
@@ -343,9 +345,14 @@ fn pvc_of(
 }
 
 fn stork_snapshot(object: &Map<String, Value>) -> Result<(Target, SpecRules), String> {
-    let spec = top_level(object)?;
+    let mut spec = top_level(object)?.clone();
+    // A copy of a snapshot STORK took (`kubectl get -o yaml`) carries the data STORK bound it
+    // to; a new snapshot gets its own.
+    if is_copy(object) {
+        spec.remove("snapshotDataName");
+    }
     let pvc = pvc_of(
-        spec,
+        &spec,
         "spec.",
         ("snapshotDataName", "existing snapshot data"),
     )?;
@@ -384,22 +391,6 @@ fn csi_snapshot(object: &Map<String, Value>) -> Result<(Target, SpecRules), Stri
                 .map_err(|reason| format!("spec.volumeSnapshotClassName: {reason}"))
         })
         .transpose()?;
-    // STORK's snapshot options mean nothing to a CSI snapshot: its class says local or cloud.
-    let annotations = annotations_of(object)?;
-    let stork_only = [
-        SNAPSHOT_TYPE_ANNOTATION,
-        CLOUD_CRED_ANNOTATION,
-        INCREMENTAL_COUNT,
-        DELETE_LOCAL,
-    ];
-    if let Some(key) = stork_only
-        .iter()
-        .find(|key| annotations.contains_key(**key))
-    {
-        return Err(format!(
-            "metadata.annotations[{key:?}] is read only by STORK's VolumeSnapshot; a CSI snapshot's class (spec.volumeSnapshotClassName) says local or cloud and which credential"
-        ));
-    }
     let target = Target::Snapshot {
         api: SnapshotApi::Csi,
         pvc,
@@ -599,7 +590,8 @@ struct Meta {
     hooks: Hooks,
 }
 
-/// Server-written metadata a copied object carries; dropped, as the server ignores or sets it.
+/// Metadata that the API server or a controller wrote on a copied object (`kubectl get -o
+/// yaml`); dropped: the new object gets its own.
 const SERVER_WRITTEN: &[&str] = &[
     "uid",
     "resourceVersion",
@@ -607,7 +599,25 @@ const SERVER_WRITTEN: &[&str] = &[
     "generation",
     "managedFields",
     "selfLink",
+    "finalizers",
+    "ownerReferences",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
 ];
+
+/// kubectl's record of what it last applied: on a copy it quotes the original's annotations,
+/// hook keys included, so it is not carried over.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Whether `object` is a copy of one the API server holds: it carries what only the server
+/// writes.
+fn is_copy(object: &Map<String, Value>) -> bool {
+    let meta = object.get("metadata");
+    object.get("status").is_some_and(|s| !s.is_null())
+        || ["uid", "resourceVersion"]
+            .iter()
+            .any(|key| meta.and_then(|m| m.get(*key)).is_some_and(|v| !v.is_null()))
+}
 
 fn metadata(object: &Map<String, Value>, target: &Target) -> Result<Meta, String> {
     let meta = match object.get("metadata") {
@@ -627,7 +637,9 @@ fn metadata(object: &Map<String, Value>, target: &Target) -> Result<Meta, String
     only_known(meta, "metadata.", &known)?;
     required_name(meta, "name", "metadata.", "snapshot")?;
     let namespace = string(meta, "namespace", "metadata.")?
-        .map(|ns| parse_object_name(ns).map_err(|reason| format!("metadata.namespace: {reason}")))
+        .map(|ns| {
+            parse_namespace_name(ns).map_err(|reason| format!("metadata.namespace: {reason}"))
+        })
         .transpose()?;
     let mut labels = Vec::new();
     for (key, value) in string_map(meta.get("labels"), "metadata.labels")? {
@@ -676,16 +688,29 @@ fn metadata(object: &Map<String, Value>, target: &Target) -> Result<Meta, String
             POST_COMMAND => hooks.post_command = command(value)?,
             k if PRE_RULE.contains(&k) => pre_rules.push(rule(value)?),
             k if POST_RULE.contains(&k) => post_rules.push(rule(value)?),
-            k if k.starts_with(PXSNAP_PREFIX) => {}
-            // STORK's options are rebuilt from the snapshot's kind (`stork::build`).
-            SNAPSHOT_TYPE_ANNOTATION | CLOUD_CRED_ANNOTATION | INCREMENTAL_COUNT | DELETE_LOCAL
-                if matches!(
-                    target,
+            k if k.starts_with(PXSNAP_PREFIX) || k == LAST_APPLIED => {}
+            SNAPSHOT_TYPE_ANNOTATION | CLOUD_CRED_ANNOTATION | INCREMENTAL_COUNT | DELETE_LOCAL => {
+                match target {
+                    // Rebuilt from the snapshot's kind (`stork::build`).
                     Target::Snapshot {
                         api: SnapshotApi::Stork,
                         ..
+                    } => {}
+                    Target::Snapshot {
+                        api: SnapshotApi::Csi,
+                        ..
+                    } => {
+                        return Err(format!(
+                            "{at} is read only by STORK's VolumeSnapshot; a CSI snapshot's class (spec.volumeSnapshotClassName) says local or cloud and which credential"
+                        ));
                     }
-                ) => {}
+                    Target::Group { .. } => {
+                        return Err(format!(
+                            "{at} is not read on a group: its spec.options say local or cloud ({SNAPSHOT_TYPE_ANNOTATION}) and which credential ({CLOUD_CRED_ANNOTATION})"
+                        ));
+                    }
+                }
+            }
             _ => {
                 annotations.insert(key, value);
             }
@@ -846,7 +871,7 @@ mod tests {
         let origins: Vec<&str> = docs.iter().map(|d| d.origin.as_str()).collect();
         assert_eq!(
             origins,
-            ["f.yaml, document 1", "f.yaml, document 3, item 0"]
+            ["f.yaml, document 1", "f.yaml, document 3, item 1"]
         );
     }
 
@@ -881,10 +906,40 @@ mod tests {
     #[test]
     fn a_copy_from_kubectl_get_is_applied_without_what_the_server_wrote() {
         let doc = one(
-            "apiVersion: volumesnapshot.external-storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata:\n  name: s\n  uid: 1\n  resourceVersion: \"7\"\n  annotations:\n    pxsnap/run-id: abc\n    pxsnap/pre-snap-command: old\nspec:\n  persistentVolumeClaimName: d\n  snapshotDataName: \"\"\nstatus:\n  conditions: []\n",
+            "apiVersion: volumesnapshot.external-storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata:\n  name: s\n  uid: 1\n  resourceVersion: \"7\"\n  finalizers: [stork.libopenstorage.org/finalizer-cleanup]\n  ownerReferences: []\n  annotations:\n    pxsnap/run-id: abc\n    pxsnap/pre-snap-command: old\n    kubectl.kubernetes.io/last-applied-configuration: '{\"metadata\":{\"annotations\":{\"px/pre-snap-command\":\"x\"}}}'\nspec:\n  persistentVolumeClaimName: d\n  snapshotDataName: k8s-volume-snapshot-1\nstatus:\n  conditions: []\n",
         )
         .expect("reads");
         assert!(doc.annotations.is_empty(), "{:?}", doc.annotations);
         assert_eq!(doc.hooks, Hooks::default());
+        // Not a copy: the data named is someone's to import.
+        let message = refused(
+            "apiVersion: volumesnapshot.external-storage.k8s.io/v1\nkind: VolumeSnapshot\nmetadata:\n  name: s\nspec:\n  persistentVolumeClaimName: d\n  snapshotDataName: k8s-volume-snapshot-1\n",
+        );
+        assert!(
+            message.contains("spec.snapshotDataName names existing snapshot data"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_groups_type_is_its_options_not_annotations_and_namespaces_are_labels() {
+        let group = |annotation: &str| {
+            format!(
+                "apiVersion: stork.libopenstorage.org/v1alpha1\nkind: GroupVolumeSnapshot\nmetadata:\n  name: g\n  annotations:\n    {annotation}\nspec:\n  pvcSelector:\n    matchLabels:\n      app: a\n"
+            )
+        };
+        let message = refused(&group("portworx/snapshot-type: cloud"));
+        assert!(
+            message.contains("is not read on a group: its spec.options say local or cloud"),
+            "{message}"
+        );
+        let message = refused(&PORTWORX_DOC.replace(
+            "  name: cassandra-snapshot\n",
+            "  name: cassandra-snapshot\n  namespace: db.prod\n",
+        ));
+        assert!(
+            message.contains("metadata.namespace: \"db.prod\" is not a valid namespace name"),
+            "{message}"
+        );
     }
 }

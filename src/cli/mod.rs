@@ -155,7 +155,7 @@ const APPLY_HELP: &str = "\
 Examples:
   pxsnap apply -f cassandra-snapshot.yaml         a manifest from Portworx's documentation, as written
   pxsnap apply -f snapshots/ --continue-on-error -o json
-  kubectl get volumesnapshot.volumesnapshot.external-storage.k8s.io nightly -o yaml | pxsnap apply -f -";
+  cat snapshots/*.yaml | pxsnap apply -f - --dry-run -o yaml  every plan, nothing changed";
 
 /// `pxsnap apply`'s flags: the documents say what to snapshot and what to run.
 #[derive(Debug, Clone, Args)]

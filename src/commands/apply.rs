@@ -9,8 +9,8 @@ use std::time::Duration;
 use futures::FutureExt;
 
 use crate::backend::csi::Csi;
-use crate::backend::group::GroupKind;
 use crate::backend::group::StorkGroup;
+use crate::backend::group::{GroupKind, selector_text};
 use crate::backend::manifest::{self, Document, Target};
 use crate::backend::snapshot_api::{SnapshotApi, Volume};
 use crate::backend::snapshotter::Snapshotter;
@@ -20,19 +20,17 @@ use crate::cli::{
     ApiArgs, ApiChoice, ApplyArgs, GlobalArgs, GroupSnapArgs, HookArgs, OutputFormat,
     SnapshotOptions,
 };
-use crate::commands::group_snap::{self, Written};
+use crate::commands::group_snap::{self, CLOUD_TIMEOUT, LOCAL_TIMEOUT, Written};
 use crate::commands::snap::{self, SnapJob};
 use crate::error::{Error, Result};
 use crate::k8s::cluster::Cluster;
-use crate::k8s::resources::STORK_SNAPSHOT_GROUP_VERSION;
+use crate::k8s::csi_resources::CSI_SNAPSHOT_GROUP_VERSION;
+use crate::k8s::resources::{STORK_GROUP_VERSION, STORK_SNAPSHOT_GROUP_VERSION};
 use crate::output::report::{Outcome, Rendered, Report, exit_code, render_list, write_stdout};
 use crate::pipeline::rules::{self, Side};
 use crate::pipeline::run::{check_selected, check_snapshottable};
 use crate::signals::Signals;
 
-/// `snap`'s and `group-snap`'s default waits, by what the document snapshots.
-const LOCAL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-const CLOUD_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 /// How often a cloud snapshot's "still uploading" line is printed off a terminal (`cloud-snap`).
 const HEARTBEAT: Duration = Duration::from_secs(30);
 
@@ -217,8 +215,9 @@ fn resource_of(document: &Document) -> &'static str {
 }
 
 /// What the cluster must have for every document, checked before anything runs: the PVC (a
-/// group's selector matching one), the Rules, a CSI class (whose type makes the snapshot local
-/// or cloud). Returns each document with the namespace it runs in.
+/// group's selector matching one), the Rules, the snapshot API and a CSI snapshot's class
+/// (whose type makes the snapshot local or cloud). Returns each document with the namespace it
+/// runs in.
 async fn checked_on_cluster(
     global: &GlobalArgs,
     args: &ApplyArgs,
@@ -240,7 +239,7 @@ async fn checked_on_cluster(
     for (namespace, mut document) in resolved {
         let mut in_namespace = cluster.clone();
         in_namespace.namespace = namespace.clone();
-        check_source(&in_namespace, &document).await?;
+        let volume = check_source(&in_namespace, &document).await?;
         let rules = [
             (document.hooks.pre_rule.clone(), Side::Pre),
             (document.hooks.post_rule.clone(), Side::Post),
@@ -255,15 +254,15 @@ async fn checked_on_cluster(
                 Err(err) => return Err(err),
             }
         }
-        class_kind(&cluster, &mut document).await?;
+        check_api(&in_namespace, &mut document, volume.as_ref()).await?;
         checked.push((namespace, document));
     }
     Ok(checked)
 }
 
 /// The PVC, or a group's PVCs, as `snap` and `group-snap` check them; one that does not exist
-/// is this document's problem (exit 2).
-async fn check_source(cluster: &Cluster, document: &Document) -> Result<()> {
+/// is this document's problem (exit 2). Returns a snapshot document's volume.
+async fn check_source(cluster: &Cluster, document: &Document) -> Result<Option<Volume>> {
     let namespace = &cluster.namespace;
     let missing = |problem: String| document.problem(document.source_field(), problem);
     match &document.target {
@@ -275,14 +274,14 @@ async fn check_source(cluster: &Cluster, document: &Document) -> Result<()> {
                         "PVC {pvc:?} is an in-tree portworxVolume, which CSI cannot snapshot; use apiVersion {STORK_SNAPSHOT_GROUP_VERSION} (STORK's VolumeSnapshot)"
                     )))
                 }
-                Ok(_) => Ok(()),
+                Ok((_, volume)) => Ok(Some(volume)),
                 Err(err @ Error::PvcNotFound { .. }) => Err(missing(err.to_string())),
                 Err(err) => Err(err),
             }
         }
         Target::Group { match_labels, .. } => {
-            match check_selected(cluster, namespace, &selector(match_labels)).await {
-                Ok(_) => Ok(()),
+            match check_selected(cluster, namespace, &selector_text(match_labels)).await {
+                Ok(_) => Ok(None),
                 Err(err @ Error::NoPvcMatched { .. }) => Err(missing(err.to_string())),
                 Err(err) => Err(err),
             }
@@ -290,55 +289,92 @@ async fn check_source(cluster: &Cluster, document: &Document) -> Result<()> {
     }
 }
 
-/// A CSI document's class: it must exist, and a cloud class makes the snapshot a cloud one (a
-/// long wait, `cloud` in the result). Not listable: the snapshot names it unchecked, as `snap
-/// --class` does.
-async fn class_kind(cluster: &Cluster, document: &mut Document) -> Result<()> {
-    use crate::backend::csi_classes::{self, PortworxClasses, SnapshotType};
-    let field = "spec.volumeSnapshotClassName";
-    let Target::Snapshot {
-        api: SnapshotApi::Csi,
-        class: Some(name),
-        kind,
-        ..
-    } = &mut document.target
-    else {
+/// The snapshot API the document names is served, and a CSI snapshot's class is the one `snap
+/// --api csi` would take: checked here, not found by `run_job` after earlier documents froze
+/// their applications. `volume` is a snapshot document's PVC's.
+async fn check_api(
+    cluster: &Cluster,
+    document: &mut Document,
+    volume: Option<&Volume>,
+) -> Result<()> {
+    let group_version = match &document.target {
+        Target::Snapshot {
+            api: SnapshotApi::Stork,
+            ..
+        } => STORK_SNAPSHOT_GROUP_VERSION,
+        Target::Group { .. } => STORK_GROUP_VERSION,
+        Target::Snapshot {
+            api: SnapshotApi::Csi,
+            ..
+        } => return csi_class(cluster, document, volume).await,
+    };
+    cluster.require_api_group(group_version).await
+}
+
+/// A CSI document's class: the one it names, which must exist and be of the PVC's driver, else
+/// the driver's default local class, as `snap` picks it. A cloud class makes the snapshot a
+/// cloud one (the long wait, `cloud` in the result). Classes that cannot be listed are not
+/// checked: the class is named as written, or the controller picks its default, as in `snap`.
+async fn csi_class(
+    cluster: &Cluster,
+    document: &mut Document,
+    volume: Option<&Volume>,
+) -> Result<()> {
+    use crate::backend::csi_classes::{
+        self, ClassProblem, PortworxClasses, SnapshotType, Wanted, class_manifest_command,
+    };
+    // An in-tree PVC was refused with its source; any other volume is not Portworx's.
+    let Some(Volume::PortworxCsi { driver }) = volume else {
         return Ok(());
     };
     let all = match csi_classes::list(cluster).await {
         Ok(Some(all)) => all,
-        Ok(None) | Err(Error::Forbidden { .. }) => return Ok(()),
+        Ok(None) => return Err(Error::api_group_missing(CSI_SNAPSHOT_GROUP_VERSION)),
+        Err(Error::Forbidden { .. }) => return Ok(()),
         Err(err) => return Err(err),
     };
-    let exists = all.iter().any(|c| c.metadata.name.as_ref() == Some(name));
-    let portworx = PortworxClasses::from_classes(&all)
-        .classes
-        .into_iter()
-        .find(|c| &c.name == name);
-    let problem = match (exists, portworx) {
-        (_, Some(class)) => {
-            if class.snapshot_type == SnapshotType::Cloud {
-                *kind = SnapshotKind::Cloud(CloudOptions {
-                    cred_id: class.credential,
-                    ..CloudOptions::default()
-                });
+    let field = "spec.volumeSnapshotClassName";
+    let Target::Snapshot { class, kind, .. } = &mut document.target else {
+        return Ok(());
+    };
+    let problem = match class {
+        Some(name) => match all.iter().find(|c| c.metadata.name.as_ref() == Some(name)) {
+            None => format!(
+                "VolumeSnapshotClass {name:?} not found (kubectl get volumesnapshotclasses lists them)"
+            ),
+            Some(found) if found.driver != *driver => format!(
+                "VolumeSnapshotClass {name:?} is of driver {}, not of the PVC's driver {driver}",
+                found.driver
+            ),
+            Some(_) => {
+                let named = PortworxClasses::from_classes(&all)
+                    .classes
+                    .into_iter()
+                    .find(|c| &c.name == name);
+                if let Some(cloud) = named.filter(|c| c.snapshot_type == SnapshotType::Cloud) {
+                    *kind = SnapshotKind::Cloud(CloudOptions {
+                        cred_id: cloud.credential,
+                        ..CloudOptions::default()
+                    });
+                }
+                return Ok(());
             }
-            return Ok(());
-        }
-        (true, None) => format!("VolumeSnapshotClass {name:?} is not a Portworx class"),
-        (false, None) => format!(
-            "VolumeSnapshotClass {name:?} not found (kubectl get volumesnapshotclasses lists them)"
-        ),
+        },
+        None => match csi_classes::pick(&all, driver, Wanted::Local, None) {
+            Ok(_) => return Ok(()),
+            Err(ClassProblem::Ambiguous(names)) => format!(
+                "several local VolumeSnapshotClasses of driver {driver} fit ({}) and none is its default: name one",
+                names.join(", ")
+            ),
+            Err(ClassProblem::NoneOfType) => format!(
+                "no local VolumeSnapshotClass of driver {driver}: name one, or have one made: {}",
+                class_manifest_command(SnapshotType::Local)
+            ),
+            // The other problems come of a named class or a cloud snapshot.
+            Err(_) => return Ok(()),
+        },
     };
     Err(document.problem(field, problem))
-}
-
-fn selector(match_labels: &[(String, String)]) -> String {
-    match_labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// Runs one checked document as the subcommand that takes its kind; its result, rendered, and
@@ -411,7 +447,7 @@ async fn apply_one(
                 GroupKind::Local => None,
             };
             let group_args = GroupSnapArgs {
-                selector: selector(match_labels),
+                selector: selector_text(match_labels),
                 hooks: HookArgs {
                     pre: hooks.pre_command.iter().cloned().collect(),
                     hold: Vec::new(),

@@ -37,8 +37,10 @@ use crate::signals::{AfterRelease, Signals};
 
 /// How `-o name` spells a GroupVolumeSnapshot, as kubectl does.
 const GROUP_RESOURCE: &str = "groupvolumesnapshot.stork.libopenstorage.org";
-const LOCAL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-const CLOUD_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+/// The default `--timeout` of a local snapshot (as `snap`'s), and of a cloud one (as
+/// `cloud-snap`'s); `apply` takes them too.
+pub const LOCAL_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+pub const CLOUD_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 /// The `-o json` document of `group-snap`: `SnapResult`'s shape with `group` for `snapshot`
 /// and the children added.
@@ -256,11 +258,7 @@ pub async fn run_with(
         result.group.name = group::default_name(&labels, jiff::Timestamp::now());
     }
     result.group.selector = labels.iter().cloned().collect();
-    let selector = labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let selector = group::selector_text(&labels);
 
     let timeout = args.timeout.unwrap_or(match args.cloud {
         true => CLOUD_TIMEOUT,

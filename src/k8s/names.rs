@@ -27,6 +27,18 @@ pub fn parse_object_name(raw: &str) -> Result<String, String> {
     }
 }
 
+/// A namespace name: a DNS-1123 label (no dots, at most 63 characters), as the API server
+/// requires.
+pub fn parse_namespace_name(raw: &str) -> Result<String, String> {
+    if is_dns_subdomain(raw) && raw.len() <= 63 && !raw.contains('.') {
+        Ok(raw.to_string())
+    } else {
+        Err(format!(
+            "{raw:?} is not a valid namespace name: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+        ))
+    }
+}
+
 fn is_dns_subdomain(s: &str) -> bool {
     let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     !s.is_empty()

@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
+use futures::FutureExt;
+
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::Api;
 use kube::api::ListParams;
@@ -309,6 +311,22 @@ pub struct FrozenRun<T> {
     pub released: Released,
 }
 
+impl<T> FrozenRun<T> {
+    /// A run that froze nothing and ran no step.
+    fn unfrozen(pre_failure: Option<String>, interrupted: Option<Signal>) -> FrozenRun<T> {
+        FrozenRun {
+            value: None,
+            step_ran: false,
+            pre_failure,
+            hold_failure: None,
+            lock_lost: Vec::new(),
+            post_failures: Vec::new(),
+            interrupted,
+            released: Released::nothing(),
+        }
+    }
+}
+
 /// Runs pre commands, then `step` (only if every pre command succeeded), then the post
 /// commands in every pod whose pre command started — after `step` finished, failed, or was
 /// abandoned because of a signal.
@@ -323,18 +341,17 @@ where
 {
     if let Err(err) = signals.arm() {
         // Without handlers a Ctrl-C would kill pxsnap mid-freeze; refuse to freeze instead.
-        return FrozenRun {
-            value: None,
-            step_ran: false,
-            pre_failure: Some(format!(
+        return FrozenRun::unfrozen(
+            Some(format!(
                 "cannot take over SIGINT/SIGTERM ({err}), so no pod was frozen"
             )),
-            hold_failure: None,
-            lock_lost: Vec::new(),
-            post_failures: Vec::new(),
-            interrupted: None,
-            released: Released::nothing(),
-        };
+            None,
+        );
+    }
+    // Armed by an earlier freeze of this process (`apply`'s previous document), the handlers
+    // caught a Ctrl-C while nothing was frozen: stop before freezing anything.
+    if let Some(signal) = signals.recv().now_or_never() {
+        return FrozenRun::unfrozen(None, Some(signal));
     }
     let mut frozen = freeze(&cluster.client, plan, signals).await;
     frozen.hold(signals).await;

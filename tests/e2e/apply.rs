@@ -670,3 +670,61 @@ spec:
         "spec.source.persistentVolumeClaimName: PVC \"cassandra-data\" is an in-tree portworxVolume, which CSI cannot snapshot; use apiVersion volumesnapshot.external-storage.k8s.io/v1",
     );
 }
+
+#[test]
+fn a_document_whose_snapshot_api_is_not_served_stops_the_run_before_anything_runs() {
+    let mut scenario = pxsnap_sim::Scenario::builtin("cassandra-csi").expect("built-in scenario");
+    scenario.stork_crds = false;
+    let sim = SimHandle::start(scenario);
+    let csi = PORTWORX_DOC
+        .replace(
+            "volumesnapshot.external-storage.k8s.io/v1",
+            "snapshot.storage.k8s.io/v1",
+        )
+        .replace(
+            "  persistentVolumeClaimName: cassandra-data\n",
+            "  source:\n    persistentVolumeClaimName: cassandra-data\n",
+        )
+        .replace("name: cassandra-snapshot", "name: csi-first");
+    let out = apply(&sim, &format!("{csi}---\n{PORTWORX_DOC}"), &[]);
+    assert_fails_with(&out, 1, "volumesnapshot.external-storage.k8s.io");
+    assert!(
+        execs(&sim.sim.timeline(), TimelineKind::ExecStart).is_empty(),
+        "the first document's command never ran: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn ctrl_c_while_a_later_document_is_prepared_freezes_nothing_more() {
+    let sim = cassandra();
+    // The second document's PVC is read once by the checks, then again when it runs: that read
+    // is held long enough for a Ctrl-C to come while nothing is frozen.
+    let mut slow = pxsnap_sim::Fault::new(
+        Some("get"),
+        Some("persistentvolumeclaims"),
+        pxsnap_sim::FaultAction::DelayMs(1500),
+    );
+    slow.name = Some("cassandra-data-cassandra-1".into());
+    slow.nth = 2;
+    sim.sim.add_fault(slow);
+    let file = sim.write_file("manifest.yaml", &three_snapshots("p"));
+    let child = crate::run::spawn_pxsnap(&sim, &["apply", "-f", &file.to_string_lossy()]);
+    crate::run::wait_for("the second document's PVC read to be held", || {
+        sim.sim.faults_fired() >= 1
+    });
+    crate::run::send_signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().expect("pxsnap exits");
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let timeline = sim.sim.timeline();
+    assert_eq!(
+        started(&timeline, "thaw-p-0"),
+        ["cassandra-0"],
+        "the first ran whole"
+    );
+    assert!(
+        started(&timeline, "flush-p-1").is_empty() && started(&timeline, "flush-p-2").is_empty(),
+        "nothing was frozen after the Ctrl-C"
+    );
+    assert_eq!(snapshots(&sim, "cassandra"), ["p-0"]);
+}
