@@ -30,7 +30,8 @@ pub const WAIT_CMD: &str = "${WAIT_CMD}";
 /// The let-go exec's exit code when the script's deadline passed first.
 const EXPIRED: i32 = 3;
 
-/// The exit code of [`HoldFiles::wait_ended`] when the command still ran at its bound.
+/// The exit code of a [`poll_while`] loop that reached its bound: the command still ran
+/// ([`HoldFiles::wait_ended`]), or had not reported held ([`HoldFiles::wait_held`]).
 const STILL_RUNNING: i32 = 1;
 
 /// How much longer than its script's own bound the exec of [`HoldFiles::wait_ended`] may take,
@@ -103,11 +104,7 @@ impl HoldFiles {
     /// Waits in the container until the script marked the command held, for at most `bound`
     /// (pxsnap gives up on the exec then too, but a stream pxsnap closes may not stop it).
     fn wait_held(&self, bound: Duration) -> String {
-        let tenths = bound.as_secs().max(1) * 10;
-        format!(
-            "n={tenths}; while [ ! -e {d}/held ]; do [ \"$n\" -le 0 ] && exit 1; sleep {POLL} 2>/dev/null || sleep 1; n=$((n - 1)); done",
-            d = self.dir
-        )
+        poll_while(&format!("[ ! -e {}/held ]", self.dir), bound)
     }
 
     /// Lets the command go, printing its process id while it runs (nothing once it ended);
@@ -124,11 +121,18 @@ impl HoldFiles {
     /// Waits in the container, for at most `bound`, until process `pid` (the held command's)
     /// ended; exits [`STILL_RUNNING`] when it still runs then.
     fn wait_ended(pid: u32, bound: Duration) -> String {
-        let tenths = bound.as_secs().max(1) * 10;
-        format!(
-            "n={tenths}; while kill -0 {pid} 2>/dev/null; do [ \"$n\" -le 0 ] && exit {STILL_RUNNING}; sleep {POLL} 2>/dev/null || sleep 1; n=$((n - 1)); done"
-        )
+        poll_while(&format!("kill -0 {pid} 2>/dev/null"), bound)
     }
+}
+
+/// A shell loop, run in the container, that waits while `condition` holds, for at most
+/// `bound`; exits [`STILL_RUNNING`] when it still holds then. Fractional `sleep` is not POSIX:
+/// where it fails the loop sleeps a second per step.
+fn poll_while(condition: &str, bound: Duration) -> String {
+    let tenths = bound.as_secs().max(1) * 10;
+    format!(
+        "n={tenths}; while {condition}; do [ \"$n\" -le 0 ] && exit {STILL_RUNNING}; sleep {POLL} 2>/dev/null || sleep 1; n=$((n - 1)); done"
+    )
 }
 
 /// One held command in one container, from the moment its exec may have started.
